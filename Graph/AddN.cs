@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+using System.Numerics.Tensors;
+
+namespace AutoDiff.Functional;
+
+/// <summary>Sum of any number of tensors of one shape. It lives in the core because the transformations use it to
+/// add up the cotangents of a node that feeds several others (JAX's <c>add_jaxvals</c> plays this role).</summary>
+public sealed class AddN : Op
+{
+    /// <summary>The single instance.</summary>
+    public static readonly AddN Instance = new();
+    AddN() { }
+    /// <inheritdoc/>
+    public override string Name => "AddN";
+    /// <inheritdoc/>
+    public override int Arity => -1;
+
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x)
+    {
+        if (x.Length == 0) throw ShapeError("needs at least one input");
+        foreach (var s in x)
+            if (s != x[0]) throw ShapeError($"{x[0]} + {s}: shapes differ");
+        return x[0];
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
+    {
+        var sum = x[0].Storage.ToArray();
+        for (int i = 1; i < x.Length; i++) TensorPrimitives.Add(sum, x[i].Storage, sum);
+        return new Tensor(y, sum);
+    }
+
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents)
+    {
+        var nonZero = new List<Node>();
+        foreach (var t in tangents) if (t is not null) nonZero.Add(t);
+        return Sum(nonZero);
+    }
+
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) =>
+        Enumerable.Repeat<Node?>(cotangent, x.Length).ToArray();
+
+    /// <summary>The sum of the nodes: <c>null</c> for none, the node itself for one, an AddN node otherwise.</summary>
+    public static Node? Sum(IReadOnlyList<Node> terms) => terms.Count switch
+    {
+        0 => null,
+        1 => terms[0],
+        _ => Node.Apply(Instance, [.. terms]),
+    };
+}

@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+using MathNet.Numerics.Providers.LinearAlgebra;
+
+namespace AutoDiff.Functional;
+
+/// <summary>Matrix products through OpenBLAS when it is installed (Debian <c>libopenblas0-pthread</c>), MathNet's
+/// managed code otherwise. Set <c>AUTODIFF_BLAS=managed</c> to force the managed path.
+/// All matrices are column-major and dense, leading dimension = rows.</summary>
+public static unsafe class Blas
+{
+    const int ColMajor = 102, NoTrans = 111, Trans = 112;
+
+    static readonly delegate* unmanaged<int, int, int, int, int, int, double, double*, int, double*, int, double, double*, int, void> dgemm;
+    static readonly delegate* unmanaged<int, int, int, int, double, double*, int, double*, int, double, double*, int, void> dgemv;
+
+    /// <summary>True when products run in native OpenBLAS.</summary>
+    public static bool IsNative { get; }
+
+    /// <summary>One line saying which backend is in use and why, for programs to print.</summary>
+    public static string Backend { get; }
+
+    static Blas()
+    {
+        if (Environment.GetEnvironmentVariable("AUTODIFF_BLAS") is { } forced && forced.Equals("managed", StringComparison.OrdinalIgnoreCase))
+        {
+            Backend = "managed (MathNet.Numerics), forced by AUTODIFF_BLAS=managed";
+            return;
+        }
+        // libblas.so.3 may be the slow reference BLAS: accept a library only if it is OpenBLAS.
+        foreach (var name in new[] { "libopenblas.so.0", "libopenblas.so", "libblas.so.3" })
+        {
+            if (!NativeLibrary.TryLoad(name, out var lib)) continue;
+            if (!NativeLibrary.TryGetExport(lib, "openblas_get_config", out var config)
+                || !NativeLibrary.TryGetExport(lib, "cblas_dgemm", out var gemm)
+                || !NativeLibrary.TryGetExport(lib, "cblas_dgemv", out var gemv))
+                continue;
+            dgemm = (delegate* unmanaged<int, int, int, int, int, int, double, double*, int, double*, int, double, double*, int, void>)gemm;
+            dgemv = (delegate* unmanaged<int, int, int, int, double, double*, int, double*, int, double, double*, int, void>)gemv;
+            var build = Marshal.PtrToStringAnsi(((delegate* unmanaged<nint>)config)())?.Trim();
+            var threads = NativeLibrary.TryGetExport(lib, "openblas_get_num_threads", out var nt)
+                ? ((delegate* unmanaged<int>)nt)() : 0;
+            IsNative = true;
+            Backend = $"native OpenBLAS ({name}: {build}; {threads} thread(s))";
+            return;
+        }
+        Backend = "managed (MathNet.Numerics): OpenBLAS not found (apt-get install libopenblas0-pthread)";
+    }
+
+    /// <summary>C ← α·op(A)·op(B) + β·C, where A is stored rowsA×colsA and op transposes when asked.</summary>
+    public static void Gemm(bool transA, bool transB, double alpha, double[] a, int rowsA, int colsA,
+        double[] b, int rowsB, int colsB, double beta, double[] c)
+    {
+        int m = transA ? colsA : rowsA, k = transA ? rowsA : colsA, n = transB ? rowsB : colsB;
+        if ((transB ? colsB : rowsB) != k || c.Length != m * n || a.Length != rowsA * colsA || b.Length != rowsB * colsB)
+            throw new ArgumentException($"Gemm: op(A) is {m}×{k}, op(B) is {(transB ? colsB : rowsB)}×{n}, C has {c.Length} elements");
+        if (m == 0 || n == 0) return;
+        if (k == 0) { Scale(beta, c); return; }
+        if (IsNative)
+        {
+            fixed (double* pa = a, pb = b, pc = c)
+            {
+                if (n == 1)
+                    dgemv(ColMajor, transA ? Trans : NoTrans, rowsA, colsA, alpha, pa, rowsA, pb, 1, beta, pc, 1);
+                else
+                    dgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k,
+                        alpha, pa, rowsA, pb, rowsB, beta, pc, m);
+            }
+            return;
+        }
+        ManagedLinearAlgebraProvider.Instance.MatrixMultiplyWithUpdate(
+            transA ? Transpose.Transpose : Transpose.DontTranspose,
+            transB ? Transpose.Transpose : Transpose.DontTranspose,
+            alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c);
+    }
+
+    static void Scale(double beta, double[] c)
+    {
+        if (beta == 0) Array.Clear(c);
+        else for (int i = 0; i < c.Length; i++) c[i] *= beta;
+    }
+}

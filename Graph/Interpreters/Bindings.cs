@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+using MathNet.Numerics.LinearAlgebra.Double;
+
+namespace AutoDiff.Functional;
+
+/// <summary>Immutable values for a graph's variables. Each binding is checked when it is made: the node must be a
+/// variable, bound once, with a value of the variable's shape.</summary>
+public sealed class Bindings
+{
+    readonly ImmutableDictionary<Node, Tensor> values;
+    Bindings(ImmutableDictionary<Node, Tensor> values) => this.values = values;
+
+    /// <summary>No bindings.</summary>
+    public static readonly Bindings Empty = new(ImmutableDictionary.Create<Node, Tensor>(ReferenceEqualityComparer.Instance));
+
+    /// <summary>The variables bound.</summary>
+    public IEnumerable<Node> Variables => values.Keys;
+
+    /// <summary>These bindings plus <paramref name="variable"/> = <paramref name="value"/>.</summary>
+    /// <exception cref="BindingException">Not a variable, already bound, or the value's shape differs.</exception>
+    public Bindings Bind(Node variable, Tensor value)
+    {
+        if (variable.Op is not Variable v)
+            throw new BindingException($"Bind: {variable} is not a variable");
+        if (value.Shape != v.Shape)
+            throw new BindingException($"variable '{v.Name}' has shape {v.Shape} but is bound to a value of shape {value.Shape}");
+        if (values.ContainsKey(variable))
+            throw new BindingException($"variable '{v.Name}' is bound twice");
+        return new(values.Add(variable, value));
+    }
+
+    /// <summary>Binds a scalar.</summary>
+    public Bindings Bind(Node variable, double value) => Bind(variable, Tensor.Scalar(value));
+    /// <summary>Binds a MathNet vector without copying it.</summary>
+    public Bindings Bind(Node variable, DenseVector value) => Bind(variable, Tensor.Wrap(value));
+    /// <summary>Binds a MathNet matrix without copying it.</summary>
+    public Bindings Bind(Node variable, DenseMatrix value) => Bind(variable, Tensor.Wrap(value));
+
+    /// <summary>These bindings with <paramref name="variable"/>'s value replaced (or added).</summary>
+    public Bindings Rebind(Node variable, Tensor value) =>
+        values.ContainsKey(variable) ? new Bindings(values.Remove(variable)).Bind(variable, value) : Bind(variable, value);
+
+    /// <summary>The value bound to <paramref name="variable"/>.</summary>
+    /// <exception cref="BindingException">The variable is not bound.</exception>
+    public Tensor this[Node variable] => values.TryGetValue(variable, out var t)
+        ? t
+        : throw new BindingException($"variable '{((Variable)variable.Op).Name}' {variable.Shape} is not bound");
+
+    /// <summary>True when <paramref name="variable"/> is bound.</summary>
+    public bool Contains(Node variable) => values.ContainsKey(variable);
+}

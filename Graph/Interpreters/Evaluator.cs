@@ -1,0 +1,48 @@
+namespace AutoDiff.Functional;
+
+/// <summary>The forward interpreter: a fold over the topological order with an explicit environment.
+/// Pure: all state is local to one call, so one graph can be evaluated from many threads at once.</summary>
+public static class Evaluator
+{
+    /// <summary>The values of <paramref name="outputs"/> given <paramref name="bindings"/>.</summary>
+    /// <exception cref="BindingException">A variable is unbound, or two variables share a name.</exception>
+    public static Tensor[] Evaluate(IReadOnlyList<Node> outputs, Bindings bindings)
+    {
+        var topo = Topology.Of(outputs);
+        var order = topo.Order;
+        // Reference counts let an intermediate go as soon as its last reader has run.
+        var readers = new int[order.Length];
+        for (int i = 0; i < order.Length; i++)
+            foreach (var k in topo.InputsOf(i)) readers[k]++;
+        foreach (var output in outputs) readers[topo.IndexOf(output)]++;
+
+        var names = new Dictionary<string, Node>();
+        var values = new Tensor?[order.Length];
+        var args = new Tensor[8];
+        for (int i = 0; i < order.Length; i++)
+        {
+            var node = order[i];
+            if (node.Op is Variable v)
+            {
+                if (names.TryGetValue(v.Name, out var other) && !ReferenceEquals(other, node))
+                    throw new BindingException($"two different variables are named '{v.Name}' ({other.Shape} and {node.Shape})");
+                names[v.Name] = node;
+                values[i] = bindings[node];
+                continue;
+            }
+            var inputs = topo.InputsOf(i);
+            if (args.Length < inputs.Length) args = new Tensor[inputs.Length];
+            for (int k = 0; k < inputs.Length; k++) args[k] = values[inputs[k]]!;
+            var value = node.Op.Forward(args.AsSpan(0, inputs.Length), node.Shape);
+            if (value.Shape != node.Shape)
+                throw new InvalidOperationException($"internal: forward rule of {node.Op} returned {value.Shape}, its shape rule said {node.Shape}");
+            values[i] = value;
+            foreach (var k in inputs)
+                if (--readers[k] == 0) values[k] = null;
+        }
+        return [.. outputs.Select(o => values[topo.IndexOf(o)]!)];
+    }
+
+    /// <summary>The value of one output.</summary>
+    public static Tensor Evaluate(Node output, Bindings bindings) => Evaluate([output], bindings)[0];
+}

@@ -1,0 +1,43 @@
+namespace AutoDiff.Functional;
+
+/// <summary>The forward-mode transformation: Jacobian–vector products, one sweep in topological order carrying a
+/// tangent per node (<c>null</c> is the symbolic zero, so untouched parts of the graph cost nothing).
+/// Builds a graph, like <see cref="Reverse"/>.</summary>
+public static class ForwardMode
+{
+    /// <summary>The tangent of each output given the tangents of some variables (the rest are zero).</summary>
+    public static Node[] Jvp(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Tangent)> tangents)
+    {
+        Reverse.CheckVariables("Jvp", [.. tangents.Select(t => t.Variable)]);
+        foreach (var (v, t) in tangents)
+            if (v.Shape != t.Shape)
+                throw new ShapeException($"Jvp: variable '{((Variable)v.Op).Name}' has shape {v.Shape} but its tangent has shape {t.Shape}");
+
+        var topo = Topology.Of(outputs);
+        var order = topo.Order;
+        var tangent = new Node?[order.Length];
+        foreach (var (v, t) in tangents)
+            if (topo.IndexOf(v) is var k and >= 0) tangent[k] = t;
+
+        var inputTangents = new List<Node?>();
+        for (int i = 0; i < order.Length; i++)
+        {
+            var node = order[i];
+            if (node.IsLeaf) continue;
+            inputTangents.Clear();
+            bool any = false;
+            foreach (var k in topo.InputsOf(i))
+            {
+                var t = tangent[k];
+                any |= t is not null;
+                inputTangents.Add(t);
+            }
+            if (!any) continue;
+            var result = node.Op.Jvp(node.Inputs, node, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(inputTangents));
+            if (result is not null && result.Shape != node.Shape)
+                throw new InvalidOperationException($"internal: JVP rule of {node.Op} returned a tangent of shape {result.Shape}, the output is {node.Shape}");
+            tangent[i] = result;
+        }
+        return [.. outputs.Select(o => tangent[topo.IndexOf(o)] ?? Node.Zeros(o.Shape))];
+    }
+}

@@ -1,0 +1,72 @@
+namespace AutoDiff.Functional;
+
+/// <summary>The reverse transformation: from output cotangents to variable cotangents in one backward pass over the
+/// topological order. It builds a graph, so a gradient can itself be evaluated, compiled or differentiated.</summary>
+public static class Reverse
+{
+    /// <summary>Vector–Jacobian products: the cotangent of each of <paramref name="wrt"/> given a cotangent for each
+    /// output. A variable the outputs do not depend on gets a zero of its shape (as JAX does).</summary>
+    public static Node[] Vjp(IReadOnlyList<Node> outputs, IReadOnlyList<Node> cotangents, IReadOnlyList<Node> wrt)
+    {
+        if (outputs.Count != cotangents.Count)
+            throw new ArgumentException($"Vjp: {outputs.Count} outputs but {cotangents.Count} cotangents");
+        for (int i = 0; i < outputs.Count; i++)
+            if (outputs[i].Shape != cotangents[i].Shape)
+                throw new ShapeException($"Vjp: output {i} has shape {outputs[i].Shape} but its cotangent has shape {cotangents[i].Shape}");
+        CheckVariables("Vjp", wrt);
+
+        var topo = Topology.Of(outputs);
+        var order = topo.Order;
+        // Only nodes that depend on a variable of interest need a cotangent.
+        var needed = new bool[order.Length];
+        foreach (var v in wrt) if (topo.IndexOf(v) is var k and >= 0) needed[k] = true;
+        for (int i = 0; i < order.Length; i++)
+            foreach (var k in topo.InputsOf(i)) needed[i] |= needed[k];
+
+        var parts = new List<Node>?[order.Length];
+        for (int i = 0; i < outputs.Count; i++) Add(topo.IndexOf(outputs[i]), cotangents[i]);
+
+        for (int i = order.Length - 1; i >= 0; i--)
+        {
+            var node = order[i];
+            if (node.IsLeaf || parts[i] is null) continue;
+            var cotangent = AddN.Sum(parts[i]!)!;
+            parts[i] = null;
+            var inputCotangents = node.Op.Vjp(node.Inputs, node, cotangent);
+            if (inputCotangents.Length != node.Inputs.Length)
+                throw new InvalidOperationException($"internal: VJP rule of {node.Op} returned {inputCotangents.Length} cotangents for {node.Inputs.Length} inputs");
+            var positions = topo.InputsOf(i);
+            for (int k = 0; k < inputCotangents.Length; k++)
+            {
+                if (inputCotangents[k] is not { } ct) continue;
+                if (ct.Shape != node.Inputs[k].Shape)
+                    throw new InvalidOperationException($"internal: VJP rule of {node.Op} gave input {k} a cotangent of shape {ct.Shape}, the input is {node.Inputs[k].Shape}");
+                Add(positions[k], ct);
+            }
+        }
+        return [.. wrt.Select(v => topo.IndexOf(v) is var k and >= 0 && parts[k] is { } p ? AddN.Sum(p)! : Node.Zeros(v.Shape))];
+
+        void Add(int k, Node ct)
+        {
+            if (needed[k]) (parts[k] ??= []).Add(ct);
+        }
+    }
+
+    /// <summary>The gradient of a scalar <paramref name="output"/> with respect to each of <paramref name="wrt"/>.</summary>
+    public static Node[] Grad(Node output, IReadOnlyList<Node> wrt)
+    {
+        if (!output.Shape.IsScalar)
+            throw new ShapeException($"Grad: the output {output} has shape {output.Shape}; a gradient needs a scalar output (use Vjp with a cotangent)");
+        return Vjp([output], [Node.Constant(1.0)], wrt);
+    }
+
+    internal static void CheckVariables(string who, IReadOnlyList<Node> wrt)
+    {
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        foreach (var v in wrt)
+        {
+            if (!v.IsVariable) throw new ArgumentException($"{who}: can only differentiate with respect to variables, not {v}");
+            if (!seen.Add(v)) throw new ArgumentException($"{who}: variable '{((Variable)v.Op).Name}' is listed twice");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+
+namespace AutoDiff.Functional;
+
+/// <summary>An immutable node of a computation graph: an op, its inputs and its shape, checked when the node is
+/// built. Nodes have no parent pointers, so subgraphs are shared freely and building new nodes never changes
+/// existing ones. Identity is reference identity.</summary>
+public sealed class Node
+{
+    /// <summary>The op this node applies.</summary>
+    public Op Op { get; }
+    /// <summary>The op's inputs.</summary>
+    public ImmutableArray<Node> Inputs { get; }
+    /// <summary>The shape of this node's value.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>A number unique to this node, larger than its inputs' (they exist first), so sorting by it is a
+    /// topological order. It only orders nodes; it never affects a value.</summary>
+    public long Id { get; }
+    static long lastId;
+
+    Node(Op op, ImmutableArray<Node> inputs, Shape shape)
+    {
+        (Op, Inputs, Shape) = (op, inputs, shape);
+        Id = Interlocked.Increment(ref lastId);
+    }
+
+    /// <summary>Applies <paramref name="op"/> to <paramref name="inputs"/>, checking arity and shapes now.</summary>
+    /// <exception cref="ShapeException">The shapes do not fit the op; the message names the op and the shapes.</exception>
+    public static Node Apply(Op op, params Node[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        if (op.Arity >= 0 && inputs.Length != op.Arity)
+            throw new ArgumentException($"{op}: takes {op.Arity} input(s), got {inputs.Length}");
+        var shapes = new Shape[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+            shapes[i] = (inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"{op}: input {i} is null")).Shape;
+        return new Node(op, [.. inputs], op.InferShape(shapes));
+    }
+
+    /// <summary>A named input of the graph, bound to a value at evaluation time.</summary>
+    public static Node Variable(string name, Shape shape) => new(new Variable(name, shape), [], shape);
+    /// <summary>A constant (shares <paramref name="value"/>'s storage).</summary>
+    public static Node Constant(Tensor value) => new(new Constant(value), [], value.Shape);
+    /// <summary>A scalar constant.</summary>
+    public static Node Constant(double value) => Constant(Tensor.Scalar(value));
+    /// <summary>A constant of zeros: the symbolic zero made concrete.</summary>
+    public static Node Zeros(Shape shape) => Constant(Tensor.Zeros(shape));
+
+    /// <summary>True when this node is a <see cref="Functional.Variable"/>.</summary>
+    public bool IsVariable => Op is Variable;
+    /// <summary>True for variables and constants.</summary>
+    public bool IsLeaf => Inputs.IsEmpty;
+
+    /// <summary>E.g. <c>Sin(3×4)</c> or <c>x(5)</c>.</summary>
+    public override string ToString() => Op is Variable v ? $"{v.Name}{Shape}" : $"{Op}{Shape}";
+}

@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+
+namespace AutoDiff.Functional;
+
+/// <summary>A primitive operation. Each op states its four rules in one place: the shape rule, the forward
+/// rule, the JVP (forward-mode) rule and the VJP (reverse-mode) rule. Interpreters only look rules up, so adding
+/// an op touches no interpreter.</summary>
+/// <remarks>Both derivative rules build graphs from nodes (not numbers), so derivatives are graphs too and can be
+/// differentiated again. A <c>null</c> tangent or cotangent is a symbolic zero: rules skip work for it.
+/// Every rule receives the primal inputs <c>x</c> and the primal output <c>y</c>, so <c>exp</c> or <c>sigmoid</c>
+/// reuse their output.</remarks>
+public abstract class Op
+{
+    /// <summary>The op's name as shown in errors and pictures.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Number of inputs, or -1 for a variable number.</summary>
+    public abstract int Arity { get; }
+
+    /// <summary>The output shape for the given input shapes; throws <see cref="ShapeException"/> naming the op
+    /// and every shape when they do not fit.</summary>
+    public abstract Shape InferShape(ReadOnlySpan<Shape> x);
+
+    /// <summary>Computes the output value. Inputs are never modified.</summary>
+    public abstract Tensor Forward(ReadOnlySpan<Tensor> x, Shape y);
+
+    /// <summary>Forward mode: the output tangent given the input tangents (<c>null</c> = zero); returns <c>null</c>
+    /// for a zero output tangent.</summary>
+    public abstract Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents);
+
+    /// <summary>Reverse mode: the cotangent of each input (<c>null</c> = zero) given the output's cotangent.</summary>
+    public abstract Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent);
+
+    /// <summary>Throws a <see cref="ShapeException"/> whose message starts with this op's name.</summary>
+    protected ShapeException ShapeError(string detail) => new($"{this}: {detail}");
+
+    /// <summary>The name, with parameters where the op has them.</summary>
+    public override string ToString() => Name;
+}
+
+/// <summary>A graph input, bound by name to a value when the graph is evaluated. Not differentiable by rule:
+/// the interpreters seed its tangent and collect its cotangent.</summary>
+public sealed class Variable : Op
+{
+    internal Variable(string name, Shape shape)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Variable: a name is required");
+        (Name, Shape) = (name, shape);
+    }
+    /// <inheritdoc/>
+    public override string Name { get; }
+    /// <summary>The shape a binding must have.</summary>
+    public Shape Shape { get; }
+    /// <inheritdoc/>
+    public override int Arity => 0;
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x) => Shape;
+    /// <inheritdoc/>
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) =>
+        throw new BindingException($"variable '{Name}' {Shape} is not bound");
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) => null;
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [];
+    /// <inheritdoc/>
+    public override string ToString() => $"Variable '{Name}'";
+}
+
+/// <summary>A constant value: zero tangent, no cotangent.</summary>
+public sealed class Constant : Op
+{
+    internal Constant(Tensor value) => Value = value;
+    /// <summary>The constant's value.</summary>
+    public Tensor Value { get; }
+    /// <inheritdoc/>
+    public override string Name => "Constant";
+    /// <inheritdoc/>
+    public override int Arity => 0;
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x) => Value.Shape;
+    /// <inheritdoc/>
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => Value;
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) => null;
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [];
+    /// <inheritdoc/>
+    public override string ToString() => Value.Shape.Size == 1 ? $"Constant {Value.Storage[0]:G6}" : $"Constant{Value.Shape}";
+}

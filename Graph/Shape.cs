@@ -1,0 +1,63 @@
+namespace AutoDiff.Functional;
+
+/// <summary>The dimensions of a tensor: () for a scalar, (n) for a vector, (m×n) for a matrix.
+/// Immutable; equality is by dimensions.</summary>
+public sealed class Shape : IEquatable<Shape>
+{
+    readonly int[] dims;
+
+    Shape(int[] dims)
+    {
+        foreach (var d in dims)
+            if (d < 0) throw new ArgumentException($"Shape: dimension {d} is negative in ({string.Join("×", dims)})");
+        this.dims = dims;
+        Size = dims.Aggregate(1L, (a, d) => a * d) is var s && s <= Array.MaxLength
+            ? (int)s
+            : throw new ArgumentException($"Shape: ({string.Join("×", dims)}) has more than {Array.MaxLength} elements");
+    }
+
+    /// <summary>The shape of a scalar, ().</summary>
+    public static readonly Shape Scalar = new([]);
+    /// <summary>A vector of <paramref name="n"/> elements.</summary>
+    public static Shape Vector(int n) => new([n]);
+    /// <summary>A matrix of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
+    public static Shape Matrix(int rows, int columns) => new([rows, columns]);
+    /// <summary>A shape of any rank.</summary>
+    public static Shape Of(params int[] dims) => dims.Length == 0 ? Scalar : new((int[])dims.Clone());
+
+    /// <summary>Number of dimensions: 0 scalar, 1 vector, 2 matrix.</summary>
+    public int Rank => dims.Length;
+    /// <summary>Number of elements.</summary>
+    public int Size { get; }
+    /// <summary>Dimension <paramref name="axis"/>.</summary>
+    public int this[int axis] => dims[axis];
+    /// <summary>The dimensions, copied.</summary>
+    public int[] Dimensions => (int[])dims.Clone();
+
+    /// <summary>Rows of a matrix (or length of a vector).</summary>
+    public int Rows => Rank >= 1 ? dims[0] : 1;
+    /// <summary>Columns of a matrix (1 for a vector or scalar).</summary>
+    public int Columns => Rank >= 2 ? dims[1] : 1;
+
+    /// <summary>True for rank 0.</summary>
+    public bool IsScalar => Rank == 0;
+
+    /// <inheritdoc/>
+    public bool Equals(Shape? other) => other is not null && dims.AsSpan().SequenceEqual(other.dims);
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as Shape);
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        foreach (var d in dims) h.Add(d);
+        return h.ToHashCode();
+    }
+    /// <summary>Equality by dimensions.</summary>
+    public static bool operator ==(Shape? a, Shape? b) => a is null ? b is null : a.Equals(b);
+    /// <summary>Inequality by dimensions.</summary>
+    public static bool operator !=(Shape? a, Shape? b) => !(a == b);
+
+    /// <summary>"(3×4)", "(5)" or "()".</summary>
+    public override string ToString() => $"({string.Join("×", dims)})";
+}

@@ -1,0 +1,88 @@
+using MathNet.Numerics.LinearAlgebra.Double;
+
+namespace AutoDiff.Functional;
+
+/// <summary>An immutable dense float64 tensor (rank 0, 1 or 2 and beyond), stored in column-major order like
+/// MathNet and BLAS, so wrapping a <see cref="DenseMatrix"/> or reading a result back as one shares the storage
+/// instead of copying it.</summary>
+/// <remarks>Immutability is a contract: <see cref="Wrap(DenseMatrix)"/> and <see cref="AsMatrix"/> share storage,
+/// so the caller must not write through the MathNet object while the tensor is in use. Use
+/// <see cref="Copy(DenseMatrix)"/> or <c>AsMatrix().Clone()</c> when in doubt.</remarks>
+public sealed class Tensor
+{
+    internal readonly double[] Storage;
+
+    /// <summary>The tensor's shape.</summary>
+    public Shape Shape { get; }
+
+    internal Tensor(Shape shape, double[] storage)
+    {
+        if (storage.Length != shape.Size)
+            throw new ArgumentException($"Tensor: {storage.Length} values do not fill a tensor of shape {shape}");
+        Shape = shape;
+        Storage = storage;
+    }
+
+    /// <summary>Takes ownership of <paramref name="columnMajor"/> without copying; the caller must not change it afterwards.</summary>
+    public static Tensor FromColumnMajor(Shape shape, double[] columnMajor) => new(shape, columnMajor);
+
+    /// <summary>The elements in column-major order, read-only.</summary>
+    public ReadOnlySpan<double> Values => Storage;
+
+    /// <summary>A scalar.</summary>
+    public static Tensor Scalar(double value) => new(Shape.Scalar, [value]);
+    /// <summary>A vector, copied from <paramref name="values"/>.</summary>
+    public static Tensor Vector(params double[] values) => new(Shape.Vector(values.Length), (double[])values.Clone());
+    /// <summary>A matrix, copied from a row-major C# array.</summary>
+    public static Tensor Matrix(double[,] values)
+    {
+        int m = values.GetLength(0), n = values.GetLength(1);
+        var s = new double[m * n];
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < m; i++) s[i + j * m] = values[i, j];
+        return new(Shape.Matrix(m, n), s);
+    }
+    /// <summary>All elements equal to <paramref name="value"/>.</summary>
+    public static Tensor Filled(Shape shape, double value)
+    {
+        var s = new double[shape.Size];
+        if (value != 0) Array.Fill(s, value);
+        return new(shape, s);
+    }
+    /// <summary>All zeros.</summary>
+    public static Tensor Zeros(Shape shape) => Filled(shape, 0);
+
+    /// <summary>Wraps a MathNet matrix without copying (zero-copy; do not mutate it afterwards).</summary>
+    public static Tensor Wrap(DenseMatrix matrix) => new(Shape.Matrix(matrix.RowCount, matrix.ColumnCount), matrix.Values);
+    /// <summary>Wraps a MathNet vector without copying (zero-copy; do not mutate it afterwards).</summary>
+    public static Tensor Wrap(DenseVector vector) => new(Shape.Vector(vector.Count), vector.Values);
+    /// <summary>Copies a MathNet matrix.</summary>
+    public static Tensor Copy(DenseMatrix matrix) => Wrap((DenseMatrix)matrix.Clone());
+    /// <summary>Copies a MathNet vector.</summary>
+    public static Tensor Copy(DenseVector vector) => Wrap((DenseVector)vector.Clone());
+
+    /// <summary>A MathNet view of this matrix sharing its storage (zero-copy; treat it as read-only).</summary>
+    public DenseMatrix AsMatrix() => Shape.Rank == 2
+        ? new DenseMatrix(Shape[0], Shape[1], Storage)
+        : throw new InvalidOperationException($"AsMatrix: tensor of shape {Shape} is not a matrix");
+    /// <summary>A MathNet view of this vector (or of any tensor's elements in column-major order), sharing storage.</summary>
+    public DenseVector AsVector() => new(Storage);
+    /// <summary>The value of a scalar (or of a one-element tensor).</summary>
+    public double ToScalar() => Shape.Size == 1
+        ? Storage[0]
+        : throw new InvalidOperationException($"ToScalar: tensor of shape {Shape} has {Shape.Size} elements");
+
+    /// <summary>Element <paramref name="i"/> of a vector (or the i-th element in column-major order).</summary>
+    public double this[int i] => Storage[i];
+    /// <summary>Element (<paramref name="i"/>, <paramref name="j"/>) of a matrix.</summary>
+    public double this[int i, int j] => Shape.Rank == 2
+        ? Storage[i + j * Shape[0]]
+        : throw new InvalidOperationException($"Tensor of shape {Shape} is not a matrix");
+
+    /// <summary>A short description: the shape and a few values.</summary>
+    public override string ToString()
+    {
+        var head = string.Join(", ", Storage.Take(6).Select(v => v.ToString("G6")));
+        return $"Tensor{Shape} [{head}{(Storage.Length > 6 ? ", …" : "")}]";
+    }
+}

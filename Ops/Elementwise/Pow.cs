@@ -1,0 +1,20 @@
+using System.Numerics.Tensors;
+
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>xᵖ for a constant exponent p (x &gt; 0 unless p is an integer); derivative p·xᵖ⁻¹.</summary>
+public sealed class Pow(double exponent) : UnaryElementwise
+{
+    /// <summary>The constant exponent p.</summary>
+    public double Exponent { get; } = double.IsFinite(exponent) ? exponent
+        : throw new ArgumentException($"Pow: the exponent must be finite, got {exponent}");
+    /// <inheritdoc/>
+    public override string Name => "Pow";
+    /// <inheritdoc/>
+    protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.Pow(x, Exponent, y);
+    /// <inheritdoc/>
+    protected override Node Derivative(Node x, Node y) =>
+        Exponent == 1 ? Node.Constant(1.0) : Exponent * x.Pow(Exponent - 1);
+    /// <inheritdoc/>
+    public override string ToString() => $"Pow({Exponent:G6})";
+}

@@ -1,0 +1,34 @@
+using System.Collections.Immutable;
+
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>An element-wise op y = f(x): it states its value function and its local derivative f′ (as a graph, from
+/// x and y), and inherits both modes: JVP ṫ·f′(x), VJP ȳ·f′(x).</summary>
+public abstract class UnaryElementwise : Op
+{
+    /// <inheritdoc/>
+    public override int Arity => 1;
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x) => x[0];
+
+    /// <inheritdoc/>
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
+    {
+        var result = new double[y.Size];
+        Apply(x[0].Values, result);
+        return Tensor.FromColumnMajor(y, result);
+    }
+
+    /// <summary>y = f(x), element by element.</summary>
+    protected abstract void Apply(ReadOnlySpan<double> x, Span<double> y);
+
+    /// <summary>f′(x) as a graph; <paramref name="y"/> = f(x) is there to be reused.</summary>
+    protected abstract Node Derivative(Node x, Node y);
+
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
+        tangents[0] is { } t ? t * Derivative(x[0], y) : null;
+
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [cotangent * Derivative(x[0], y)];
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>log Σ exp(x) along one axis, computed as max + log Σ exp(x − max) so logits of magnitude 1e3 stay finite.
+/// Its derivative is the softmax along that axis, exp(x − y), which is exact at any magnitude.</summary>
+public sealed class LogSumExp(int axis) : Op
+{
+    /// <summary>The axis reduced.</summary>
+    public int Axis { get; } = axis;
+    /// <inheritdoc/>
+    public override string Name => "LogSumExp";
+    /// <inheritdoc/>
+    public override int Arity => 1;
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x)
+    {
+        var y = Ops.Axis.Remove(this, x[0], Axis);
+        return x[0][Axis] > 0 ? y : throw ShapeError($"{x[0]}: axis {Axis} is empty, and log Σ exp of nothing is −∞");
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
+    {
+        var walk = new Axis(x[0].Shape, Axis);
+        var a = x[0].Storage;
+        var result = new double[y.Size];
+        for (int g = 0; g < walk.Groups; g++)
+        {
+            double max = double.NegativeInfinity;
+            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) max = Math.Max(max, a[p]);
+            if (double.IsInfinity(max)) { result[g] = max; continue; }
+            double s = 0;
+            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += Math.Exp(a[p] - max);
+            result[g] = max + Math.Log(s);
+        }
+        return Tensor.FromColumnMajor(y, result);
+    }
+
+    Node Softmax(Node x, Node y) => (x - Node.Apply(new Broadcast(Axis, x.Shape[Axis]), y)).Exp();
+
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
+        tangents[0] is { } t ? Node.Apply(new SumAxis(Axis), t * Softmax(x[0], y)) : null;
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) =>
+        [Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), cotangent) * Softmax(x[0], y)];
+    /// <inheritdoc/>
+    public override string ToString() => $"LogSumExp({Axis})";
+}

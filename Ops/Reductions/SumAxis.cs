@@ -1,0 +1,41 @@
+using System.Collections.Immutable;
+
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>Sums along one axis: a matrix's axis 0 gives column sums (n), axis 1 row sums (m); a vector's axis 0 a
+/// scalar. Its adjoint is <see cref="Broadcast"/> along the same axis.</summary>
+public sealed class SumAxis(int axis) : Op
+{
+    /// <summary>The axis summed away.</summary>
+    public int Axis { get; } = axis;
+    /// <inheritdoc/>
+    public override string Name => "SumAxis";
+    /// <inheritdoc/>
+    public override int Arity => 1;
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x) => Ops.Axis.Remove(this, x[0], Axis);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
+    {
+        var walk = new Axis(x[0].Shape, Axis);
+        var a = x[0].Storage;
+        var sums = new double[y.Size];
+        for (int g = 0; g < walk.Groups; g++)
+        {
+            double s = 0;
+            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += a[p];
+            sums[g] = s;
+        }
+        return Tensor.FromColumnMajor(y, sums);
+    }
+
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
+        tangents[0] is { } t ? Node.Apply(this, t) : null;
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) =>
+        [Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), cotangent)];
+    /// <inheritdoc/>
+    public override string ToString() => $"SumAxis({Axis})";
+}

@@ -1,0 +1,13 @@
+using AutoDiff.Functional;
+using AutoDiff.Functional.Report;
+
+// The main job: every seed model, its gradient computed every available way, the errors between them and timings.
+// Flags: --full (the seeds' experiments at full size), --d8000 (the sigmoid net at d0 = d1 = d2 = 8000).
+var report = new ReportWriter(args);
+Console.WriteLine("# AutoDiff.Functional: the seed models");
+Console.WriteLine();
+Console.WriteLine($"BLAS backend: {Blas.Backend}  ");
+Console.WriteLine($"Runtime: .NET {Environment.Version}, {Environment.ProcessorCount} cores; mode: {(report.Full ? "full" : "default")}");
+foreach (var section in Sections.All)
+    report.Run(section.Title, () => section.Run(report));
+return report.Finish();

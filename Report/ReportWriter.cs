@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace AutoDiff.Functional.Report;
+
+/// <summary>One section of the report: a title and what it prints.</summary>
+public sealed record Section(string Title, Action<ReportWriter> Run);
+
+/// <summary>Prints Markdown, measures time honestly (warm-up, repeats, median) and counts failed checks so the
+/// program can exit non-zero.</summary>
+public sealed class ReportWriter(string[] args)
+{
+    readonly List<string> failures = [];
+
+    /// <summary>--full: the seeds' experiments at full size.</summary>
+    public bool Full { get; } = args.Contains("--full");
+    /// <summary>--d8000: the sigmoid net at d0 = d1 = d2 = 8000.</summary>
+    public bool D8000 { get; } = args.Contains("--d8000") || args.Contains("--full");
+
+    /// <summary>Runs a section; an exception is reported as a failure, not a crash.</summary>
+    public void Run(string title, Action body)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"## {title}");
+        Console.WriteLine();
+        Progress($"{title}…");
+        try { body(); }
+        catch (Exception e)
+        {
+            failures.Add($"{title}: {e.GetType().Name}: {e.Message}");
+            Console.WriteLine($"**FAILED**: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>A progress line on stderr, so the Markdown on stdout stays clean.</summary>
+    public void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+
+    /// <summary>Prints a Markdown table.</summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        Console.WriteLine($"| {string.Join(" | ", headers)} |");
+        Console.WriteLine($"|{string.Concat(headers.Select(_ => "---|"))}");
+        foreach (var row in rows) Console.WriteLine($"| {string.Join(" | ", row)} |");
+        Console.WriteLine();
+    }
+
+    /// <summary>Prints a paragraph.</summary>
+    public void Text(string text)
+    {
+        Console.WriteLine(text);
+        Console.WriteLine();
+    }
+
+    /// <summary>Records a check: passes when <paramref name="error"/> ≤ <paramref name="tolerance"/> (NaN fails).
+    /// Returns "ok" or "FAIL" for a table cell.</summary>
+    public string Check(string what, double error, double tolerance)
+    {
+        bool ok = error <= tolerance;
+        if (!ok) failures.Add($"{what}: error {error:E2} > tolerance {tolerance:E0}");
+        return ok ? "ok" : "FAIL";
+    }
+
+    /// <summary>Records a boolean check.</summary>
+    public string Check(string what, bool ok)
+    {
+        if (!ok) failures.Add(what);
+        return ok ? "ok" : "FAIL";
+    }
+
+    /// <summary>Median wall time in milliseconds of <paramref name="action"/> after <paramref name="warmup"/>
+    /// untimed calls, over <paramref name="repeats"/> timed calls (at least one warm-up is always done).</summary>
+    public static double MedianMs(Action action, int warmup = 3, int repeats = 7)
+    {
+        for (int i = 0; i < Math.Max(1, warmup); i++) action();
+        var times = new double[Math.Max(1, repeats)];
+        for (int i = 0; i < times.Length; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[times.Length / 2];
+    }
+
+    /// <summary>Worst relative error between two arrays: max |a − b| / max(‖a‖∞, ‖b‖∞).</summary>
+    public static double RelError(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        if (a.Length != b.Length) return double.PositiveInfinity;
+        double diff = 0, scale = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            diff = Math.Max(diff, Math.Abs(a[i] - b[i]));
+            scale = Math.Max(scale, Math.Max(Math.Abs(a[i]), Math.Abs(b[i])));
+        }
+        return double.IsNaN(diff) ? double.NaN : scale == 0 ? diff : diff / scale;
+    }
+
+    /// <summary>A number for a table cell.</summary>
+    public static string F(double v, string format = "G6") => v.ToString(format, CultureInfo.InvariantCulture);
+    /// <summary>An error for a table cell.</summary>
+    public static string E(double v) => v.ToString("0.0E+00", CultureInfo.InvariantCulture);
+
+    /// <summary>Prints the summary and returns the exit code: 0 when every check passed.</summary>
+    public int Finish()
+    {
+        Console.WriteLine();
+        Console.WriteLine("## Summary");
+        Console.WriteLine();
+        if (failures.Count == 0)
+        {
+            Console.WriteLine("All checks passed.");
+            return 0;
+        }
+        Console.WriteLine($"{failures.Count} check(s) FAILED:");
+        foreach (var f in failures) Console.WriteLine($"- {f}");
+        return 1;
+    }
+}

@@ -1,0 +1,9 @@
+namespace AutoDiff.Functional.Report;
+
+/// <summary>The report's sections, in order. Each model's section lives in its own file.</summary>
+static class Sections
+{
+    public static readonly Section[] All =
+    [
+    ];
+}

@@ -55,23 +55,32 @@ public static unsafe class Blas
             throw new ArgumentException($"Gemm: op(A) is {m}×{k}, op(B) is {(transB ? colsB : rowsB)}×{n}, C has {c.Length} elements");
         if (m == 0 || n == 0) return;
         if (k == 0) { Scale(beta, c); return; }
-        if (IsNative)
+        if (IsNative) Native(transA, transB, alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c);
+        else Managed(transA, transB, alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c);
+    }
+
+    // Both paths are reachable directly so tests can compare them in one process.
+    internal static void Native(bool transA, bool transB, double alpha, double[] a, int rowsA, int colsA,
+        double[] b, int rowsB, int colsB, double beta, double[] c)
+    {
+        if (!IsNative) throw new InvalidOperationException("Blas: OpenBLAS is not loaded");
+        int m = transA ? colsA : rowsA, k = transA ? rowsA : colsA, n = transB ? rowsB : colsB;
+        fixed (double* pa = a, pb = b, pc = c)
         {
-            fixed (double* pa = a, pb = b, pc = c)
-            {
-                if (n == 1)
-                    dgemv(ColMajor, transA ? Trans : NoTrans, rowsA, colsA, alpha, pa, rowsA, pb, 1, beta, pc, 1);
-                else
-                    dgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k,
-                        alpha, pa, rowsA, pb, rowsB, beta, pc, m);
-            }
-            return;
+            if (n == 1 && !transB)
+                dgemv(ColMajor, transA ? Trans : NoTrans, rowsA, colsA, alpha, pa, rowsA, pb, 1, beta, pc, 1);
+            else
+                dgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k,
+                    alpha, pa, rowsA, pb, rowsB, beta, pc, m);
         }
+    }
+
+    internal static void Managed(bool transA, bool transB, double alpha, double[] a, int rowsA, int colsA,
+        double[] b, int rowsB, int colsB, double beta, double[] c) =>
         ManagedLinearAlgebraProvider.Instance.MatrixMultiplyWithUpdate(
             transA ? Transpose.Transpose : Transpose.DontTranspose,
             transB ? Transpose.Transpose : Transpose.DontTranspose,
             alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c);
-    }
 
     static void Scale(double beta, double[] c)
     {

@@ -61,6 +61,13 @@ public sealed class Tensor
     /// <summary>Copies a MathNet vector.</summary>
     public static Tensor Copy(DenseVector vector) => Wrap((DenseVector)vector.Clone());
 
+    /// <summary>Wraps a MathNet vector without copying, so MathNet values can be passed where tensors are expected.</summary>
+    public static implicit operator Tensor(DenseVector vector) => Wrap(vector);
+    /// <summary>Wraps a MathNet matrix without copying.</summary>
+    public static implicit operator Tensor(DenseMatrix matrix) => Wrap(matrix);
+    /// <summary>A scalar tensor.</summary>
+    public static implicit operator Tensor(double value) => Scalar(value);
+
     /// <summary>A MathNet view of this matrix sharing its storage (zero-copy; treat it as read-only).</summary>
     public DenseMatrix AsMatrix() => Shape.Rank == 2
         ? new DenseMatrix(Shape[0], Shape[1], Storage)

@@ -27,4 +27,28 @@ public static class ReadmeExample
         // README:end
         return (value.ToScalar(), gradW);
     }
+
+    public static (DenseVector Grad, DenseMatrix Hessian, DenseVector Hv, DenseVector Jt, DenseVector JTu, DenseMatrix JacF, DenseMatrix JacR) Transformations()
+    {
+        // README:begin
+        // f: ℝ³ → ℝ and g: ℝ³ → ℝ² as C# lambdas over nodes; each transformation returns a function on values.
+        Func<Node, Node> f = x => x.Sin().Sum() + x.SquaredNorm().Square() / 4;
+        var A = Node.Constant(DenseMatrix.OfArray(new double[,] { { 1, 2, 3 }, { -1, 0, 1 } }));
+        Func<Node, Node> g = x => A.MatMul(x.Tanh());
+
+        var x0 = DenseVector.OfArray([0.5, -1.0, 2.0]);
+        var v = DenseVector.OfArray([1.0, 0, 0]);
+        var u = DenseVector.OfArray([1.0, -1]);
+
+        DenseVector grad = Transforms.Grad(f)(x0).AsVector();              // ∇f(x0)
+        var (fx, sameGrad) = Transforms.ValueAndGrad(f)(x0);               // f(x0) and ∇f(x0), one pass
+        DenseMatrix hessian = Transforms.Hessian(f)(x0);                   // ∇²f(x0), 3×3
+        DenseVector hv = Transforms.Hvp(f)(x0, v).AsVector();              // ∇²f(x0)·v, no Hessian formed
+        var (gx, jt) = Transforms.Jvp(g)(x0, v);                           // g(x0) and J·v (forward mode)
+        var (_, jTu) = Transforms.Vjp(g)(x0, u);                           // Jᵀ·u (reverse mode)
+        DenseMatrix jacF = Transforms.JacFwd(g)(x0);                       // 2×3, column by column
+        DenseMatrix jacR = Transforms.JacRev(g)(x0);                       // 2×3, row by row
+        // README:end
+        return (grad, hessian, hv, jt.AsVector(), jTu.AsVector(), jacF, jacR);
+    }
 }

@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace AutoDiff.Functional.Properties.Transforms;
+namespace AutoDiff.Functional.Properties.Transformations;
 
 public class CheckedTests
 {

@@ -4,7 +4,7 @@ using FsCheck.Xunit;
 using MathNet.Numerics.LinearAlgebra.Double;
 using Xunit;
 
-namespace AutoDiff.Functional.Properties.Transforms;
+namespace AutoDiff.Functional.Properties.Transformations;
 
 /// <summary>A point x in [-2, 2]ⁿ (n in 1..6), a direction v and a matrix A (m×n, m in 1..5) for the test functions.</summary>
 public sealed record TransformCase(double[] X, double[] V, double[,] A)

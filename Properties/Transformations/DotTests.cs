@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Xunit;
 
-namespace AutoDiff.Functional.Properties.Transforms;
+namespace AutoDiff.Functional.Properties.Transformations;
 
 public class DotTests(Xunit.Abstractions.ITestOutputHelper output)
 {

@@ -8,6 +8,22 @@ public static class Evaluator
     /// <exception cref="BindingException">A variable is unbound, or two variables share a name.</exception>
     public static Tensor[] Evaluate(IReadOnlyList<Node> outputs, Bindings bindings)
     {
+        var (topo, values) = Run(outputs, bindings, keepAll: false);
+        return [.. outputs.Select(o => values[topo.IndexOf(o)]!)];
+    }
+
+    /// <summary>The value of one output.</summary>
+    public static Tensor Evaluate(Node output, Bindings bindings) => Evaluate([output], bindings)[0];
+
+    /// <summary>Every node's value, for diagnostics (<see cref="FiniteCheck"/>); intermediates are kept.</summary>
+    internal static (Topology Topology, Tensor[] Values) EvaluateAll(IReadOnlyList<Node> outputs, Bindings bindings)
+    {
+        var (topo, values) = Run(outputs, bindings, keepAll: true);
+        return (topo, values.Select(v => v!).ToArray());
+    }
+
+    static (Topology, Tensor?[]) Run(IReadOnlyList<Node> outputs, Bindings bindings, bool keepAll)
+    {
         var topo = Topology.Of(outputs);
         var order = topo.Order;
         // Reference counts let an intermediate go as soon as its last reader has run.
@@ -38,11 +54,8 @@ public static class Evaluator
                 throw new InvalidOperationException($"internal: forward rule of {node.Op} returned {value.Shape}, its shape rule said {node.Shape}");
             values[i] = value;
             foreach (var k in inputs)
-                if (--readers[k] == 0) values[k] = null;
+                if (--readers[k] == 0 && !keepAll) values[k] = null;
         }
-        return [.. outputs.Select(o => values[topo.IndexOf(o)]!)];
+        return (topo, values);
     }
-
-    /// <summary>The value of one output.</summary>
-    public static Tensor Evaluate(Node output, Bindings bindings) => Evaluate([output], bindings)[0];
 }

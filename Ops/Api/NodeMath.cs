@@ -56,6 +56,8 @@ public static class NodeMath
     public static Node Sigmoid(this Node x) => Node.Apply(Ops.Sigmoid.Instance, x);
     /// <summary>tanh x.</summary>
     public static Node Tanh(this Node x) => Node.Apply(Ops.Tanh.Instance, x);
+    /// <summary>softplus(x) = log(1 + eˣ), stable for any x.</summary>
+    public static Node Softplus(this Node x) => Node.Apply(Ops.Softplus.Instance, x);
 
     /// <summary>The matrix product A·B, or the matrix–vector product A·x. A transposed operand (<c>A.T()</c>) is
     /// passed to BLAS as a flag, not copied.</summary>

@@ -24,7 +24,10 @@ public class OpLaws
     const double SecondOrderModeTolerance = 1e-11;
 
     /// <summary>Runs <paramref name="law"/> on 100 cases of the row named <paramref name="row"/>.</summary>
-    internal static void Holds(string row, Action<OpCase> law, int cases = 100)
+    internal static void Holds(string row, Action<OpCase> law, int cases = 100) => Holds(OpTable.Named(row), law, cases);
+
+    /// <summary>Runs <paramref name="law"/> on <paramref name="cases"/> cases of <paramref name="entry"/>.</summary>
+    internal static void Holds(OpEntry entry, Action<OpCase> law, int cases = 100)
     {
         var config = Config.QuickThrowOnFailure.WithMaxTest(cases);
         if (Environment.GetEnvironmentVariable("PROPS_REPLAY") is { Length: > 0 } replay)
@@ -32,10 +35,10 @@ public class OpLaws
             var parts = replay.Trim('(', ')').Split(',');
             config = config.WithReplay(ulong.Parse(parts[0]), ulong.Parse(parts[1]));
         }
-        Check.One(config, Prop.ForAll(OpCases.Arbitrary(OpTable.Named(row)), law));
+        Check.One(config, Prop.ForAll(OpCases.Arbitrary(entry), law));
     }
 
-    static void Require(bool ok, Func<string> message)
+    internal static void Require(bool ok, Func<string> message)
     {
         if (!ok) throw new LawViolated(message());
     }
@@ -43,7 +46,9 @@ public class OpLaws
     /// <summary>The forward rule's value has the shape the shape rule gave the node, and so do the tangent from
     /// the JVP rule and each input's cotangent from the VJP rule.</summary>
     [Theory, MemberData(nameof(Rows))]
-    public void Shape_rule_matches_forward_result(string row) => Holds(row, c =>
+    public void Shape_rule_matches_forward_result(string row) => Holds(row, ShapeLaw);
+
+    internal static void ShapeLaw(OpCase c)
     {
         var g = c.Instantiate();
         var y = g.Output;
@@ -60,11 +65,13 @@ public class OpLaws
         for (int k = 0; k < cotangents.Length; k++)
             if (cotangents[k] is { } ct)
                 Require(ct.Shape == y.Inputs[k].Shape, () => $"{y.Op}: VJP gave input {k} a cotangent {ct.Shape}, the input is {y.Inputs[k].Shape}");
-    });
+    }
 
     /// <summary>J·t from forward mode equals J·t from central differences, element by element.</summary>
     [Theory, MemberData(nameof(Rows))]
-    public void Forward_mode_matches_finite_differences(string row) => Holds(row, c =>
+    public void Forward_mode_matches_finite_differences(string row) => Holds(row, ForwardLaw);
+
+    internal static void ForwardLaw(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
@@ -80,11 +87,13 @@ public class OpLaws
             Require(Math.Abs(jvp[i] - fd[i]) <= FdTolerance * Math.Max(1, scale),
                 () => $"output element {i}: forward mode {jvp[i]:R}, finite differences {fd[i]:R}");
         }
-    });
+    }
 
     /// <summary>Jᵀ·u from reverse mode equals Jᵀ·u from central differences, element by element.</summary>
     [Theory, MemberData(nameof(Rows))]
-    public void Reverse_mode_matches_finite_differences(string row) => Holds(row, c =>
+    public void Reverse_mode_matches_finite_differences(string row) => Holds(row, ReverseLaw);
+
+    internal static void ReverseLaw(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
@@ -99,11 +108,13 @@ public class OpLaws
             Require(Math.Abs(vjp[j] - fd[j]) <= FdTolerance * Math.Max(1, scale),
                 () => $"input element {j}: reverse mode {vjp[j]:R}, finite differences {fd[j]:R}");
         }
-    });
+    }
 
     /// <summary>⟨u, J·t⟩ from forward mode equals ⟨Jᵀ·u, t⟩ from reverse mode to ~1e-12 of the size of the terms.</summary>
     [Theory, MemberData(nameof(Rows))]
-    public void Adjoint_identity_between_modes(string row) => Holds(row, c =>
+    public void Adjoint_identity_between_modes(string row) => Holds(row, AdjointLaw);
+
+    internal static void AdjointLaw(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
@@ -118,12 +129,14 @@ public class OpLaws
             Math.Max(AbsDot(u.Values, jt.Values), AbsDot(jtu, tFlat)));
         Require(Math.Abs(lhs - rhs) <= ModeTolerance * scale + double.Epsilon,
             () => $"⟨u, J·t⟩ = {lhs:R} but ⟨Jᵀ·u, t⟩ = {rhs:R} (terms of size {scale:G3}, relative error {Math.Abs(lhs - rhs) / scale:G3})");
-    });
+    }
 
     /// <summary>Second order through the gradient graph: the Hessian–vector product of ⟨u, f⟩ by forward-over-reverse
     /// and by reverse-over-reverse agree with each other and with central differences of the gradient.</summary>
     [Theory, MemberData(nameof(Rows))]
-    public void Second_order_modes_agree_with_differences_of_the_gradient(string row) => Holds(row, c =>
+    public void Second_order_modes_agree_with_differences_of_the_gradient(string row) => Holds(row, SecondOrderLaw);
+
+    internal static void SecondOrderLaw(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
@@ -145,7 +158,7 @@ public class OpLaws
             Require(Math.Abs(fwd[j] - fd[j]) <= 10 * FdTolerance * scale,
                 () => $"H·v element {j}: forward-over-reverse {fwd[j]:R}, differences of the gradient {fd[j]:R}");
         }
-    });
+    }
 }
 
 /// <summary>A law failed; the message says which quantity and both values.</summary>

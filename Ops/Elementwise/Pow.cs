@@ -13,8 +13,12 @@ public sealed class Pow(double exponent) : UnaryElementwise
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.Pow(x, Exponent, y);
     /// <inheritdoc/>
-    protected override Node Derivative(Node x, Node y) =>
-        Exponent == 1 ? Node.Constant(1.0) : Exponent * x.Pow(Exponent - 1);
+    protected override Node Derivative(Node x, Node y) => Exponent switch
+    {
+        0 => Node.Constant(0.0), // not 0·x⁻¹, which is NaN at x = 0
+        1 => Node.Constant(1.0),
+        _ => Exponent * x.Pow(Exponent - 1),
+    };
     /// <inheritdoc/>
     public override string ToString() => $"Pow({Exponent:G6})";
 }

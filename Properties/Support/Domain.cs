@@ -1,0 +1,43 @@
+namespace AutoDiff.Functional.Properties.Support;
+
+/// <summary>Where an op's inputs may be drawn from: an interval [Low, High], optionally with (−Gap, Gap) cut out
+/// around zero. Values come from a grid of 1001 points, so counterexamples print short.</summary>
+public sealed record Domain(string Name, double Low, double High, double Gap = 0)
+{
+    /// <summary>Any moderate value: no op in the table has a kink or a pole in [−2, 2] unless said otherwise.</summary>
+    public static readonly Domain Any = new("any", -2, 2);
+    /// <summary>Positive and away from 0: for log, sqrt and non-integer powers.</summary>
+    public static readonly Domain Positive = new("positive", 0.5, 3);
+    /// <summary>Either sign, |x| ≥ 0.5: for denominators and negative integer powers.</summary>
+    public static readonly Domain NonZero = new("nonzero", -2, 2, Gap: 0.5);
+
+    /// <summary>The integers of the domain: edge values (0, ±1, ...) that a fine grid almost never hits.</summary>
+    public double[] Integers => [.. Enumerable.Range((int)Math.Ceiling(Low), (int)Math.Floor(High) - (int)Math.Ceiling(Low) + 1)
+        .Select(i => (double)i).Where(Contains)];
+
+    /// <summary>The value for a grid point <paramref name="tick"/> in 0..1000; ticks above 1000 pick an integer.</summary>
+    public double At(int tick)
+    {
+        if (tick > 1000) return Integers[(tick - 1001) % Integers.Length];
+        if (Gap == 0) return Low + (High - Low) * tick / 1000;
+        // Left half of the ticks cover [Low, −Gap], right half [Gap, High].
+        return tick < 500 ? Low + (-Gap - Low) * tick / 499 : Gap + (High - Gap) * (tick - 500) / 500;
+    }
+
+    /// <summary>True when <paramref name="v"/> lies in the domain.</summary>
+    public bool Contains(double v) => v >= Low && v <= High && Math.Abs(v) >= Gap;
+
+    /// <summary>The simplest value of the domain, where shrinking heads: 0, else 1.</summary>
+    public double Simplest => Contains(0) ? 0 : Contains(1) ? 1 : Low;
+
+    /// <summary>Simpler values than <paramref name="v"/>: the simplest one, the nearest integer, one decimal.</summary>
+    public IEnumerable<double> Simpler(double v)
+    {
+        var seen = new HashSet<double> { v };
+        foreach (var s in new[] { Simplest, Math.Round(v), Math.Round(v, 1) })
+            if (Contains(s) && seen.Add(s)) yield return s;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+
+namespace AutoDiff.Functional.Properties.Support;
+
+/// <summary>What is wrong with a <see cref="FaultySin"/>.</summary>
+public enum Fault
+{
+    /// <summary>Nothing: sin with its true rules, the control.</summary>
+    None,
+    /// <summary>The VJP uses sin instead of cos.</summary>
+    WrongVjp,
+    /// <summary>The JVP uses sin instead of cos.</summary>
+    WrongJvp,
+    /// <summary>The VJP is off by a factor 1 + 1e-8: invisible to finite differences, visible to the adjoint identity.</summary>
+    SlightlyWrongVjp,
+}
+
+/// <summary>A test-only sin with a deliberately broken rule, to show that the checks catch broken rules. It lives
+/// in the test assembly, so the coverage law (which reflects over Graph and Ops) does not ask for a table row.</summary>
+public sealed class FaultySin(Fault fault) : Op
+{
+    /// <summary>The fault.</summary>
+    public Fault Fault { get; } = fault;
+    /// <inheritdoc/>
+    public override string Name => $"FaultySin({Fault})";
+    /// <inheritdoc/>
+    public override int Arity => 1;
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x) => x[0];
+    /// <inheritdoc/>
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) =>
+        Tensor.FromColumnMajor(y, [.. x[0].Values.ToArray().Select(Math.Sin)]);
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
+        tangents[0] is { } t ? t * (Fault == Fault.WrongJvp ? x[0].Sin() : x[0].Cos()) : null;
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => Fault switch
+    {
+        Fault.WrongVjp => [cotangent * x[0].Sin()],
+        Fault.SlightlyWrongVjp => [cotangent * x[0].Cos() * (1 + 1e-8)],
+        _ => [cotangent * x[0].Cos()],
+    };
+}

@@ -1,0 +1,87 @@
+using AutoDiff.Functional.Models;
+using FsCheck.Xunit;
+using Xunit;
+
+namespace AutoDiff.Functional.Properties.Models;
+
+[Properties(Arbitrary = [typeof(SoftmaxArbs)], MaxTest = 100)]
+public class SoftmaxProperties
+{
+    static (LinearClassifier Model, Bindings At) Linear(SoftmaxCase c)
+    {
+        var (_, n, C) = c.Dims;
+        var model = SoftmaxClassifier.BuildLinear(n, C, c.Labels);
+        return (model, model.Bind(Tensor.Matrix(c.X), Tensor.Matrix(c.W), Tensor.Vector(c.B)));
+    }
+
+    static void AssertMatchesClosedForm(SoftmaxCase c, double tolerance)
+    {
+        var (model, at) = Linear(c);
+        var (value, grads) = AD.ValueAndGrad(model.Loss, at, model.W, model.B);
+        var (loss, gradW, gradB) = SoftmaxReference.Gradient(c.X, c.W, c.B, c.Labels);
+
+        Assert.True(double.IsFinite(value.ToScalar()), $"loss {value.ToScalar()}");
+        Assert.True(Math.Abs(value.ToScalar() - loss) <= 1e-12 * Math.Max(1, Math.Abs(loss)), $"loss {value.ToScalar()} vs {loss}");
+        // Errors relative to the size of the terms summed, Σᵢ|Xᵢⱼ·Gᵢc| and Σᵢ|Gᵢc|: at saturated logits ∂L/∂b is a
+        // cancelling sum of ±1/N whose exact value may be 1e-12, so the size of the result alone is no scale.
+        var G = SoftmaxReference.LogitGradient(c.X, c.W, c.B, c.Labels);
+        var (N, n, C) = c.Dims;
+        double scaleW = 0, scaleB = 0;
+        for (int k = 0; k < C; k++)
+        {
+            double sb = 0;
+            for (int i = 0; i < N; i++) sb += Math.Abs(G[i, k]);
+            scaleB = Math.Max(scaleB, sb);
+            for (int j = 0; j < n; j++)
+            {
+                double sw = 0;
+                for (int i = 0; i < N; i++) sw += Math.Abs(c.X[i, j] * G[i, k]);
+                scaleW = Math.Max(scaleW, sw);
+            }
+        }
+        double errW = Draw.AbsError(grads[0].Values, Draw.ColumnMajor(gradW)) / Math.Max(scaleW, double.Epsilon);
+        double errB = Draw.AbsError(grads[1].Values, gradB) / Math.Max(scaleB, double.Epsilon);
+        Assert.True(errW <= tolerance && errB <= tolerance, $"relative errors W {errW:E2}, b {errB:E2}");
+    }
+
+    [Property]
+    public void Linear_gradient_equals_the_closed_form(SoftmaxCase c) => AssertMatchesClosedForm(c, 1e-10);
+
+    [Property]
+    public void Linear_gradient_passes_the_finite_difference_check(SoftmaxCase c)
+    {
+        var (model, at) = Linear(c);
+        var report = GradCheck.Check(model.Loss, at, [model.W, model.B]);
+        Assert.True(report.Passed, report.ToString());
+    }
+
+    [Property]
+    public void At_logits_of_magnitude_1e3_the_loss_is_finite_and_the_gradient_exact(SoftmaxCase c)
+    {
+        // Scale W and b so the largest |logit| is 1000: exp would overflow without the stable formulation.
+        var (N, n, C) = c.Dims;
+        double largest = 0;
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < C; k++)
+            {
+                double s = c.B[k];
+                for (int j = 0; j < n; j++) s += c.X[i, j] * c.W[j, k];
+                largest = Math.Max(largest, Math.Abs(s));
+            }
+        if (largest < 1e-3) return; // the logits are all (near) zero: no scale reaches 1e3
+        double scale = 1000 / largest;
+        var W = (double[,])c.W.Clone();
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < C; k++) W[j, k] *= scale;
+        AssertMatchesClosedForm(c with { W = W, B = [.. c.B.Select(v => v * scale)] }, 1e-10);
+    }
+
+    [Property]
+    public void Deep_gradient_passes_the_finite_difference_check(DeepCase c)
+    {
+        var model = SoftmaxClassifier.BuildDeep(c.X.GetLength(1), c.Hidden, c.W2.GetLength(1), c.Labels);
+        var at = model.Bind(Tensor.Matrix(c.X), Tensor.Matrix(c.W1), Tensor.Vector(c.B1), Tensor.Matrix(c.W2), Tensor.Vector(c.B2));
+        var report = GradCheck.Check(model.Loss, at, model.Parameters);
+        Assert.True(report.Passed, report.ToString());
+    }
+}

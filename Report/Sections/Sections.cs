@@ -5,5 +5,6 @@ static class Sections
 {
     public static readonly Section[] All =
     [
+        SigmoidNetSection.Section,
     ];
 }

@@ -1,0 +1,232 @@
+using MathNet.Numerics.LinearAlgebra.Double;
+
+namespace AutoDiff.Functional.Models;
+
+/// <summary>One stage hₖ of the net as its own graph: <see cref="Input"/> is the stage's variable, <see cref="Output"/>
+/// the stage applied to it. Differentiating a stage graph gives that stage's Jacobian and nothing else.</summary>
+/// <param name="Name">h1 … h5.</param>
+/// <param name="Input">The stage's input variable.</param>
+/// <param name="Output">The stage's output node.</param>
+public sealed record Stage(string Name, Node Input, Node Output);
+
+/// <summary>The intermediate values of one evaluation: y₁ = A·x, y₂ = σ(y₁), y₃ = B·y₂, y₄ = σ(y₃), f = sum(y₄).</summary>
+public sealed record SigmoidNetPrimal(DenseVector Y1, DenseVector Y2, DenseVector Y3, DenseVector Y4, double Value);
+
+/// <summary>The Jacobian of every stage at one point, written out in closed form (see
+/// <see cref="SigmoidNet.StageJacobians"/>).</summary>
+public sealed record SigmoidNetJacobians(DenseMatrix J1, DenseMatrix J2, DenseMatrix J3, DenseMatrix J4, DenseMatrix J5);
+
+/// <summary>Seed 004, problem 1: the two-layer sigmoid net f(x) = sum(σ(B·σ(A·x))) with fixed weights
+/// A (d₁×d₀), B (d₂×d₁), differentiated with respect to x (d₀), as the composition
+/// f = h₅ ∘ h₄ ∘ h₃ ∘ h₂ ∘ h₁ with h₁(x) = A·x, h₂(y) = σ(y), h₃(y) = B·y, h₄ = h₂, h₅(y) = sum(y):
+/// J_f(x) = J_h₅(y₄)·J_h₄(y₃)·J_h₃(y₂)·J_h₂(y₁)·J_h₁(x).</summary>
+/// <remarks>
+/// The gradient three ways, all through the library's own transformations:
+/// <list type="bullet">
+/// <item><see cref="GradientForwardChain"/>: J_h₅·(J_h₄·(J_h₃·(J_h₂·J_h₁))), a whole matrix of tangents (one column
+/// per input direction) pushed forward through each stage's JVP. Cost O(d₀·d₁·d₂) (the d₂×d₁ by d₁×d₀ product
+/// in h₃), plus O(d₁·d₀ + d₂·d₀) element-wise.</item>
+/// <item><see cref="GradientReverseChain"/>: (((J_h₅·J_h₄)·J_h₃)·J_h₂)·J_h₁, one row vector (a cotangent) pulled back
+/// through each stage's VJP. Cost O(d₀·d₁ + d₁·d₂): two matrix–vector products.</item>
+/// <item><see cref="GradientGeneric"/>: the reverse transformation of the whole graph (<see cref="AD.ValueAndGrad"/>),
+/// the same order of cost as the reverse chain.</item>
+/// </list>
+/// Every graph is built once, in the constructor (A and B are constants of it); each call only binds and evaluates.
+/// </remarks>
+public sealed class SigmoidNet
+{
+    /// <summary>The first weight matrix (d₁×d₀).</summary>
+    public DenseMatrix A { get; }
+    /// <summary>The second weight matrix (d₂×d₁).</summary>
+    public DenseMatrix B { get; }
+    /// <summary>The input size.</summary>
+    public int D0 => A.ColumnCount;
+    /// <summary>The hidden size.</summary>
+    public int D1 => A.RowCount;
+    /// <summary>The output size of the second layer.</summary>
+    public int D2 => B.RowCount;
+
+    /// <summary>The input variable x (d₀) of the whole graph.</summary>
+    public Node X { get; }
+    /// <summary>f(x) = sum(σ(B·σ(A·x))) as one graph.</summary>
+    public Node Output { get; }
+    readonly Node y1, y2, y3, y4;
+
+    /// <summary>h₁(x) = A·x.</summary>
+    public Stage H1 { get; }
+    /// <summary>h₂(y) = σ(y).</summary>
+    public Stage H2 { get; }
+    /// <summary>h₃(y) = B·y.</summary>
+    public Stage H3 { get; }
+    /// <summary>h₄(y) = σ(y).</summary>
+    public Stage H4 { get; }
+    /// <summary>h₅(y) = sum(y).</summary>
+    public Stage H5 { get; }
+    /// <summary>The five stages in order.</summary>
+    public IReadOnlyList<Stage> Stages => [H1, H2, H3, H4, H5];
+
+    // Forward chain: each stage lifted to a matrix of d₀ tangent columns; the tangent variable and its JVP graph.
+    readonly Node sigma1Primal, sigma1Tangent, sigma1Jvp;   // h₂ on y₁ broadcast to (d₁×d₀)
+    readonly Node linear3Tangent, linear3Jvp;               // h₃: B·T
+    readonly Node sigma3Primal, sigma3Tangent, sigma3Jvp;   // h₄ on y₃ broadcast to (d₂×d₀)
+    readonly Node sum5Tangent, sum5Jvp;                     // h₅: 1ᵀ·T, the sum over axis 0
+
+    // Reverse chain: each stage's VJP graph with a cotangent variable.
+    readonly Node[] cotangents = new Node[5];
+    readonly Node[] vjps = new Node[5];
+
+    /// <summary>A net with weights <paramref name="a"/> (d₁×d₀) and <paramref name="b"/> (d₂×d₁); they are shared,
+    /// not copied, so do not change them afterwards.</summary>
+    /// <exception cref="ShapeException">B's column count differs from A's row count.</exception>
+    public SigmoidNet(DenseMatrix a, DenseMatrix b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        (A, B) = (a, b);
+        Node constA = Node.Constant(Tensor.Wrap(a)), constB = Node.Constant(Tensor.Wrap(b));
+        int d0 = D0, d1 = D1, d2 = D2;
+
+        X = Node.Variable("x", Shape.Vector(d0));
+        y1 = constA.MatMul(X);
+        y2 = y1.Sigmoid();
+        y3 = constB.MatMul(y2);     // checks that B is (d₂×d₁)
+        y4 = y3.Sigmoid();
+        Output = y4.Sum();
+
+        H1 = Make("h1", d0, v => constA.MatMul(v));
+        H2 = Make("h2", d1, v => v.Sigmoid());
+        H3 = Make("h3", d1, v => constB.MatMul(v));
+        H4 = Make("h4", d2, v => v.Sigmoid());
+        H5 = Make("h5", d2, v => v.Sum());
+
+        // Forward chain. A JVP with a matrix tangent T (k×d₀) pushes d₀ directions at once: the stage is built on a
+        // primal of the same (k×d₀) shape, every column the stage's input (for σ) or on any matrix (for B·, whose
+        // JVP B·T does not read the primal).
+        (sigma1Primal, sigma1Tangent, sigma1Jvp) = LiftedJvp("Y1", Shape.Matrix(d1, d0), v => v.Sigmoid());
+        (_, linear3Tangent, linear3Jvp) = LiftedJvp("Y2", Shape.Matrix(d1, d0), v => constB.MatMul(v));
+        (sigma3Primal, sigma3Tangent, sigma3Jvp) = LiftedJvp("Y3", Shape.Matrix(d2, d0), v => v.Sigmoid());
+        (_, sum5Tangent, sum5Jvp) = LiftedJvp("Y4", Shape.Matrix(d2, d0), v => v.Sum(0));
+
+        // Reverse chain: ū_{k-1} = J_hₖᵀ·ūₖ, one VJP graph per stage.
+        Stage[] stages = [H1, H2, H3, H4, H5];
+        for (int k = 0; k < 5; k++)
+        {
+            cotangents[k] = Node.Variable($"\u0305{stages[k].Name}", stages[k].Output.Shape);
+            vjps[k] = Reverse.Vjp([stages[k].Output], [cotangents[k]], [stages[k].Input])[0];
+        }
+
+        static Stage Make(string name, int inputSize, Func<Node, Node> stage)
+        {
+            var input = Node.Variable($"{name}.in", Shape.Vector(inputSize));
+            return new Stage(name, input, stage(input));
+        }
+
+        static (Node Primal, Node Tangent, Node Jvp) LiftedJvp(string name, Shape shape, Func<Node, Node> stage)
+        {
+            var primal = Node.Variable(name, shape);
+            var tangent = Node.Variable("\u2202" + name, shape);
+            return (primal, tangent, ForwardMode.Jvp([stage(primal)], [(primal, tangent)])[0]);
+        }
+    }
+
+    /// <summary>A net with random weights: entries uniform in [−1, 1]·<paramref name="scale"/>.</summary>
+    public static SigmoidNet Random(int d0, int d1, int d2, int seed, double scale = 1.0)
+    {
+        var rng = new System.Random(seed);
+        return new SigmoidNet(
+            DenseMatrix.Create(d1, d0, (_, _) => scale * (2 * rng.NextDouble() - 1)),
+            DenseMatrix.Create(d2, d1, (_, _) => scale * (2 * rng.NextDouble() - 1)));
+    }
+
+    /// <summary>Bindings of the whole graph at <paramref name="x"/>.</summary>
+    public Bindings At(DenseVector x) => Bindings.Empty.Bind(X, x);
+
+    /// <summary>f(x) and the intermediate values y₁ … y₄, from one evaluation of the whole graph.</summary>
+    public SigmoidNetPrimal Evaluate(DenseVector x)
+    {
+        var v = Evaluator.Evaluate([y1, y2, y3, y4, Output], At(x));
+        return new(v[0].AsVector(), v[1].AsVector(), v[2].AsVector(), v[3].AsVector(), v[4].ToScalar());
+    }
+
+    /// <summary>f(x).</summary>
+    public double Value(DenseVector x) => Evaluator.Evaluate(Output, At(x)).ToScalar();
+
+    /// <summary>The Jacobian of each stage in closed form, at the intermediate values of x:
+    /// <list type="bullet">
+    /// <item>J_h₁(x) = A (d₁×d₀): h₁ is linear;</item>
+    /// <item>J_h₂(y₁) = diag(σ′(y₁)) (d₁×d₁) with σ′ = σ(1 − σ): σ acts element by element;</item>
+    /// <item>J_h₃(y₂) = B (d₂×d₁);</item>
+    /// <item>J_h₄(y₃) = diag(σ′(y₃)) (d₂×d₂);</item>
+    /// <item>J_h₅(y₄) = 1ᵀ (1×d₂): every element counts once in the sum.</item>
+    /// </list>
+    /// Dense matrices written with MathNet alone, for documentation and checks; the chains never form them.</summary>
+    public SigmoidNetJacobians StageJacobians(DenseVector x)
+    {
+        var y1 = (DenseVector)(A * x);
+        var y3 = (DenseVector)(B * y1.Map(Sigma));
+        return new(
+            (DenseMatrix)A.Clone(),
+            DenseMatrix.OfDiagonalVector(y1.Map(SigmaPrime)),
+            (DenseMatrix)B.Clone(),
+            DenseMatrix.OfDiagonalVector(y3.Map(SigmaPrime)),
+            DenseMatrix.Create(1, D2, (_, _) => 1.0));
+    }
+
+    /// <summary>σ(t) = 1/(1 + e⁻ᵗ).</summary>
+    public static double Sigma(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
+    /// <summary>σ′(t) = σ(t)(1 − σ(t)) = σ(t)σ(−t).</summary>
+    public static double SigmaPrime(double t) => Sigma(t) * Sigma(-t);
+
+    /// <summary>f(x) and ∇f(x) by the forward-mode Jacobian chain
+    /// J_f = J_h₅·(J_h₄·(J_h₃·(J_h₂·J_h₁))), each bracket a JVP of the stage with a matrix of d₀ tangents:
+    /// <list type="number">
+    /// <item>T₁ = J_h₁ = A: the JVP of the linear map x ↦ A·x with the identity as tangent is A·I = A itself, so
+    /// the chain starts from A without spending a d₁·d₀² product on the identity;</item>
+    /// <item>T₂ = diag(σ′(y₁))·T₁: the JVP of σ at y₁ broadcast to (d₁×d₀), tangent T₁ — O(d₁·d₀);</item>
+    /// <item>T₃ = B·T₂: the JVP of B·(·) with a matrix tangent — O(d₂·d₁·d₀), the dominant cost;</item>
+    /// <item>T₄ = diag(σ′(y₃))·T₃: as step 2 at y₃ — O(d₂·d₀);</item>
+    /// <item>J_f = 1ᵀ·T₄: the JVP of the sum over axis 0 — O(d₂·d₀).</item>
+    /// </list>
+    /// Total O(d₀·d₁·d₂) time and O(d₀·max(d₁, d₂)) memory for the tangent matrices.</summary>
+    public (double Value, DenseVector Gradient) GradientForwardChain(DenseVector x)
+    {
+        var primal = Evaluate(x);
+        int d0 = D0;
+        var t1 = Tensor.Wrap(A);
+        var t2 = Evaluator.Evaluate(sigma1Jvp, Bindings.Empty
+            .Bind(sigma1Primal, BroadcastColumns(primal.Y1, d0)).Bind(sigma1Tangent, t1));
+        var t3 = Evaluator.Evaluate(linear3Jvp, Bindings.Empty.Bind(linear3Tangent, t2));
+        var t4 = Evaluator.Evaluate(sigma3Jvp, Bindings.Empty
+            .Bind(sigma3Primal, BroadcastColumns(primal.Y3, d0)).Bind(sigma3Tangent, t3));
+        var jf = Evaluator.Evaluate(sum5Jvp, Bindings.Empty.Bind(sum5Tangent, t4));
+        return (primal.Value, jf.AsVector());
+    }
+
+    /// <summary>f(x) and ∇f(x) by the reverse-mode chain (((J_h₅·J_h₄)·J_h₃)·J_h₂)·J_h₁: one row vector ū, starting
+    /// from ū₅ = 1, pulled back through each stage's VJP ū ↦ ūᵀ·J_hₖ:
+    /// ū₄ = 1 (d₂), ū₃ = ū₄ ⊙ σ′(y₃), ū₂ = Bᵀ·ū₃, ū₁ = ū₂ ⊙ σ′(y₁), ∇f = Aᵀ·ū₁.
+    /// Total O(d₀·d₁ + d₁·d₂) time (two matrix–vector products) and O(d₀ + d₁ + d₂) extra memory.</summary>
+    public (double Value, DenseVector Gradient) GradientReverseChain(DenseVector x)
+    {
+        var primal = Evaluate(x);
+        DenseVector[] inputs = [x, primal.Y1, primal.Y2, primal.Y3, primal.Y4];
+        var u = Tensor.Scalar(1.0);
+        for (int k = 4; k >= 0; k--)
+        {
+            var stage = Stages[k];
+            u = Evaluator.Evaluate(vjps[k], Bindings.Empty.Bind(stage.Input, inputs[k]).Bind(cotangents[k], u));
+        }
+        return (primal.Value, u.AsVector());
+    }
+
+    /// <summary>f(x) and ∇f(x) by the library's generic reverse mode on the whole graph (<see cref="AD.ValueAndGrad"/>):
+    /// one forward and one backward pass, O(d₀·d₁ + d₁·d₂).</summary>
+    public (double Value, DenseVector Gradient) GradientGeneric(DenseVector x)
+    {
+        var (value, gradients) = AD.ValueAndGrad(Output, At(x), X);
+        return (value.ToScalar(), gradients[0].AsVector());
+    }
+
+    static Tensor BroadcastColumns(DenseVector v, int columns) =>
+        Evaluator.Evaluate(Node.Constant(Tensor.Wrap(v)).BroadcastColumns(columns), Bindings.Empty);
+}

@@ -15,7 +15,7 @@ public static class Dot
         var outputSet = new HashSet<Node>(outputs, ReferenceEqualityComparer.Instance);
         var sb = new StringBuilder();
         sb.AppendLine($"digraph {Quote(title)} {{");
-        sb.AppendLine("  rankdir=BT;");
+        sb.AppendLine($"  rankdir=BT; labelloc=t; fontname=\"DejaVu Sans\"; label={Quote(title)};");
         sb.AppendLine("  node [fontname=\"DejaVu Sans\", fontsize=10, shape=box, style=rounded];");
         for (int i = 0; i < topo.Order.Length; i++)
         {

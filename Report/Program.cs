@@ -2,7 +2,11 @@ using AutoDiff.Functional;
 using AutoDiff.Functional.Report;
 
 // The main job: every seed model, its gradient computed every available way, the errors between them and timings.
-// Flags: --full (the seeds' experiments at full size), --d8000 (the sigmoid net at d0 = d1 = d2 = 8000).
+// Flags: --full (the seeds' experiments at full size), --d8000 (the sigmoid net at d0 = d1 = d2 = 8000),
+// --pictures DIR (the sigmoid net and its gradient graph as Graphviz DOT and PNG, for the README).
+if (Array.IndexOf(args, "--pictures") is var p and >= 0)
+    return Pictures.Write(p + 1 < args.Length ? args[p + 1] : "docs/images");
+
 var report = new ReportWriter(args);
 Console.WriteLine("# AutoDiff.Functional: the seed models");
 Console.WriteLine();

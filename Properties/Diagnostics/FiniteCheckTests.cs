@@ -20,7 +20,7 @@ public class FiniteCheckTests
         var loss = (X.Log() * 2.0).Sum();
         var e = Assert.Throws<NonFiniteException>(() => FiniteCheck.Evaluate([loss], At(1, -1, 2)));
         Assert.Equal("forward", e.Origin.Pass);
-        Assert.IsType<Ops.Log>(e.Origin.Node.Op);
+        Assert.IsType<AutoDiff.Functional.Ops.Log>(e.Origin.Node.Op);
         Assert.Equal("non-finite value in the forward pass: Log (3) produced 1 NaN of 3 element(s) from finite inputs (3) in [-1, 2]", e.Message);
         Assert.Single(e.Report.Origins); // the Mul and Sum downstream only carry it on
     }

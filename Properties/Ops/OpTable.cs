@@ -102,6 +102,7 @@ public static class OpTable
         table.Add(Unary("Square", typeof(P.Square), any, x => x.Square()));
         table.Add(Unary("Sigmoid", typeof(P.Sigmoid), any, x => x.Sigmoid()));
         table.Add(Unary("Tanh", typeof(P.Tanh), any, x => x.Tanh()));
+        table.Add(Unary("Softplus", typeof(P.Softplus), any, x => x.Softplus()));
         // Integer exponents take any sign; negative ones stay away from the pole; the rest need x > 0.
         foreach (var p in new[] { 0.0, 1, 2, 3 }) table.Add(Pow(p, any));
         foreach (var p in new[] { -1.0, -2, -3 }) table.Add(Pow(p, Domain.NonZero));

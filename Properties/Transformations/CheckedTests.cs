@@ -9,7 +9,7 @@ public class CheckedTests
     {
         var a = Node.Variable("A", Shape.Matrix(3, 4));
         var b = Node.Variable("B", Shape.Matrix(5, 2));
-        var product = Checked.Apply(new Ops.MatMul(), a, b);
+        var product = Checked.Apply(new AutoDiff.Functional.Ops.MatMul(), a, b);
         Assert.True(product.IsFail);
         product.IfFail(e => Assert.Equal("MatMul: (3×4)·(5×2): inner dimensions 4 and 5 differ", e.Message));
 

@@ -5,6 +5,7 @@ static class Sections
 {
     public static readonly Section[] All =
     [
+        BlasSection.Section,
         SigmoidNetSection.Section,
     ];
 }

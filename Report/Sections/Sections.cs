@@ -5,5 +5,8 @@ static class Sections
 {
     public static readonly Section[] All =
     [
+        RegressionSection.Section,
+        SoftmaxSection.Section,
+        FactorisationSection.Section,
     ];
 }

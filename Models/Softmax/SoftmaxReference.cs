@@ -20,6 +20,47 @@ public static class SoftmaxReference
         return (loss, gradW, gradB);
     }
 
+    /// <summary>The deeper classifier's loss and gradients by hand-written backpropagation:
+    /// A = X·W1 + b1, H = tanh A, logits = H·W2 + b2, G = (softmax − onehot)/N; then ∂W2 = Hᵀ·G, ∂b2 = Σᵢ Gᵢ,
+    /// ∂A = (G·W2ᵀ) ⊙ (1 − H²), ∂W1 = Xᵀ·∂A, ∂b1 = Σᵢ ∂Aᵢ. Arrays are row-major.</summary>
+    public static (double Loss, double[,] GradW1, double[] GradB1, double[,] GradW2, double[] GradB2) DeepGradient(
+        double[,] X, double[,] W1, double[] b1, double[,] W2, double[] b2, IReadOnlyList<int> labels)
+    {
+        int N = X.GetLength(0), n = X.GetLength(1), H = W1.GetLength(1), C = W2.GetLength(1);
+        var h = new double[N, H];
+        for (int i = 0; i < N; i++)
+            for (int u = 0; u < H; u++)
+            {
+                double a = b1[u];
+                for (int j = 0; j < n; j++) a += X[i, j] * W1[j, u];
+                h[i, u] = Math.Tanh(a);
+            }
+        var (loss, G) = LossAndLogitGradient(h, W2, b2, labels);
+        var gradW2 = new double[H, C];
+        var gradB2 = new double[C];
+        var dA = new double[N, H];
+        for (int i = 0; i < N; i++)
+            for (int c = 0; c < C; c++)
+            {
+                gradB2[c] += G[i, c];
+                for (int u = 0; u < H; u++)
+                {
+                    gradW2[u, c] += h[i, u] * G[i, c];
+                    dA[i, u] += G[i, c] * W2[u, c];
+                }
+            }
+        var gradW1 = new double[n, H];
+        var gradB1 = new double[H];
+        for (int i = 0; i < N; i++)
+            for (int u = 0; u < H; u++)
+            {
+                dA[i, u] *= 1 - h[i, u] * h[i, u];
+                gradB1[u] += dA[i, u];
+                for (int j = 0; j < n; j++) gradW1[j, u] += X[i, j] * dA[i, u];
+            }
+        return (loss, gradW1, gradB1, gradW2, gradB2);
+    }
+
     /// <summary>G = ∂L/∂logits = (softmax(X·W + b) − onehot(labels))/N, (N×C).</summary>
     public static double[,] LogitGradient(double[,] X, double[,] W, double[] b, IReadOnlyList<int> labels) =>
         LossAndLogitGradient(X, W, b, labels).G;

@@ -16,7 +16,7 @@ public sealed record RegressionCase(double[] W, double[,] X, double[] Y)
     public (Vector<double> W, Matrix<double> X, Vector<double> Y) MathNet =>
         (Vector<double>.Build.DenseOfArray(W), Matrix<double>.Build.DenseOfArray(X), Vector<double>.Build.DenseOfArray(Y));
     /// <inheritdoc/>
-    public override string ToString() => $"m={M} w={Draw.Show(W)} X={Draw.Show(X)} y={Draw.Show(Y)}";
+    public override string ToString() => $"m={M} w={Seed000Draw.Show(W)} X={Seed000Draw.Show(X)} y={Seed000Draw.Show(Y)}";
 }
 
 /// <summary>FsCheck arbitraries for the regression properties.</summary>
@@ -25,23 +25,23 @@ public static class RegressionArbs
     /// <summary>m in 1–8, w in [−1.5, 1.5], features and targets in [−2, 2].</summary>
     public static Arbitrary<RegressionCase> Case() => Arb.From(
         from m in Gen.Choose(1, 8)
-        from w in Draw.Vector(5, 1.5)
-        from x in Draw.Matrix(m, 2, 2)
-        from y in Draw.Vector(m, 2)
+        from w in Seed000Draw.Vector(5, 1.5)
+        from x in Seed000Draw.Matrix(m, 2, 2)
+        from y in Seed000Draw.Vector(m, 2)
         select new RegressionCase(w, x, y),
         Shrink);
 
     static IEnumerable<RegressionCase> Shrink(RegressionCase c)
     {
-        if (c.M > 1) yield return new(c.W, Draw.Take(c.X, c.M - 1, 2), c.Y[..^1]);
-        foreach (var w in Draw.Simpler(c.W)) yield return c with { W = w };
-        foreach (var x in Draw.Simpler(c.X)) yield return c with { X = x };
-        foreach (var y in Draw.Simpler(c.Y)) yield return c with { Y = y };
+        if (c.M > 1) yield return new(c.W, Seed000Draw.Take(c.X, c.M - 1, 2), c.Y[..^1]);
+        foreach (var w in Seed000Draw.Simpler(c.W)) yield return c with { W = w };
+        foreach (var x in Seed000Draw.Simpler(c.X)) yield return c with { X = x };
+        foreach (var y in Seed000Draw.Simpler(c.Y)) yield return c with { Y = y };
     }
 }
 
 /// <summary>Bounded value generators, shrinkers and error measures shared by the model properties.</summary>
-public static class Draw
+public static class Seed000Draw
 {
     /// <summary>A value in [−bound, bound] on a grid of 2001 points (never NaN, never huge).</summary>
     public static Gen<double> Value(double bound) => Gen.Choose(-1000, 1000).Select(i => i / 1000.0 * bound);

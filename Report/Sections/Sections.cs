@@ -6,6 +6,9 @@ static class Sections
     public static readonly Section[] All =
     [
         BlasSection.Section,
+        RegressionSection.Section,
+        SoftmaxSection.Section,
+        FactorisationSection.Section,
         SigmoidNetSection.Section,
     ];
 }

@@ -6,5 +6,6 @@ static class Sections
     public static readonly Section[] All =
     [
         SigmoidNetSection.Section,
+        HeronSection.Section,
     ];
 }

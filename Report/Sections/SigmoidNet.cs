@@ -30,15 +30,20 @@ static class SigmoidNetSection
     }
 
     static double Sigma(double t) => 1 / (1 + Math.Exp(-t));
+    /// <summary>σ′(t) = σ(1 − σ) written as e^{−|t|}/(1 + e^{−|t|})², without the cancellation in 1 − σ.</summary>
+    static double SigmaPrime(double t)
+    {
+        double e = Math.Exp(-Math.Abs(t));
+        return e / ((1 + e) * (1 + e));
+    }
 
     /// <summary>∇f = Aᵀ·(σ′(y₁) ⊙ (Bᵀ·σ′(y₃))), written with MathNet alone, independently of the library.</summary>
     static (double Value, DenseVector Gradient) Reference(DenseMatrix a, DenseMatrix b, DenseVector x)
     {
-        var y2 = (a * x).Map(Sigma);
-        var y4 = (b * y2).Map(Sigma);
-        var s1 = y2.Map(s => s * (1 - s));
-        var s3 = y4.Map(s => s * (1 - s));
-        return (y4.Sum(), (DenseVector)a.TransposeThisAndMultiply(s1.PointwiseMultiply(b.TransposeThisAndMultiply(s3))));
+        var y1 = a * x;
+        var y3 = b * y1.Map(Sigma);
+        var gradient = a.TransposeThisAndMultiply(y1.Map(SigmaPrime).PointwiseMultiply(b.TransposeThisAndMultiply(y3.Map(SigmaPrime))));
+        return (y3.Map(Sigma).Sum(), (DenseVector)gradient);
     }
 
     /// <summary>Central differences of the graph's value, per element, h = ∛ε·max(1, |xᵢ|), float64.</summary>

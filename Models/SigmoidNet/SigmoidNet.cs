@@ -174,7 +174,8 @@ public sealed class SigmoidNet
 
     /// <summary>σ(t) = 1/(1 + e⁻ᵗ).</summary>
     public static double Sigma(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
-    /// <summary>σ′(t) = σ(t)(1 − σ(t)) = σ(t)σ(−t).</summary>
+    /// <summary>σ′(t) = σ(t)(1 − σ(t)), evaluated as σ(t)σ(−t): the same number without the cancellation in 1 − σ(t)
+    /// when σ(t) ≈ 1 (8 digits lost at t = 17).</summary>
     public static double SigmaPrime(double t) => Sigma(t) * Sigma(-t);
 
     /// <summary>f(x) and ∇f(x) by the forward-mode Jacobian chain

@@ -10,5 +10,6 @@ static class Sections
         SoftmaxSection.Section,
         FactorisationSection.Section,
         SigmoidNetSection.Section,
+        HeronSection.Section,
     ];
 }

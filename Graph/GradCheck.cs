@@ -11,6 +11,10 @@ public sealed record GradCheckOptions
     public double Rtol { get; init; } = 1e-5;
     /// <summary>Forward against reverse mode, and the adjoint identity: errors relative to the size of the terms.</summary>
     public double ModeTolerance { get; init; } = 1e-11;
+    /// <summary>The smallest size those relative errors are taken against, so that with the default tolerance the two
+    /// modes may differ by 1e-11 × 1e-4 = 1e-15 in absolute terms. Without a floor, a gradient that is exactly zero by
+    /// cancellation (both modes return rounding noise of ~1e-18) would read as a relative error of 1.</summary>
+    public double ModeFloor { get; init; } = 1e-4;
     /// <summary>Seed of the random cotangent and tangent.</summary>
     public int Seed { get; init; } = 12345;
 }
@@ -79,7 +83,7 @@ public static class GradCheck
                 revFwd = Math.Max(revFwd, Math.Abs(r - f));
                 scale = Math.Max(scale, Math.Max(Math.Abs(r), Math.Abs(f)));
             }
-            double revFwdRel = scale == 0 ? revFwd : revFwd / scale;
+            double revFwdRel = revFwd / Math.Max(scale, options.ModeFloor);
             passed &= revFwdRel <= options.ModeTolerance;
             checks.Add(new(((Variable)variable.Op).Name, variable.Shape, revFdAbs, revFdRel, fwdFdAbs, fwdFdRel, revFwdRel, passed));
         }
@@ -93,7 +97,7 @@ public static class GradCheck
             rhs += Dot(reverse[v], ts[v]);
             size = Math.Max(size, AbsDot(reverse[v], ts[v]));
         }
-        double adjoint = size == 0 ? Math.Abs(lhs - rhs) : Math.Abs(lhs - rhs) / size;
+        double adjoint = Math.Abs(lhs - rhs) / Math.Max(size, options.ModeFloor);
         return new(checks, adjoint, checks.All(c => c.Passed) && adjoint <= options.ModeTolerance);
     }
 

@@ -67,6 +67,24 @@ public class OpLaws
                 Require(ct.Shape == y.Inputs[k].Shape, () => $"{y.Op}: VJP gave input {k} a cotangent {ct.Shape}, the input is {y.Inputs[k].Shape}");
     }
 
+    /// <summary>The forward rule computes what the definition says: the value against a plain-loop reference.</summary>
+    [Theory, MemberData(nameof(Rows))]
+    public void Forward_value_matches_reference(string row) => Holds(row, ValueLaw);
+
+    internal static void ValueLaw(OpCase c)
+    {
+        var g = c.Instantiate();
+        var value = g.Evaluate();
+        var reference = c.Entry.Reference!(c.Values, c.Dims, c.Pick);
+        Require(value.Shape.Size == reference.Length, () => $"{value.Shape.Size} values, the reference has {reference.Length}");
+        for (int i = 0; i < reference.Length; i++)
+            Require(Math.Abs(value[i] - reference[i]) <= ValueTolerance * Math.Max(1, Math.Abs(reference[i])),
+                () => $"element {i}: {value[i]:R}, reference {reference[i]:R}");
+    }
+
+    /// <summary>Vectorised kernels and summation orders differ from the reference loops by a few ulps.</summary>
+    const double ValueTolerance = 1e-13;
+
     /// <summary>J·t from forward mode equals J·t from central differences, element by element.</summary>
     [Theory, MemberData(nameof(Rows))]
     public void Forward_mode_matches_finite_differences(string row) => Holds(row, ForwardLaw);

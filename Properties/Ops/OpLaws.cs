@@ -10,7 +10,7 @@ namespace AutoDiff.Functional.Properties.Ops;
 /// name and in every counterexample), each row checked on 100 FsCheck cases with shrinking.</summary>
 /// <remarks>References are independent of the library's derivatives: float64 central differences per element, and
 /// the two modes against each other. Replay a failure by setting <c>PROPS_REPLAY="seed,gamma"</c> (from the
-/// failure message) and running the one failing theory case.</remarks>
+/// failure message) and running the one failing theory case; set <c>PROPS_MAXTEST=1000</c> for a heavier run.</remarks>
 public class OpLaws
 {
     /// <summary>Every row's name.</summary>
@@ -29,6 +29,9 @@ public class OpLaws
     /// <summary>Runs <paramref name="law"/> on <paramref name="cases"/> cases of <paramref name="entry"/>.</summary>
     internal static void Holds(OpEntry entry, Action<OpCase> law, int cases = 100)
     {
+        // PROPS_MAXTEST scales every law up (or down) for a heavier run, e.g. PROPS_MAXTEST=1000.
+        if (int.TryParse(Environment.GetEnvironmentVariable("PROPS_MAXTEST"), out var scaled) && scaled > 0)
+            cases = Math.Max(1, cases * scaled / 100);
         var config = Config.QuickThrowOnFailure.WithMaxTest(cases);
         if (Environment.GetEnvironmentVariable("PROPS_REPLAY") is { Length: > 0 } replay)
         {

@@ -27,7 +27,10 @@ public class OpLaws
     internal static void Holds(string row, Action<OpCase> law, int cases = 100) => Holds(OpTable.Named(row), law, cases);
 
     /// <summary>Runs <paramref name="law"/> on <paramref name="cases"/> cases of <paramref name="entry"/>.</summary>
-    internal static void Holds(OpEntry entry, Action<OpCase> law, int cases = 100)
+    internal static void Holds(OpEntry entry, Action<OpCase> law, int cases = 100) => Holds(OpCases.Arbitrary(entry), law, cases);
+
+    /// <summary>Runs <paramref name="law"/> on <paramref name="cases"/> cases drawn from <paramref name="arbitrary"/>.</summary>
+    internal static void Holds(Arbitrary<OpCase> arbitrary, Action<OpCase> law, int cases = 100)
     {
         // PROPS_MAXTEST scales every law up (or down) for a heavier run, e.g. PROPS_MAXTEST=1000.
         if (int.TryParse(Environment.GetEnvironmentVariable("PROPS_MAXTEST"), out var scaled) && scaled > 0)
@@ -38,7 +41,7 @@ public class OpLaws
             var parts = replay.Trim('(', ')').Split(',');
             config = config.WithReplay(ulong.Parse(parts[0]), ulong.Parse(parts[1]));
         }
-        Check.One(config, Prop.ForAll(OpCases.Arbitrary(entry), law));
+        Check.One(config, Prop.ForAll(arbitrary, law));
     }
 
     internal static void Require(bool ok, Func<string> message)

@@ -3,7 +3,8 @@ using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>log Σ exp(x) along one axis, computed as max + log Σ exp(x − max) so logits of magnitude 1e3 stay finite.
-/// Its derivative is the softmax along that axis, exp(x − y), which is exact at any magnitude.</summary>
+/// Its derivative is the softmax along that axis, exp(x − y): never overflows, and accurate to about ulp(|x|)
+/// relative (1e-13 at logits of 1e3, from rounding x − y).</summary>
 public sealed class LogSumExp(int axis) : Op
 {
     /// <summary>The axis reduced.</summary>

@@ -209,4 +209,49 @@ public class ErrorMessageTests
         var f = Assert.Throws<ShapeException>(() => V("x", 3, 2).Reshape(Shape.Vector(6)).T());
         Assert.StartsWith("Transpose: (6): needs a matrix", f.Message);
     }
+
+    [Fact]
+    public void Wrong_number_of_inputs()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Node.Apply(Functional.Ops.Sin.Instance, V("a", 2), V("b", 2)));
+        Assert.Equal("Sin: takes 1 input(s), got 2", e.Message);
+        var f = Assert.Throws<ShapeException>(() => Node.Apply(AddN.Instance));
+        Assert.Equal("AddN: needs at least one input", f.Message);
+        var g = Assert.Throws<ShapeException>(() => Node.Apply(AddN.Instance, V("a", 2), V("b", 3)));
+        Assert.Equal("AddN: (2) + (3): shapes differ", g.Message);
+    }
+
+    [Fact]
+    public void Cotangent_count_differs_from_output_count()
+    {
+        var x = V("x", 2);
+        var e = Assert.Throws<ArgumentException>(() => Reverse.Vjp([x.Sin(), x.Cos()], [Node.Zeros(x.Shape)], [x]));
+        Assert.Equal("Vjp: 2 outputs but 1 cotangents", e.Message);
+    }
+
+    [Fact]
+    public void Structural_ops_name_their_shapes()
+    {
+        Assert.Equal("Fill(2×2): (3) to (2×2): only a scalar fills a shape",
+            Assert.Throws<ShapeException>(() => V("s", 3).Fill(Shape.Matrix(2, 2))).Message);
+        Assert.StartsWith("Broadcast(axis 1, ×3): cannot insert axis 1 into (2×2)",
+            Assert.Throws<ShapeException>(() => V("m", 2, 2).BroadcastColumns(3)).Message);
+        Assert.Equal("Broadcast: count -1 is negative", Assert.Throws<ArgumentException>(() => new Functional.Ops.Broadcast(0, -1)).Message);
+        Assert.Equal("MatMul(A·Bᵀ): (3×4)·(5)ᵀ: needs a matrix times a matrix or a vector",
+            Assert.Throws<ShapeException>(() => Node.Apply(new Functional.Ops.MatMul(false, true), V("A", 3, 4), V("v", 5))).Message);
+        Assert.Equal("Pow: the exponent must be finite, got NaN", Assert.Throws<ArgumentException>(() => new Functional.Ops.Pow(double.NaN)).Message);
+        var gather = new Functional.Ops.Gather("Row(0)", Shape.Matrix(2, 3), Shape.Vector(3), [0, 2, 4]);
+        Assert.Equal("Row(0): (3×2): this selection is for (2×3)", Assert.Throws<ShapeException>(() => Node.Apply(gather, V("A", 3, 2))).Message);
+        Assert.Equal("Scatter[Row(0)]: (2): this scatter takes (3)",
+            Assert.Throws<ShapeException>(() => Node.Apply(new Functional.Ops.Scatter(gather), V("r", 2))).Message);
+        Assert.Equal("Row(9): position 9 is outside (2×3)",
+            Assert.Throws<ShapeException>(() => new Functional.Ops.Gather("Row(9)", Shape.Matrix(2, 3), Shape.Vector(1), [9])).Message);
+    }
+
+    [Fact]
+    public void Cross_entropy_of_an_empty_batch()
+    {
+        var e = Assert.Throws<ShapeException>(() => V("logits", 0, 3).CrossEntropy([]));
+        Assert.Equal("CrossEntropy: the batch (0×3) is empty", e.Message);
+    }
 }

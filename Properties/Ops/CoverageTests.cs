@@ -26,6 +26,8 @@ public class CoverageTests
         Assert.True(Node.Variable("x", Shape.Scalar).IsLeaf && Node.Constant(1.0).IsLeaf);
         var duplicates = OpTable.Entries.GroupBy(e => e.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.Empty(duplicates);
+        var withoutReference = OpTable.Entries.Where(e => e.Reference is null).Select(e => e.Name).ToList();
+        Assert.True(withoutReference.Count == 0, $"rows without a forward reference: {string.Join(", ", withoutReference)}");
     }
 
     /// <summary>A row that claims to cover an op builds a node of that op, so the coverage law cannot be fooled.</summary>

@@ -2,11 +2,16 @@ using AutoDiff.Functional.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using P = AutoDiff.Functional.Ops;
+using R = AutoDiff.Functional.Properties.Support.References;
 
 namespace AutoDiff.Functional.Properties.Ops;
 
 /// <summary>Builds an entry's output from its input variables, the case's dimensions and its index seed.</summary>
 public delegate Node Builder(Node[] x, int[] dims, int pick);
+
+/// <summary>The output's values (column-major) computed from the inputs' values with plain loops and
+/// <see cref="Math"/>, independently of the library: the reference for the forward rule.</summary>
+public delegate double[] Reference(double[][] x, int[] dims, int pick);
 
 /// <summary>One row of the op table: a name (shown in test names and counterexamples), the concrete
 /// <see cref="Op"/> it covers (<c>null</c> for composites), a generator of free dimensions (1–6 each), the inputs'
@@ -15,6 +20,9 @@ public delegate Node Builder(Node[] x, int[] dims, int pick);
 public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool VariableRank,
     Func<int[], Input[]> Inputs, Builder Build)
 {
+    /// <summary>The forward reference (required: <see cref="CoverageTests"/> checks every row has one).</summary>
+    public Reference? Reference { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }
@@ -35,38 +43,44 @@ public static class OpTable
     static Input In(Shape s, Domain d) => new(s, d);
     static Shape S(params int[] dims) => Shape.Of(dims);
 
-    static OpEntry Unary(string name, Type? covers, Domain domain, Func<Node, Node> f) =>
-        new(name, covers, AnyRank, true, d => [In(S(d), domain)], (x, _, _) => f(x[0]));
+    static OpEntry Unary(string name, Type? covers, Domain domain, Func<Node, Node> f, Func<double, double> r) =>
+        new(name, covers, AnyRank, true, d => [In(S(d), domain)], (x, _, _) => f(x[0])) { Reference = (x, _, _) => [.. x[0].Select(r)] };
+
+    static OpEntry Reduction(string name, Type? covers, Domain domain, Func<Node, Node> f, Func<double[], double> r) =>
+        new(name, covers, AnyRank, true, d => [In(S(d), domain)], (x, _, _) => f(x[0])) { Reference = (x, _, _) => [r(x[0])] };
 
     /// <summary>The three ways a binary element-wise op may be applied: same shapes, scalar on either side.</summary>
-    static IEnumerable<OpEntry> Binary(string name, Type covers, Domain left, Domain right, Func<Node, Node, Node> f)
+    static IEnumerable<OpEntry> Binary(string name, Type covers, Domain left, Domain right, Func<Node, Node, Node> f, Func<double, double, double> r)
     {
         Builder build = (x, _, _) => f(x[0], x[1]);
-        yield return new(name, covers, AnyRank, true, d => [In(S(d), left), In(S(d), right)], build);
-        yield return new($"{name}(scalar, tensor)", covers, AnyRank, true, d => [In(Shape.Scalar, left), In(S(d), right)], build);
-        yield return new($"{name}(tensor, scalar)", covers, AnyRank, true, d => [In(S(d), left), In(Shape.Scalar, right)], build);
+        yield return new(name, covers, AnyRank, true, d => [In(S(d), left), In(S(d), right)], build)
+            { Reference = (x, _, _) => [.. x[0].Select((a, i) => r(a, x[1][i]))] };
+        yield return new($"{name}(scalar, tensor)", covers, AnyRank, true, d => [In(Shape.Scalar, left), In(S(d), right)], build)
+            { Reference = (x, _, _) => [.. x[1].Select(b => r(x[0][0], b))] };
+        yield return new($"{name}(tensor, scalar)", covers, AnyRank, true, d => [In(S(d), left), In(Shape.Scalar, right)], build)
+            { Reference = (x, _, _) => [.. x[0].Select(a => r(a, x[1][0]))] };
     }
 
     static OpEntry Pow(double p, Domain domain) =>
-        Unary($"Pow({p})", typeof(P.Pow), domain, x => Node.Apply(new P.Pow(p), x));
+        Unary($"Pow({p})", typeof(P.Pow), domain, x => Node.Apply(new P.Pow(p), x), v => Math.Pow(v, p));
 
     /// <summary>op(A)·op(B) for A stored (m×k) or (k×m), B (k×n) or (n×k); dims = [m, k, n].</summary>
     static OpEntry MatMul(bool ta, bool tb) =>
         new($"MatMul({(ta ? "Aᵀ" : "A")}·{(tb ? "Bᵀ" : "B")})", typeof(P.MatMul), Fixed(3), false,
             d => [In(ta ? S(d[1], d[0]) : S(d[0], d[1]), Domain.Any), In(tb ? S(d[2], d[1]) : S(d[1], d[2]), Domain.Any)],
-            (x, _, _) => Node.Apply(new P.MatMul(ta, tb), x[0], x[1]));
+            (x, _, _) => Node.Apply(new P.MatMul(ta, tb), x[0], x[1])) { Reference = (x, d, _) => R.Product(x[0], x[1], ta, tb, d[0], d[1], d[2]) };
 
     /// <summary>op(A)·v, dims = [m, k].</summary>
     static OpEntry MatVec(bool ta) =>
         new($"MatMul({(ta ? "Aᵀ" : "A")}·v)", typeof(P.MatMul), Fixed(2), false,
             d => [In(ta ? S(d[1], d[0]) : S(d[0], d[1]), Domain.Any), In(S(d[1]), Domain.Any)],
-            (x, _, _) => Node.Apply(new P.MatMul(ta, false), x[0], x[1]));
+            (x, _, _) => Node.Apply(new P.MatMul(ta, false), x[0], x[1])) { Reference = (x, d, _) => R.Product(x[0], x[1], ta, false, d[0], d[1], 1) };
 
-    static OpEntry Matrix(string name, Type? covers, Domain domain, Builder build) =>
-        new(name, covers, Fixed(2), false, d => [In(S(d), domain)], build);
+    static OpEntry Matrix(string name, Type? covers, Domain domain, Builder build, Reference r) =>
+        new(name, covers, Fixed(2), false, d => [In(S(d), domain)], build) { Reference = r };
 
-    static OpEntry Vector(string name, Type? covers, Domain domain, Builder build) =>
-        new(name, covers, Fixed(1), false, d => [In(S(d), domain)], build);
+    static OpEntry Vector(string name, Type? covers, Domain domain, Builder build, Reference r) =>
+        new(name, covers, Fixed(1), false, d => [In(S(d), domain)], build) { Reference = r };
 
     /// <summary>Labels in 0..classes−1 derived from the index seed, so they shrink with it.</summary>
     static int[] Labels(int rows, int classes, int pick) => [.. Enumerable.Range(0, rows).Select(i => (pick + i * (pick / 7 + 1)) % classes)];
@@ -87,22 +101,22 @@ public static class OpTable
         var table = new List<OpEntry>();
 
         // ── binary element-wise: equal shapes, or a scalar on either side
-        table.AddRange(Binary("Add", typeof(P.Add), any, any, (a, b) => a + b));
-        table.AddRange(Binary("Sub", typeof(P.Sub), any, any, (a, b) => a - b));
-        table.AddRange(Binary("Mul", typeof(P.Mul), any, any, (a, b) => a * b));
-        table.AddRange(Binary("Div", typeof(P.Div), any, Domain.NonZero, (a, b) => a / b));
+        table.AddRange(Binary("Add", typeof(P.Add), any, any, (a, b) => a + b, (a, b) => a + b));
+        table.AddRange(Binary("Sub", typeof(P.Sub), any, any, (a, b) => a - b, (a, b) => a - b));
+        table.AddRange(Binary("Mul", typeof(P.Mul), any, any, (a, b) => a * b, (a, b) => a * b));
+        table.AddRange(Binary("Div", typeof(P.Div), any, Domain.NonZero, (a, b) => a / b, (a, b) => a / b));
 
         // ── unary element-wise
-        table.Add(Unary("Neg", typeof(P.Neg), any, x => -x));
-        table.Add(Unary("Exp", typeof(P.Exp), any, x => x.Exp()));
-        table.Add(Unary("Log", typeof(P.Log), Domain.Positive, x => x.Log()));
-        table.Add(Unary("Sin", typeof(P.Sin), any, x => x.Sin()));
-        table.Add(Unary("Cos", typeof(P.Cos), any, x => x.Cos()));
-        table.Add(Unary("Sqrt", typeof(P.Sqrt), Domain.Positive, x => x.Sqrt()));
-        table.Add(Unary("Square", typeof(P.Square), any, x => x.Square()));
-        table.Add(Unary("Sigmoid", typeof(P.Sigmoid), any, x => x.Sigmoid()));
-        table.Add(Unary("Tanh", typeof(P.Tanh), any, x => x.Tanh()));
-        table.Add(Unary("Softplus", typeof(P.Softplus), any, x => x.Softplus()));
+        table.Add(Unary("Neg", typeof(P.Neg), any, x => -x, v => -v));
+        table.Add(Unary("Exp", typeof(P.Exp), any, x => x.Exp(), Math.Exp));
+        table.Add(Unary("Log", typeof(P.Log), Domain.Positive, x => x.Log(), Math.Log));
+        table.Add(Unary("Sin", typeof(P.Sin), any, x => x.Sin(), Math.Sin));
+        table.Add(Unary("Cos", typeof(P.Cos), any, x => x.Cos(), Math.Cos));
+        table.Add(Unary("Sqrt", typeof(P.Sqrt), Domain.Positive, x => x.Sqrt(), Math.Sqrt));
+        table.Add(Unary("Square", typeof(P.Square), any, x => x.Square(), v => v * v));
+        table.Add(Unary("Sigmoid", typeof(P.Sigmoid), any, x => x.Sigmoid(), v => 1 / (1 + Math.Exp(-v))));
+        table.Add(Unary("Tanh", typeof(P.Tanh), any, x => x.Tanh(), Math.Tanh));
+        table.Add(Unary("Softplus", typeof(P.Softplus), any, x => x.Softplus(), v => Math.Log(1 + Math.Exp(v))));
         // Integer exponents take any sign; negative ones stay away from the pole; the rest need x > 0.
         foreach (var p in new[] { 0.0, 1, 2, 3 }) table.Add(Pow(p, any));
         foreach (var p in new[] { -1.0, -2, -3 }) table.Add(Pow(p, Domain.NonZero));
@@ -112,61 +126,77 @@ public static class OpTable
         foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) }) table.Add(MatMul(ta, tb));
         table.Add(MatVec(false));
         table.Add(MatVec(true));
-        table.Add(Matrix("Transpose", typeof(P.Transpose), any, (x, _, _) => x[0].T()));
-        table.Add(Matrix("Reshape(m×n → mn)", typeof(P.Reshape), any, (x, d, _) => x[0].Reshape(S(d[0] * d[1]))));
-        table.Add(Matrix("Reshape(m×n → n×m)", typeof(P.Reshape), any, (x, d, _) => x[0].Reshape(S(d[1], d[0]))));
+        table.Add(Matrix("Transpose", typeof(P.Transpose), any, (x, _, _) => x[0].T(), (x, d, _) => R.Transpose(x[0], d[0], d[1])));
+        table.Add(Matrix("Reshape(m×n → mn)", typeof(P.Reshape), any, (x, d, _) => x[0].Reshape(S(d[0] * d[1])), (x, _, _) => x[0]));
+        table.Add(Matrix("Reshape(m×n → n×m)", typeof(P.Reshape), any, (x, d, _) => x[0].Reshape(S(d[1], d[0])), (x, _, _) => x[0]));
         table.Add(new("Reshape(mn → m×n)", typeof(P.Reshape), Fixed(2), false, d => [In(S(d[0] * d[1]), any)],
-            (x, d, _) => x[0].Reshape(S(d))));
+            (x, d, _) => x[0].Reshape(S(d))) { Reference = (x, _, _) => x[0] });
 
         // ── reductions and broadcasts
-        table.Add(Unary("Sum", typeof(P.Sum), any, x => x.Sum()));
-        table.Add(new("Fill", typeof(P.Fill), AnyRank, true, _ => [In(Shape.Scalar, any)], (x, d, _) => x[0].Fill(S(d))));
-        table.Add(Matrix("SumAxis(0)", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(0)));
-        table.Add(Matrix("SumAxis(1)", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(1)));
-        table.Add(Vector("SumAxis(0) of a vector", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(0)));
+        table.Add(Reduction("Sum", typeof(P.Sum), any, x => x.Sum(), v => v.Sum()));
+        table.Add(new("Fill", typeof(P.Fill), AnyRank, true, _ => [In(Shape.Scalar, any)], (x, d, _) => x[0].Fill(S(d)))
+            { Reference = (x, d, _) => R.Repeat(x[0][0], S(d).Size) });
+        table.Add(Matrix("SumAxis(0)", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(0), (x, d, _) => R.ColumnWise(x[0], d[0], d[1], v => v.Sum())));
+        table.Add(Matrix("SumAxis(1)", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(1), (x, d, _) => R.RowWise(x[0], d[0], d[1], v => v.Sum())));
+        table.Add(Vector("SumAxis(0) of a vector", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(0), (x, _, _) => [x[0].Sum()]));
         table.Add(new("Broadcast(axis 0) rows", typeof(P.Broadcast), Fixed(2), false, d => [In(S(d[1]), any)],
-            (x, d, _) => x[0].BroadcastRows(d[0])));
+            (x, d, _) => x[0].BroadcastRows(d[0])) { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][j]) });
         table.Add(new("Broadcast(axis 1) columns", typeof(P.Broadcast), Fixed(2), false, d => [In(S(d[0]), any)],
-            (x, d, _) => x[0].BroadcastColumns(d[1])));
+            (x, d, _) => x[0].BroadcastColumns(d[1])) { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][i]) });
         table.Add(new("Broadcast(axis 0) of a scalar", typeof(P.Broadcast), Fixed(1), false, _ => [In(Shape.Scalar, any)],
-            (x, d, _) => Node.Apply(new P.Broadcast(0, d[0]), x[0])));
-        table.Add(Matrix("LogSumExp(0)", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(0)));
-        table.Add(Matrix("LogSumExp(1)", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(1)));
-        table.Add(Vector("LogSumExp(0) of a vector", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(0)));
+            (x, d, _) => Node.Apply(new P.Broadcast(0, d[0]), x[0])) { Reference = (x, d, _) => R.Repeat(x[0][0], d[0]) });
+        table.Add(Matrix("LogSumExp(0)", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(0), (x, d, _) => R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)));
+        table.Add(Matrix("LogSumExp(1)", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(1), (x, d, _) => R.RowWise(x[0], d[0], d[1], R.LogSumExp)));
+        table.Add(Vector("LogSumExp(0) of a vector", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(0), (x, _, _) => [R.LogSumExp(x[0])]));
 
         // ── indexing: a gather selects, its scatter adds back
-        table.Add(Vector("Gather: At(i)", typeof(P.Gather), any, (x, d, k) => x[0].At(k % d[0])));
-        table.Add(Matrix("Gather: At(i, j)", typeof(P.Gather), any, (x, d, k) => x[0].At(k % d[0], k / 7 % d[1])));
-        table.Add(Matrix("Gather: Row", typeof(P.Gather), any, (x, d, k) => x[0].Row(k % d[0])));
-        table.Add(Matrix("Gather: Column", typeof(P.Gather), any, (x, d, k) => x[0].Column(k % d[1])));
-        table.Add(Matrix("Gather: PickPerRow", typeof(P.Gather), any, (x, d, k) => x[0].PickPerRow(Labels(d[0], d[1], k))));
-        table.Add(Vector("Gather: repeated positions", typeof(P.Gather), any, (x, d, _) => Node.Apply(Twice(d[0]), x[0])));
+        table.Add(Vector("Gather: At(i)", typeof(P.Gather), any, (x, d, k) => x[0].At(k % d[0]), (x, d, k) => [x[0][k % d[0]]]));
+        table.Add(Matrix("Gather: At(i, j)", typeof(P.Gather), any, (x, d, k) => x[0].At(k % d[0], k / 7 % d[1]),
+            (x, d, k) => [R.Element(x[0], d[0], k % d[0], k / 7 % d[1])]));
+        table.Add(Matrix("Gather: Row", typeof(P.Gather), any, (x, d, k) => x[0].Row(k % d[0]),
+            (x, d, k) => [.. Enumerable.Range(0, d[1]).Select(j => R.Element(x[0], d[0], k % d[0], j))]));
+        table.Add(Matrix("Gather: Column", typeof(P.Gather), any, (x, d, k) => x[0].Column(k % d[1]),
+            (x, d, k) => [.. Enumerable.Range(0, d[0]).Select(i => R.Element(x[0], d[0], i, k % d[1]))]));
+        table.Add(Matrix("Gather: PickPerRow", typeof(P.Gather), any, (x, d, k) => x[0].PickPerRow(Labels(d[0], d[1], k)),
+            (x, d, k) => [.. Labels(d[0], d[1], k).Select((label, i) => R.Element(x[0], d[0], i, label))]));
+        table.Add(Vector("Gather: repeated positions", typeof(P.Gather), any, (x, d, _) => Node.Apply(Twice(d[0]), x[0]),
+            (x, _, _) => [.. x[0], .. x[0]]));
         table.Add(new("Scatter: of a Row", typeof(P.Scatter), Fixed(2), false, d => [In(S(d[1]), any)],
-            (x, d, k) => Node.Apply(new P.Scatter(RowGather(d, k)), x[0])));
+            (x, d, k) => Node.Apply(new P.Scatter(RowGather(d, k)), x[0]))
+            { Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) => i == k % d[0] ? x[0][j] : 0) });
         table.Add(new("Scatter: repeated positions", typeof(P.Scatter), Fixed(1), false, d => [In(S(2 * d[0]), any)],
-            (x, d, _) => Node.Apply(new P.Scatter(Twice(d[0])), x[0])));
+            (x, d, _) => Node.Apply(new P.Scatter(Twice(d[0])), x[0]))
+            { Reference = (x, d, _) => [.. Enumerable.Range(0, d[0]).Select(i => x[0][i] + x[0][i + d[0]])] });
 
         // ── the n-ary sum used for cotangent accumulation (x0 enters twice)
         table.Add(new("AddN(x0, x1, x0)", typeof(AddN), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
-            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[0])));
+            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[0])) { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + a)] });
         table.Add(new("AddN(x0, x1, x2)", typeof(AddN), AnyRank, true, d => [In(S(d), any), In(S(d), any), In(S(d), any)],
-            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[2])));
+            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[2])) { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + x[2][i])] });
 
         // ── composites: no rules of their own, the laws must still hold
-        table.Add(Matrix("Softmax(0)", null, any, (x, _, _) => x[0].Softmax(0)));
-        table.Add(Matrix("Softmax(1)", null, any, (x, _, _) => x[0].Softmax(1)));
-        table.Add(Vector("Softmax(0) of a vector", null, any, (x, _, _) => x[0].Softmax(0)));
-        table.Add(Matrix("LogSoftmax(1)", null, any, (x, _, _) => x[0].LogSoftmax(1)));
-        table.Add(Matrix("LogSoftmax(0)", null, any, (x, _, _) => x[0].LogSoftmax(0)));
-        table.Add(Matrix("CrossEntropy", null, any, (x, d, k) => x[0].CrossEntropy(Labels(d[0], d[1], k))));
-        table.Add(Unary("Norm", null, Domain.NonZero, x => x.Norm()));
-        table.Add(Unary("SquaredNorm", null, any, x => x.SquaredNorm()));
-        table.Add(Unary("Mean", null, any, x => x.Mean()));
-        table.Add(Matrix("Mean(1)", null, any, (x, _, _) => x[0].Mean(1)));
+        table.Add(Matrix("Softmax(0)", null, any, (x, _, _) => x[0].Softmax(0),
+            (x, d, _) => R.Matrix(d[0], d[1], (i, j) => Math.Exp(R.Element(x[0], d[0], i, j) - R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)[j]))));
+        table.Add(Matrix("Softmax(1)", null, any, (x, _, _) => x[0].Softmax(1),
+            (x, d, _) => R.Matrix(d[0], d[1], (i, j) => Math.Exp(R.Element(x[0], d[0], i, j) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i]))));
+        table.Add(Vector("Softmax(0) of a vector", null, any, (x, _, _) => x[0].Softmax(0),
+            (x, _, _) => [.. x[0].Select(v => Math.Exp(v) / x[0].Sum(Math.Exp))]));
+        table.Add(Matrix("LogSoftmax(1)", null, any, (x, _, _) => x[0].LogSoftmax(1),
+            (x, d, _) => R.Matrix(d[0], d[1], (i, j) => R.Element(x[0], d[0], i, j) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i])));
+        table.Add(Matrix("LogSoftmax(0)", null, any, (x, _, _) => x[0].LogSoftmax(0),
+            (x, d, _) => R.Matrix(d[0], d[1], (i, j) => R.Element(x[0], d[0], i, j) - R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)[j])));
+        table.Add(Matrix("CrossEntropy", null, any, (x, d, k) => x[0].CrossEntropy(Labels(d[0], d[1], k)),
+            (x, d, k) => [-Labels(d[0], d[1], k).Select((label, i) => R.Element(x[0], d[0], i, label) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i]).Average()]));
+        table.Add(Reduction("Norm", null, Domain.NonZero, x => x.Norm(), v => Math.Sqrt(v.Sum(e => e * e))));
+        table.Add(Reduction("SquaredNorm", null, any, x => x.SquaredNorm(), v => v.Sum(e => e * e)));
+        table.Add(Reduction("Mean", null, any, x => x.Mean(), v => v.Average()));
+        table.Add(Matrix("Mean(1)", null, any, (x, _, _) => x[0].Mean(1), (x, d, _) => R.RowWise(x[0], d[0], d[1], v => v.Average())));
         table.Add(new("A.T().MatMul(B.T()) via the API", null, Fixed(3), false,
-            d => [In(S(d[1], d[0]), any), In(S(d[2], d[1]), any)], (x, _, _) => x[0].T().MatMul(x[1].T())));
+            d => [In(S(d[1], d[0]), any), In(S(d[2], d[1]), any)], (x, _, _) => x[0].T().MatMul(x[1].T()))
+            { Reference = (x, d, _) => R.Product(x[0], x[1], true, true, d[0], d[1], d[2]) });
         table.Add(new("Layer: tanh(W·x + b)", null, Fixed(2), false,
-            d => [In(S(d[0], d[1]), any), In(S(d[1]), any), In(S(d[0]), any)], (x, _, _) => (x[0].MatMul(x[1]) + x[2]).Tanh()));
+            d => [In(S(d[0], d[1]), any), In(S(d[1]), any), In(S(d[0]), any)], (x, _, _) => (x[0].MatMul(x[1]) + x[2]).Tanh())
+            { Reference = (x, d, _) => [.. R.Product(x[0], x[1], false, false, d[0], d[1], 1).Select((v, i) => Math.Tanh(v + x[2][i]))] });
         return table;
     }
 

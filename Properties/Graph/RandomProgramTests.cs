@@ -1,0 +1,41 @@
+using AutoDiff.Functional.Properties.Ops;
+using AutoDiff.Functional.Properties.Support;
+using Xunit;
+
+namespace AutoDiff.Functional.Properties.Graph;
+
+/// <summary>Every law of the op table, on random straight-line programs with shared subexpressions (see
+/// <see cref="Programs"/>): the interpreters must order, accumulate and skip correctly on any DAG.</summary>
+public class RandomProgramTests
+{
+    public static TheoryData<string> Laws => new(["value", "forward", "reverse", "adjoint", "second order", "topology"]);
+
+    [Theory, MemberData(nameof(Laws))]
+    public void Laws_hold_on_random_programs(string law) => OpLaws.Holds(Programs.Arbitrary, law switch
+    {
+        "value" => OpLaws.ValueLaw,
+        "forward" => OpLaws.ForwardLaw,
+        "reverse" => OpLaws.ReverseLaw,
+        "adjoint" => OpLaws.AdjointLaw,
+        "second order" => OpLaws.SecondOrderLaw,
+        _ => TopologyLaw,
+    });
+
+    /// <summary><see cref="Topology"/> lists exactly the nodes reachable from the output (found here by an explicit
+    /// stack), each once, every node after its inputs.</summary>
+    static void TopologyLaw(OpCase c)
+    {
+        var output = c.Instantiate().Output;
+        var reachable = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Node>([output]);
+        while (stack.TryPop(out var n))
+            if (reachable.Add(n)) foreach (var i in n.Inputs) stack.Push(i);
+        var order = Topology.Of([output]).Order;
+        OpLaws.Require(order.Length == reachable.Count && order.All(reachable.Contains), () => $"{order.Length} nodes in order, {reachable.Count} reachable");
+        var position = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        for (int k = 0; k < order.Length; k++) position[order[k]] = k;
+        foreach (var n in order)
+            foreach (var i in n.Inputs)
+                OpLaws.Require(position[i] < position[n], () => $"{i} comes after {n}, which reads it");
+    }
+}

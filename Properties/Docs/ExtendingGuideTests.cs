@@ -6,20 +6,9 @@ namespace AutoDiff.Functional.Properties.Docs;
 /// <summary>docs/extending.md shows real code: each block names its source, and must match it.</summary>
 public class ExtendingGuideTests
 {
-    static string RepoFile(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "AutoDiff.Functional.sln")))
-                return Path.Combine(dir.FullName, name);
-        throw new FileNotFoundException($"{name} not found above {AppContext.BaseDirectory}");
-    }
-
-    static string Normalise(string code) =>
-        string.Join("\n", code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-
     public static TheoryData<string, string, string> Blocks()
     {
-        var guide = File.ReadAllText(RepoFile("docs/extending.md"));
+        var guide = RepoFiles.Read("docs/extending.md");
         var data = new TheoryData<string, string, string>();
         foreach (Match m in Regex.Matches(guide, @"<!-- source: (\S+)(?: \((\w+)\))? -->\n```csharp\n(.*?)```", RegexOptions.Singleline))
             data.Add(m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value);
@@ -33,7 +22,7 @@ public class ExtendingGuideTests
     [MemberData(nameof(Blocks))]
     public void Each_block_matches_its_source(string file, string kind, string block)
     {
-        var source = File.ReadAllText(RepoFile(file));
+        var source = RepoFiles.Read(file);
         switch (kind)
         {
             case "line":
@@ -41,10 +30,10 @@ public class ExtendingGuideTests
                 break;
             case "region":
                 var region = Regex.Match(source, @"// GUIDE:begin\n(.*?)\s*// GUIDE:end", RegexOptions.Singleline).Groups[1].Value;
-                Assert.Equal(Normalise(region), Normalise(block));
+                Assert.Equal(RepoFiles.Normalise(region), RepoFiles.Normalise(block));
                 break;
             default:
-                Assert.Equal(Normalise(source), Normalise(block));
+                Assert.Equal(RepoFiles.Normalise(source), RepoFiles.Normalise(block));
                 break;
         }
     }

@@ -6,24 +6,13 @@ namespace AutoDiff.Functional.Properties.Docs;
 
 public class ReadmeExampleTests
 {
-    static string RepoFile(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "AutoDiff.Functional.sln")))
-                return Path.Combine(dir.FullName, name);
-        throw new FileNotFoundException($"{name} not found above {AppContext.BaseDirectory}");
-    }
-
-    static string Normalise(string code) =>
-        string.Join("\n", code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-
     [Fact]
     public void Every_csharp_block_in_the_README_is_compiled_code()
     {
-        var readme = File.ReadAllText(RepoFile("README.md"));
-        var source = File.ReadAllText(RepoFile("Properties/Docs/ReadmeExample.cs"));
-        var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => Normalise(m.Groups[1].Value)).ToList();
-        var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => Normalise(m.Groups[1].Value)).ToList();
+        var readme = RepoFiles.Read("README.md");
+        var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
+        var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
+        var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         Assert.Equal(2, compiled.Count);
         Assert.Equal(compiled, shown);
     }

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AutoDiff.Functional.Properties.Reliability;
+
+/// <summary>The laws every graph must obey, over random well-typed graphs of up to 40 nodes mixing every op
+/// (see <see cref="GraphBuilder"/>): reverse = forward = central differences, second order through the gradient
+/// graph, bit-identical repeats, and bit-identical results from 16 threads at once.</summary>
+[Properties(Arbitrary = new[] { typeof(RandomGraphs) })]
+public class RandomGraphProperties
+{
+    /// <summary>FD has round-off ε·|f|/h ≈ 4e-11·|f| on top of O(h²) truncation, so the absolute tolerance grows
+    /// with the output's magnitude; the relative one is GradCheck's default. Forward against reverse: 1e-10.</summary>
+    internal static GradCheckOptions Tolerances(double value) => new()
+    {
+        Atol = 1e-6 * Math.Max(1, Math.Abs(value)),
+        Rtol = 1e-5,
+        ModeTolerance = 1e-10,
+    };
+
+    /// <summary>Reverse mode = forward mode (≤ 1e-10 relative, and the adjoint identity) = central differences.</summary>
+    internal static void ReverseForwardAndDifferencesAgree(GraphRecipe recipe)
+    {
+        var g = recipe.Build();
+        double value = AD.Evaluate(g.Output, g.Bindings).ToScalar();
+        Assert.True(double.IsFinite(value), $"value {value} is not finite");
+        var report = GradCheck.Check(g.Output, g.Bindings, g.Variables, Tolerances(value));
+        Assert.True(report.Passed, $"value {value}{Environment.NewLine}{report}");
+    }
+
+    /// <summary>H·d by forward-over-reverse (<see cref="AD.Hvp"/>) against central differences of the gradient along d
+    /// (1e-5 relative to the size of the gradient and of H·d), and against reverse-over-reverse ∇⟨∇f, d⟩ (1e-10).</summary>
+    internal static void SecondOrderAgrees(GraphRecipe recipe)
+    {
+        var g = recipe.Build();
+        for (int v = 0; v < g.Variables.Length; v++)
+        {
+            var x = g.Variables[v];
+            var at = g.Bindings[x];
+            var d = Direction(x.Shape, v);
+            var hvp = AD.Hvp(g.Output, x, d, g.Bindings).Values.ToArray();
+
+            var gradient = Reverse.Grad(g.Output, [x])[0];
+            var overReverse = Reverse.Grad((gradient * Node.Constant(d)).Sum(), [x])[0];
+            var rr = Evaluator.Evaluate(overReverse, g.Bindings).Values.ToArray();
+
+            double h = Math.Cbrt(GradCheck.Epsilon) * Math.Max(1, MaxAbs(at.Values));
+            Tensor Shifted(double s) => Tensor.FromColumnMajor(x.Shape, [.. at.Values.ToArray().Select((xi, k) => xi + s * d.Values[k])]);
+            var plus = Evaluator.Evaluate(gradient, g.Bindings.Rebind(x, Shifted(h))).Values.ToArray();
+            var minus = Evaluator.Evaluate(gradient, g.Bindings.Rebind(x, Shifted(-h))).Values.ToArray();
+            var g0 = Evaluator.Evaluate(gradient, g.Bindings).Values;
+
+            double scale = Math.Max(1, Math.Max(MaxAbs(hvp), MaxAbs(g0)));
+            for (int k = 0; k < hvp.Length; k++)
+            {
+                double fd = (plus[k] - minus[k]) / (2 * h);
+                Assert.True(Math.Abs(hvp[k] - fd) <= 1e-5 * scale,
+                    $"x{v}[{k}]: H·d = {hvp[k]:R} by forward-over-reverse, {fd:R} by central differences of the gradient");
+                Assert.True(Math.Abs(hvp[k] - rr[k]) <= 1e-10 * scale,
+                    $"x{v}[{k}]: H·d = {hvp[k]:R} by forward-over-reverse, {rr[k]:R} by reverse-over-reverse");
+            }
+        }
+    }
+
+    /// <summary>A fixed direction in [−1, 1] for the second-order check (deterministic: replays stay exact).</summary>
+    static Tensor Direction(Shape shape, int salt)
+    {
+        var rng = new Random(977 + salt);
+        return Tensor.FromColumnMajor(shape, [.. Enumerable.Range(0, shape.Size).Select(_ => 2 * rng.NextDouble() - 1)]);
+    }
+
+    static double MaxAbs(ReadOnlySpan<double> values)
+    {
+        double m = 0;
+        foreach (var v in values) m = Math.Max(m, Math.Abs(v));
+        return m;
+    }
+
+    /// <summary>Everything one call computes: value, gradients (reverse), a JVP (forward) and an HVP, as raw bits.</summary>
+    static long[] Fingerprint(BuiltGraph g)
+    {
+        var (value, gradients) = AD.ValueAndGrad(g.Output, g.Bindings, g.Variables);
+        var tangents = g.Variables.Select((v, i) => (v, Direction(v.Shape, i))).ToArray();
+        var (_, jvp) = AD.Jvp([g.Output], g.Bindings, tangents);
+        var hvp = AD.Hvp(g.Output, g.Variables[0], Direction(g.Variables[0].Shape, 0), g.Bindings);
+        return [.. new[] { value }.Concat(gradients).Concat(jvp).Append(hvp)
+            .SelectMany(t => t.Values.ToArray()).Select(BitConverter.DoubleToInt64Bits)];
+    }
+
+    [Property(MaxTest = 1000)]
+    public void Reverse_mode_equals_forward_mode_equals_central_differences(GraphRecipe recipe) =>
+        ReverseForwardAndDifferencesAgree(recipe);
+
+    [Property(MaxTest = 300)]
+    public void Hessian_vector_products_through_the_gradient_graph_match_differences_of_the_gradient(GraphRecipe recipe) =>
+        SecondOrderAgrees(recipe);
+
+    [Property(MaxTest = 300)]
+    public void Evaluating_and_differentiating_twice_is_bit_identical(GraphRecipe recipe)
+    {
+        var g = recipe.Build();
+        Assert.Equal(Fingerprint(g), Fingerprint(g));
+        // The same output nodes evaluated twice, without rebuilding anything.
+        Node[] outputs = [g.Output, .. Reverse.Grad(g.Output, g.Variables)];
+        var first = Evaluator.Evaluate(outputs, g.Bindings);
+        var second = Evaluator.Evaluate(outputs, g.Bindings);
+        for (int i = 0; i < outputs.Length; i++)
+            Assert.Equal(first[i].Values.ToArray().Select(BitConverter.DoubleToInt64Bits), second[i].Values.ToArray().Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Property(MaxTest = 40)]
+    public void Sixteen_threads_at_once_give_the_bits_of_a_sequential_run(GraphRecipe recipe)
+    {
+        const int threads = 16;
+        var g = recipe.Build();
+        var sequential = Fingerprint(g);
+        var results = new long[threads][];
+        var errors = new Exception?[threads];
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            try
+            {
+                start.SignalAndWait();
+                results[t] = Fingerprint(g);
+            }
+            catch (Exception e) { errors[t] = e; }
+        })).ToArray();
+        foreach (var w in workers) w.Start();
+        foreach (var w in workers) w.Join();
+        for (int t = 0; t < threads; t++)
+        {
+            Assert.Null(errors[t]);
+            Assert.Equal(sequential, results[t]);
+        }
+    }
+}
+
+/// <summary>The long run: <c>AUTODIFF_SOAK=100000 dotnet test -c Release --filter Category=Soak</c>. Without the
+/// variable it returns at once, so the default suite does not pay for it.</summary>
+public class RandomGraphSoak(ITestOutputHelper output)
+{
+    [Fact]
+    [Trait("Category", "Soak")]
+    public void Soak_reverse_forward_differences_and_second_order_over_many_random_graphs()
+    {
+        if (Environment.GetEnvironmentVariable("AUTODIFF_SOAK") is not { Length: > 0 } text) return;
+        int count = int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        var clock = Stopwatch.StartNew();
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(count).WithQuietOnSuccess(true),
+            Prop.ForAll(RandomGraphs.GraphRecipe(), (GraphRecipe recipe) =>
+            {
+                RandomGraphProperties.ReverseForwardAndDifferencesAgree(recipe);
+                RandomGraphProperties.SecondOrderAgrees(recipe);
+            }));
+        output.WriteLine($"soak: {count} random graphs passed reverse = forward = FD and second order in {clock.Elapsed.TotalSeconds:F0} s");
+    }
+}

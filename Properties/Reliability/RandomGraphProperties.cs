@@ -147,11 +147,11 @@ public class RandomGraphProperties
             .SelectMany(t => t.Values.ToArray()).Select(BitConverter.DoubleToInt64Bits)];
     }
 
-    [Property(MaxTest = 1000)]
+    [Property(MaxTest = 2000)]
     public void Reverse_mode_equals_forward_mode_equals_central_differences(GraphRecipe recipe) =>
         ReverseForwardAndDifferencesAgree(recipe);
 
-    [Property(MaxTest = 300)]
+    [Property(MaxTest = 500)]
     public void Hessian_vector_products_through_the_gradient_graph_match_differences_of_the_gradient(GraphRecipe recipe) =>
         SecondOrderAgrees(recipe);
 
@@ -168,7 +168,7 @@ public class RandomGraphProperties
             Assert.Equal(first[i].Values.ToArray().Select(BitConverter.DoubleToInt64Bits), second[i].Values.ToArray().Select(BitConverter.DoubleToInt64Bits));
     }
 
-    [Property(MaxTest = 40)]
+    [Property(MaxTest = 100)]
     public void Sixteen_threads_at_once_give_the_bits_of_a_sequential_run(GraphRecipe recipe)
     {
         const int threads = 16;

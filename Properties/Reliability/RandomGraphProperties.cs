@@ -48,7 +48,7 @@ public class RandomGraphProperties
         var report = GradCheck.Check(g.Output, g.Bindings, g.Variables, options);
         if (report.Passed) return;
 
-        // A central difference is off by h²f‴/6; a stiff graph (about 1 in 30,000: sin of a square of a sum of
+        // A central difference is off by h²f‴/6; a stiff graph (1 in 5,000 to 30,000: sin of a square of a sum of
         // cosines ...) has f‴ ~ 1e9 and fails on that alone, with reverse and forward agreeing to 1e-16. Such a case
         // is re-checked against Richardson's extrapolation of two central differences, (4·D(h/2) − D(h))/3, whose
         // error is O(h⁴): a wrong derivative still fails, a truncation error no longer does.

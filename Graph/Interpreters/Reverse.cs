@@ -57,6 +57,7 @@ public static class Reverse
     {
         if (!output.Shape.IsScalar)
             throw new ShapeException($"Grad: the output {output} has shape {output.Shape}; a gradient needs a scalar output (use Vjp with a cotangent)");
+        CheckVariables("Grad", wrt); // so the error names the call the user made, not the Vjp inside it
         return Vjp([output], [Node.Constant(1.0)], wrt);
     }
 

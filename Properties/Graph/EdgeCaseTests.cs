@@ -57,7 +57,7 @@ public class EdgeCaseTests
     {
         var x = Node.Variable("x", Shape.Vector(3));
         var e = Assert.Throws<ArgumentException>(() => Reverse.Grad(x.Sum(), [x, x]));
-        Assert.Equal("Vjp: variable 'x' is listed twice", e.Message);
+        Assert.Equal("Grad: variable 'x' is listed twice", e.Message);
     }
 
     [Fact]

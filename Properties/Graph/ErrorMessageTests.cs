@@ -33,7 +33,9 @@ public class ErrorMessageTests
     }
 
     [Theory]
-    [InlineData("Add")] [InlineData("Mul")] [InlineData("Div")]
+    [InlineData("Add")]
+    [InlineData("Mul")]
+    [InlineData("Div")]
     public void Every_binary_op_refuses_implicit_broadcasts(string op)
     {
         Node a = V("a", 3, 1), b = V("b", 3);
@@ -100,7 +102,7 @@ public class ErrorMessageTests
         var x = V("x", 4);
         var h = x.Sin();
         var e = Assert.Throws<ArgumentException>(() => Reverse.Grad(h.Sum(), [h]));
-        Assert.Equal("Vjp: can only differentiate with respect to variables, not Sin(4)", e.Message);
+        Assert.Equal("Grad: can only differentiate with respect to variables, not Sin(4)", e.Message);
         var f = Assert.Throws<ArgumentException>(() => ForwardMode.Jvp([h], [(h, Node.Zeros(h.Shape))]));
         Assert.Equal("Jvp: can only differentiate with respect to variables, not Sin(4)", f.Message);
     }

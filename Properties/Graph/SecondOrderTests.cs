@@ -19,38 +19,38 @@ public class SecondOrderTests
         switch (name)
         {
             case "Rosenbrock":
-            {
-                var x = Node.Variable("x", Shape.Vector(5));
-                Node Slice(int from) => Node.Apply(new Functional.Ops.Gather($"x[{from}..{from + 3}]", Shape.Vector(5), Shape.Vector(4),
-                    [.. Enumerable.Range(from, 4)]), x);
-                var f = (100.0 * (Slice(1) - Slice(0).Square()).Square() + (1.0 - Slice(0)).Square()).Sum();
-                return (f, x, Bindings.Empty.Bind(x, Tensor.Vector(-1.2, 1, 0.8, 0.3, 1.5)));
-            }
+                {
+                    var x = Node.Variable("x", Shape.Vector(5));
+                    Node Slice(int from) => Node.Apply(new Functional.Ops.Gather($"x[{from}..{from + 3}]", Shape.Vector(5), Shape.Vector(4),
+                        [.. Enumerable.Range(from, 4)]), x);
+                    var f = (100.0 * (Slice(1) - Slice(0).Square()).Square() + (1.0 - Slice(0)).Square()).Sum();
+                    return (f, x, Bindings.Empty.Bind(x, Tensor.Vector(-1.2, 1, 0.8, 0.3, 1.5)));
+                }
             case "Seed 004: sum σ(B σ(A x))":
-            {
-                var x = Node.Variable("x", Shape.Vector(4));
-                var a = Node.Constant(Numerics.Random(rng, Shape.Matrix(6, 4)));
-                var bm = Node.Constant(Numerics.Random(rng, Shape.Matrix(3, 6)));
-                return (bm.MatMul(a.MatMul(x).Sigmoid()).Sigmoid().Sum(), x, Bindings.Empty.Bind(x, Numerics.Random(rng, Shape.Vector(4))));
-            }
+                {
+                    var x = Node.Variable("x", Shape.Vector(4));
+                    var a = Node.Constant(Numerics.Random(rng, Shape.Matrix(6, 4)));
+                    var bm = Node.Constant(Numerics.Random(rng, Shape.Matrix(3, 6)));
+                    return (bm.MatMul(a.MatMul(x).Sigmoid()).Sigmoid().Sum(), x, Bindings.Empty.Bind(x, Numerics.Random(rng, Shape.Vector(4))));
+                }
             case "Seed 000: regression MSE":
-            {
-                // f(w|x) = cos(w1 x1 + w2) + exp(−w5 x2) sin(w3 x2 + w4); MSE against targets.
-                const int m = 8;
-                var w = Node.Variable("w", Shape.Vector(5));
-                var data = Node.Constant(Numerics.Random(rng, Shape.Matrix(m, 2)));
-                var y = Node.Constant(Numerics.Random(rng, Shape.Vector(m)));
-                Node W(int i) => w.At(i).Fill(Shape.Vector(m));
-                Node x1 = data.Column(0), x2 = data.Column(1);
-                var f = (W(0) * x1 + W(1)).Cos() + (-(W(4) * x2)).Exp() * (W(2) * x2 + W(3)).Sin();
-                return ((y - f).Square().Mean(), w, Bindings.Empty.Bind(w, Tensor.Vector(0.5, -0.3, 1.2, 0.1, 0.7)));
-            }
+                {
+                    // f(w|x) = cos(w1 x1 + w2) + exp(−w5 x2) sin(w3 x2 + w4); MSE against targets.
+                    const int m = 8;
+                    var w = Node.Variable("w", Shape.Vector(5));
+                    var data = Node.Constant(Numerics.Random(rng, Shape.Matrix(m, 2)));
+                    var y = Node.Constant(Numerics.Random(rng, Shape.Vector(m)));
+                    Node W(int i) => w.At(i).Fill(Shape.Vector(m));
+                    Node x1 = data.Column(0), x2 = data.Column(1);
+                    var f = (W(0) * x1 + W(1)).Cos() + (-(W(4) * x2)).Exp() * (W(2) * x2 + W(3)).Sin();
+                    return ((y - f).Square().Mean(), w, Bindings.Empty.Bind(w, Tensor.Vector(0.5, -0.3, 1.2, 0.1, 0.7)));
+                }
             default:
-            {
-                var x = Node.Variable("x", Shape.Matrix(3, 2));
-                var q = Node.Constant(Numerics.Random(rng, Shape.Matrix(3, 3)));
-                return ((q.MatMul(x) * x).LogSumExp(0).Sum(), x, Bindings.Empty.Bind(x, Numerics.Random(rng, Shape.Matrix(3, 2))));
-            }
+                {
+                    var x = Node.Variable("x", Shape.Matrix(3, 2));
+                    var q = Node.Constant(Numerics.Random(rng, Shape.Matrix(3, 3)));
+                    return ((q.MatMul(x) * x).LogSumExp(0).Sum(), x, Bindings.Empty.Bind(x, Numerics.Random(rng, Shape.Matrix(3, 2))));
+                }
         }
     }
 

@@ -20,7 +20,8 @@ public class LawSanityTests
 
     [Fact] public void Reverse_law_catches_a_wrong_VJP() => Fails(Fault.WrongVjp, OpLaws.ReverseLaw);
     [Fact] public void Forward_law_catches_a_wrong_JVP() => Fails(Fault.WrongJvp, OpLaws.ForwardLaw);
-    [Fact] public void Adjoint_law_catches_a_VJP_wrong_by_1e_8_that_differences_cannot_see()
+    [Fact]
+    public void Adjoint_law_catches_a_VJP_wrong_by_1e_8_that_differences_cannot_see()
     {
         Fails(Fault.SlightlyWrongVjp, OpLaws.AdjointLaw);
         OpLaws.Holds(Row(Fault.SlightlyWrongVjp), OpLaws.ReverseLaw); // below the finite-difference tolerance

@@ -54,11 +54,11 @@ public static class OpTable
     {
         Builder build = (x, _, _) => f(x[0], x[1]);
         yield return new(name, covers, AnyRank, true, d => [In(S(d), left), In(S(d), right)], build)
-            { Reference = (x, _, _) => [.. x[0].Select((a, i) => r(a, x[1][i]))] };
+        { Reference = (x, _, _) => [.. x[0].Select((a, i) => r(a, x[1][i]))] };
         yield return new($"{name}(scalar, tensor)", covers, AnyRank, true, d => [In(Shape.Scalar, left), In(S(d), right)], build)
-            { Reference = (x, _, _) => [.. x[1].Select(b => r(x[0][0], b))] };
+        { Reference = (x, _, _) => [.. x[1].Select(b => r(x[0][0], b))] };
         yield return new($"{name}(tensor, scalar)", covers, AnyRank, true, d => [In(S(d), left), In(Shape.Scalar, right)], build)
-            { Reference = (x, _, _) => [.. x[0].Select(a => r(a, x[1][0]))] };
+        { Reference = (x, _, _) => [.. x[0].Select(a => r(a, x[1][0]))] };
     }
 
     static OpEntry Pow(double p, Domain domain) =>
@@ -68,13 +68,15 @@ public static class OpTable
     static OpEntry MatMul(bool ta, bool tb) =>
         new($"MatMul({(ta ? "Aᵀ" : "A")}·{(tb ? "Bᵀ" : "B")})", typeof(P.MatMul), Fixed(3), false,
             d => [In(ta ? S(d[1], d[0]) : S(d[0], d[1]), Domain.Any), In(tb ? S(d[2], d[1]) : S(d[1], d[2]), Domain.Any)],
-            (x, _, _) => Node.Apply(new P.MatMul(ta, tb), x[0], x[1])) { Reference = (x, d, _) => R.Product(x[0], x[1], ta, tb, d[0], d[1], d[2]) };
+            (x, _, _) => Node.Apply(new P.MatMul(ta, tb), x[0], x[1]))
+        { Reference = (x, d, _) => R.Product(x[0], x[1], ta, tb, d[0], d[1], d[2]) };
 
     /// <summary>op(A)·v, dims = [m, k].</summary>
     static OpEntry MatVec(bool ta) =>
         new($"MatMul({(ta ? "Aᵀ" : "A")}·v)", typeof(P.MatMul), Fixed(2), false,
             d => [In(ta ? S(d[1], d[0]) : S(d[0], d[1]), Domain.Any), In(S(d[1]), Domain.Any)],
-            (x, _, _) => Node.Apply(new P.MatMul(ta, false), x[0], x[1])) { Reference = (x, d, _) => R.Product(x[0], x[1], ta, false, d[0], d[1], 1) };
+            (x, _, _) => Node.Apply(new P.MatMul(ta, false), x[0], x[1]))
+        { Reference = (x, d, _) => R.Product(x[0], x[1], ta, false, d[0], d[1], 1) };
 
     static OpEntry Matrix(string name, Type? covers, Domain domain, Builder build, Reference r) =>
         new(name, covers, Fixed(2), false, d => [In(S(d), domain)], build) { Reference = r };
@@ -130,21 +132,25 @@ public static class OpTable
         table.Add(Matrix("Reshape(m×n → mn)", typeof(P.Reshape), any, (x, d, _) => x[0].Reshape(S(d[0] * d[1])), (x, _, _) => x[0]));
         table.Add(Matrix("Reshape(m×n → n×m)", typeof(P.Reshape), any, (x, d, _) => x[0].Reshape(S(d[1], d[0])), (x, _, _) => x[0]));
         table.Add(new("Reshape(mn → m×n)", typeof(P.Reshape), Fixed(2), false, d => [In(S(d[0] * d[1]), any)],
-            (x, d, _) => x[0].Reshape(S(d))) { Reference = (x, _, _) => x[0] });
+            (x, d, _) => x[0].Reshape(S(d)))
+        { Reference = (x, _, _) => x[0] });
 
         // ── reductions and broadcasts
         table.Add(Reduction("Sum", typeof(P.Sum), any, x => x.Sum(), v => v.Sum()));
         table.Add(new("Fill", typeof(P.Fill), AnyRank, true, _ => [In(Shape.Scalar, any)], (x, d, _) => x[0].Fill(S(d)))
-            { Reference = (x, d, _) => R.Repeat(x[0][0], S(d).Size) });
+        { Reference = (x, d, _) => R.Repeat(x[0][0], S(d).Size) });
         table.Add(Matrix("SumAxis(0)", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(0), (x, d, _) => R.ColumnWise(x[0], d[0], d[1], v => v.Sum())));
         table.Add(Matrix("SumAxis(1)", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(1), (x, d, _) => R.RowWise(x[0], d[0], d[1], v => v.Sum())));
         table.Add(Vector("SumAxis(0) of a vector", typeof(P.SumAxis), any, (x, _, _) => x[0].Sum(0), (x, _, _) => [x[0].Sum()]));
         table.Add(new("Broadcast(axis 0) rows", typeof(P.Broadcast), Fixed(2), false, d => [In(S(d[1]), any)],
-            (x, d, _) => x[0].BroadcastRows(d[0])) { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][j]) });
+            (x, d, _) => x[0].BroadcastRows(d[0]))
+        { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][j]) });
         table.Add(new("Broadcast(axis 1) columns", typeof(P.Broadcast), Fixed(2), false, d => [In(S(d[0]), any)],
-            (x, d, _) => x[0].BroadcastColumns(d[1])) { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][i]) });
+            (x, d, _) => x[0].BroadcastColumns(d[1]))
+        { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][i]) });
         table.Add(new("Broadcast(axis 0) of a scalar", typeof(P.Broadcast), Fixed(1), false, _ => [In(Shape.Scalar, any)],
-            (x, d, _) => Node.Apply(new P.Broadcast(0, d[0]), x[0])) { Reference = (x, d, _) => R.Repeat(x[0][0], d[0]) });
+            (x, d, _) => Node.Apply(new P.Broadcast(0, d[0]), x[0]))
+        { Reference = (x, d, _) => R.Repeat(x[0][0], d[0]) });
         table.Add(Matrix("LogSumExp(0)", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(0), (x, d, _) => R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)));
         table.Add(Matrix("LogSumExp(1)", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(1), (x, d, _) => R.RowWise(x[0], d[0], d[1], R.LogSumExp)));
         table.Add(Vector("LogSumExp(0) of a vector", typeof(P.LogSumExp), any, (x, _, _) => x[0].LogSumExp(0), (x, _, _) => [R.LogSumExp(x[0])]));
@@ -163,16 +169,18 @@ public static class OpTable
             (x, _, _) => [.. x[0], .. x[0]]));
         table.Add(new("Scatter: of a Row", typeof(P.Scatter), Fixed(2), false, d => [In(S(d[1]), any)],
             (x, d, k) => Node.Apply(new P.Scatter(RowGather(d, k)), x[0]))
-            { Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) => i == k % d[0] ? x[0][j] : 0) });
+        { Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) => i == k % d[0] ? x[0][j] : 0) });
         table.Add(new("Scatter: repeated positions", typeof(P.Scatter), Fixed(1), false, d => [In(S(2 * d[0]), any)],
             (x, d, _) => Node.Apply(new P.Scatter(Twice(d[0])), x[0]))
-            { Reference = (x, d, _) => [.. Enumerable.Range(0, d[0]).Select(i => x[0][i] + x[0][i + d[0]])] });
+        { Reference = (x, d, _) => [.. Enumerable.Range(0, d[0]).Select(i => x[0][i] + x[0][i + d[0]])] });
 
         // ── the n-ary sum used for cotangent accumulation (x0 enters twice)
         table.Add(new("AddN(x0, x1, x0)", typeof(AddN), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
-            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[0])) { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + a)] });
+            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[0]))
+        { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + a)] });
         table.Add(new("AddN(x0, x1, x2)", typeof(AddN), AnyRank, true, d => [In(S(d), any), In(S(d), any), In(S(d), any)],
-            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[2])) { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + x[2][i])] });
+            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[2]))
+        { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + x[2][i])] });
 
         // ── composites: no rules of their own, the laws must still hold
         table.Add(Matrix("Softmax(0)", null, any, (x, _, _) => x[0].Softmax(0),
@@ -193,10 +201,10 @@ public static class OpTable
         table.Add(Matrix("Mean(1)", null, any, (x, _, _) => x[0].Mean(1), (x, d, _) => R.RowWise(x[0], d[0], d[1], v => v.Average())));
         table.Add(new("A.T().MatMul(B.T()) via the API", null, Fixed(3), false,
             d => [In(S(d[1], d[0]), any), In(S(d[2], d[1]), any)], (x, _, _) => x[0].T().MatMul(x[1].T()))
-            { Reference = (x, d, _) => R.Product(x[0], x[1], true, true, d[0], d[1], d[2]) });
+        { Reference = (x, d, _) => R.Product(x[0], x[1], true, true, d[0], d[1], d[2]) });
         table.Add(new("Layer: tanh(W·x + b)", null, Fixed(2), false,
             d => [In(S(d[0], d[1]), any), In(S(d[1]), any), In(S(d[0]), any)], (x, _, _) => (x[0].MatMul(x[1]) + x[2]).Tanh())
-            { Reference = (x, d, _) => [.. R.Product(x[0], x[1], false, false, d[0], d[1], 1).Select((v, i) => Math.Tanh(v + x[2][i]))] });
+        { Reference = (x, d, _) => [.. R.Product(x[0], x[1], false, false, d[0], d[1], 1).Select((v, i) => Math.Tanh(v + x[2][i]))] });
         return table;
     }
 

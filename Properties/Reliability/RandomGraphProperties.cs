@@ -238,10 +238,10 @@ public class RandomGraphCoverage
             foreach (var node in Topology.Of([recipe.Build().Output]).Order)
                 seen.Add(node.Op switch
                 {
-                    Ops.Gather gather => gather.Description.Split('(')[0] + (gather.Description.Contains(',') && gather.Description.StartsWith("At") ? "(i, j)" : ""),
-                    Ops.MatMul m => $"{m}{(node.Inputs[1].Shape.Rank == 1 ? "·vector" : "")}",
-                    Ops.Broadcast b => $"Broadcast(axis {b.Axis})",
-                    Ops.Pow p => p.Exponent == Math.Floor(p.Exponent) ? "Pow(integer)" : "Pow(fractional)",
+                    AutoDiff.Functional.Ops.Gather gather => gather.Description.Split('(')[0] + (gather.Description.Contains(',') && gather.Description.StartsWith("At") ? "(i, j)" : ""),
+                    AutoDiff.Functional.Ops.MatMul m => $"{m}{(node.Inputs[1].Shape.Rank == 1 ? "·vector" : "")}",
+                    AutoDiff.Functional.Ops.Broadcast b => $"Broadcast(axis {b.Axis})",
+                    AutoDiff.Functional.Ops.Pow p => p.Exponent == Math.Floor(p.Exponent) ? "Pow(integer)" : "Pow(fractional)",
                     Variable => "Variable",
                     _ => node.Op.Name,
                 });

@@ -40,9 +40,15 @@ public static class Programs
             Node a = v[ins.A], b = v[ins.B];
             v.Add(ins.Kind switch
             {
-                0 => a.Sin(), 1 => a.Cos(), 2 => a.Tanh(), 3 => a.Sigmoid(), 4 => -a,
+                0 => a.Sin(),
+                1 => a.Cos(),
+                2 => a.Tanh(),
+                3 => a.Sigmoid(),
+                4 => -a,
                 5 => (a.Sum() * (1.0 / a.Shape.Size)).Fill(a.Shape),
-                6 => (a + b) * 0.5, 7 => (a - b) * 0.5, _ => a * b * 0.5,
+                6 => (a + b) * 0.5,
+                7 => (a - b) * 0.5,
+                _ => a * b * 0.5,
             });
         }
         return v[^1];

@@ -4,8 +4,7 @@ using ScottPlot;
 namespace AutoDiff.Functional.Report;
 
 /// <summary>Writes the series the sections recorded (<see cref="ReportWriter.Record"/>) as CSV files and PNG plots.
-/// ScottPlot has no true log axis: the log–log plots draw log10 of the data and label the integer ticks as powers
-/// of ten.</summary>
+/// ScottPlot has no true log axis: the log–log plots draw log10 of the data and label the ticks as powers of ten.</summary>
 static class Plots
 {
     /// <summary>Writes one CSV per group (the part of a series name before '/') and the plots whose series exist;
@@ -61,8 +60,9 @@ static class Plots
             scatter.MarkerSize = 8;
             scatter.LineWidth = 2;
         }
-        plot.Axes.Bottom.TickGenerator = PowersOfTen();
-        plot.Axes.Left.TickGenerator = PowersOfTen();
+        var all = present.SelectMany(s => report.Series[s.Key]).ToArray();
+        plot.Axes.Bottom.TickGenerator = PowersOfTen(all.Select(p => p.X));
+        plot.Axes.Left.TickGenerator = PowersOfTen(all.Select(p => p.Y));
         plot.Title(title);
         plot.XLabel($"{xLabel} (log scale)");
         plot.YLabel($"{yLabel} (log scale)");
@@ -87,7 +87,7 @@ static class Plots
         var parity = plot.Add.HorizontalLine(1.0);
         parity.LegendText = "parity";
         parity.Color = Colors.Gray;
-        plot.Axes.Bottom.TickGenerator = PowersOfTen();
+        plot.Axes.Bottom.TickGenerator = PowersOfTen(points.Select(p => p.X));
         plot.Title("Matrix factorisation: autograd time / analytic time");
         plot.XLabel("m·n (elements of X, log scale)");
         plot.YLabel("ratio");
@@ -99,13 +99,25 @@ static class Plots
         yield return path;
     }
 
-    /// <summary>Ticks at integer log10 positions, labelled 10ⁿ, with logarithmically spaced minor ticks between.</summary>
-    static ScottPlot.TickGenerators.NumericAutomatic PowersOfTen() => new()
+    /// <summary>Ticks for an axis that shows log10 of values in [min, max]: major ticks labelled 1·10ⁿ, 2·10ⁿ, 5·10ⁿ
+    /// (just 10ⁿ when the data span more than three decades), minor ticks at the other integers·10ⁿ.</summary>
+    static ScottPlot.TickGenerators.NumericManual PowersOfTen(IEnumerable<double> values)
     {
-        IntegerTicksOnly = true,
-        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-        LabelFormatter = v => "10" + Superscript((int)Math.Round(v)),
-    };
+        var positive = values.Where(v => v > 0 && double.IsFinite(v)).ToArray();
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        if (positive.Length == 0) return ticks;
+        int lo = (int)Math.Floor(Math.Log10(positive.Min())) - 1, hi = (int)Math.Ceiling(Math.Log10(positive.Max())) + 1;
+        bool wide = hi - lo > 5;
+        for (int e = lo; e <= hi; e++)
+            for (int c = 1; c <= 9; c++)
+            {
+                double position = Math.Log10(c) + e;
+                if (c == 1) ticks.AddMajor(position, "10" + Superscript(e));
+                else if (!wide && (c == 2 || c == 5)) ticks.AddMajor(position, $"{c}·10{Superscript(e)}");
+                else ticks.AddMinor(position);
+            }
+        return ticks;
+    }
 
     static string Superscript(int n) => string.Concat(n.ToString(CultureInfo.InvariantCulture).Select(c => c switch
     {

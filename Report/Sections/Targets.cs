@@ -16,7 +16,7 @@ static class TargetsSection
     sealed record Row(string Workload, double Ours, double? Baseline, string Target, bool Met, string Unit = "ms")
     {
         public IReadOnlyList<string> Cells => [Workload, Cell(Ours), Baseline is { } b ? Cell(b) : "—",
-            Baseline is { } c && Unit == "ms" ? F(Ours / c, "F2") : "—", Target, Met ? "met" : "**not met**"];
+            Baseline is { } c && Unit == "ms" ? F(Ours / c, "F2") : "—", Target, Target == "—" ? "(information)" : Met ? "met" : "**not met**"];
         string Cell(double v) => Unit == "ms" ? F(v, v >= 100 ? "F0" : v >= 10 ? "F1" : "F2") + " ms" : F(v, "F2") + " " + Unit;
     }
 

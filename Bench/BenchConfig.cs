@@ -24,7 +24,7 @@ public sealed class BenchConfig : ManualConfig
             job = job.WithEnvironmentVariable("OPENBLAS_NUM_THREADS", threads);
         AddJob(job);
         AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(CategoriesColumn.Default);
+        AddColumn(CategoriesColumn.Default, StatisticColumn.Median);
         AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams);
         WithOptions(ConfigOptions.DisableLogFile);
         // The defaults (console logger, exporters, standard columns) come from here.

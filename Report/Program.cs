@@ -3,7 +3,9 @@ using AutoDiff.Functional.Report;
 
 // The main job: every seed model, its gradient computed every available way, the errors between them and timings.
 // Flags: --full (the seeds' experiments at full size), --d8000 (the sigmoid net at d0 = d1 = d2 = 8000),
-// --pictures DIR (the sigmoid net and its gradient graph as Graphviz DOT and PNG, for the README).
+// --pictures DIR (the sigmoid net and its gradient graph as Graphviz DOT and PNG, for the README),
+// --targets (only the performance issue's workloads at their real sizes: reported, never asserted),
+// --out DIR (CSV files and PNG plots; default out/report, written with --full, --targets or --out).
 if (Array.IndexOf(args, "--pictures") is var p and >= 0)
     return Pictures.Write(p + 1 < args.Length ? args[p + 1] : "docs/images");
 
@@ -12,6 +14,9 @@ Console.WriteLine("# AutoDiff.Functional: the seed models");
 Console.WriteLine();
 Console.WriteLine($"BLAS backend: {Blas.Backend}  ");
 Console.WriteLine($"Runtime: .NET {Environment.Version}, {Environment.ProcessorCount} cores; mode: {(report.Full ? "full" : "default")}");
-foreach (var section in Sections.All)
+foreach (var section in report.Targets ? [TargetsSection.Section] : Sections.All)
     report.Run(section.Title, () => section.Run(report));
+if (report.Full || report.Targets || args.Contains("--out"))
+    foreach (var file in Plots.Write(report, report.OutDir))
+        report.Progress($"wrote {file}");
 return report.Finish();

@@ -16,6 +16,22 @@ public sealed class ReportWriter(string[] args)
     public bool Full { get; } = args.Contains("--full");
     /// <summary>--d8000: the sigmoid net at d0 = d1 = d2 = 8000.</summary>
     public bool D8000 { get; } = args.Contains("--d8000") || args.Contains("--full");
+    /// <summary>--targets: the performance issue's workloads at their real sizes (reported, never asserted).</summary>
+    public bool Targets { get; } = args.Contains("--targets");
+    /// <summary>--out DIR: where CSV files and plots go (default out/report).</summary>
+    public string OutDir { get; } = Array.IndexOf(args, "--out") is var o and >= 0 && o + 1 < args.Length ? args[o + 1] : Path.Combine("out", "report");
+
+    readonly Dictionary<string, List<(double X, double Y)>> series = [];
+
+    /// <summary>Measured points by series name, in the order recorded, for <see cref="Plots"/>.</summary>
+    public IReadOnlyDictionary<string, List<(double X, double Y)>> Series => series;
+
+    /// <summary>Records one measured point (x, y) of a named series for the CSV files and plots.</summary>
+    public void Record(string name, double x, double y)
+    {
+        if (!series.TryGetValue(name, out var points)) series[name] = points = [];
+        points.Add((x, y));
+    }
 
     /// <summary>Runs a section; an exception is reported as a failure, not a crash.</summary>
     public void Run(string title, Action body)

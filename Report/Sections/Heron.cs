@@ -149,6 +149,8 @@ static class HeronSection
             HeronDerivative? forward = null, reverse = null;
             double tf = MedianMs(() => forward = Heron.Forward(2, n), warmup, repeats);
             double tr = MedianMs(() => reverse = Heron.Reverse(2, n), warmup, repeats);
+            report.Record("heron/forward", n, tf);
+            report.Record("heron/reverse", n, tr);
             double err = Math.Max(Rel(forward!.Derivative, 0.5 / Math.Sqrt(2)), Rel(reverse!.Derivative, 0.5 / Math.Sqrt(2)));
             rows.Add([n.ToString("N0"), F(tf, "F1"), F(1000 * tf / n, "F1"), F(tr, "F1"), F(1000 * tr / n, "F1"),
                 $"{E(err)} {report.Check($"Heron N = {n}: derivative", err, 1e-12)}"]);

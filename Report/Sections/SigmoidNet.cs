@@ -143,6 +143,9 @@ static class SigmoidNetSection
                 MedianMs(() => reverse = net.GradientReverseChain(x).Gradient, warmupFast, repeatsFast),
                 MedianMs(() => generic = net.GradientGeneric(x).Gradient, warmupFast, repeatsFast),
             };
+            report.Record("sigmoid-net/forward-chain", d, times[0]);
+            report.Record("sigmoid-net/reverse-chain", d, times[1]);
+            report.Record("sigmoid-net/generic-reverse", d, times[2]);
             double fwdErr = RelError(forward!.Values, generic!.Values);
             double revErr = RelError(reverse!.Values, generic.Values);
             string Ratio(int k) => previous is null ? "" : $" (×{F(times[k] / previous[k], "F1")} for ×{d / previousD} d)";

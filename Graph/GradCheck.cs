@@ -72,7 +72,7 @@ public static class GradCheck
             {
                 double r = reverse[v].Storage[j];
                 double f = Dot(u, Evaluator.Evaluate(jvp, at.Bind(tangent, AD.Basis(x.Shape, j))));
-                double h = Math.Cbrt(Epsilon) * Math.Max(1, Math.Abs(x.Storage[j]));
+                double h = Step(x.Storage[j]);
                 double xp = x.Storage[j] + h, xm = x.Storage[j] - h;
                 double fd = (Projected(at.Rebind(variable, With(x, j, xp))) - Projected(at.Rebind(variable, With(x, j, xm)))) / (xp - xm);
 
@@ -103,6 +103,10 @@ public static class GradCheck
 
     /// <summary>Machine epsilon for float64, 2⁻⁵² (not <see cref="double.Epsilon"/>, the smallest subnormal).</summary>
     public static readonly double Epsilon = Math.BitIncrement(1.0) - 1.0;
+
+    /// <summary>The central-difference step for a coordinate of value <paramref name="x"/>: h = ∛ε·max(1, |x|), which
+    /// balances truncation error O(h²) against round-off O(ε/h).</summary>
+    public static double Step(double x) => Math.Cbrt(Epsilon) * Math.Max(1, Math.Abs(x));
 
     static void Track(double a, double reference, ref double worstAbs, ref double worstRel)
     {

@@ -61,11 +61,11 @@ public static class FiniteCheck
         var origins = new List<NonFiniteOrigin>();
         for (int i = 0; i < order.Length; i++)
         {
-            var inputs = topo.InputsOf(i);
-            if (!bad[i] || inputs.ToArray().Any(k => bad[k])) continue;
+            var inputs = topo.InputsOf(i).ToArray();
+            if (!bad[i] || inputs.Any(k => bad[k])) continue;
             var node = order[i];
             var pass = forward is null || forward.IndexOf(node) >= 0 ? "forward" : "backward";
-            origins.Add(new(node, pass, Describe(node, values[i], inputs.ToArray().Select(k => values[k]).ToArray()), reaches[i]));
+            origins.Add(new(node, pass, Describe(node, values[i], [.. inputs.Select(k => values[k])]), reaches[i]));
         }
         return new(origins);
     }

@@ -114,7 +114,7 @@ public class HeronProperties
         var reverse = Heron.Reverse(x, s.N);
         double total = TotalDerivative(x, s.N);
 
-        double h = Math.Cbrt(Epsilon) * Math.Max(1, Math.Abs(x));
+        double h = GradCheck.Step(x);
         double xp = x + h, xm = x - h;
         double fd = (Iterate(xp, s.N) - Iterate(xm, s.N)) / (xp - xm);
         // Truncation error grows as x shrinks (y_N varies on the scale of y_{N−1}² ≪ 1 while h stays ∛ε): ≈ 4e-6

@@ -23,13 +23,15 @@ public sealed record RegressionCase(double[] W, double[,] X, double[] Y)
 public static class RegressionArbs
 {
     /// <summary>m in 1–8, w in [−1.5, 1.5], features and targets in [−2, 2].</summary>
-    public static Arbitrary<RegressionCase> Case() => Arb.From(
-        from m in Gen.Choose(1, 8)
+    public static Arbitrary<RegressionCase> Case() => Arb.From(Cases(1, 8), Shrink);
+
+    /// <summary>m samples with m in [<paramref name="minM"/>, <paramref name="maxM"/>].</summary>
+    internal static Gen<RegressionCase> Cases(int minM, int maxM) =>
+        from m in Gen.Choose(minM, maxM)
         from w in Seed000Draw.Vector(5, 1.5)
         from x in Seed000Draw.Matrix(m, 2, 2)
         from y in Seed000Draw.Vector(m, 2)
-        select new RegressionCase(w, x, y),
-        Shrink);
+        select new RegressionCase(w, x, y);
 
     static IEnumerable<RegressionCase> Shrink(RegressionCase c)
     {

@@ -93,7 +93,7 @@ public class SeedMistakesProperties
         var (rw, rX, ry) = c.MathNet;
         var fd = Vector<double>.Build.Dense(5, j =>
         {
-            double h = Math.Cbrt(GradCheck.Epsilon) * Math.Max(1, Math.Abs(rw[j]));
+            double h = GradCheck.Step(rw[j]);
             Vector<double> wp = rw.Clone(), wm = rw.Clone();
             wp[j] += h;
             wm[j] -= h;
@@ -244,11 +244,7 @@ public static class SeedMistakesArbs
 {
     /// <summary>m in 10–30, values as in <see cref="RegressionArbs"/>.</summary>
     public static Arbitrary<SeedLikeRegression> SeedLike() => Arb.From(
-        from m in Gen.Choose(10, 30)
-        from w in Seed000Draw.Vector(5, 1.5)
-        from x in Seed000Draw.Matrix(m, 2, 2)
-        from y in Seed000Draw.Vector(m, 2)
-        select new SeedLikeRegression(new RegressionCase(w, x, y)),
+        RegressionArbs.Cases(10, 30).Select(c => new SeedLikeRegression(c)),
         s => Seed000Draw.Simpler(s.Case.W).Select(w => new SeedLikeRegression(s.Case with { W = w })));
 
     /// <summary>a = ±mantissa·10^e with e in −3..3: both sides of |a| = 1, where the step changes rule.</summary>

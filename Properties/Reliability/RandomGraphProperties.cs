@@ -64,7 +64,7 @@ public class RandomGraphProperties
     static double Richardson(BuiltGraph g, Node variable, int k)
     {
         var x = g.Bindings[variable];
-        double h = Math.Cbrt(GradCheck.Epsilon) * Math.Max(1, Math.Abs(x.Values[k]));
+        double h = GradCheck.Step(x.Values[k]);
         double Central(double step)
         {
             double F(double shift)

@@ -8,7 +8,7 @@ public static class Numerics
     public static readonly double Epsilon = Math.BitIncrement(1.0) - 1.0;
 
     /// <summary>The central-difference step for a coordinate of value <paramref name="x"/>.</summary>
-    public static double Step(double x) => Math.Cbrt(Epsilon) * Math.Max(1, Math.Abs(x));
+    public static double Step(double x) => GradCheck.Step(x);
 
     /// <summary>The Jacobian of <paramref name="f"/> at <paramref name="x"/> by central differences, one
     /// column per input element (inputs concatenated in order, each column-major).</summary>

@@ -9,8 +9,6 @@ static class HeronSection
 {
     public static readonly Section Section = new("Seed 004, problem 2: Heron's square root and its derivative through the loop", Run);
 
-    static readonly double CbrtEps = Math.Cbrt(Math.BitIncrement(1.0) - 1.0);
-
     static double Rel(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(a), Math.Abs(b));
 
     /// <summary>y_N by the seed's loop, written here independently of the model.</summary>
@@ -24,7 +22,7 @@ static class HeronSection
     /// <summary>Central difference of the N-step function, float64, h = ∛ε·max(1, |x|).</summary>
     static double FiniteDifference(double x, int n)
     {
-        double h = CbrtEps * Math.Max(1, x), xp = x + h, xm = x - h;
+        double h = GradCheck.Step(x), xp = x + h, xm = x - h;
         return (Iterate(xp, n) - Iterate(xm, n)) / (xp - xm);
     }
 

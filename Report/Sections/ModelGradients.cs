@@ -43,10 +43,9 @@ static class ModelGradients
     {
         var x = at[variable];
         var which = indices ?? Enumerable.Range(0, x.Shape.Size).ToArray();
-        double eps = Math.BitIncrement(1.0) - 1.0;
         return [.. which.Select(k =>
         {
-            double h = Math.Cbrt(eps) * Math.Max(1, Math.Abs(x[k]));
+            double h = GradCheck.Step(x[k]);
             double xp = x[k] + h, xm = x[k] - h;
             return (Value(loss, at.Rebind(variable, With(x, k, xp))) - Value(loss, at.Rebind(variable, With(x, k, xm)))) / (xp - xm);
         })];

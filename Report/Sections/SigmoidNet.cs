@@ -49,10 +49,9 @@ static class SigmoidNetSection
     /// <summary>Central differences of the graph's value, per element, h = ∛ε·max(1, |xᵢ|), float64.</summary>
     static DenseVector FiniteDifferences(SigmoidNet net, DenseVector x)
     {
-        double cbrtEps = Math.Cbrt(Math.BitIncrement(1.0) - 1.0);
         return DenseVector.Create(x.Count, i =>
         {
-            double h = cbrtEps * Math.Max(1, Math.Abs(x[i]));
+            double h = GradCheck.Step(x[i]);
             var xp = (DenseVector)x.Clone();
             var xm = (DenseVector)x.Clone();
             xp[i] += h;

@@ -33,6 +33,14 @@ public sealed class AddN : Op
     }
 
     /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y)
+    {
+        if (x.Length == 1) x[0].Values.CopyTo(y);
+        else TensorPrimitives.Add(x[0].Values, x[1].Values, y);
+        for (int i = 2; i < x.Length; i++) TensorPrimitives.Add(y, x[i].Values, y);
+    }
+
+    /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents)
     {
         var nonZero = new List<Node>();

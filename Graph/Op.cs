@@ -24,6 +24,16 @@ public abstract class Op
     /// <summary>Computes the output value. Inputs are never modified.</summary>
     public abstract Tensor Forward(ReadOnlySpan<Tensor> x, Shape y);
 
+    /// <summary>Computes the output into <paramref name="y"/>, a buffer of <paramref name="shape"/>'s size that the
+    /// caller owns and that may hold anything. Compiled plans (<see cref="Plan"/>) call this so that buffers are
+    /// reused; an element-wise op (<see cref="IElementwise"/>) may be handed one of its own inputs' storage as
+    /// <paramref name="y"/>. The default copies <see cref="Forward"/>'s result; ops override it to skip that copy.</summary>
+    public virtual void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Forward(x, shape).Values.CopyTo(y);
+
+    /// <summary>True when <see cref="Forward"/> returns a view of input 0's storage (a reshape): plans then keep that
+    /// storage alive as long as the view, instead of giving the op a buffer.</summary>
+    public virtual bool IsView => false;
+
     /// <summary>Forward mode: the output tangent given the input tangents (<c>null</c> = zero); returns <c>null</c>
     /// for a zero output tangent.</summary>
     public abstract Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents);
@@ -86,4 +96,14 @@ public sealed class Constant : Op
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [];
     /// <inheritdoc/>
     public override string ToString() => Value.Shape.Size == 1 ? $"Constant {Value.Storage[0]:G6}" : $"Constant{Value.Shape}";
+
+    /// <summary>Constants are equal when they share storage, or are one-element tensors of one shape with the same
+    /// bits (the ½ and 1 that rules create afresh each time), so plans can merge them.</summary>
+    public override bool Equals(object? obj) => obj is Constant c && c.Value.Shape == Value.Shape &&
+        (ReferenceEquals(c.Value.Storage, Value.Storage) ||
+         (Value.Shape.Size == 1 && BitConverter.DoubleToInt64Bits(c.Value.Storage[0]) == BitConverter.DoubleToInt64Bits(Value.Storage[0])));
+    /// <inheritdoc/>
+    public override int GetHashCode() => Value.Shape.Size == 1
+        ? Value.Storage[0].GetHashCode()
+        : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Value.Storage);
 }

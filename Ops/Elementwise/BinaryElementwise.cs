@@ -4,7 +4,7 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>An element-wise op y = f(a, b) on two tensors of one shape, or a scalar and a tensor (the only implicit
 /// broadcast). It states its value function and its partial derivatives (as graphs) and inherits both modes.</summary>
-public abstract class BinaryElementwise : Op
+public abstract class BinaryElementwise : Op, IElementwise
 {
     /// <inheritdoc/>
     public override int Arity => 2;
@@ -22,14 +22,22 @@ public abstract class BinaryElementwise : Op
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
     {
         var result = new double[y.Size];
-        Tensor a = x[0], b = x[1];
-        if (a.Shape == b.Shape) Apply(a.Values, b.Values, result);
-        else if (a.Shape.IsScalar) Apply(a.Values[0], b.Values, result);
-        else Apply(a.Values, b.Values[0], result);
+        ForwardInto(x, y, result);
         return Tensor.FromColumnMajor(y, result);
     }
 
-    /// <summary>y = f(a, b), element by element.</summary>
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Block(x[0].Values, x[1].Values, y);
+
+    /// <inheritdoc/>
+    public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+    {
+        if (a.Length == b.Length) Apply(a, b, y);
+        else if (a.Length == 1) Apply(a[0], b, y);
+        else Apply(a, b[0], y);
+    }
+
+    /// <summary>y = f(a, b), element by element; <paramref name="y"/> may be the storage of an input.</summary>
     protected abstract void Apply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y);
     /// <summary>y = f(a, b) with a scalar a.</summary>
     protected abstract void Apply(double a, ReadOnlySpan<double> b, Span<double> y);

@@ -21,4 +21,8 @@ public sealed class Pow(double exponent) : UnaryElementwise
     };
     /// <inheritdoc/>
     public override string ToString() => $"Pow({Exponent:G6})";
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Pow p && p.Exponent.Equals(Exponent);
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(nameof(Pow), Exponent);
 }

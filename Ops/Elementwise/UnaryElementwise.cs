@@ -4,7 +4,7 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>An element-wise op y = f(x): it states its value function and its local derivative f′ (as a graph, from
 /// x and y), and inherits both modes: JVP ṫ·f′(x), VJP ȳ·f′(x).</summary>
-public abstract class UnaryElementwise : Op
+public abstract class UnaryElementwise : Op, IElementwise
 {
     /// <inheritdoc/>
     public override int Arity => 1;
@@ -19,7 +19,13 @@ public abstract class UnaryElementwise : Op
         return Tensor.FromColumnMajor(y, result);
     }
 
-    /// <summary>y = f(x), element by element.</summary>
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Apply(x[0].Values, y);
+
+    /// <inheritdoc/>
+    public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Apply(a, y);
+
+    /// <summary>y = f(x), element by element; <paramref name="y"/> may be <paramref name="x"/>'s own storage.</summary>
     protected abstract void Apply(ReadOnlySpan<double> x, Span<double> y);
 
     /// <summary>f′(x) as a graph; <paramref name="y"/> = f(x) is there to be reused.</summary>

@@ -41,10 +41,16 @@ public sealed class Gather : Op
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
     {
-        var a = x[0].Storage;
-        var result = new double[map.Length];
-        for (int k = 0; k < map.Length; k++) result[k] = a[map[k]];
+        var result = new double[y.Size];
+        ForwardInto(x, y, result);
         return Tensor.FromColumnMajor(y, result);
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] result)
+    {
+        var a = x[0].Storage;
+        for (int k = 0; k < map.Length; k++) result[k] = a[map[k]];
     }
 
     /// <inheritdoc/>
@@ -75,11 +81,18 @@ public sealed class Scatter(Gather gather) : Op
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
     {
+        var result = new double[y.Size];
+        ForwardInto(x, y, result);
+        return Tensor.FromColumnMajor(y, result);
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] result)
+    {
         var a = x[0].Storage;
         var map = Gather.Map;
-        var result = new double[y.Size];
+        Array.Clear(result);
         for (int k = 0; k < map.Length; k++) result[map[k]] += a[k];
-        return Tensor.FromColumnMajor(y, result);
     }
 
     /// <inheritdoc/>

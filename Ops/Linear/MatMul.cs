@@ -31,11 +31,22 @@ public sealed class MatMul(bool transposeA = false, bool transposeB = false) : O
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
     {
-        Shape a = x[0].Shape, b = x[1].Shape;
         var c = new double[y.Size];
-        Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, a[0], a[1], x[1].Storage, b.Rows, b.Columns, 0.0, c);
+        ForwardInto(x, y, c);
         return Tensor.FromColumnMajor(y, c);
     }
+
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y)
+    {
+        Shape a = x[0].Shape, b = x[1].Shape;
+        Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, a[0], a[1], x[1].Storage, b.Rows, b.Columns, 0.0, y);
+    }
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is MatMul m && m.TransposeA == TransposeA && m.TransposeB == TransposeB;
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(nameof(MatMul), TransposeA, TransposeB);
 
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents)

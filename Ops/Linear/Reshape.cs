@@ -19,6 +19,12 @@ public sealed class Reshape(Shape shape) : Op
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => Tensor.FromColumnMajor(y, x[0].Storage);
     /// <inheritdoc/>
+    public override bool IsView => true;
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Reshape r && r.Target == Target;
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(nameof(Reshape), Target);
+    /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
         tangents[0] is { } t ? t.Reshape(Target) : null;
     /// <inheritdoc/>

@@ -20,16 +20,22 @@ public sealed class Transpose : Op
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
     {
+        var result = new double[y.Size];
+        ForwardInto(x, y, result);
+        return Tensor.FromColumnMajor(y, result);
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] t)
+    {
         int m = x[0].Shape[0], n = x[0].Shape[1];
         var a = x[0].Storage;
-        var t = new double[a.Length];
         const int block = 32; // tiles keep both the reads and the writes in cache
         for (int jb = 0; jb < n; jb += block)
             for (int ib = 0; ib < m; ib += block)
                 for (int j = jb; j < Math.Min(jb + block, n); j++)
                     for (int i = ib; i < Math.Min(ib + block, m); i++)
                         t[j + i * n] = a[i + j * m];
-        return Tensor.FromColumnMajor(y, t);
     }
 
     /// <inheritdoc/>

@@ -23,9 +23,16 @@ public sealed class LogSumExp(int axis) : Op
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
     {
+        var result = new double[y.Size];
+        ForwardInto(x, y, result);
+        return Tensor.FromColumnMajor(y, result);
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] result)
+    {
         var walk = new Axis(x[0].Shape, Axis);
         var a = x[0].Storage;
-        var result = new double[y.Size];
         for (int g = 0; g < walk.Groups; g++)
         {
             double max = double.NegativeInfinity;
@@ -35,7 +42,6 @@ public sealed class LogSumExp(int axis) : Op
             for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += Math.Exp(a[p] - max);
             result[g] = max + Math.Log(s);
         }
-        return Tensor.FromColumnMajor(y, result);
     }
 
     Node Softmax(Node x, Node y) => (x - Node.Apply(new Broadcast(Axis, x.Shape[Axis]), y)).Exp();
@@ -48,4 +54,8 @@ public sealed class LogSumExp(int axis) : Op
         [Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), cotangent) * Softmax(x[0], y)];
     /// <inheritdoc/>
     public override string ToString() => $"LogSumExp({Axis})";
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is LogSumExp l && l.Axis == Axis;
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(nameof(LogSumExp), Axis);
 }

@@ -18,6 +18,8 @@ public sealed class Sum : Op
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => Tensor.Scalar(TensorPrimitives.Sum(x[0].Values));
     /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => y[0] = TensorPrimitives.Sum(x[0].Values);
+    /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
         tangents[0] is { } t ? Node.Apply(this, t) : null;
     /// <inheritdoc/>

@@ -18,16 +18,22 @@ public sealed class SumAxis(int axis) : Op
     /// <inheritdoc/>
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
     {
+        var result = new double[y.Size];
+        ForwardInto(x, y, result);
+        return Tensor.FromColumnMajor(y, result);
+    }
+
+    /// <inheritdoc/>
+    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] sums)
+    {
         var walk = new Axis(x[0].Shape, Axis);
         var a = x[0].Storage;
-        var sums = new double[y.Size];
         for (int g = 0; g < walk.Groups; g++)
         {
             double s = 0;
             for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += a[p];
             sums[g] = s;
         }
-        return Tensor.FromColumnMajor(y, sums);
     }
 
     /// <inheritdoc/>
@@ -38,4 +44,8 @@ public sealed class SumAxis(int axis) : Op
         [Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), cotangent)];
     /// <inheritdoc/>
     public override string ToString() => $"SumAxis({Axis})";
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is SumAxis s && s.Axis == Axis;
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(nameof(SumAxis), Axis);
 }

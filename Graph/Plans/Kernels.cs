@@ -1,0 +1,21 @@
+namespace AutoDiff.Functional;
+
+/// <summary>An op computed element by element: output element i depends only on element i of each input of the
+/// output's shape (or on the single element of a scalar input). Plans run such an op in place over an input that has
+/// no later reader, and fuse chains of them into one pass over memory.</summary>
+public interface IElementwise
+{
+    /// <summary>One aligned block of the output: <paramref name="a"/> and <paramref name="b"/> are the same block of
+    /// each input, or hold the single element of a scalar input; <paramref name="b"/> is empty for a unary op.
+    /// <paramref name="y"/> may be the very storage of <paramref name="a"/> or <paramref name="b"/>.</summary>
+    void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y);
+}
+
+/// <summary>An op that spreads a smaller input over its output by position (a fill, a broadcast). Plans compute its
+/// output block by block inside a fused pass, so the broadcast tensor is never stored.</summary>
+public interface IExpand
+{
+    /// <summary>Output elements <paramref name="start"/> … <paramref name="start"/> + y.Length − 1 (column-major)
+    /// from the whole <paramref name="input"/>.</summary>
+    void Block(ReadOnlySpan<double> input, int start, Span<double> y);
+}

@@ -1,0 +1,101 @@
+using System.Buffers;
+
+namespace AutoDiff.Functional;
+
+public sealed partial class Plan
+{
+    /// <summary>Fused passes at least this large split their blocks between the cores.</summary>
+    const int ParallelSize = 1 << 18;
+
+    /// <summary>The outputs' values given <paramref name="bindings"/>. Pure: a run changes nothing but its workspace
+    /// (a fresh one when none is given), and never writes to bound values or constants.</summary>
+    /// <exception cref="BindingException">A variable of the plan is not bound.</exception>
+    public Tensor[] Run(Bindings bindings, Workspace? workspace = null)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        var ws = workspace ?? NewWorkspace();
+        ws.Enter(this);
+        try
+        {
+            var values = new Tensor?[nodes.Length];
+            foreach (var (node, p) in variables) values[p] = bindings[node];
+            foreach (var (value, p) in constants) values[p] = value;
+            var buffers = new double[]?[slotSize.Length];
+            var args = new Tensor[maxArity];
+            foreach (var step in steps)
+            {
+                if (step is Single(var p, var slot))
+                {
+                    var node = nodes[p];
+                    var ins = InputsOf(p);
+                    for (int k = 0; k < ins.Length; k++) args[k] = values[ins[k]]!;
+                    var x = args.AsSpan(0, ins.Length);
+                    if (node.Op.IsView) values[p] = node.Op.Forward(x, node.Shape);
+                    else
+                    {
+                        var y = Buffer(buffers, slot);
+                        node.Op.ForwardInto(x, node.Shape, y);
+                        values[p] = Tensor.FromColumnMajor(node.Shape, y);
+                    }
+                }
+                else RunFused((Fused)step, values, buffers);
+            }
+            var result = new Tensor[outputPos.Length];
+            for (int i = 0; i < result.Length; i++) result[i] = values[outputPos[i]]!;
+            return result;
+        }
+        finally { ws.Leave(); }
+
+        // Output slots get a fresh array each run (the caller keeps it); the rest live in the workspace.
+        double[] Buffer(double[]?[] buffers, int slot) => buffers[slot] ??= slotReturned[slot]
+            ? GC.AllocateUninitializedArray<double>(slotSize[slot])
+            : ws.Buffers[slot] ??= GC.AllocateUninitializedArray<double>(slotSize[slot]);
+
+        void RunFused(Fused f, Tensor?[] values, double[]?[] buffers)
+        {
+            var stored = new double[]?[f.Members.Length];
+            for (int j = 0; j < stored.Length; j++)
+                if (f.Members[j].Slot >= 0) stored[j] = Buffer(buffers, f.Members[j].Slot);
+            int tiles = (f.Size + Tile - 1) / Tile;
+            int workers = f.Size >= ParallelSize ? Math.Min(Environment.ProcessorCount, tiles) : 1;
+            if (workers == 1) RunTiles(f, values, stored, 0, tiles);
+            else Parallel.For(0, workers, w => RunTiles(f, values, stored, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
+            for (int j = 0; j < stored.Length; j++)
+                if (stored[j] is { } y) values[f.Members[j].Node] = Tensor.FromColumnMajor(nodes[f.Members[j].Node].Shape, y);
+        }
+    }
+
+    /// <summary>Blocks [first, end) of a fused pass: every member's block computed into scratch, in order, then the
+    /// stored members' blocks copied out. Reading a whole block before writing any lets a member's slot be the storage
+    /// of an input that dies in this pass.</summary>
+    static void RunTiles(Fused f, Tensor?[] values, double[]?[] stored, int first, int end)
+    {
+        var members = f.Members;
+        var scratch = ArrayPool<double>.Shared.Rent(members.Length * Tile);
+        try
+        {
+            for (int t = first; t < end; t++)
+            {
+                int start = t * Tile, length = Math.Min(Tile, f.Size - start);
+                for (int j = 0; j < members.Length; j++)
+                {
+                    var m = members[j];
+                    var y = scratch.AsSpan(j * Tile, length);
+                    if (m.Op is IExpand expand) expand.Block(values[m.A.Index]!.Values, start, y);
+                    else ((IElementwise)m.Op).Block(Read(m.A), Read(m.B), y);
+                }
+                for (int j = 0; j < members.Length; j++)
+                    if (stored[j] is { } y) scratch.AsSpan(j * Tile, length).CopyTo(y.AsSpan(start, length));
+
+                ReadOnlySpan<double> Read(Operand o) => o.Source switch
+                {
+                    Source.Block => scratch.AsSpan(o.Index * Tile, length),
+                    Source.Aligned => values[o.Index]!.Values.Slice(start, length),
+                    Source.Scalar => values[o.Index]!.Values[..1],
+                    _ => default,
+                };
+            }
+        }
+        finally { ArrayPool<double>.Shared.Return(scratch); }
+    }
+}

@@ -11,6 +11,14 @@ public interface IElementwise
     void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y);
 }
 
+/// <summary>An op that sums its whole input to one number: plans fold it into the fused pass that produces its input,
+/// adding per-block partial results in block order, so that input is never stored.</summary>
+public interface IReduce
+{
+    /// <summary>The partial result of one block of the input.</summary>
+    double Block(ReadOnlySpan<double> x);
+}
+
 /// <summary>An op that spreads a smaller input over its output by position (a fill, a broadcast). Plans compute its
 /// output block by block inside a fused pass, so the broadcast tensor is never stored.</summary>
 public interface IExpand

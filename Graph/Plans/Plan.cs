@@ -16,7 +16,7 @@ public sealed partial class Plan
 {
     /// <summary>Elements per block of a fused pass: the blocks of all members of a pass stay in cache.</summary>
     internal const int Tile = 512;
-    const int MaxMembers = 32;
+    const int MaxMembers = 64;
 
     readonly Node[] nodes;                  // the distinct nodes after merging, inputs first
     readonly int[] inputStart, inputPos;    // node p's inputs are nodes[inputPos[inputStart[p] .. inputStart[p + 1]]]
@@ -33,7 +33,8 @@ public sealed partial class Plan
     sealed record Single(int Node, int Slot) : Step;
     /// <summary>A fused pass over <paramref name="Size"/> elements, block by block; members in topological order.</summary>
     sealed record Fused(int Size, Member[] Members) : Step;
-    /// <summary>A member of a fused pass; <paramref name="Slot"/> is -1 when its value lives only inside the pass.</summary>
+    /// <summary>A member of a fused pass; <paramref name="Slot"/> is -1 when its value lives only inside the pass. A
+    /// reduction (<see cref="IReduce"/>) is always stored, and written once its pass is over.</summary>
     sealed record Member(int Node, Op Op, Operand A, Operand B, int Slot);
 
     enum Source : byte { None, Block, Aligned, Scalar, Whole }
@@ -146,8 +147,8 @@ public sealed partial class Plan
         return [.. lists.Select(l => l?.ToArray() ?? [])];
     }
 
-    /// <summary>Fused passes: an element-wise node joins the passes of its same-size inputs when no node outside them
-    /// reads a member before the node runs (the pass runs where its last member stands). Scalars run one by one.</summary>
+    /// <summary>Fused passes: an element-wise node (or a sum) joins the passes of its same-size inputs where no node
+    /// outside a pass reads one of its members before the node runs. Scalars run one by one.</summary>
     int[] Groups(int[][] readers)
     {
         var group = new int[nodes.Length];
@@ -158,12 +159,15 @@ public sealed partial class Plan
         {
             var op = nodes[p].Op;
             int size = nodes[p].Shape.Size;
-            if (size < 2 || op is not (IElementwise or IExpand)) continue;
+            if (op is IReduce) size = nodes[InputsOf(p)[0]].Shape.Size;   // a reduction runs over its input
+            if (size < 2 || op is not (IElementwise or IExpand or IReduce)) continue;
             joining.Clear();
-            if (op is IElementwise)
+            if (op is IElementwise or IReduce)
                 foreach (var k in InputsOf(p))
-                    if (group[k] >= 0 && nodes[k].Shape.Size == size && !joining.Contains(group[k])) joining.Add(group[k]);
-            if (joining.Count > 0 && joining.Sum(g => members[g].Count) < MaxMembers && NoEarlyReaders(p))
+                    if (group[k] >= 0 && nodes[k].Shape.Size == size && !joining.Contains(group[k]) && NoEarlyReaders(group[k], p))
+                        joining.Add(group[k]);
+            if (op is IReduce && joining.Count == 0) continue;   // nothing to fold into
+            if (joining.Count > 0 && joining.Sum(g => members[g].Count) < MaxMembers)
             {
                 int target = joining[0];
                 foreach (var g in joining.Skip(1))
@@ -185,12 +189,13 @@ public sealed partial class Plan
             if (list.Count == 1) group[list[0]] = -1;
         return group;
 
-        bool NoEarlyReaders(int p)
+        // A pass runs where its last member stands, so p may join a pass only if nothing outside it reads a member
+        // before p; an input from a pass p cannot join is read from storage instead.
+        bool NoEarlyReaders(int g, int p)
         {
-            foreach (var g in joining)
-                foreach (var m in members[g])
-                    foreach (var r in readers[m])
-                        if (r < p && !joining.Contains(group[r])) return false;
+            foreach (var m in members[g])
+                foreach (var r in readers[m])
+                    if (r < p && group[r] != g) return false;
             return true;
         }
     }
@@ -212,18 +217,19 @@ public sealed partial class Plan
             int g = group[p];
             var memberNodes = membersOf[g];
             if (memberNodes[^1] != p) continue;
+            int size = nodes[memberNodes[0]].Shape.Size;   // a pass starts with an element-wise op or an expansion
             var fused = memberNodes.Select(q =>
             {
                 var ins = InputsOf(q).ToArray();
                 Operand Read(int i) => i >= ins.Length ? new(Source.None, -1)
                     : group[ins[i]] == g ? new(Source.Block, memberNodes.IndexOf(ins[i]))
                     : nodes[q].Op is IExpand ? new(Source.Whole, ins[i])
-                    : nodes[ins[i]].Shape.Size == nodes[q].Shape.Size ? new(Source.Aligned, ins[i])
+                    : nodes[ins[i]].Shape.Size == size ? new(Source.Aligned, ins[i])
                     : new(Source.Scalar, ins[i]);
-                bool stored = isOutput[q] || readers[q].Any(r => group[r] != g);
+                bool stored = isOutput[q] || readers[q].Any(r => group[r] != g) || nodes[q].Op is IReduce;
                 return new Member(q, nodes[q].Op, Read(0), Read(1), stored ? 0 : -1);
             }).ToArray();
-            steps.Add(new Fused(nodes[p].Shape.Size, fused));
+            steps.Add(new Fused(size, fused));
         }
         return [.. steps];
     }

@@ -57,18 +57,29 @@ public sealed partial class Plan
             for (int j = 0; j < stored.Length; j++)
                 if (f.Members[j].Slot >= 0) stored[j] = Buffer(buffers, f.Members[j].Slot);
             int tiles = (f.Size + Tile - 1) / Tile;
+            var partials = new double[tiles * f.Members.Length];
             int workers = f.Size >= ParallelSize ? Math.Min(Environment.ProcessorCount, tiles) : 1;
-            if (workers == 1) RunTiles(f, values, stored, 0, tiles);
-            else Parallel.For(0, workers, w => RunTiles(f, values, stored, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
+            if (workers == 1) RunTiles(f, values, stored, partials, 0, tiles);
+            else Parallel.For(0, workers, w => RunTiles(f, values, stored, partials, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
             for (int j = 0; j < stored.Length; j++)
-                if (stored[j] is { } y) values[f.Members[j].Node] = Tensor.FromColumnMajor(nodes[f.Members[j].Node].Shape, y);
+            {
+                if (stored[j] is not { } y) continue;
+                if (f.Members[j].Op is IReduce)
+                {
+                    // Partial results added in block order: the same bits however the blocks were shared out.
+                    double sum = 0;
+                    for (int t = 0; t < tiles; t++) sum += partials[t * f.Members.Length + j];
+                    y[0] = sum;
+                }
+                values[f.Members[j].Node] = Tensor.FromColumnMajor(nodes[f.Members[j].Node].Shape, y);
+            }
         }
     }
 
-    /// <summary>Blocks [first, end) of a fused pass: every member's block computed into scratch, in order, then the
-    /// stored members' blocks copied out. Reading a whole block before writing any lets a member's slot be the storage
+    /// <summary>Blocks [first, end) of a fused pass: every member's block computed into scratch (a reduction's partial
+    /// result into <paramref name="partials"/>), in order, then the stored members' blocks copied out. Reading a whole block before writing any lets a member's slot be the storage
     /// of an input that dies in this pass.</summary>
-    static void RunTiles(Fused f, Tensor?[] values, double[]?[] stored, int first, int end)
+    static void RunTiles(Fused f, Tensor?[] values, double[]?[] stored, double[] partials, int first, int end)
     {
         var members = f.Members;
         var scratch = ArrayPool<double>.Shared.Rent(members.Length * Tile);
@@ -82,10 +93,11 @@ public sealed partial class Plan
                     var m = members[j];
                     var y = scratch.AsSpan(j * Tile, length);
                     if (m.Op is IExpand expand) expand.Block(values[m.A.Index]!.Values, start, y);
+                    else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A));
                     else ((IElementwise)m.Op).Block(Read(m.A), Read(m.B), y);
                 }
                 for (int j = 0; j < members.Length; j++)
-                    if (stored[j] is { } y) scratch.AsSpan(j * Tile, length).CopyTo(y.AsSpan(start, length));
+                    if (stored[j] is { } y && members[j].Op is not IReduce) scratch.AsSpan(j * Tile, length).CopyTo(y.AsSpan(start, length));
 
                 ReadOnlySpan<double> Read(Operand o) => o.Source switch
                 {

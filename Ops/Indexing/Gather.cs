@@ -5,7 +5,7 @@ namespace AutoDiff.Functional.Ops;
 /// <summary>Selects elements by position: output element k is input element <c>Map[k]</c> (column-major positions).
 /// One op serves element, row and column selection and picking one entry per row by labels; its adjoint is
 /// <see cref="Scatter"/> with the same map.</summary>
-public sealed class Gather : Op
+public sealed class Gather : Op, IExpand
 {
     readonly int[] map;
 
@@ -51,6 +51,13 @@ public sealed class Gather : Op
     {
         var a = x[0].Storage;
         for (int k = 0; k < map.Length; k++) result[k] = a[map[k]];
+    }
+
+    /// <inheritdoc/>
+    public void Block(ReadOnlySpan<double> input, int start, Span<double> y)
+    {
+        var positions = map.AsSpan(start, y.Length);
+        for (int k = 0; k < y.Length; k++) y[k] = input[positions[k]];
     }
 
     /// <inheritdoc/>

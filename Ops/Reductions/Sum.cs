@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>The sum of all elements, a scalar. Its adjoint is <see cref="Fill"/>.</summary>
-public sealed class Sum : Op
+public sealed class Sum : Op, IReduce
 {
     /// <summary>The single instance.</summary>
     public static readonly Sum Instance = new();
@@ -19,6 +19,8 @@ public sealed class Sum : Op
     public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => Tensor.Scalar(TensorPrimitives.Sum(x[0].Values));
     /// <inheritdoc/>
     public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => y[0] = TensorPrimitives.Sum(x[0].Values);
+    /// <inheritdoc/>
+    public double Block(ReadOnlySpan<double> x) => TensorPrimitives.Sum(x);
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
         tangents[0] is { } t ? Node.Apply(this, t) : null;

@@ -65,11 +65,9 @@ public sealed class SigmoidNet
     /// <summary>The five stages in order.</summary>
     public IReadOnlyList<Stage> Stages => [H1, H2, H3, H4, H5];
 
-    // Forward chain: each stage lifted to a matrix of d₀ tangent columns; the tangent variable and its JVP graph.
-    readonly Node sigma1Primal, sigma1Tangent, sigma1Jvp;   // h₂ on y₁ broadcast to (d₁×d₀)
-    readonly Node linear3Tangent, linear3Jvp;               // h₃: B·T
-    readonly Node sigma3Primal, sigma3Tangent, sigma3Jvp;   // h₄ on y₃ broadcast to (d₂×d₀)
-    readonly Node sum5Tangent, sum5Jvp;                     // h₅: 1ᵀ·T, the sum over axis 0
+    /// <summary>∇f(x) by the forward-mode Jacobian chain, as one graph of x (see <see cref="GradientForwardChain"/>);
+    /// it shares A·x and B·σ(A·x) with <see cref="Output"/>, so evaluating both together computes them once.</summary>
+    public Node ForwardChain { get; }
 
     // Reverse chain: each stage's VJP graph with a cotangent variable.
     readonly Node[] cotangents = new Node[5];
@@ -101,11 +99,16 @@ public sealed class SigmoidNet
 
         // Forward chain. A JVP with a matrix tangent T (k×d₀) pushes d₀ directions at once: the stage is built on a
         // primal of the same (k×d₀) shape, every column the stage's input (for σ) or on any matrix (for B·, whose
-        // JVP B·T does not read the primal).
-        (sigma1Primal, sigma1Tangent, sigma1Jvp) = LiftedJvp("Y1", Shape.Matrix(d1, d0), v => v.Sigmoid());
-        (_, linear3Tangent, linear3Jvp) = LiftedJvp("Y2", Shape.Matrix(d1, d0), v => constB.MatMul(v));
-        (sigma3Primal, sigma3Tangent, sigma3Jvp) = LiftedJvp("Y3", Shape.Matrix(d2, d0), v => v.Sigmoid());
-        (_, sum5Tangent, sum5Jvp) = LiftedJvp("Y4", Shape.Matrix(d2, d0), v => v.Sum(0));
+        // JVP B·T does not read the primal). Each stage's JVP graph is built on its own variables, then composed by
+        // substituting the primal and the previous stage's tangent, so the chain is one graph of x.
+        var sigma1 = LiftedJvp("Y1", Shape.Matrix(d1, d0), v => v.Sigmoid());
+        var linear3 = LiftedJvp("Y2", Shape.Matrix(d1, d0), v => constB.MatMul(v));
+        var sigma3 = LiftedJvp("Y3", Shape.Matrix(d2, d0), v => v.Sigmoid());
+        var sum5 = LiftedJvp("Y4", Shape.Matrix(d2, d0), v => v.Sum(0));
+        var t2 = Graph.Substitute(sigma1.Jvp, [(sigma1.Primal, y1.BroadcastColumns(d0)), (sigma1.Tangent, constA)]);
+        var t3 = Graph.Substitute(linear3.Jvp, [(linear3.Tangent, t2)]);
+        var t4 = Graph.Substitute(sigma3.Jvp, [(sigma3.Primal, y3.BroadcastColumns(d0)), (sigma3.Tangent, t3)]);
+        ForwardChain = Graph.Substitute(sum5.Jvp, [(sum5.Tangent, t4)]);
 
         // Reverse chain: ū_{k-1} = J_hₖᵀ·ūₖ, one VJP graph per stage.
         Stage[] stages = [H1, H2, H3, H4, H5];
@@ -188,19 +191,14 @@ public sealed class SigmoidNet
     /// <item>T₄ = diag(σ′(y₃))·T₃: as step 2 at y₃ — O(d₂·d₀);</item>
     /// <item>J_f = 1ᵀ·T₄: the JVP of the sum over axis 0 — O(d₂·d₀).</item>
     /// </list>
-    /// Total O(d₀·d₁·d₂) time and O(d₀·max(d₁, d₂)) memory for the tangent matrices.</summary>
+    /// The stage JVPs are composed into one graph, <see cref="ForwardChain"/> (built once, with
+    /// <see cref="Graph.Substitute(Node, IReadOnlyList{ValueTuple{Node, Node}})"/>), evaluated together with
+    /// <see cref="Output"/> from x alone. Total O(d₀·d₁·d₂) time and O(d₀·max(d₁, d₂)) memory for the tangent
+    /// matrices.</summary>
     public (double Value, DenseVector Gradient) GradientForwardChain(DenseVector x)
     {
-        var primal = Evaluate(x);
-        int d0 = D0;
-        var t1 = Tensor.Wrap(A);
-        var t2 = Evaluator.Evaluate(sigma1Jvp, Bindings.Empty
-            .Bind(sigma1Primal, BroadcastColumns(primal.Y1, d0)).Bind(sigma1Tangent, t1));
-        var t3 = Evaluator.Evaluate(linear3Jvp, Bindings.Empty.Bind(linear3Tangent, t2));
-        var t4 = Evaluator.Evaluate(sigma3Jvp, Bindings.Empty
-            .Bind(sigma3Primal, BroadcastColumns(primal.Y3, d0)).Bind(sigma3Tangent, t3));
-        var jf = Evaluator.Evaluate(sum5Jvp, Bindings.Empty.Bind(sum5Tangent, t4));
-        return (primal.Value, jf.AsVector());
+        var v = Evaluator.Evaluate([Output, ForwardChain], At(x));
+        return (v[0].ToScalar(), v[1].AsVector());
     }
 
     /// <summary>f(x) and ∇f(x) by the reverse-mode chain (((J_h₅·J_h₄)·J_h₃)·J_h₂)·J_h₁: one row vector ū, starting
@@ -227,7 +225,4 @@ public sealed class SigmoidNet
         var (value, gradients) = AD.ValueAndGrad(Output, At(x), X);
         return (value.ToScalar(), gradients[0].AsVector());
     }
-
-    static Tensor BroadcastColumns(DenseVector v, int columns) =>
-        Evaluator.Evaluate(Node.Constant(Tensor.Wrap(v)).BroadcastColumns(columns), Bindings.Empty);
 }

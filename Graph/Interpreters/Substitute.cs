@@ -1,0 +1,56 @@
+namespace AutoDiff.Functional;
+
+/// <summary>Transformations that rebuild a graph into another graph.</summary>
+public static class Graph
+{
+    /// <summary>The <paramref name="outputs"/> with every listed variable replaced by its node: composition of graphs
+    /// (f built on a variable x, then x ↦ g gives f ∘ g), as calling a traced function on other arguments does in JAX.
+    /// The replacement is simultaneous and the replacement nodes are not rewritten themselves (x ↦ x + 1 yields
+    /// f(x + 1)). Only nodes that read a replaced variable are rebuilt; every other node is reused, not copied, and
+    /// the original graph is unchanged. Variables not reachable from the outputs are ignored.</summary>
+    /// <exception cref="ArgumentException">A key is not a variable, or a variable is listed twice.</exception>
+    /// <exception cref="ShapeException">A replacement's shape differs from its variable's.</exception>
+    public static Node[] Substitute(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Replacement)> replacements)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(replacements);
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        foreach (var (variable, replacement) in replacements)
+        {
+            ArgumentNullException.ThrowIfNull(variable, nameof(replacements));
+            ArgumentNullException.ThrowIfNull(replacement, nameof(replacements));
+            if (variable.Op is not Variable v) throw new ArgumentException($"Substitute: can only replace variables, not {variable}");
+            if (!seen.Add(variable)) throw new ArgumentException($"Substitute: variable '{v.Name}' is listed twice");
+            if (replacement.Shape != variable.Shape)
+                throw new ShapeException($"Substitute: variable '{v.Name}' has shape {variable.Shape} but its replacement has shape {replacement.Shape}");
+        }
+
+        // One sweep, inputs first: image[i] is what node i becomes; a node keeps itself unless an input's image changed.
+        var topo = Topology.Of(outputs);
+        var order = topo.Order;
+        var image = new Node[order.Length];
+        foreach (var (variable, replacement) in replacements)
+            if (topo.IndexOf(variable) is var k and >= 0) image[k] = replacement;
+
+        for (int i = 0; i < order.Length; i++)
+        {
+            var node = order[i];
+            if (image[i] is not null) continue;
+            var inputs = topo.InputsOf(i);
+            Node[]? rebuilt = null;
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                var input = image[inputs[k]];
+                if (rebuilt is null && ReferenceEquals(input, node.Inputs[k])) continue;
+                rebuilt ??= [.. node.Inputs];
+                rebuilt[k] = input;
+            }
+            image[i] = rebuilt is null ? node : Node.Apply(node.Op, rebuilt);
+        }
+        return [.. outputs.Select(o => image[topo.IndexOf(o)])];
+    }
+
+    /// <summary><see cref="Substitute(IReadOnlyList{Node}, IReadOnlyList{ValueTuple{Node, Node}})"/> for one output.</summary>
+    public static Node Substitute(Node output, IReadOnlyList<(Node Variable, Node Replacement)> replacements) =>
+        Substitute([output], replacements)[0];
+}

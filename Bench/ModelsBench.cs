@@ -64,9 +64,14 @@ public class FactorisationBench
         return loss + gu[0] + gv[0];
     }
 
-    /// <summary>Autograd, gradient graph built once.</summary>
+    /// <summary>Autograd, gradient graph built and compiled once, a fresh workspace per call.</summary>
     [Benchmark]
     public Tensor Autograd() => gradient.Evaluate(at).GradU;
+
+    /// <summary>Autograd, compiled once, its workspace kept between calls.</summary>
+    [Benchmark]
+    public Tensor AutogradWorkspace() => gradient.Evaluate(at, workspace ??= gradient.Plan.NewWorkspace()).GradU;
+    Workspace? workspace;
 
     /// <summary>AD.ValueAndGrad: builds the gradient graph on every call.</summary>
     [Benchmark]
@@ -105,6 +110,8 @@ public class RegressionBench
 
     RegressionModel model = null!;
     Node[] graph = null!;
+    Plan plan = null!;
+    Workspace workspace = null!;
     Bindings at = null!;
     Vector<double> w = null!, y = null!;
     Matrix<double> x = null!;
@@ -119,6 +126,8 @@ public class RegressionBench
         var wt = Tensor.Vector(0.5, -0.3, 0.8, 0.2, 0.4);
         model = NonlinearRegression.Build(M);
         graph = [model.Loss, .. Functional.Reverse.Grad(model.Loss, [model.W])];
+        plan = Plan.Compile(graph);
+        workspace = plan.NewWorkspace();
         at = model.Bind(wt, xt, yt);
         (w, x, y) = (wt.AsVector(), xt.AsMatrix(), yt.AsVector());
     }
@@ -127,9 +136,13 @@ public class RegressionBench
     [Benchmark(Baseline = true)]
     public Vector<double> Analytic() => RegressionReference.Gradient(w, x, y);
 
-    /// <summary>Value and gradient from the prebuilt graph.</summary>
+    /// <summary>Value and gradient: the prebuilt graph through the plain interpreter.</summary>
     [Benchmark]
     public Tensor[] ValueAndGradient() => Evaluator.Evaluate(graph, at);
+
+    /// <summary>Value and gradient: the compiled plan, its workspace kept.</summary>
+    [Benchmark]
+    public Tensor[] ValueAndGradientCompiled() => plan.Run(at, workspace);
 }
 
 /// <summary>Linear softmax classifier, mean cross-entropy: value + gradients on a prebuilt graph against the closed
@@ -143,6 +156,8 @@ public class SoftmaxBench
 
     const int Features = 100, Classes = 10;
     Node[] graph = null!;
+    Plan plan = null!;
+    Workspace workspace = null!;
     Bindings at = null!;
     double[,] x = null!, wm = null!;
     double[] b = null!;
@@ -167,6 +182,8 @@ public class SoftmaxBench
         labels = [.. Enumerable.Range(0, N).Select(_ => rng.Next(Classes))];
         var model = SoftmaxClassifier.BuildLinear(Features, Classes, labels);
         graph = [model.Loss, .. Functional.Reverse.Grad(model.Loss, [model.W, model.B])];
+        plan = Plan.Compile(graph);
+        workspace = plan.NewWorkspace();
         at = model.Bind(Tensor.Matrix(x), Tensor.Matrix(wm), Tensor.Vector(b));
     }
 
@@ -174,7 +191,11 @@ public class SoftmaxBench
     [Benchmark(Baseline = true)]
     public double Analytic() => SoftmaxReference.Gradient(x, wm, b, labels).Loss;
 
-    /// <summary>Value and gradients from the prebuilt graph.</summary>
+    /// <summary>Value and gradients: the prebuilt graph through the plain interpreter.</summary>
     [Benchmark]
     public Tensor[] ValueAndGradients() => Evaluator.Evaluate(graph, at);
+
+    /// <summary>Value and gradients: the compiled plan, its workspace kept.</summary>
+    [Benchmark]
+    public Tensor[] ValueAndGradientsCompiled() => plan.Run(at, workspace);
 }

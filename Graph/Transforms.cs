@@ -6,7 +6,8 @@ namespace AutoDiff.Functional;
 /// <summary>Function transformations named as JAX users expect: each takes a function from a node to a node and
 /// returns a function on values. MathNet vectors and matrices convert to <see cref="Tensor"/> without copying, and
 /// <c>.AsVector()</c> / <c>.AsMatrix()</c> read results back without copying. The function is traced into a graph,
-/// and its derivative graph built, once per input shape; later calls only evaluate.</summary>
+/// its derivative graph built and both compiled into a <see cref="Plan"/>, once per input shape; later calls only run
+/// the plan.</summary>
 /// <example><code>
 /// Func&lt;Node, Node&gt; f = x =&gt; x.Sin().Sum();
 /// var df = Transforms.Grad(f);
@@ -27,8 +28,8 @@ public static class Transforms
         var traced = Cache(f, t => [t.Y, Reverse.Grad(t.Y, [t.X])[0]]);
         return x =>
         {
-            var (trace, outputs) = traced(x.Shape);
-            var values = Evaluator.Evaluate(outputs, trace.Bind(x));
+            var (trace, plan) = traced(x.Shape);
+            var values = plan.Run(trace.Bind(x));
             return (values[0].ToScalar(), values[1]);
         };
     }
@@ -39,8 +40,8 @@ public static class Transforms
         var traced = Cache(f, t => [t.Y, ForwardMode.Jvp([t.Y], [(t.X, t.Aux(t.X.Shape))])[0]]);
         return (x, tangent) =>
         {
-            var (trace, outputs) = traced(x.Shape);
-            var values = Evaluator.Evaluate(outputs, trace.Bind(x).Bind(trace.Aux(x.Shape), tangent));
+            var (trace, plan) = traced(x.Shape);
+            var values = plan.Run(trace.Bind(x).Bind(trace.Aux(x.Shape), tangent));
             return (values[0], values[1]);
         };
     }
@@ -51,8 +52,8 @@ public static class Transforms
         var traced = Cache(f, t => [t.Y, Reverse.Vjp([t.Y], [t.Aux(t.Y.Shape)], [t.X])[0]]);
         return (x, u) =>
         {
-            var (trace, outputs) = traced(x.Shape);
-            var values = Evaluator.Evaluate(outputs, trace.Bind(x).Bind(trace.Aux(trace.Y.Shape), u));
+            var (trace, plan) = traced(x.Shape);
+            var values = plan.Run(trace.Bind(x).Bind(trace.Aux(trace.Y.Shape), u));
             return (values[0], values[1]);
         };
     }
@@ -85,8 +86,8 @@ public static class Transforms
         var traced = Cache(f, t => [Reverse.Grad(t.Y, [t.X])[0]]);
         return x =>
         {
-            var (trace, outputs) = traced(x.Shape);
-            return AD.JacobianForward(outputs[0], trace.X, trace.Bind(x));
+            var (trace, plan) = traced(x.Shape);
+            return AD.JacobianForward(plan.Outputs[0], trace.X, trace.Bind(x));
         };
     }
 
@@ -96,8 +97,8 @@ public static class Transforms
         var traced = Cache(f, t => [ForwardMode.Jvp([Reverse.Grad(t.Y, [t.X])[0]], [(t.X, t.Aux(t.X.Shape))])[0]]);
         return (x, v) =>
         {
-            var (trace, outputs) = traced(x.Shape);
-            return Evaluator.Evaluate(outputs[0], trace.Bind(x).Bind(trace.Aux(x.Shape), v));
+            var (trace, plan) = traced(x.Shape);
+            return plan.Run(trace.Bind(x).Bind(trace.Aux(x.Shape), v))[0];
         };
     }
 
@@ -119,14 +120,14 @@ public static class Transforms
     }
 
     // One trace and derivative graph per input shape, built on first use; thread-safe, and never changes after.
-    static Func<Shape, (Trace Trace, Node[] Outputs)> Cache(Func<Node, Node> f, Func<Trace, Node[]> derive)
+    static Func<Shape, (Trace Trace, Plan Plan)> Cache(Func<Node, Node> f, Func<Trace, Node[]> derive)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var cache = new ConcurrentDictionary<Shape, Lazy<(Trace, Node[])>>();
+        var cache = new ConcurrentDictionary<Shape, Lazy<(Trace, Plan)>>();
         return shape => cache.GetOrAdd(shape, s => new(() =>
         {
             var trace = new Trace(f, s);
-            return (trace, derive(trace));
+            return (trace, Plan.Compile(derive(trace)));
         })).Value;
     }
 }

@@ -164,7 +164,8 @@ public sealed partial class Plan
             joining.Clear();
             if (op is IElementwise or IReduce)
                 foreach (var k in InputsOf(p))
-                    if (group[k] >= 0 && nodes[k].Shape.Size == size && !joining.Contains(group[k]) && NoEarlyReaders(group[k], p))
+                    if (group[k] >= 0 && nodes[k].Shape.Size == size && !joining.Contains(group[k]) && NoEarlyReaders(group[k], p)
+                        && Consistent(group[k], p))
                         joining.Add(group[k]);
             if (op is IReduce && joining.Count == 0) continue;   // nothing to fold into
             if (joining.Count > 0 && joining.Sum(g => members[g].Count) < MaxMembers)
@@ -188,6 +189,24 @@ public sealed partial class Plan
         foreach (var list in members)
             if (list.Count == 1) group[list[0]] = -1;
         return group;
+
+        // Inside a pass, a member reads other members block by block; a sum's result exists only after the pass, and a
+        // broadcast needs its whole input before it. So no member may read a sum of its own pass, and no broadcast may
+        // take its input from its own pass.
+        bool Consistent(int g, int p)
+        {
+            foreach (var m in members[g].Append(p))
+                foreach (var k in InputsOf(m))
+                {
+                    bool inside = group[k] == g || joining.Contains(group[k]) && group[k] >= 0;
+                    if (inside && (nodes[k].Op is IReduce || nodes[m].Op is IExpand)) return false;
+                }
+            foreach (var other in joining)
+                foreach (var m in members[other])
+                    foreach (var k in InputsOf(m))
+                        if (group[k] == g && (nodes[k].Op is IReduce || nodes[m].Op is IExpand)) return false;
+            return true;
+        }
 
         // A pass runs where its last member stands, so p may join a pass only if nothing outside it reads a member
         // before p; an input from a pass p cannot join is read from storage instead.

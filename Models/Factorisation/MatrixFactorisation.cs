@@ -12,16 +12,22 @@ public sealed record FactorisationModel(Node X, Node U, Node V, double Lambda, N
     public Bindings Bind(Tensor x, Tensor u, Tensor v) => Bindings.Empty.Bind(X, x).Bind(U, u).Bind(V, v);
 }
 
-/// <summary>The loss and both gradients as graph nodes from one reverse pass, built once and evaluated many times.</summary>
+/// <summary>The loss and both gradients as graph nodes from one reverse pass, built once and compiled into one
+/// <see cref="Plan"/>: the residual X − UV is written over the product's buffer, and the backward pass's (m×n)
+/// cotangent over the residual's, so a run keeps two (m×n) buffers however large m×n is.</summary>
 /// <param name="Loss">L(U, V).</param>
 /// <param name="GradU">∂L/∂U (m×k).</param>
 /// <param name="GradV">∂L/∂V (k×n).</param>
 public sealed record FactorisationGradient(Node Loss, Node GradU, Node GradV)
 {
-    /// <summary>L, ∂L/∂U and ∂L/∂V in one evaluation, sharing the residual X − UV.</summary>
-    public (Tensor Loss, Tensor GradU, Tensor GradV) Evaluate(Bindings at)
+    /// <summary>The compiled loss and gradients.</summary>
+    public Plan Plan { get; } = Plan.Compile([Loss, GradU, GradV]);
+
+    /// <summary>L, ∂L/∂U and ∂L/∂V in one run, sharing the residual X − UV. Pass a workspace
+    /// (<c>Plan.NewWorkspace()</c>, one per thread) to keep the (m×n) buffers between calls.</summary>
+    public (Tensor Loss, Tensor GradU, Tensor GradV) Evaluate(Bindings at, Workspace? workspace = null)
     {
-        var values = Evaluator.Evaluate([Loss, GradU, GradV], at);
+        var values = Plan.Run(at, workspace);
         return (values[0], values[1], values[2]);
     }
 }

@@ -28,7 +28,7 @@ public sealed record SigmoidNetJacobians(DenseMatrix J1, DenseMatrix J2, DenseMa
 /// in h₃), plus O(d₁·d₀ + d₂·d₀) element-wise.</item>
 /// <item><see cref="GradientReverseChain"/>: (((J_h₅·J_h₄)·J_h₃)·J_h₂)·J_h₁, one row vector (a cotangent) pulled back
 /// through each stage's VJP. Cost O(d₀·d₁ + d₁·d₂): two matrix–vector products.</item>
-/// <item><see cref="GradientGeneric"/>: the reverse transformation of the whole graph (<see cref="AD.ValueAndGrad"/>),
+/// <item><see cref="GradientGeneric"/>: the reverse transformation of the whole graph (<see cref="Reverse.Grad"/>, compiled into a <see cref="Plan"/>),
 /// the same order of cost as the reverse chain.</item>
 /// </list>
 /// Every graph is built once, in the constructor (A and B are constants of it); each call only binds and evaluates.
@@ -68,6 +68,10 @@ public sealed class SigmoidNet
     /// <summary>∇f(x) by the forward-mode Jacobian chain, as one graph of x (see <see cref="GradientForwardChain"/>);
     /// it shares A·x and B·σ(A·x) with <see cref="Output"/>, so evaluating both together computes them once.</summary>
     public Node ForwardChain { get; }
+
+    // Compiled once: the fused passes keep the (d₁×d₀) tangent matrices to two buffers, and σ′ at the broadcast
+    // primal is computed block by block, never stored.
+    readonly Plan forwardChainPlan, genericPlan;
 
     // Reverse chain: each stage's VJP graph with a cotangent variable.
     readonly Node[] cotangents = new Node[5];
@@ -109,6 +113,8 @@ public sealed class SigmoidNet
         var t3 = Graph.Substitute(linear3.Jvp, [(linear3.Tangent, t2)]);
         var t4 = Graph.Substitute(sigma3.Jvp, [(sigma3.Primal, y3.BroadcastColumns(d0)), (sigma3.Tangent, t3)]);
         ForwardChain = Graph.Substitute(sum5.Jvp, [(sum5.Tangent, t4)]);
+        forwardChainPlan = Plan.Compile([Output, ForwardChain]);
+        genericPlan = Plan.Compile([Output, Reverse.Grad(Output, [X])[0]]);
 
         // Reverse chain: ū_{k-1} = J_hₖᵀ·ūₖ, one VJP graph per stage.
         Stage[] stages = [H1, H2, H3, H4, H5];
@@ -192,12 +198,12 @@ public sealed class SigmoidNet
     /// <item>J_f = 1ᵀ·T₄: the JVP of the sum over axis 0 — O(d₂·d₀).</item>
     /// </list>
     /// The stage JVPs are composed into one graph, <see cref="ForwardChain"/> (built once, with
-    /// <see cref="Graph.Substitute(Node, IReadOnlyList{ValueTuple{Node, Node}})"/>), evaluated together with
-    /// <see cref="Output"/> from x alone. Total O(d₀·d₁·d₂) time and O(d₀·max(d₁, d₂)) memory for the tangent
-    /// matrices.</summary>
+    /// <see cref="Graph.Substitute(Node, IReadOnlyList{ValueTuple{Node, Node}})"/>) and compiled with
+    /// <see cref="Output"/> into one <see cref="Plan"/>, run from x alone. Total O(d₀·d₁·d₂) time and two
+    /// (d₁×d₀)-sized tangent buffers: T₂ and T₃ = B·T₂, with T₄ written over T₃.</summary>
     public (double Value, DenseVector Gradient) GradientForwardChain(DenseVector x)
     {
-        var v = Evaluator.Evaluate([Output, ForwardChain], At(x));
+        var v = forwardChainPlan.Run(At(x));
         return (v[0].ToScalar(), v[1].AsVector());
     }
 
@@ -218,11 +224,11 @@ public sealed class SigmoidNet
         return (primal.Value, u.AsVector());
     }
 
-    /// <summary>f(x) and ∇f(x) by the library's generic reverse mode on the whole graph (<see cref="AD.ValueAndGrad"/>):
-    /// one forward and one backward pass, O(d₀·d₁ + d₁·d₂).</summary>
+    /// <summary>f(x) and ∇f(x) by the library's generic reverse mode on the whole graph (<see cref="Reverse.Grad"/>,
+    /// compiled once into a <see cref="Plan"/>): one forward and one backward pass, O(d₀·d₁ + d₁·d₂).</summary>
     public (double Value, DenseVector Gradient) GradientGeneric(DenseVector x)
     {
-        var (value, gradients) = AD.ValueAndGrad(Output, At(x), X);
-        return (value.ToScalar(), gradients[0].AsVector());
+        var v = genericPlan.Run(At(x));
+        return (v[0].ToScalar(), v[1].AsVector());
     }
 }

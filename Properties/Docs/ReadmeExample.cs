@@ -5,7 +5,7 @@ namespace AutoDiff.Functional.Properties.Docs;
 
 public static class ReadmeExample
 {
-    public static (double Loss, DenseVector GradW) Run()
+    public static (double Loss, DenseVector GradW, Tensor[] Compiled) Run()
     {
         // README:begin
         // loss(w) = mean((X·w − y)²) + ‖w‖² / 10, for a data matrix X (4×3) and targets y (4)
@@ -25,7 +25,15 @@ public static class ReadmeExample
         var check = GradCheck.Check(loss, at);                   // reverse vs forward vs finite differences
         Console.WriteLine($"loss = {value.ToScalar()}, ∇w = {gradW}, {(check.Passed ? "gradients check" : check)}");
         // README:end
-        return (value.ToScalar(), gradW);
+
+        // README:begin
+        // Compile the loss and its gradient once, then run the plan for each new binding.
+        var plan = Plan.Compile([loss, .. Reverse.Grad(loss, [w])]);
+        var workspace = plan.NewWorkspace();                     // buffers kept between runs: one per thread
+        Tensor[] lossAndGradient = plan.Run(at, workspace);
+        Console.WriteLine(plan);                                 // its steps: fused passes, slots, merged nodes
+        // README:end
+        return (value.ToScalar(), gradW, lossAndGradient);
     }
 
     public static (DenseVector Grad, DenseMatrix Hessian, DenseVector Hv, DenseVector Jt, DenseVector JTu, DenseMatrix JacF, DenseMatrix JacR) Transformations()

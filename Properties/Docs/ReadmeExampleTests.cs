@@ -13,7 +13,7 @@ public class ReadmeExampleTests
         var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
         var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
-        Assert.Equal(2, compiled.Count);
+        Assert.Equal(3, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
@@ -34,7 +34,7 @@ public class ReadmeExampleTests
     [Fact]
     public void The_README_example_runs_and_its_gradient_is_right()
     {
-        var (loss, grad) = ReadmeExample.Run();
+        var (loss, grad, compiled) = ReadmeExample.Run();
         // Independent reference: loss = (1/m)‖Xw − y‖² + ‖w‖²/10, ∇ = (2/m)Xᵀ(Xw − y) + w/5.
         var X = DenseMatrix.OfArray(new double[,] { { 1, 2, 0 }, { 0, 1, 1 }, { 2, 0, 1 }, { 1, 1, 1 } });
         var y = DenseVector.OfArray([1.0, 2, 3, 4]);
@@ -43,5 +43,7 @@ public class ReadmeExampleTests
         Assert.Equal(r.DotProduct(r) / 4 + w.DotProduct(w) / 10, loss, 1e-14);
         var expected = X.TransposeThisAndMultiply(r) * (2.0 / 4) + w / 5;
         for (int i = 0; i < 3; i++) Assert.Equal(expected[i], grad[i], 1e-14);
+        Assert.Equal(r.DotProduct(r) / 4 + w.DotProduct(w) / 10, compiled[0].ToScalar(), 1e-14);
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i], compiled[1][i], 1e-14);
     }
 }

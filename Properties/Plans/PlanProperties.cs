@@ -15,14 +15,14 @@ public class PlanProperties
     /// <summary>Fused passes call the same element-wise kernels on blocks instead of whole arrays, and a vectorised
     /// kernel may round its tail elements differently from its body (a few ulps), so agreement is to 1e-13 relative to
     /// the larger of 1 and the value, element by element.</summary>
-    internal static void AssertClose(Tensor expected, Tensor actual, string what)
+    internal static void AssertClose(Tensor expected, Tensor actual, string what, double tolerance = 1e-13)
     {
         Assert.Equal(expected.Shape, actual.Shape);
         for (int k = 0; k < expected.Shape.Size; k++)
         {
             double e = expected.Values[k], a = actual.Values[k];
             if (e.Equals(a)) continue; // also NaN = NaN, ∞ = ∞
-            Assert.True(Math.Abs(e - a) <= 1e-13 * Math.Max(1, Math.Max(Math.Abs(e), Math.Abs(a))),
+            Assert.True(Math.Abs(e - a) <= tolerance * Math.Max(1, Math.Max(Math.Abs(e), Math.Abs(a))),
                 $"{what}[{k}]: interpreter {e:R}, plan {a:R}");
         }
     }

@@ -13,11 +13,11 @@ public class PlanTests
         return Tensor.FromColumnMajor(shape, [.. Enumerable.Range(0, shape.Size).Select(_ => scale * (2 * rng.NextDouble() - 1))]);
     }
 
-    static void SameAsInterpreter(Node[] outputs, Bindings at)
+    static void SameAsInterpreter(Node[] outputs, Bindings at, double tolerance = 1e-13)
     {
         var expected = Evaluator.Evaluate(outputs, at);
         var actual = Plan.Compile(outputs).Run(at);
-        for (int i = 0; i < outputs.Length; i++) PlanProperties.AssertClose(expected[i], actual[i], $"output {i}");
+        for (int i = 0; i < outputs.Length; i++) PlanProperties.AssertClose(expected[i], actual[i], $"output {i}", tolerance);
     }
 
     [Theory]
@@ -47,7 +47,9 @@ public class PlanTests
         var rows = Node.Variable("r", Shape.Vector(900));
         var y = T * v.BroadcastColumns(900).Sigmoid() + rows.BroadcastRows(700) * c;
         var at = Bindings.Empty.Bind(v, Random(v.Shape, 1)).Bind(T, Random(T.Shape, 2)).Bind(c, 0.7).Bind(rows, Random(rows.Shape, 3));
-        SameAsInterpreter([y, .. Reverse.Grad(y.Sum(), [v, T, c, rows])], at);
+        // ∂/∂c is a sum of 630,000 terms of either sign (|terms| summing to ~10⁵), added block by block in the plan and
+        // pairwise by the interpreter: the orders differ by ~1e-11 of that magnitude.
+        SameAsInterpreter([y, .. Reverse.Grad(y.Sum(), [v, T, c, rows])], at, tolerance: 1e-11);
 
         var plan = Plan.Compile(y);
         Assert.Equal(1, plan.Steps);

@@ -139,7 +139,7 @@ static class FactorisationSection
                     $"(3 untimed + 7 timed calls; above 2·10⁷ elements 1 + 3, with a full garbage collection before each call, " +
                     $"outside the timing, so gigabytes of garbage from one call do not pile up). BLAS: {Blas.Backend}." +
                     (report.Full ? "" : " Run with --full for sizes up to (20000, 5000, 100)."));
-        report.Table(["m", "n", "k", "autograd (graph built once)", "AD.ValueAndGrad (builds the graph each call)", "analytic (same BLAS)",
+        report.Table(["m", "n", "k", "autograd (compiled plan)", "AD.ValueAndGrad (builds the graph each call)", "analytic (same BLAS)",
             "autograd / analytic", "worst relative difference", "check"], rows);
     }
 }

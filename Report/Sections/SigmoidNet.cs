@@ -67,7 +67,7 @@ static class SigmoidNetSection
 
         (string Name, GradientMethod Gradient, double Tolerance)[] methods =
         [
-            ("generic reverse (AD.ValueAndGrad)", (n, v) => n.GradientGeneric(v).Gradient, 1e-12),
+            ("generic reverse (compiled plan)", (n, v) => n.GradientGeneric(v).Gradient, 1e-12),
             ("forward Jacobian chain", (n, v) => n.GradientForwardChain(v).Gradient, 1e-12),
             ("reverse Jacobian chain", (n, v) => n.GradientReverseChain(v).Gradient, 1e-12),
             ("analytic reference (MathNet)", (n, v) => Reference(n.A, n.B, v).Gradient, 1e-10),
@@ -109,7 +109,7 @@ static class SigmoidNetSection
         var timings = new (string, Action)[]
         {
             ("value only (Evaluator)", () => net.Value(x)),
-            ("generic reverse (AD.ValueAndGrad)", () => net.GradientGeneric(x)),
+            ("generic reverse (compiled plan)", () => net.GradientGeneric(x)),
             ("forward Jacobian chain", () => net.GradientForwardChain(x)),
             ("reverse Jacobian chain", () => net.GradientReverseChain(x)),
             ("analytic reference (MathNet)", () => Reference(net.A, net.B, x)),

@@ -69,9 +69,12 @@ public sealed class SigmoidNet
     /// it shares A·x and B·σ(A·x) with <see cref="Output"/>, so evaluating both together computes them once.</summary>
     public Node ForwardChain { get; }
 
-    // Compiled once: the fused passes keep the (d₁×d₀) tangent matrices to two buffers, and σ′ at the broadcast
-    // primal is computed block by block, never stored.
-    readonly Plan forwardChainPlan, genericPlan;
+    /// <summary><see cref="Output"/> and <see cref="ForwardChain"/> compiled together: the fused passes keep the
+    /// (d₁×d₀) tangent matrices to two buffers, and σ′ at the broadcast primal is computed block by block, never
+    /// stored. <c>ForwardChainPlan.NewWorkspace()</c> gives a workspace to pass to <see cref="GradientForwardChain"/>.</summary>
+    public Plan ForwardChainPlan { get; }
+    /// <summary><see cref="Output"/> and its reverse-mode gradient graph, compiled.</summary>
+    public Plan GradientPlan { get; }
 
     // Reverse chain: each stage's VJP graph with a cotangent variable.
     readonly Node[] cotangents = new Node[5];
@@ -113,8 +116,8 @@ public sealed class SigmoidNet
         var t3 = Graph.Substitute(linear3.Jvp, [(linear3.Tangent, t2)]);
         var t4 = Graph.Substitute(sigma3.Jvp, [(sigma3.Primal, y3.BroadcastColumns(d0)), (sigma3.Tangent, t3)]);
         ForwardChain = Graph.Substitute(sum5.Jvp, [(sum5.Tangent, t4)]);
-        forwardChainPlan = Plan.Compile([Output, ForwardChain]);
-        genericPlan = Plan.Compile([Output, Reverse.Grad(Output, [X])[0]]);
+        ForwardChainPlan = Plan.Compile([Output, ForwardChain]);
+        GradientPlan = Plan.Compile([Output, Reverse.Grad(Output, [X])[0]]);
 
         // Reverse chain: ū_{k-1} = J_hₖᵀ·ūₖ, one VJP graph per stage.
         Stage[] stages = [H1, H2, H3, H4, H5];
@@ -201,9 +204,9 @@ public sealed class SigmoidNet
     /// <see cref="Graph.Substitute(Node, IReadOnlyList{ValueTuple{Node, Node}})"/>) and compiled with
     /// <see cref="Output"/> into one <see cref="Plan"/>, run from x alone. Total O(d₀·d₁·d₂) time and two
     /// (d₁×d₀)-sized tangent buffers: T₂ and T₃ = B·T₂, with T₄ written over T₃.</summary>
-    public (double Value, DenseVector Gradient) GradientForwardChain(DenseVector x)
+    public (double Value, DenseVector Gradient) GradientForwardChain(DenseVector x, Workspace? workspace = null)
     {
-        var v = forwardChainPlan.Run(At(x));
+        var v = ForwardChainPlan.Run(At(x), workspace);
         return (v[0].ToScalar(), v[1].AsVector());
     }
 
@@ -226,9 +229,9 @@ public sealed class SigmoidNet
 
     /// <summary>f(x) and ∇f(x) by the library's generic reverse mode on the whole graph (<see cref="Reverse.Grad"/>,
     /// compiled once into a <see cref="Plan"/>): one forward and one backward pass, O(d₀·d₁ + d₁·d₂).</summary>
-    public (double Value, DenseVector Gradient) GradientGeneric(DenseVector x)
+    public (double Value, DenseVector Gradient) GradientGeneric(DenseVector x, Workspace? workspace = null)
     {
-        var v = genericPlan.Run(At(x));
+        var v = GradientPlan.Run(At(x), workspace);
         return (v[0].ToScalar(), v[1].AsVector());
     }
 }

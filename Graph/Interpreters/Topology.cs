@@ -1,8 +1,8 @@
 namespace AutoDiff.Functional;
 
 /// <summary>Topological order of the nodes reachable from some outputs. A node's <see cref="Node.Id"/> is larger
-/// than its inputs', so visiting nodes in decreasing id from a heap yields the reverse order, with each node's
-/// repeats adjacent: no recursion, no visited set, and a heap only as large as the graph's frontier.</summary>
+/// than its inputs', so ascending id is a topological order: a walk with an explicit stack (no recursion) files each
+/// node it reaches under its id, and reading the files back in id order sorts them without comparisons.</summary>
 public sealed class Topology
 {
     /// <summary>Every reachable node, inputs before the nodes that use them (ascending id).</summary>
@@ -13,7 +13,8 @@ public sealed class Topology
     Topology(Node[] order)
     {
         Order = order;
-        ids = [.. order.Select(n => n.Id)];
+        ids = new long[order.Length];
+        for (int i = 0; i < order.Length; i++) ids[i] = order[i].Id;
         inputStart = new int[order.Length + 1];
         for (int i = 0; i < order.Length; i++) inputStart[i + 1] = inputStart[i] + order[i].Inputs.Length;
         inputPositions = new int[inputStart[^1]];
@@ -44,18 +45,59 @@ public sealed class Topology
     /// <summary>Sorts the graph below <paramref name="outputs"/>.</summary>
     public static Topology Of(IReadOnlyList<Node> outputs)
     {
-        var heap = new PriorityQueue<Node, long>();
-        foreach (var o in outputs) heap.Enqueue(o ?? throw new ArgumentNullException(nameof(outputs)), -o.Id);
-        var reversed = new List<Node>();
-        long last = 0;
-        while (heap.TryDequeue(out var node, out _))
+        long maxId = 0;
+        foreach (var o in outputs) maxId = Math.Max(maxId, (o ?? throw new ArgumentNullException(nameof(outputs))).Id);
+        var reached = new Reached(maxId);
+        var stack = new Stack<Node>();
+        foreach (var o in outputs)
+            if (reached.Add(o)) stack.Push(o);
+        while (stack.TryPop(out var node))
+            foreach (var input in node.Inputs)
+                if (reached.Add(input)) stack.Push(input);
+        return new Topology(reached.InIdOrder());
+    }
+
+    /// <summary>The nodes reached, filed by maxId − Id in pages made as the walk gets there: as fast as an array
+    /// indexed by id where a graph's ids are dense (built in one go), and proportional to the graph, not to its id
+    /// range, where they are not (a variable made long before the rest).</summary>
+    sealed class Reached(long maxId)
+    {
+        const int PageBits = 9, PageSize = 1 << PageBits;
+        readonly Dictionary<long, Node?[]> pages = [];
+        long lastKey = -1;
+        Node?[] lastPage = [];
+        int count;
+
+        /// <summary>Files <paramref name="node"/>; false if it was there already.</summary>
+        public bool Add(Node node)
         {
-            if (node.Id == last) continue;
-            last = node.Id;
-            reversed.Add(node);
-            foreach (var input in node.Inputs) heap.Enqueue(input, -input.Id);
+            long offset = maxId - node.Id, key = offset >> PageBits;
+            if (key != lastKey)
+            {
+                if (!pages.TryGetValue(key, out var page)) pages.Add(key, page = new Node?[PageSize]);
+                (lastKey, lastPage) = (key, page);
+            }
+            ref var slot = ref lastPage[(int)(offset & (PageSize - 1))];
+            if (slot is not null) return false; // ids are unique, so an occupied slot holds this node
+            slot = node;
+            count++;
+            return true;
         }
-        reversed.Reverse();
-        return new Topology([.. reversed]);
+
+        /// <summary>The nodes in ascending id, i.e. descending offset.</summary>
+        public Node[] InIdOrder()
+        {
+            var keys = pages.Keys.ToArray();
+            Array.Sort(keys);
+            var order = new Node[count];
+            int n = 0;
+            for (int p = keys.Length - 1; p >= 0; p--)
+            {
+                var page = pages[keys[p]];
+                for (int i = PageSize - 1; i >= 0; i--)
+                    if (page[i] is { } node) order[n++] = node;
+            }
+            return order;
+        }
     }
 }

@@ -7,19 +7,16 @@ public sealed class Topology
 {
     /// <summary>Every reachable node, inputs before the nodes that use them (ascending id).</summary>
     public Node[] Order { get; }
-    readonly long[] ids;
     readonly int[] inputStart, inputPositions; // node i's inputs sit at inputPositions[inputStart[i]..inputStart[i+1]]
 
-    Topology(Node[] order)
+    Topology(Node[] order, Reached reached)
     {
         Order = order;
-        ids = new long[order.Length];
-        for (int i = 0; i < order.Length; i++) ids[i] = order[i].Id;
         inputStart = new int[order.Length + 1];
         for (int i = 0; i < order.Length; i++) inputStart[i + 1] = inputStart[i] + order[i].Inputs.Length;
         inputPositions = new int[inputStart[^1]];
         for (int i = 0, e = 0; i < order.Length; i++)
-            foreach (var input in order[i].Inputs) inputPositions[e++] = IndexOfInput(input, i);
+            foreach (var input in order[i].Inputs) inputPositions[e++] = reached.PositionOf(input);
     }
 
     /// <summary>The positions in <see cref="Order"/> of the inputs of the node at <paramref name="position"/>.</summary>
@@ -27,20 +24,20 @@ public sealed class Topology
         inputPositions.AsSpan(inputStart[position], inputStart[position + 1] - inputStart[position]);
 
     /// <summary>The position of <paramref name="node"/> in <see cref="Order"/>, or -1 if it is not reachable.</summary>
-    public int IndexOf(Node node) => Found(node, Array.BinarySearch(ids, node.Id));
-
-    // The position of an input of the node at `position`: searched backwards from there,
-    // doubling the step, so the near inputs of long chains are found in a few cache-local steps.
-    int IndexOfInput(Node input, int position)
+    public int IndexOf(Node node)
     {
-        long id = input.Id;
-        int hi = position, step = 1;
-        while (hi - step >= 0 && ids[hi - step] > id) { hi -= step; step *= 2; }
-        int lo = Math.Max(0, hi - step);
-        return Found(input, Array.BinarySearch(ids, lo, hi - lo, id));
+        long id = node.Id;
+        int lo = 0, hi = Order.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = lo + (hi - lo) / 2;
+            long m = Order[mid].Id;
+            if (m == id) return ReferenceEquals(Order[mid], node) ? mid : -1;
+            if (m < id) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
     }
-
-    int Found(Node node, int k) => k >= 0 && ReferenceEquals(Order[k], node) ? k : -1;
 
     /// <summary>Sorts the graph below <paramref name="outputs"/>.</summary>
     public static Topology Of(IReadOnlyList<Node> outputs)
@@ -54,7 +51,7 @@ public sealed class Topology
         while (stack.TryPop(out var node))
             foreach (var input in node.Inputs)
                 if (reached.Add(input)) stack.Push(input);
-        return new Topology(reached.InIdOrder());
+        return new Topology(reached.InIdOrder(), reached);
     }
 
     /// <summary>The nodes reached, filed by maxId − Id in pages made as the walk gets there: as fast as an array
@@ -63,41 +60,72 @@ public sealed class Topology
     sealed class Reached(long maxId)
     {
         const int PageBits = 9, PageSize = 1 << PageBits;
-        readonly Dictionary<long, Node?[]> pages = [];
-        long lastKey = -1;
-        Node?[] lastPage = [];
-        int count;
+        // Pages by key = offset / PageSize: an array while it stays within a few entries per page in use, a
+        // dictionary for the far, sparse rest.
+        Slot[]?[] near = new Slot[16][];
+        readonly Dictionary<long, Slot[]> far = [];
+        int pages, count;
+
+        struct Slot
+        {
+            public Node? Node;
+            public int Position; // in the order, once it is known
+        }
 
         /// <summary>Files <paramref name="node"/>; false if it was there already.</summary>
         public bool Add(Node node)
         {
-            long offset = maxId - node.Id, key = offset >> PageBits;
-            if (key != lastKey)
-            {
-                if (!pages.TryGetValue(key, out var page)) pages.Add(key, page = new Node?[PageSize]);
-                (lastKey, lastPage) = (key, page);
-            }
-            ref var slot = ref lastPage[(int)(offset & (PageSize - 1))];
-            if (slot is not null) return false; // ids are unique, so an occupied slot holds this node
-            slot = node;
+            ref var slot = ref SlotOf(node);
+            if (slot.Node is not null) return false; // ids are unique, so an occupied slot holds this node
+            slot.Node = node;
             count++;
             return true;
         }
 
-        /// <summary>The nodes in ascending id, i.e. descending offset.</summary>
+        /// <summary>The position of a node filed here, after <see cref="InIdOrder"/>.</summary>
+        public int PositionOf(Node node) => SlotOf(node).Position;
+
+        ref Slot SlotOf(Node node)
+        {
+            long offset = maxId - node.Id;
+            return ref Page(offset >> PageBits)[(int)(offset & (PageSize - 1))];
+        }
+
+        Slot[] Page(long key)
+        {
+            if (key < near.Length) return near[key] ??= NewPage();
+            if (key < Math.Max(4096, 16L * pages))
+            {
+                Array.Resize(ref near, (int)Math.Max(key + 1, 2L * near.Length));
+                foreach (var (k, page) in far.Where(p => p.Key < near.Length).ToList())
+                    (near[k], _) = (page, far.Remove(k));
+                return near[key] ??= NewPage();
+            }
+            if (!far.TryGetValue(key, out var p)) far.Add(key, p = NewPage());
+            return p;
+        }
+
+        Slot[] NewPage()
+        {
+            pages++;
+            return new Slot[PageSize];
+        }
+
+        /// <summary>The nodes in ascending id, i.e. descending offset; records each one's position.</summary>
         public Node[] InIdOrder()
         {
-            var keys = pages.Keys.ToArray();
-            Array.Sort(keys);
             var order = new Node[count];
             int n = 0;
-            for (int p = keys.Length - 1; p >= 0; p--)
-            {
-                var page = pages[keys[p]];
-                for (int i = PageSize - 1; i >= 0; i--)
-                    if (page[i] is { } node) order[n++] = node;
-            }
+            foreach (var key in far.Keys.Order().Reverse()) Read(far[key]);
+            for (int k = near.Length - 1; k >= 0; k--)
+                if (near[k] is { } page) Read(page);
             return order;
+
+            void Read(Slot[] page)
+            {
+                for (int i = PageSize - 1; i >= 0; i--)
+                    if (page[i].Node is { } node) (order[n], page[i].Position) = (node, n++);
+            }
         }
     }
 }

@@ -94,7 +94,7 @@ public sealed class Topology
         Slot[] Page(long key)
         {
             if (key < near.Length) return near[key] ??= NewPage();
-            if (key < Math.Max(4096, 16L * pages))
+            if (key < Math.Max(256, 16L * pages))
             {
                 Array.Resize(ref near, (int)Math.Max(key + 1, 2L * near.Length));
                 foreach (var (k, page) in far.Where(p => p.Key < near.Length).ToList())

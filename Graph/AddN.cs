@@ -57,6 +57,6 @@ public sealed class AddN : Op
     {
         0 => null,
         1 => terms[0],
-        _ => Node.Apply(Instance, [.. terms]),
+        _ => Node.Create(Instance, [.. terms]),
     };
 }

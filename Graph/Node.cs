@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AutoDiff.Functional;
 
@@ -30,12 +32,34 @@ public sealed class Node
     public static Node Apply(Op op, params Node[] inputs)
     {
         ArgumentNullException.ThrowIfNull(op);
+        return Create(op, (Node[])inputs.Clone()); // the caller keeps its array
+    }
+
+    /// <summary><see cref="Apply"/> for one input, without the params array and its copy.</summary>
+    internal static Node Apply1(Op op, Node x) => Create(op, [x]);
+    /// <summary><see cref="Apply"/> for two inputs, without the params array and its copy.</summary>
+    internal static Node Apply2(Op op, Node a, Node b) => Create(op, [a, b]);
+
+    /// <summary><see cref="Apply"/> taking ownership of <paramref name="inputs"/>: the caller made the array and never
+    /// touches it again, so it becomes the node's inputs without a copy.</summary>
+    internal static Node Create(Op op, Node[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(op);
         if (op.Arity >= 0 && inputs.Length != op.Arity)
             throw new ArgumentException($"{op}: takes {op.Arity} input(s), got {inputs.Length}");
-        var shapes = new Shape[inputs.Length];
+        // Input shapes on the stack for the usual few inputs: node construction is the per-node cost of every graph.
+        var small = new SmallShapes();
+        var shapes = inputs.Length <= SmallShapes.Length ? small[..inputs.Length] : new Shape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
             shapes[i] = (inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"{op}: input {i} is null")).Shape;
-        return new Node(op, [.. inputs], op.InferShape(shapes));
+        return new Node(op, ImmutableCollectionsMarshal.AsImmutableArray(inputs), op.InferShape(shapes));
+    }
+
+    [InlineArray(Length)]
+    struct SmallShapes
+    {
+        public const int Length = 4;
+        Shape element;
     }
 
     /// <summary>A named input of the graph, bound to a value at evaluation time.</summary>

@@ -11,8 +11,10 @@ public sealed class Shape : IEquatable<Shape>
         foreach (var d in dims)
             if (d < 0) throw new ArgumentException($"Shape: dimension {d} is negative in ({string.Join("×", dims)})");
         this.dims = dims;
-        Size = dims.Aggregate(1L, (a, d) => a * d) is var s && s <= Array.MaxLength
-            ? (int)s
+        long size = 1;
+        foreach (var d in dims) size = Math.Min(size * d, Array.MaxLength + 1L); // saturates, so it cannot overflow
+        Size = size <= Array.MaxLength
+            ? (int)size
             : throw new ArgumentException($"Shape: ({string.Join("×", dims)}) has more than {Array.MaxLength} elements");
     }
 
@@ -43,7 +45,8 @@ public sealed class Shape : IEquatable<Shape>
     public bool IsScalar => Rank == 0;
 
     /// <inheritdoc/>
-    public bool Equals(Shape? other) => other is not null && dims.AsSpan().SequenceEqual(other.dims);
+    public bool Equals(Shape? other) =>
+        ReferenceEquals(this, other) || other is not null && dims.AsSpan().SequenceEqual(other.dims);
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as Shape);
     /// <inheritdoc/>
@@ -54,7 +57,7 @@ public sealed class Shape : IEquatable<Shape>
         return h.ToHashCode();
     }
     /// <summary>Equality by dimensions.</summary>
-    public static bool operator ==(Shape? a, Shape? b) => a is null ? b is null : a.Equals(b);
+    public static bool operator ==(Shape? a, Shape? b) => ReferenceEquals(a, b) || a is not null && a.Equals(b);
     /// <summary>Inequality by dimensions.</summary>
     public static bool operator !=(Shape? a, Shape? b) => !(a == b);
 

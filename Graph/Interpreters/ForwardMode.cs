@@ -19,21 +19,17 @@ public static class ForwardMode
         foreach (var (v, t) in tangents)
             if (topo.IndexOf(v) is var k and >= 0) tangent[k] = t;
 
-        var inputTangents = new List<Node?>();
+        var inputTangents = new Node?[8];
         for (int i = 0; i < order.Length; i++)
         {
             var node = order[i];
-            if (node.IsLeaf) continue;
-            inputTangents.Clear();
+            var inputs = topo.InputsOf(i);
+            if (inputs.IsEmpty) continue;
+            if (inputTangents.Length < inputs.Length) inputTangents = new Node?[inputs.Length];
             bool any = false;
-            foreach (var k in topo.InputsOf(i))
-            {
-                var t = tangent[k];
-                any |= t is not null;
-                inputTangents.Add(t);
-            }
+            for (int k = 0; k < inputs.Length; k++) any |= (inputTangents[k] = tangent[inputs[k]]) is not null;
             if (!any) continue;
-            var result = node.Op.Jvp(node.Inputs, node, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(inputTangents));
+            var result = node.Op.Jvp(node.Inputs, node, inputTangents.AsSpan(0, inputs.Length));
             if (result is not null && result.Shape != node.Shape)
                 throw new InvalidOperationException($"internal: JVP rule of {node.Op} returned a tangent of shape {result.Shape}, the output is {node.Shape}");
             tangent[i] = result;

@@ -23,14 +23,15 @@ public static class Reverse
         for (int i = 0; i < order.Length; i++)
             foreach (var k in topo.InputsOf(i)) needed[i] |= needed[k];
 
-        var parts = new List<Node>?[order.Length];
+        // A node's cotangent contributions: usually one Node, a List<Node> once a second arrives (a node read twice).
+        var parts = new object?[order.Length];
         for (int i = 0; i < outputs.Count; i++) Add(topo.IndexOf(outputs[i]), cotangents[i]);
 
         for (int i = order.Length - 1; i >= 0; i--)
         {
             var node = order[i];
-            if (node.IsLeaf || parts[i] is null) continue;
-            var cotangent = AddN.Sum(parts[i]!)!;
+            if (node.IsLeaf || parts[i] is not { } part) continue;
+            var cotangent = Sum(part);
             parts[i] = null;
             var inputCotangents = node.Op.Vjp(node.Inputs, node, cotangent);
             if (inputCotangents.Length != node.Inputs.Length)
@@ -44,12 +45,20 @@ public static class Reverse
                 Add(positions[k], ct);
             }
         }
-        return [.. wrt.Select(v => topo.IndexOf(v) is var k and >= 0 && parts[k] is { } p ? AddN.Sum(p)! : Node.Zeros(v.Shape))];
+        return [.. wrt.Select(v => topo.IndexOf(v) is var k and >= 0 && parts[k] is { } p ? Sum(p) : Node.Zeros(v.Shape))];
 
         void Add(int k, Node ct)
         {
-            if (needed[k]) (parts[k] ??= []).Add(ct);
+            if (!needed[k]) return;
+            switch (parts[k])
+            {
+                case null: parts[k] = ct; break;
+                case Node first: parts[k] = new List<Node> { first, ct }; break;
+                case List<Node> list: list.Add(ct); break;
+            }
         }
+
+        static Node Sum(object p) => p as Node ?? AddN.Sum((List<Node>)p)!;
     }
 
     /// <summary>The gradient of a scalar <paramref name="output"/> with respect to each of <paramref name="wrt"/>.</summary>

@@ -41,6 +41,11 @@ public abstract class Op
     /// <summary>Reverse mode: the cotangent of each input (<c>null</c> = zero) given the output's cotangent.</summary>
     public abstract Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent);
 
+    /// <summary>Reverse mode, told which inputs need a cotangent: where <paramref name="needed"/> is false the rule
+    /// may return <c>null</c> and skip building what no one reads (the cotangent of a constant, say). The reverse
+    /// transformation calls this one; the default computes every cotangent.</summary>
+    public virtual Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent, ReadOnlySpan<bool> needed) => Vjp(x, y, cotangent);
+
     /// <summary>Throws a <see cref="ShapeException"/> whose message starts with this op's name.</summary>
     protected ShapeException ShapeError(string detail) => new($"{this}: {detail}");
 

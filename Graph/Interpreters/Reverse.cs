@@ -27,16 +27,19 @@ public static class Reverse
         var parts = new object?[order.Length];
         for (int i = 0; i < outputs.Count; i++) Add(topo.IndexOf(outputs[i]), cotangents[i]);
 
+        Span<bool> few = stackalloc bool[8];
         for (int i = order.Length - 1; i >= 0; i--)
         {
             var node = order[i];
             if (node.IsLeaf || parts[i] is not { } part) continue;
             var cotangent = Sum(part);
             parts[i] = null;
-            var inputCotangents = node.Op.Vjp(node.Inputs, node, cotangent);
+            var positions = topo.InputsOf(i);
+            var inputNeeded = positions.Length <= few.Length ? few[..positions.Length] : new bool[positions.Length];
+            for (int k = 0; k < positions.Length; k++) inputNeeded[k] = needed[positions[k]];
+            var inputCotangents = node.Op.Vjp(node.Inputs, node, cotangent, inputNeeded);
             if (inputCotangents.Length != node.Inputs.Length)
                 throw new InvalidOperationException($"internal: VJP rule of {node.Op} returned {inputCotangents.Length} cotangents for {node.Inputs.Length} inputs");
-            var positions = topo.InputsOf(i);
             for (int k = 0; k < inputCotangents.Length; k++)
             {
                 if (inputCotangents[k] is not { } ct) continue;

@@ -58,10 +58,14 @@ public abstract class BinaryElementwise : Op, IElementwise
     }
 
     /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent)
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => Vjp(x, y, cotangent, [true, true]);
+
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent, ReadOnlySpan<bool> needed)
     {
         var (da, db) = Partials(x[0], x[1], y);
-        return [Broadcasting.ReduceTo(cotangent * da, x[0].Shape), Broadcasting.ReduceTo(cotangent * db, x[1].Shape)];
+        return [needed[0] ? Broadcasting.ReduceTo(cotangent * da, x[0].Shape) : null,
+                needed[1] ? Broadcasting.ReduceTo(cotangent * db, x[1].Shape) : null];
     }
 }
 

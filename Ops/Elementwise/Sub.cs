@@ -30,6 +30,6 @@ public sealed class Sub : BinaryElementwise
     };
 
     /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) =>
-        [Broadcasting.ReduceTo(cotangent, x[0].Shape), Broadcasting.ReduceTo(-cotangent, x[1].Shape)];
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent, ReadOnlySpan<bool> needed) =>
+        [needed[0] ? Broadcasting.ReduceTo(cotangent, x[0].Shape) : null, needed[1] ? Broadcasting.ReduceTo(-cotangent, x[1].Shape) : null];
 }

@@ -5,7 +5,7 @@ namespace AutoDiff.Functional;
 
 /// <summary>Sum of any number of tensors of one shape. It lives in the core because the transformations use it to
 /// add up the cotangents of a node that feeds several others (JAX's <c>add_jaxvals</c> plays this role).</summary>
-public sealed class AddN : Op
+public sealed class AddN : Op, IElementwise
 {
     /// <summary>The single instance.</summary>
     public static readonly AddN Instance = new();
@@ -30,6 +30,14 @@ public sealed class AddN : Op
         var sum = x[0].Storage.ToArray();
         for (int i = 1; i < x.Length; i++) TensorPrimitives.Add(sum, x[i].Storage, sum);
         return new Tensor(y, sum);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Plans fuse an AddN of two inputs (the usual sum of two cotangents) like any element-wise op.</remarks>
+    public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+    {
+        if (b.IsEmpty) a.CopyTo(y);
+        else TensorPrimitives.Add(a, b, y);
     }
 
     /// <inheritdoc/>

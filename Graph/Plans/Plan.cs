@@ -94,6 +94,10 @@ public sealed partial class Plan
         (slotSize, slotReturned) = AssignSlots(isOutput);
     }
 
+    /// <summary>An element-wise op on one or two inputs (an <see cref="AddN"/> of more cannot run in place: its later
+    /// inputs would be read after the first partial sum overwrote one of them).</summary>
+    bool Elementwise(int p) => nodes[p].Op is IElementwise && nodes[p].Inputs.Length <= 2;
+
     ReadOnlySpan<int> InputsOf(int p) => inputPos.AsSpan(inputStart[p], inputStart[p + 1] - inputStart[p]);
 
     /// <summary>The same op (by <see cref="object.Equals(object)"/>) on the same inputs is computed once.</summary>
@@ -160,9 +164,9 @@ public sealed partial class Plan
             var op = nodes[p].Op;
             int size = nodes[p].Shape.Size;
             if (op is IReduce) size = nodes[InputsOf(p)[0]].Shape.Size;   // a reduction runs over its input
-            if (size < 2 || op is not (IElementwise or IExpand or IReduce)) continue;
+            if (size < 2 || !(Elementwise(p) || op is IExpand or IReduce)) continue;
             joining.Clear();
-            if (op is IElementwise or IReduce)
+            if (Elementwise(p) || op is IReduce)
                 foreach (var k in InputsOf(p))
                     if (group[k] >= 0 && nodes[k].Shape.Size == size && !joining.Contains(group[k]) && NoEarlyReaders(group[k], p)
                         && Consistent(group[k], p))
@@ -297,7 +301,7 @@ public sealed partial class Plan
                     steps[s] = new Single(p, shared);
                     break;
                 case Single(var p, _):
-                    steps[s] = new Single(p, Place(p, nodes[p].Op is IElementwise));
+                    steps[s] = new Single(p, Place(p, Elementwise(p)));
                     break;
                 case Fused f:
                     for (int j = 0; j < f.Members.Length; j++)

@@ -73,6 +73,19 @@ public class PlanTests
     }
 
     [Fact]
+    public void A_sum_of_two_fuses_and_a_sum_of_more_never_overwrites_an_input_it_still_needs()
+    {
+        var x = Node.Variable("x", Shape.Vector(1000));
+        var two = Node.Apply(AddN.Instance, x.Sin(), x.Cos()).Exp();
+        var three = Node.Apply(AddN.Instance, x.Sin() * 2.0, x.Cos() * 3.0, x.Exp() * 4.0).Square();
+        var at = Bindings.Empty.Bind(x, Random(x.Shape, 9));
+        SameAsInterpreter([two], at);
+        SameAsInterpreter([three], at);
+        Assert.Equal((1, 1), (Plan.Compile(two).Fusion.Passes, Plan.Compile(two).Steps));
+        Assert.True(Plan.Compile(three).Steps > 1);
+    }
+
+    [Fact]
     public void Common_subexpressions_are_computed_once()
     {
         var x = Node.Variable("x", Shape.Vector(10));

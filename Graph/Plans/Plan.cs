@@ -15,7 +15,7 @@ namespace AutoDiff.Functional;
 public sealed partial class Plan
 {
     /// <summary>Elements per block of a fused pass: the blocks of all members of a pass stay in cache.</summary>
-    internal const int Tile = 512;
+    internal const int Tile = 1024;
     const int MaxMembers = 64;
 
     readonly Node[] nodes;                  // the distinct nodes after merging, inputs first

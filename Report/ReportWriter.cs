@@ -99,6 +99,37 @@ public sealed class ReportWriter(string[] args)
         return times[times.Length / 2];
     }
 
+    /// <summary>Median milliseconds of two actions timed in alternation: each repeat times both, the order swapping
+    /// every time, so load that comes and goes on a shared machine falls on both alike and their ratio stays fair.
+    /// With <paramref name="collect"/>, an untimed full collection precedes each timed call.</summary>
+    public static (double A, double B) PairedMedianMs(Action a, Action b, int warmup, int repeats, bool collect = false)
+    {
+        for (int i = 0; i < Math.Max(1, warmup); i++) { a(); b(); }
+        var ta = new double[Math.Max(1, repeats)];
+        var tb = new double[ta.Length];
+        for (int i = 0; i < ta.Length; i++)
+        {
+            if (i % 2 == 0) { ta[i] = Timed(a); tb[i] = Timed(b); }
+            else { tb[i] = Timed(b); ta[i] = Timed(a); }
+        }
+        Array.Sort(ta);
+        Array.Sort(tb);
+        return (ta[ta.Length / 2], tb[tb.Length / 2]);
+
+        double Timed(Action action)
+        {
+            if (collect)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+            }
+            var sw = Stopwatch.StartNew();
+            action();
+            return sw.Elapsed.TotalMilliseconds;
+        }
+    }
+
     /// <summary>Worst relative error between two arrays: max |a − b| / max(‖a‖∞, ‖b‖∞).</summary>
     public static double RelError(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {

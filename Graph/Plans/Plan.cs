@@ -108,13 +108,13 @@ public sealed partial class Plan
         var kept = new List<Node>(order.Length);
         var start = new List<int>(order.Length + 1) { 0 };
         var inputs = new List<int>();
-        var seen = new Dictionary<(Op, string), int>();
+        var seen = new Dictionary<MergeKey, int>();
         var names = new Dictionary<string, Node>();
         for (int i = 0; i < order.Length; i++)
         {
             var node = order[i];
             var ins = topo.InputsOf(i);
-            var key = (node.Op, Key(ins, position));
+            var key = MergeKey.Of(node.Op, ins, position);
             if (node.Op is Variable v)
             {
                 if (names.TryGetValue(v.Name, out var other) && !ReferenceEquals(other, node))
@@ -133,13 +133,19 @@ public sealed partial class Plan
             start.Add(inputs.Count);
         }
         return ([.. kept], [.. start], [.. inputs], position);
+    }
 
-        static string Key(ReadOnlySpan<int> ins, int[] position)
-        {
-            var s = new StringBuilder();
-            foreach (var k in ins) s.Append(position[k]).Append(',');
-            return s.ToString();
-        }
+    /// <summary>An op and its merged inputs: the first two inline (most ops have one or two), any more in an array.</summary>
+    readonly record struct MergeKey(Op Op, int Count, int First, int Second, int[]? More)
+    {
+        public static MergeKey Of(Op op, ReadOnlySpan<int> ins, int[] position) => new(op, ins.Length,
+            ins.Length > 0 ? position[ins[0]] : -1, ins.Length > 1 ? position[ins[1]] : -1,
+            ins.Length > 2 ? [.. ins[2..].ToArray().Select(k => position[k])] : null);
+
+        public bool Equals(MergeKey other) => Count == other.Count && First == other.First && Second == other.Second &&
+            (More is null ? other.More is null : other.More is not null && More.AsSpan().SequenceEqual(other.More)) && Op.Equals(other.Op);
+
+        public override int GetHashCode() => HashCode.Combine(Op, Count, First, Second);
     }
 
     /// <summary>For each node, the positions of the nodes that read it (once per reading input).</summary>

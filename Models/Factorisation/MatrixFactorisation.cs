@@ -14,7 +14,7 @@ public sealed record FactorisationModel(Node X, Node U, Node V, double Lambda, N
 
 /// <summary>The loss and both gradients as graph nodes from one reverse pass, built once and compiled into one
 /// <see cref="Plan"/>: the residual X − UV is written over the product's buffer, and the backward pass's (m×n)
-/// cotangent over the residual's, so a run keeps two (m×n) buffers however large m×n is.</summary>
+/// cotangent over the residual's, so a run keeps one (m×n) buffer however large m×n is.</summary>
 /// <param name="Loss">L(U, V).</param>
 /// <param name="GradU">∂L/∂U (m×k).</param>
 /// <param name="GradV">∂L/∂V (k×n).</param>

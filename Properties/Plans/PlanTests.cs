@@ -86,6 +86,32 @@ public class PlanTests
     }
 
     [Fact]
+    public void The_sigmoid_nets_forward_chain_keeps_two_tangent_buffers()
+    {
+        // The memory target of the 8000 net, at a size a test can run: beyond A and B, the compiled chain stores two
+        // (d₁×d₀) matrices (T₂, and T₃ = B·T₂ with T₄ written over it), not one per element-wise step.
+        const int d = 60;
+        var net = AutoDiff.Functional.Models.SigmoidNet.Random(d, d, d, seed: 3, scale: 0.2);
+        long matrix = 8L * d * d;
+        Assert.InRange(net.ForwardChainPlan.SlotBytes, 2 * matrix, 2 * matrix + 64L * d);
+        var x = MathNet.Numerics.LinearAlgebra.Double.DenseVector.Create(d, i => Math.Sin(i));
+        var (value, gradient) = net.GradientForwardChain(x, net.ForwardChainPlan.NewWorkspace());
+        var reverse = net.GradientReverseChain(x);
+        Assert.Equal(reverse.Value, value, 1e-12);
+        Assert.True((gradient - reverse.Gradient).AbsoluteMaximum() <= 1e-12 * reverse.Gradient.AbsoluteMaximum());
+    }
+
+    [Fact]
+    public void The_factorisation_gradient_keeps_one_residual_sized_buffer()
+    {
+        // UV, then X − UV over it, then the backward pass's (m×n) cotangent over that: one (m×n) buffer in all.
+        const int m = 70, n = 50, k = 4;
+        var gradient = AutoDiff.Functional.Models.MatrixFactorisation.Gradient(AutoDiff.Functional.Models.MatrixFactorisation.Build(m, n, k, 1));
+        long residual = 8L * m * n;
+        Assert.InRange(gradient.Plan.SlotBytes, residual, residual + 8L * 4 * (m * k + k * n) + 1024);
+    }
+
+    [Fact]
     public void Common_subexpressions_are_computed_once()
     {
         var x = Node.Variable("x", Shape.Vector(10));

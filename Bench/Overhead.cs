@@ -48,6 +48,13 @@ public class Overhead
     [Benchmark(OperationsPerInvoke = Nodes)]
     public Tensor[] EvaluateValueAndGradient() => Evaluator.Evaluate([y, grad], at);
 
+    /// <summary>Evaluating the prebuilt value and gradient graphs as one compiled plan, its workspace kept: what each
+    /// call costs once a function is compiled.</summary>
+    [Benchmark(OperationsPerInvoke = Nodes)]
+    public Tensor[] EvaluateValueAndGradientCompiled() => (plan ??= Plan.Compile([y, grad])).Run(at, workspace ??= plan.NewWorkspace());
+    Plan? plan;
+    Workspace? workspace;
+
     /// <summary>Everything a user pays per call: build, differentiate, evaluate (AD.ValueAndGrad on a fresh graph).</summary>
     [Benchmark(OperationsPerInvoke = Nodes)]
     public Tensor[] BuildAndValueAndGrad() => AD.ValueAndGrad(Chain(x), at, x).Gradients;

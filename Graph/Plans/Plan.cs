@@ -165,6 +165,9 @@ public sealed partial class Plan
         Array.Fill(group, -1);
         var members = new List<List<int>>();
         var joining = new List<int>();
+        var seen = new int[nodes.Length];
+        var groupSeen = new List<int>();
+        int stamp = 0;
         for (int p = 0; p < nodes.Length; p++)
         {
             var op = nodes[p].Op;
@@ -174,8 +177,8 @@ public sealed partial class Plan
             joining.Clear();
             if (Elementwise(p) || op is IReduce)
                 foreach (var k in InputsOf(p))
-                    if (group[k] >= 0 && nodes[k].Shape.Size == size && !joining.Contains(group[k]) && NoEarlyReaders(group[k], p)
-                        && Consistent(group[k], p))
+                    if (group[k] >= 0 && nodes[k].Shape.Size == size && !joining.Contains(group[k]) && Consistent(group[k], p)
+                        && (NoEarlyReaders(group[k], p) || Acyclic(group[k], p)))
                         joining.Add(group[k]);
             if (op is IReduce && joining.Count == 0) continue;   // nothing to fold into
             if (joining.Count > 0 && joining.Sum(g => members[g].Count) < MaxMembers)
@@ -194,6 +197,7 @@ public sealed partial class Plan
             {
                 group[p] = members.Count;
                 members.Add([p]);
+                groupSeen.Add(0);
             }
         }
         foreach (var list in members)
@@ -218,8 +222,7 @@ public sealed partial class Plan
             return true;
         }
 
-        // A pass runs where its last member stands, so p may join a pass only if nothing outside it reads a member
-        // before p; an input from a pass p cannot join is read from storage instead.
+        // The common case, cheap: nothing outside the pass reads a member before p, so the pass can run where p stands.
         bool NoEarlyReaders(int g, int p)
         {
             foreach (var m in members[g])
@@ -227,8 +230,45 @@ public sealed partial class Plan
                     if (r < p && group[r] != g) return false;
             return true;
         }
+
+        // Otherwise the early reader runs after the pass (steps are sorted by their dependencies), which is right
+        // unless joining closes a cycle: an input from outside the pass-to-be that depends on one of its members,
+        // directly or through other passes, which run as wholes. A backward search from each outside input decides,
+        // within a budget (past it, p starts a pass of its own).
+        bool Acyclic(int g, int p)
+        {
+            bool Inside(int k) => k == p || group[k] == g || group[k] >= 0 && joining.Contains(group[k]);
+            var union = members[g].Concat(joining.SelectMany(j => members[j])).Append(p).ToList();
+            stamp++;
+            int budget = 4096;
+            var stack = new Stack<int>();
+            foreach (var m in union)
+                foreach (var k in InputsOf(m))
+                    if (!Inside(k)) stack.Push(k);
+            while (stack.Count > 0)
+            {
+                int n = stack.Pop();
+                if (seen[n] == stamp) continue;
+                seen[n] = stamp;
+                if (--budget < 0) return false;
+                if (group[n] >= 0 && groupSeen[group[n]] != stamp)
+                {
+                    groupSeen[group[n]] = stamp;   // a pass waits for everything any of its members reads
+                    foreach (var q in members[group[n]]) stack.Push(q);
+                }
+                foreach (var k in InputsOf(n))
+                {
+                    if (Inside(k)) return false;
+                    stack.Push(k);
+                }
+            }
+            return true;
+        }
     }
 
+    /// <summary>The steps in an order that respects their dependencies: a node or a whole pass runs once every value it
+    /// reads from outside has been computed; among the steps ready to run, the one whose last node comes first in the
+    /// graph runs first (so without fusion the order is the graph's).</summary>
     Step[] Schedule(int[] group, int[][] readers, bool[] isOutput)
     {
         var membersOf = new Dictionary<int, List<int>>();
@@ -238,11 +278,18 @@ public sealed partial class Plan
                 if (!membersOf.TryGetValue(group[p], out var list)) membersOf[group[p]] = list = [];
                 list.Add(p);
             }
-        var steps = new List<Step>();
+        var stepOf = new int[nodes.Length];
+        Array.Fill(stepOf, -1);
+        var unordered = new List<(Step Step, int[] Nodes, int Anchor)>();
         for (int p = 0; p < nodes.Length; p++)
         {
             if (nodes[p].IsLeaf) continue;
-            if (group[p] < 0) { steps.Add(new Single(p, -1)); continue; }
+            if (group[p] < 0)
+            {
+                stepOf[p] = unordered.Count;
+                unordered.Add((new Single(p, -1), [p], p));
+                continue;
+            }
             int g = group[p];
             var memberNodes = membersOf[g];
             if (memberNodes[^1] != p) continue;
@@ -258,8 +305,33 @@ public sealed partial class Plan
                 bool stored = isOutput[q] || readers[q].Any(r => group[r] != g) || nodes[q].Op is IReduce;
                 return new Member(q, nodes[q].Op, Read(0), Read(1), stored ? 0 : -1);
             }).ToArray();
-            steps.Add(new Fused(size, fused));
+            foreach (var q in memberNodes) stepOf[q] = unordered.Count;
+            unordered.Add((new Fused(size, fused), [.. memberNodes], p));
         }
+
+        // Kahn's algorithm over the steps.
+        var waiting = new int[unordered.Count];
+        var next = new List<int>[unordered.Count];
+        for (int s = 0; s < unordered.Count; s++) next[s] = [];
+        for (int s = 0; s < unordered.Count; s++)
+            foreach (var q in unordered[s].Nodes)
+                foreach (var k in InputsOf(q))
+                    if (stepOf[k] >= 0 && stepOf[k] != s && next[stepOf[k]] is var after && (after.Count == 0 || after[^1] != s))
+                    {
+                        after.Add(s);   // s goes into lists in increasing order, so a repeat is always the last entry
+                        waiting[s]++;
+                    }
+        var ready = new PriorityQueue<int, int>();
+        for (int s = 0; s < unordered.Count; s++)
+            if (waiting[s] == 0) ready.Enqueue(s, unordered[s].Anchor);
+        var steps = new List<Step>(unordered.Count);
+        while (ready.TryDequeue(out var s, out _))
+        {
+            steps.Add(unordered[s].Step);
+            foreach (var t in next[s])
+                if (--waiting[t] == 0) ready.Enqueue(t, unordered[t].Anchor);
+        }
+        if (steps.Count != unordered.Count) throw new InvalidOperationException("internal: the plan's steps form a cycle");
         return [.. steps];
     }
 

@@ -112,6 +112,21 @@ public class PlanTests
     }
 
     [Fact]
+    public void The_regression_value_and_gradient_are_one_pass_that_stores_no_vector()
+    {
+        // The backward pass reads sums of the forward pass only through scalars that run after it, so the plan may
+        // pull the whole backward pass into the forward one: nothing of size m is ever stored.
+        const int m = 3000;
+        var model = AutoDiff.Functional.Models.NonlinearRegression.Build(m);
+        Node[] outputs = [model.Loss, .. Reverse.Grad(model.Loss, [model.W])];
+        var plan = Plan.Compile(outputs);
+        Assert.Equal(1, plan.Fusion.Passes);
+        Assert.True(plan.SlotBytes < 8 * m, $"{plan.SlotBytes} bytes of slots{Environment.NewLine}{plan}");
+        var at = model.Bind(Tensor.Vector(0.5, -0.3, 0.8, 0.2, 0.4), Random(Shape.Matrix(m, 2), 11), Random(Shape.Vector(m), 12));
+        SameAsInterpreter(outputs, at, tolerance: 1e-12);
+    }
+
+    [Fact]
     public void Common_subexpressions_are_computed_once()
     {
         var x = Node.Variable("x", Shape.Vector(10));

@@ -240,7 +240,7 @@ public sealed partial class Plan
             bool Inside(int k) => k == p || group[k] == g || group[k] >= 0 && joining.Contains(group[k]);
             var union = members[g].Concat(joining.SelectMany(j => members[j])).Append(p).ToList();
             stamp++;
-            int budget = 4096;
+            int budget = 1024;
             var stack = new Stack<int>();
             foreach (var m in union)
                 foreach (var k in InputsOf(m))

@@ -25,12 +25,7 @@ public sealed class AddN : Op, IElementwise
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var sum = x[0].Storage.ToArray();
-        for (int i = 1; i < x.Length; i++) TensorPrimitives.Add(sum, x[i].Storage, sum);
-        return new Tensor(y, sum);
-    }
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
 
     /// <inheritdoc/>
     /// <remarks>Plans fuse an AddN of two inputs (the usual sum of two cotangents) like any element-wise op.</remarks>

@@ -30,6 +30,14 @@ public abstract class Op
     /// <paramref name="y"/>. The default copies <see cref="Forward"/>'s result; ops override it to skip that copy.</summary>
     public virtual void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Forward(x, shape).Values.CopyTo(y);
 
+    /// <summary><see cref="Forward"/> for an op whose work is in <see cref="ForwardInto"/>: into a fresh array.</summary>
+    protected Tensor ForwardIntoNew(ReadOnlySpan<Tensor> x, Shape y)
+    {
+        var result = new double[y.Size];
+        ForwardInto(x, y, result);
+        return Tensor.FromColumnMajor(y, result);
+    }
+
     /// <summary>True when <see cref="Forward"/> returns a view of input 0's storage (a reshape): plans then keep that
     /// storage alive as long as the view, instead of giving the op a buffer.</summary>
     public virtual bool IsView => false;

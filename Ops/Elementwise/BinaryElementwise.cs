@@ -19,12 +19,7 @@ public abstract class BinaryElementwise : Op, IElementwise
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var result = new double[y.Size];
-        ForwardInto(x, y, result);
-        return Tensor.FromColumnMajor(y, result);
-    }
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
 
     /// <inheritdoc/>
     public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Block(x[0].Values, x[1].Values, y);

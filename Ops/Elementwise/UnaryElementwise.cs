@@ -12,12 +12,7 @@ public abstract class UnaryElementwise : Op, IElementwise
     public override Shape InferShape(ReadOnlySpan<Shape> x) => x[0];
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var result = new double[y.Size];
-        Apply(x[0].Values, result);
-        return Tensor.FromColumnMajor(y, result);
-    }
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
 
     /// <inheritdoc/>
     public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Apply(x[0].Values, y);

@@ -29,12 +29,7 @@ public sealed class MatMul(bool transposeA = false, bool transposeB = false) : O
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var c = new double[y.Size];
-        ForwardInto(x, y, c);
-        return Tensor.FromColumnMajor(y, c);
-    }
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
 
     /// <inheritdoc/>
     public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y)

@@ -18,12 +18,7 @@ public sealed class Transpose : Op
         : throw ShapeError($"{x[0]}: needs a matrix (use Reshape to turn a vector into a row or a column)");
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var result = new double[y.Size];
-        ForwardInto(x, y, result);
-        return Tensor.FromColumnMajor(y, result);
-    }
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
 
     /// <inheritdoc/>
     public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] t)

@@ -19,12 +19,7 @@ public sealed class Broadcast(int axis, int count) : Op, IExpand
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Ops.Axis.Insert(this, x[0], Axis, Count);
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var result = new double[y.Size];
-        ForwardInto(x, y, result);
-        return Tensor.FromColumnMajor(y, result);
-    }
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
 
     /// <inheritdoc/>
     public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y)

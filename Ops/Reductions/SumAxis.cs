@@ -17,12 +17,7 @@ public sealed class SumAxis(int axis) : Op
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Ops.Axis.Remove(this, x[0], Axis);
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var result = new double[y.Size];
-        ForwardInto(x, y, result);
-        return Tensor.FromColumnMajor(y, result);
-    }
+    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
 
     /// <inheritdoc/>
     public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] sums)

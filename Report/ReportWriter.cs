@@ -84,19 +84,32 @@ public sealed class ReportWriter(string[] args)
     }
 
     /// <summary>Median wall time in milliseconds of <paramref name="action"/> after <paramref name="warmup"/>
-    /// untimed calls, over <paramref name="repeats"/> timed calls (at least one warm-up is always done).</summary>
-    public static double MedianMs(Action action, int warmup = 3, int repeats = 7)
+    /// untimed calls, over <paramref name="repeats"/> timed calls (at least one warm-up is always done). With
+    /// <paramref name="collect"/>, an untimed full collection precedes each timed call (large cases leave hundreds of
+    /// MB behind).</summary>
+    public static double MedianMs(Action action, int warmup = 3, int repeats = 7, bool collect = false)
     {
         for (int i = 0; i < Math.Max(1, warmup); i++) action();
         var times = new double[Math.Max(1, repeats)];
-        for (int i = 0; i < times.Length; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
+        for (int i = 0; i < times.Length; i++) times[i] = TimedMs(action, collect);
         Array.Sort(times);
         return times[times.Length / 2];
+    }
+
+    /// <summary>A full, blocking garbage collection, finalizers included.</summary>
+    public static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    static double TimedMs(Action action, bool collect)
+    {
+        if (collect) Collect();
+        var sw = Stopwatch.StartNew();
+        action();
+        return sw.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>Median milliseconds of two actions timed in alternation: each repeat times both, the order swapping
@@ -109,25 +122,12 @@ public sealed class ReportWriter(string[] args)
         var tb = new double[ta.Length];
         for (int i = 0; i < ta.Length; i++)
         {
-            if (i % 2 == 0) { ta[i] = Timed(a); tb[i] = Timed(b); }
-            else { tb[i] = Timed(b); ta[i] = Timed(a); }
+            if (i % 2 == 0) { ta[i] = TimedMs(a, collect); tb[i] = TimedMs(b, collect); }
+            else { tb[i] = TimedMs(b, collect); ta[i] = TimedMs(a, collect); }
         }
         Array.Sort(ta);
         Array.Sort(tb);
         return (ta[ta.Length / 2], tb[tb.Length / 2]);
-
-        double Timed(Action action)
-        {
-            if (collect)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                GC.Collect();
-            }
-            var sw = Stopwatch.StartNew();
-            action();
-            return sw.Elapsed.TotalMilliseconds;
-        }
     }
 
     /// <summary>Worst relative error between two arrays: max |a − b| / max(‖a‖∞, ‖b‖∞).</summary>

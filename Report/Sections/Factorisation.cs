@@ -79,26 +79,9 @@ static class FactorisationSection
         return s;
     }
 
-    /// <summary>Median milliseconds after warm-up: <see cref="ReportWriter.MedianMs"/> for small sizes; for large ones
-    /// one warm-up and three timed calls, each after an untimed full collection, since every call leaves several
-    /// (m×n) temporaries of up to 800 MB behind.</summary>
-    static double Time(Action action, bool big)
-    {
-        if (!big) return MedianMs(action, 3, 7);
-        action();
-        var times = new double[3];
-        for (int i = 0; i < times.Length; i++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            action();
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[1];
-    }
+    /// <summary>Median milliseconds after warm-up; for large sizes one warm-up and three timed calls, each after an
+    /// untimed full collection, since every call leaves (m×n) temporaries of up to 800 MB behind.</summary>
+    static double Time(Action action, bool big) => big ? MedianMs(action, 1, 3, collect: true) : MedianMs(action, 3, 7);
 
     static void Experiment(ReportWriter report)
     {

@@ -59,31 +59,6 @@ static class TargetsSection
         ]);
     }
 
-    static void Collect()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
-
-    /// <summary>Median milliseconds: <paramref name="warmup"/> untimed calls, then <paramref name="repeats"/> timed ones,
-    /// each after an untimed full collection when <paramref name="collect"/> (large cases leave hundreds of MB behind).</summary>
-    static double Time(Action action, int warmup, int repeats, bool collect)
-    {
-        if (!collect) return MedianMs(action, warmup, repeats);
-        for (int i = 0; i < warmup; i++) action();
-        var times = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            Collect();
-            var sw = Stopwatch.StartNew();
-            action();
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[times.Length / 2];
-    }
-
     static double PeakGB()
     {
         using var p = Process.GetCurrentProcess();
@@ -126,7 +101,7 @@ static class TargetsSection
         Collect();
         (double Value, DenseVector Gradient) forwardResult = default;
         var forwardWorkspace = net.ForwardChainPlan.NewWorkspace();
-        double forward = Time(() => forwardResult = net.GradientForwardChain(x, forwardWorkspace), 1, 3, collect: true);
+        double forward = MedianMs(() => forwardResult = net.GradientForwardChain(x, forwardWorkspace), 1, 3, collect: true);
         double peakForward = PeakGB();
         report.Check("targets: sigmoid net 8000, forward chain vs generic reverse", RelError(forwardResult.Gradient!.Values, generic.Gradient.Values), 1e-12);
         forwardResult = default;
@@ -134,7 +109,7 @@ static class TargetsSection
         Collect();
 
         var c = new double[(long)d * d];
-        double gemm = Time(() => Blas.Gemm(false, false, 1, b, d, d, a, d, d, 0, c), 1, 3, collect: false);
+        double gemm = MedianMs(() => Blas.Gemm(false, false, 1, b, d, d, a, d, d, 0, c), 1, 3, collect: false);
         add(new("sigmoid net 8000: forward Jacobian chain vs one 8000³ dgemm", forward, gemm, "≤ 1.10×", forward <= 1.10 * gemm));
         add(new("peak memory, sigmoid net 8000 reverse (process high-water mark)", peakReverse, null, "≤ 1.25 GB", peakReverse <= 1.25, "GB"));
         add(new("peak memory, sigmoid net 8000 forward chain (process high-water mark)", peakForward, null, "≤ 2.3 GB", peakForward <= 2.3, "GB"));
@@ -149,7 +124,7 @@ static class TargetsSection
             report.Progress($"targets: Heron N = {n}");
             HeronDerivative? r = null;
             (int warmup, int repeats) = n switch { >= 1_000_000 => (1, 3), >= 100_000 => (2, 5), _ => (30, 21) };
-            double ms = Time(() => r = Heron.Reverse(2, n), warmup, repeats, collect: n >= 100_000);
+            double ms = MedianMs(() => r = Heron.Reverse(2, n), warmup, repeats, collect: n >= 100_000);
             report.Check($"targets: Heron N = {n}: derivative", Math.Abs(r!.Derivative - 0.5 / Math.Sqrt(2)) / (0.5 / Math.Sqrt(2)), 1e-12);
             perStep.Add((n, ms));
             report.Record("targets-heron/reverse", n, ms);
@@ -180,12 +155,12 @@ static class TargetsSection
         var plan = Plan.Compile([model.Loss, .. Reverse.Grad(model.Loss, [model.W])]);
         var workspace = plan.NewWorkspace();
         Tensor[] result = [];
-        double ours = Time(() => result = plan.Run(at, workspace), 10, 21, collect: false);
-        double interpreted = Time(() => Evaluator.Evaluate(plan.Outputs, at), 3, 7, collect: false);
+        double ours = MedianMs(() => result = plan.Run(at, workspace), 10, 21, collect: false);
+        double interpreted = MedianMs(() => Evaluator.Evaluate(plan.Outputs, at), 3, 7, collect: false);
         Vector<double> rw = wt.AsVector(), ry = yt.AsVector();
         Matrix<double> rX = xt.AsMatrix();
         Vector<double>? reference = null;
-        double baseline = Time(() => reference = RegressionReference.Gradient(rw, rX, ry), 2, 5, collect: false);
+        double baseline = MedianMs(() => reference = RegressionReference.Gradient(rw, rX, ry), 2, 5, collect: false);
         report.Check("targets: regression m = 10⁶, gradient vs analytic", RelError(result[1].Values, reference!.AsArray()), 1e-10);
         add(new("regression MSE m = 1,000,000: value + gradient (compiled plan; baseline: MathNet analytic)", ours, baseline, "≤ 15 ms", ours <= 15));
         add(new("regression MSE m = 1,000,000: the same graph through the plain interpreter", interpreted, null, "—", true));
@@ -205,10 +180,10 @@ static class TargetsSection
         var plan = Plan.Compile([model.Loss, .. Reverse.Grad(model.Loss, [model.W, model.B])]);
         var workspace = plan.NewWorkspace();
         Tensor[] result = [];
-        double ours = Time(() => result = plan.Run(at, workspace), 10, 21, collect: false);
-        double interpreted = Time(() => Evaluator.Evaluate(plan.Outputs, at), 3, 7, collect: false);
+        double ours = MedianMs(() => result = plan.Run(at, workspace), 10, 21, collect: false);
+        double interpreted = MedianMs(() => Evaluator.Evaluate(plan.Outputs, at), 3, 7, collect: false);
         (double Loss, double[,] GradW, double[] GradB) reference = default;
-        double baseline = Time(() => reference = SoftmaxReference.Gradient(X, W, b, labels), 2, 5, collect: false);
+        double baseline = MedianMs(() => reference = SoftmaxReference.Gradient(X, W, b, labels), 2, 5, collect: false);
         var gw = new double[features * classes];
         for (int j = 0; j < classes; j++)
             for (int i = 0; i < features; i++) gw[i + j * features] = reference.GradW![i, j];

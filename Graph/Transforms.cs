@@ -64,7 +64,7 @@ public static class Transforms
         var traced = Cache(f, t => [t.Y]);
         return x =>
         {
-            var (trace, _) = traced(x.Shape);
+            var trace = traced(x.Shape).Trace;
             return AD.JacobianForward(trace.Y, trace.X, trace.Bind(x));
         };
     }
@@ -75,7 +75,7 @@ public static class Transforms
         var traced = Cache(f, t => [t.Y]);
         return x =>
         {
-            var (trace, _) = traced(x.Shape);
+            var trace = traced(x.Shape).Trace;
             return AD.JacobianReverse(trace.Y, trace.X, trace.Bind(x));
         };
     }
@@ -86,8 +86,8 @@ public static class Transforms
         var traced = Cache(f, t => [Reverse.Grad(t.Y, [t.X])[0]]);
         return x =>
         {
-            var (trace, plan) = traced(x.Shape);
-            return AD.JacobianForward(plan.Outputs[0], trace.X, trace.Bind(x));
+            var t = traced(x.Shape);
+            return AD.JacobianForward(t.Outputs[0], t.Trace.X, t.Trace.Bind(x));
         };
     }
 
@@ -119,15 +119,25 @@ public static class Transforms
         public Bindings Bind(Tensor x) => Bindings.Empty.Bind(X, x);
     }
 
+    /// <summary>A trace, the graphs derived from it, and their plan, compiled on first run (the Jacobians and the
+    /// Hessian evaluate column by column through the interpreter and never run it).</summary>
+    sealed class Traced(Trace trace, Node[] outputs)
+    {
+        readonly Lazy<Plan> plan = new(() => Plan.Compile(outputs));
+        public Trace Trace => trace;
+        public Node[] Outputs => outputs;
+        public void Deconstruct(out Trace t, out Plan p) => (t, p) = (trace, plan.Value);
+    }
+
     // One trace and derivative graph per input shape, built on first use; thread-safe, and never changes after.
-    static Func<Shape, (Trace Trace, Plan Plan)> Cache(Func<Node, Node> f, Func<Trace, Node[]> derive)
+    static Func<Shape, Traced> Cache(Func<Node, Node> f, Func<Trace, Node[]> derive)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var cache = new ConcurrentDictionary<Shape, Lazy<(Trace, Plan)>>();
+        var cache = new ConcurrentDictionary<Shape, Lazy<Traced>>();
         return shape => cache.GetOrAdd(shape, s => new(() =>
         {
             var trace = new Trace(f, s);
-            return (trace, Plan.Compile(derive(trace)));
+            return new Traced(trace, derive(trace));
         })).Value;
     }
 }

@@ -4,14 +4,10 @@ using System.Numerics.Tensors;
 namespace AutoDiff.Functional;
 
 /// <summary>Sum of any number of tensors of one shape. It lives in the core because the transformations use it to
-/// add up the cotangents of a node that feeds several others (JAX's <c>add_jaxvals</c> plays this role).</summary>
-public sealed class AddN : Op, IElementwise
+/// add up the cotangents of a node that feeds several others (JAX's <c>add_jaxvals</c> plays this role). Linear: the
+/// tangent is the sum of the tangents, and every input's cotangent is the output's.</summary>
+internal sealed record AddN : Op, IElementwise
 {
-    /// <summary>The single instance.</summary>
-    public static readonly AddN Instance = new();
-    AddN() { }
-    /// <inheritdoc/>
-    public override string Name => "AddN";
     /// <inheritdoc/>
     public override int Arity => -1;
 
@@ -25,7 +21,12 @@ public sealed class AddN : Op, IElementwise
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
+    {
+        if (x.Length == 1) x[0].Values.CopyTo(y);
+        else TensorPrimitives.Add(x[0].Values, x[1].Values, y);
+        for (int i = 2; i < x.Length; i++) TensorPrimitives.Add(y, x[i].Values, y);
+    }
 
     /// <inheritdoc/>
     /// <remarks>Plans fuse an AddN of two inputs (the usual sum of two cotangents) like any element-wise op.</remarks>
@@ -36,30 +37,22 @@ public sealed class AddN : Op, IElementwise
     }
 
     /// <inheritdoc/>
-    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y)
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
     {
-        if (x.Length == 1) x[0].Values.CopyTo(y);
-        else TensorPrimitives.Add(x[0].Values, x[1].Values, y);
-        for (int i = 2; i < x.Length; i++) TensorPrimitives.Add(y, x[i].Values, y);
+        var terms = new List<Node>(t.Length);
+        foreach (var ti in t) if (ti is not null) terms.Add(ti);
+        return Sum(terms);
     }
 
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents)
-    {
-        var nonZero = new List<Node>();
-        foreach (var t in tangents) if (t is not null) nonZero.Add(t);
-        return Sum(nonZero);
-    }
-
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) =>
-        Enumerable.Repeat<Node?>(cotangent, x.Length).ToArray();
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
+        [.. Enumerable.Repeat<Node?>(ct, x.Length)];
 
     /// <summary>The sum of the nodes: <c>null</c> for none, the node itself for one, an AddN node otherwise.</summary>
     public static Node? Sum(IReadOnlyList<Node> terms) => terms.Count switch
     {
         0 => null,
         1 => terms[0],
-        _ => Node.Create(Instance, [.. terms]),
+        _ => Node.Apply(new AddN(), [.. terms]),
     };
 }

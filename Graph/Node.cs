@@ -29,20 +29,7 @@ public sealed class Node
 
     /// <summary>Applies <paramref name="op"/> to <paramref name="inputs"/>, checking arity and shapes now.</summary>
     /// <exception cref="ShapeException">The shapes do not fit the op; the message names the op and the shapes.</exception>
-    public static Node Apply(Op op, params Node[] inputs)
-    {
-        ArgumentNullException.ThrowIfNull(op);
-        return Create(op, (Node[])inputs.Clone()); // the caller keeps its array
-    }
-
-    /// <summary><see cref="Apply"/> for one input, without the params array and its copy.</summary>
-    internal static Node Apply1(Op op, Node x) => Create(op, [x]);
-    /// <summary><see cref="Apply"/> for two inputs, without the params array and its copy.</summary>
-    internal static Node Apply2(Op op, Node a, Node b) => Create(op, [a, b]);
-
-    /// <summary><see cref="Apply"/> taking ownership of <paramref name="inputs"/>: the caller made the array and never
-    /// touches it again, so it becomes the node's inputs without a copy.</summary>
-    internal static Node Create(Op op, Node[] inputs)
+    public static Node Apply(Op op, params ReadOnlySpan<Node> inputs)
     {
         ArgumentNullException.ThrowIfNull(op);
         if (op.Arity >= 0 && inputs.Length != op.Arity)
@@ -52,7 +39,8 @@ public sealed class Node
         var shapes = inputs.Length <= SmallShapes.Length ? small[..inputs.Length] : new Shape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
             shapes[i] = (inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"{op}: input {i} is null")).Shape;
-        return new Node(op, ImmutableCollectionsMarshal.AsImmutableArray(inputs), op.InferShape(shapes));
+        var shape = op.InferShape(shapes) ?? throw new InvalidOperationException($"internal: the shape rule of {op} returned null");
+        return new Node(op, [.. inputs], shape);
     }
 
     [InlineArray(Length)]
@@ -71,11 +59,27 @@ public sealed class Node
     /// <summary>A constant of zeros: the symbolic zero made concrete.</summary>
     public static Node Zeros(Shape shape) => Constant(Tensor.Zeros(shape));
 
+    /// <summary>This node's value given its inputs' values <paramref name="x"/>: input 0's storage for a view, else the
+    /// forward rule written into <paramref name="y"/> (a fresh array when none is given). The one place interpreters
+    /// call the forward rule, so its shape is checked once.</summary>
+    internal Tensor Compute(ReadOnlySpan<Tensor> x, double[]? y = null)
+    {
+        if (Op is IView) return Tensor.FromColumnMajor(Shape, x[0].Storage);
+        y ??= GC.AllocateUninitializedArray<double>(Shape.Size);
+        Op.Forward(x, y);
+        return Tensor.FromColumnMajor(Shape, y);
+    }
+
     /// <summary>True when this node is a <see cref="Functional.Variable"/>.</summary>
     public bool IsVariable => Op is Variable;
     /// <summary>True for variables and constants.</summary>
     public bool IsLeaf => Inputs.IsEmpty;
 
     /// <summary>E.g. <c>Sin(3×4)</c> or <c>x(5)</c>.</summary>
-    public override string ToString() => Op is Variable v ? $"{v.Name}{Shape}" : $"{Op}{Shape}";
+    public override string ToString() => Op switch
+    {
+        Variable v => $"{v.Name}{Shape}",
+        Constant { One: not null } c when Shape.IsScalar => $"{c}",
+        _ => $"{Op}{Shape}",
+    };
 }

@@ -1,122 +1,152 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace AutoDiff.Functional;
 
-/// <summary>A primitive operation. Each op states its four rules in one place: the shape rule, the forward
-/// rule, the JVP (forward-mode) rule and the VJP (reverse-mode) rule. Interpreters only look rules up, so adding
-/// an op touches no interpreter.</summary>
-/// <remarks>Both derivative rules build graphs from nodes (not numbers), so derivatives are graphs too and can be
-/// differentiated again. A <c>null</c> tangent or cotangent is a symbolic zero: rules skip work for it.
-/// Every rule receives the primal inputs <c>x</c> and the primal output <c>y</c>, so <c>exp</c> or <c>sigmoid</c>
-/// reuse their output.</remarks>
-public abstract class Op
+/// <summary>A primitive operation: its shape rule, forward rule, JVP (forward-mode) rule and VJP (reverse-mode) rule,
+/// side by side. Interpreters only look rules up, so adding an op touches no interpreter.</summary>
+/// <remarks>
+/// <para>An op is a record: its parameters are its positional properties, declared once. Equality and hashing (which
+/// plans use to merge common subexpressions) and printing (in errors, plans and pictures) all derive from them.</para>
+/// <para>The rules share one vocabulary: <c>x</c> the primal inputs, <c>y</c> the primal output, <c>t</c> the
+/// tangents of the inputs, <c>ct</c> the cotangent of the output. Both derivative rules build graphs from nodes (not
+/// numbers), so derivatives can be differentiated again; a <c>null</c> tangent or cotangent is a symbolic zero.</para>
+/// </remarks>
+public abstract record Op
 {
-    /// <summary>The op's name as shown in errors and pictures.</summary>
-    public abstract string Name { get; }
+    /// <summary>The op's name as shown in errors and pictures: its type's name unless it says otherwise.</summary>
+    public virtual string Name => GetType().Name;
 
     /// <summary>Number of inputs, or -1 for a variable number.</summary>
     public abstract int Arity { get; }
 
-    /// <summary>The output shape for the given input shapes; throws <see cref="ShapeException"/> naming the op
-    /// and every shape when they do not fit.</summary>
+    /// <summary>The output shape for the input shapes <paramref name="x"/>; throws a <see cref="ShapeException"/>
+    /// naming the op and every shape when they do not fit.</summary>
     public abstract Shape InferShape(ReadOnlySpan<Shape> x);
 
-    /// <summary>Computes the output value. Inputs are never modified.</summary>
-    public abstract Tensor Forward(ReadOnlySpan<Tensor> x, Shape y);
+    /// <summary>The forward rule: writes the value of the op at <paramref name="x"/> into <paramref name="y"/>, a
+    /// buffer of the output's size that may hold anything, owned by the caller. Inputs are never modified. An
+    /// element-wise op (<see cref="IElementwise"/>) may be handed one of its own inputs' storage as <paramref name="y"/>.</summary>
+    public abstract void Forward(ReadOnlySpan<Tensor> x, double[] y);
 
-    /// <summary>Computes the output into <paramref name="y"/>, a buffer of <paramref name="shape"/>'s size that the
-    /// caller owns and that may hold anything. Compiled plans (<see cref="Plan"/>) call this so that buffers are
-    /// reused; an element-wise op (<see cref="IElementwise"/>) may be handed one of its own inputs' storage as
-    /// <paramref name="y"/>. The default copies <see cref="Forward"/>'s result; ops override it to skip that copy.</summary>
-    public virtual void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Forward(x, shape).Values.CopyTo(y);
+    /// <summary>Forward mode: the output's tangent given the inputs' tangents <paramref name="t"/> (<c>null</c> = zero);
+    /// <c>null</c> for a zero output tangent.</summary>
+    public abstract Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t);
 
-    /// <summary><see cref="Forward"/> for an op whose work is in <see cref="ForwardInto"/>: into a fresh array.</summary>
-    protected Tensor ForwardIntoNew(ReadOnlySpan<Tensor> x, Shape y)
-    {
-        var result = new double[y.Size];
-        ForwardInto(x, y, result);
-        return Tensor.FromColumnMajor(y, result);
-    }
+    /// <summary>Reverse mode: the cotangent of each input given the output's cotangent <paramref name="ct"/>. Where
+    /// <paramref name="needed"/> is false the rule may return <c>null</c> and skip building what no one reads.</summary>
+    public abstract Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed);
 
-    /// <summary>True when <see cref="Forward"/> returns a view of input 0's storage (a reshape): plans then keep that
-    /// storage alive as long as the view, instead of giving the op a buffer.</summary>
-    public virtual bool IsView => false;
-
-    /// <summary>Forward mode: the output tangent given the input tangents (<c>null</c> = zero); returns <c>null</c>
-    /// for a zero output tangent.</summary>
-    public abstract Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents);
-
-    /// <summary>Reverse mode: the cotangent of each input (<c>null</c> = zero) given the output's cotangent.</summary>
-    public abstract Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent);
-
-    /// <summary>Reverse mode, told which inputs need a cotangent: where <paramref name="needed"/> is false the rule
-    /// may return <c>null</c> and skip building what no one reads (the cotangent of a constant, say). The reverse
-    /// transformation calls this one; the default computes every cotangent.</summary>
-    public virtual Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent, ReadOnlySpan<bool> needed) => Vjp(x, y, cotangent);
-
-    /// <summary>Throws a <see cref="ShapeException"/> whose message starts with this op's name.</summary>
+    /// <summary>A <see cref="ShapeException"/> whose message starts with this op.</summary>
     protected ShapeException ShapeError(string detail) => new($"{this}: {detail}");
 
-    /// <summary>The name, with parameters where the op has them.</summary>
-    public override string ToString() => Name;
+    /// <summary>The parameters as printed: by default the positional properties' values, comma-separated (a shape
+    /// without its parentheses). An op overrides this only to print them more readably, never to add or hide one.</summary>
+    protected virtual string Parameters => string.Join(", ", Printed.GetOrAdd(GetType(), ParametersOf).Select(p => Format(p.GetValue(this))));
+
+    /// <summary>The name, with the parameters in parentheses where the op has them: <c>Sin</c>, <c>Reshape(5×2)</c>.</summary>
+    public sealed override string ToString() => Parameters is { Length: > 0 } p ? $"{Name}({p})" : Name;
+
+    static readonly ConcurrentDictionary<Type, PropertyInfo[]> Printed = new();
+
+    // The public properties a record type declares itself, not the ones it overrides (Name, Arity), in declaration order.
+    static PropertyInfo[] ParametersOf(Type type) =>
+    [
+        .. type.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(p => p.GetMethod is { } get && get.GetBaseDefinition() == get && p.GetIndexParameters().Length == 0)
+            .OrderBy(p => p.MetadataToken),
+    ];
+
+    static string Format(object? value) => value switch
+    {
+        Shape s => s.ToString().Trim('(', ')'),
+        double d => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        _ => $"{value}",
+    };
 }
 
-/// <summary>A graph input, bound by name to a value when the graph is evaluated. Not differentiable by rule:
-/// the interpreters seed its tangent and collect its cotangent.</summary>
-public sealed class Variable : Op
+/// <summary>An op linear in its one input, y = L(x): its JVP applies the op itself to the tangent, so it states only its
+/// adjoint (its transpose), the VJP x̄ = Lᵀ(ȳ).</summary>
+public abstract record LinearOp : Op
+{
+    /// <inheritdoc/>
+    public override int Arity => 1;
+
+    /// <summary>Lᵀ applied to the output's cotangent <paramref name="ct"/>; <paramref name="x"/> is the primal input
+    /// (for its shape).</summary>
+    protected abstract Node Adjoint(Node ct, Node x);
+
+    /// <inheritdoc/>
+    public sealed override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) => t[0] is { } t0 ? Node.Apply(this, t0) : null;
+
+    /// <inheritdoc/>
+    public sealed override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [Adjoint(ct, x[0])];
+}
+
+/// <summary>A leaf with no rules of its own: the interpreters bind a variable's value, seed its tangent and collect its
+/// cotangent, and give a constant zero derivatives.</summary>
+public abstract record Leaf : Op
+{
+    /// <inheritdoc/>
+    public sealed override int Arity => 0;
+    /// <inheritdoc/>
+    public sealed override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) => null;
+    /// <inheritdoc/>
+    public sealed override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [];
+}
+
+/// <summary>A graph input, bound by name to a value when the graph is evaluated. Two variables are the same only if
+/// they are the same object; a graph may not hold two variables of one name.</summary>
+public sealed record Variable : Leaf
 {
     internal Variable(string name, Shape shape)
     {
-        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Variable: a name is required");
+        ArgumentNullException.ThrowIfNull(name);
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Variable: a name is required", nameof(name));
         (Name, Shape) = (name, shape);
     }
-    /// <inheritdoc/>
+    /// <summary>The variable's name.</summary>
     public override string Name { get; }
     /// <summary>The shape a binding must have.</summary>
     public Shape Shape { get; }
     /// <inheritdoc/>
-    public override int Arity => 0;
-    /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Shape;
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) =>
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) =>
         throw new BindingException($"variable '{Name}' {Shape} is not bound");
+    /// <summary>None: a variable prints as its name.</summary>
+    protected override string Parameters => "";
+    /// <summary>Reference identity: two variables of one name and shape are still two variables.</summary>
+    public bool Equals(Variable? other) => ReferenceEquals(this, other);
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) => null;
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [];
-    /// <inheritdoc/>
-    public override string ToString() => $"Variable '{Name}'";
+    public override int GetHashCode() => RuntimeHelpers.GetHashCode(this);
 }
 
 /// <summary>A constant value: zero tangent, no cotangent.</summary>
-public sealed class Constant : Op
+public sealed record Constant : Leaf
 {
     internal Constant(Tensor value) => Value = value;
     /// <summary>The constant's value.</summary>
     public Tensor Value { get; }
     /// <inheritdoc/>
-    public override string Name => "Constant";
-    /// <inheritdoc/>
-    public override int Arity => 0;
-    /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Value.Shape;
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => Value;
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Value.Values.CopyTo(y);
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) => null;
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [];
-    /// <inheritdoc/>
-    public override string ToString() => Value.Shape.Size == 1 ? $"Constant {Value.Storage[0]:G6}" : $"Constant{Value.Shape}";
+    protected override string Parameters => Value.Shape.Size == 1 ? $"{Value.Storage[0]:G6}" : $"{Value.Shape}";
+
+    /// <summary>The single element when the constant has one, else null.</summary>
+    internal double? One => Value.Shape.Size == 1 ? Value.Storage[0] : null;
 
     /// <summary>Constants are equal when they share storage, or are one-element tensors of one shape with the same
     /// bits (the ½ and 1 that rules create afresh each time), so plans can merge them.</summary>
-    public override bool Equals(object? obj) => obj is Constant c && c.Value.Shape == Value.Shape &&
-        (ReferenceEquals(c.Value.Storage, Value.Storage) ||
-         (Value.Shape.Size == 1 && BitConverter.DoubleToInt64Bits(c.Value.Storage[0]) == BitConverter.DoubleToInt64Bits(Value.Storage[0])));
+    public bool Equals(Constant? other) => other is not null && other.Value.Shape == Value.Shape &&
+        (ReferenceEquals(other.Value.Storage, Value.Storage) ||
+         (Value.Shape.Size == 1 && BitConverter.DoubleToInt64Bits(other.Value.Storage[0]) == BitConverter.DoubleToInt64Bits(Value.Storage[0])));
     /// <inheritdoc/>
     public override int GetHashCode() => Value.Shape.Size == 1
         ? Value.Storage[0].GetHashCode()
-        : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Value.Storage);
+        : RuntimeHelpers.GetHashCode(Value.Storage);
 }

@@ -46,13 +46,11 @@ public static class Evaluator
                 values[i] = bindings[node];
                 continue;
             }
+            if (node.Op is Constant c) { values[i] = c.Value; continue; }
             var inputs = topo.InputsOf(i);
             if (args.Length < inputs.Length) args = new Tensor[inputs.Length];
             for (int k = 0; k < inputs.Length; k++) args[k] = values[inputs[k]]!;
-            var value = node.Op.Forward(args.AsSpan(0, inputs.Length), node.Shape);
-            if (value.Shape != node.Shape)
-                throw new InvalidOperationException($"internal: forward rule of {node.Op} returned {value.Shape}, its shape rule said {node.Shape}");
-            values[i] = value;
+            values[i] = node.Compute(args.AsSpan(0, inputs.Length));
             foreach (var k in inputs)
                 if (--readers[k] == 0 && !keepAll) values[k] = null;
         }

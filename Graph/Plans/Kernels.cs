@@ -27,3 +27,7 @@ public interface IExpand
     /// from the whole <paramref name="input"/>.</summary>
     void Block(ReadOnlySpan<double> input, int start, Span<double> y);
 }
+
+/// <summary>An op whose value is its input's elements unchanged, in the output's shape (a reshape). Interpreters give
+/// it its input's storage instead of calling its forward rule, and plans keep that storage alive as long as the view.</summary>
+public interface IView;

@@ -367,7 +367,7 @@ public sealed partial class Plan
             }
             switch (steps[s])
             {
-                case Single(var p, _) when nodes[p].Op.IsView:
+                case Single(var p, _) when nodes[p].Op is IView:
                     int shared = slotOf[InputsOf(p)[0]];
                     if (shared >= 0)
                     {
@@ -442,7 +442,7 @@ public sealed partial class Plan
             s.Append($"  {i}: ");
             s.AppendLine(steps[i] switch
             {
-                Single(var p, var slot) => $"{nodes[p]}{(nodes[p].Op.IsView ? " view" : "")} → {(slot < 0 ? "caller's storage" : $"slot {slot}")}",
+                Single(var p, var slot) => $"{nodes[p]}{(nodes[p].Op is IView ? " view" : "")} → {(slot < 0 ? "caller's storage" : $"slot {slot}")}",
                 Fused f => $"fused ({f.Size}): " + string.Join(", ", f.Members.Select(m => m.Slot >= 0 ? $"{m.Op} → slot {m.Slot}" : $"{m.Op}")),
                 _ => "",
             });

@@ -30,13 +30,7 @@ public sealed partial class Plan
                     var ins = InputsOf(p);
                     for (int k = 0; k < ins.Length; k++) args[k] = values[ins[k]]!;
                     var x = args.AsSpan(0, ins.Length);
-                    if (node.Op.IsView) values[p] = node.Op.Forward(x, node.Shape);
-                    else
-                    {
-                        var y = Buffer(buffers, slot);
-                        node.Op.ForwardInto(x, node.Shape, y);
-                        values[p] = Tensor.FromColumnMajor(node.Shape, y);
-                    }
+                    values[p] = node.Compute(x, node.Op is IView ? null : Buffer(buffers, slot));
                 }
                 else RunFused((Fused)step, values, buffers);
             }

@@ -10,15 +10,15 @@ public static class NodeMath
     extension(Node)
     {
         /// <summary>a + b (same shapes, or one a scalar).</summary>
-        public static Node operator +(Node a, Node b) => Node.Apply2(Add.Instance, a, b);
+        public static Node operator +(Node a, Node b) => Node.Apply(new Add(), a, b);
         /// <summary>a − b (same shapes, or one a scalar).</summary>
-        public static Node operator -(Node a, Node b) => Node.Apply2(Sub.Instance, a, b);
+        public static Node operator -(Node a, Node b) => Node.Apply(new Sub(), a, b);
         /// <summary>a ⊙ b, element by element (same shapes, or one a scalar). For matrix products use MatMul.</summary>
-        public static Node operator *(Node a, Node b) => Node.Apply2(Mul.Instance, a, b);
+        public static Node operator *(Node a, Node b) => Node.Apply(new Mul(), a, b);
         /// <summary>a / b, element by element (same shapes, or one a scalar).</summary>
-        public static Node operator /(Node a, Node b) => Node.Apply2(Div.Instance, a, b);
+        public static Node operator /(Node a, Node b) => Node.Apply(new Div(), a, b);
         /// <summary>−x.</summary>
-        public static Node operator -(Node x) => Node.Apply1(Neg.Instance, x);
+        public static Node operator -(Node x) => Node.Apply(new Neg(), x);
 
         /// <summary>a + c.</summary>
         public static Node operator +(Node a, double c) => a + Node.Constant(c);
@@ -39,42 +39,42 @@ public static class NodeMath
     }
 
     /// <summary>eˣ.</summary>
-    public static Node Exp(this Node x) => Node.Apply1(Ops.Exp.Instance, x);
+    public static Node Exp(this Node x) => Node.Apply(new Ops.Exp(), x);
     /// <summary>ln x.</summary>
-    public static Node Log(this Node x) => Node.Apply1(Ops.Log.Instance, x);
+    public static Node Log(this Node x) => Node.Apply(new Ops.Log(), x);
     /// <summary>sin x.</summary>
-    public static Node Sin(this Node x) => Node.Apply1(Ops.Sin.Instance, x);
+    public static Node Sin(this Node x) => Node.Apply(new Ops.Sin(), x);
     /// <summary>cos x.</summary>
-    public static Node Cos(this Node x) => Node.Apply1(Ops.Cos.Instance, x);
+    public static Node Cos(this Node x) => Node.Apply(new Ops.Cos(), x);
     /// <summary>√x.</summary>
-    public static Node Sqrt(this Node x) => Node.Apply1(Ops.Sqrt.Instance, x);
+    public static Node Sqrt(this Node x) => Node.Apply(new Ops.Sqrt(), x);
     /// <summary>x².</summary>
-    public static Node Square(this Node x) => Node.Apply1(Ops.Square.Instance, x);
+    public static Node Square(this Node x) => Node.Apply(new Ops.Square(), x);
     /// <summary>xᵖ for a constant p.</summary>
-    public static Node Pow(this Node x, double p) => Node.Apply1(new Ops.Pow(p), x);
+    public static Node Pow(this Node x, double p) => Node.Apply(new Ops.Pow(p), x);
     /// <summary>σ(x) = 1/(1 + e⁻ˣ), stable for any x.</summary>
-    public static Node Sigmoid(this Node x) => Node.Apply1(Ops.Sigmoid.Instance, x);
+    public static Node Sigmoid(this Node x) => Node.Apply(new Ops.Sigmoid(), x);
     /// <summary>tanh x.</summary>
-    public static Node Tanh(this Node x) => Node.Apply1(Ops.Tanh.Instance, x);
+    public static Node Tanh(this Node x) => Node.Apply(new Ops.Tanh(), x);
     /// <summary>softplus(x) = log(1 + eˣ), stable for any x.</summary>
-    public static Node Softplus(this Node x) => Node.Apply(Ops.Softplus.Instance, x);
+    public static Node Softplus(this Node x) => Node.Apply(new Ops.Softplus(), x);
 
     /// <summary>The matrix product A·B, or the matrix–vector product A·x. A transposed operand (<c>A.T()</c>) is
     /// passed to BLAS as a flag, not copied.</summary>
     public static Node MatMul(this Node a, Node b)
     {
         bool ta = a.Op is Ops.Transpose, tb = b.Op is Ops.Transpose && b.Shape.Rank == 2;
-        return Node.Apply2(new Ops.MatMul(ta, tb), ta ? a.Inputs[0] : a, tb ? b.Inputs[0] : b);
+        return Node.Apply(new Ops.MatMul(ta, tb), ta ? a.Inputs[0] : a, tb ? b.Inputs[0] : b);
     }
     /// <summary>Aᵀ.</summary>
-    public static Node T(this Node a) => Node.Apply1(Ops.Transpose.Instance, a);
+    public static Node T(this Node a) => Node.Apply(new Ops.Transpose(), a);
     /// <summary>The same elements in another shape of the same size (column-major order).</summary>
-    public static Node Reshape(this Node x, Shape shape) => Node.Apply1(new Ops.Reshape(shape), x);
+    public static Node Reshape(this Node x, Shape shape) => Node.Apply(new Ops.Reshape(shape), x);
 
     /// <summary>Σ of all elements.</summary>
-    public static Node Sum(this Node x) => Node.Apply1(Ops.Sum.Instance, x);
+    public static Node Sum(this Node x) => Node.Apply(new Ops.Sum(), x);
     /// <summary>Σ along <paramref name="axis"/>: for a matrix, 0 sums each column, 1 each row.</summary>
-    public static Node Sum(this Node x, int axis) => Node.Apply1(new SumAxis(axis), x);
+    public static Node Sum(this Node x, int axis) => Node.Apply(new SumAxis(axis), x);
     /// <summary>The mean of all elements; an error for an empty tensor.</summary>
     public static Node Mean(this Node x) => x.Shape.Size > 0
         ? x.Sum() / x.Shape.Size
@@ -86,21 +86,21 @@ public static class NodeMath
         return x.Shape[axis] > 0 ? sum / x.Shape[axis] : throw new ShapeException($"Mean: axis {axis} of {x.Shape} is empty");
     }
     /// <summary>log Σ exp along <paramref name="axis"/>, computed stably.</summary>
-    public static Node LogSumExp(this Node x, int axis) => Node.Apply1(new Ops.LogSumExp(axis), x);
+    public static Node LogSumExp(this Node x, int axis) => Node.Apply(new Ops.LogSumExp(axis), x);
 
     /// <summary>A scalar repeated into <paramref name="shape"/>.</summary>
-    public static Node Fill(this Node scalar, Shape shape) => Node.Apply1(new Ops.Fill(shape), scalar);
+    public static Node Fill(this Node scalar, Shape shape) => Node.Apply(new Ops.Fill(shape), scalar);
     /// <summary>A vector (n) repeated as every row of an (rows×n) matrix: a bias added to every sample.</summary>
-    public static Node BroadcastRows(this Node v, int rows) => Node.Apply1(new Broadcast(0, rows), v);
+    public static Node BroadcastRows(this Node v, int rows) => Node.Apply(new Broadcast(0, rows), v);
     /// <summary>A vector (m) repeated as every column of an (m×columns) matrix.</summary>
-    public static Node BroadcastColumns(this Node v, int columns) => Node.Apply1(new Broadcast(1, columns), v);
+    public static Node BroadcastColumns(this Node v, int columns) => Node.Apply(new Broadcast(1, columns), v);
 
     /// <summary>Element <paramref name="i"/> of a vector: the seed's <c>w[0]</c>.</summary>
     public static Node At(this Node v, int i)
     {
         if (v.Shape.Rank != 1) throw new ShapeException($"At({i}): {v.Shape} is not a vector (use At(i, j) for a matrix)");
         Check($"At({i})", i, v.Shape[0], v.Shape);
-        return Node.Apply1(new Gather($"At({i})", v.Shape, Shape.Scalar, [i]), v);
+        return Node.Apply(new Gather($"At({i})", v.Shape, Shape.Scalar, [i]), v);
     }
     /// <summary>Element (<paramref name="i"/>, <paramref name="j"/>) of a matrix.</summary>
     public static Node At(this Node a, int i, int j)
@@ -109,7 +109,7 @@ public static class NodeMath
         RequireMatrix(name, a.Shape);
         Check(name, i, a.Shape[0], a.Shape);
         Check(name, j, a.Shape[1], a.Shape);
-        return Node.Apply1(new Gather(name, a.Shape, Shape.Scalar, [i + j * a.Shape[0]]), a);
+        return Node.Apply(new Gather(name, a.Shape, Shape.Scalar, [i + j * a.Shape[0]]), a);
     }
     /// <summary>Row <paramref name="i"/> of a matrix, a vector of its columns' length.</summary>
     public static Node Row(this Node a, int i)
@@ -118,7 +118,7 @@ public static class NodeMath
         RequireMatrix(name, a.Shape);
         Check(name, i, a.Shape[0], a.Shape);
         int m = a.Shape[0], n = a.Shape[1];
-        return Node.Apply1(new Gather(name, a.Shape, Shape.Vector(n), [.. Enumerable.Range(0, n).Select(j => i + j * m)]), a);
+        return Node.Apply(new Gather(name, a.Shape, Shape.Vector(n), [.. Enumerable.Range(0, n).Select(j => i + j * m)]), a);
     }
     /// <summary>Column <paramref name="j"/> of a matrix: with samples as rows, feature j of every sample.</summary>
     public static Node Column(this Node a, int j)
@@ -127,7 +127,7 @@ public static class NodeMath
         RequireMatrix(name, a.Shape);
         Check(name, j, a.Shape[1], a.Shape);
         int m = a.Shape[0];
-        return Node.Apply1(new Gather(name, a.Shape, Shape.Vector(m), [.. Enumerable.Range(0, m).Select(i => i + j * m)]), a);
+        return Node.Apply(new Gather(name, a.Shape, Shape.Vector(m), [.. Enumerable.Range(0, m).Select(i => i + j * m)]), a);
     }
     /// <summary>Entry (i, labels[i]) of each row i of an (N×C) matrix: the logit of each sample's true class.</summary>
     public static Node PickPerRow(this Node a, IReadOnlyList<int> labels)
@@ -143,7 +143,7 @@ public static class NodeMath
                 throw new ArgumentOutOfRangeException(nameof(labels), $"PickPerRow: label {labels[i]} of row {i} is outside the {c} classes 0..{c - 1} of {a.Shape}");
             map[i] = i + labels[i] * n;
         }
-        return Node.Apply1(new Gather("PickPerRow", a.Shape, Shape.Vector(n), map), a);
+        return Node.Apply(new Gather("PickPerRow", a.Shape, Shape.Vector(n), map), a);
     }
 
     static void RequireMatrix(string op, Shape s)

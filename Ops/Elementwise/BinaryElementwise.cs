@@ -4,13 +4,13 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>An element-wise op y = f(a, b) on two tensors of one shape, or a scalar and a tensor (the only implicit
 /// broadcast). It states its value function and its partial derivatives (as graphs) and inherits both modes.</summary>
-public abstract class BinaryElementwise : Op, IElementwise
+public abstract record BinaryElementwise : Op, IElementwise
 {
     /// <inheritdoc/>
-    public override int Arity => 2;
+    public sealed override int Arity => 2;
 
     /// <inheritdoc/>
-    public override Shape InferShape(ReadOnlySpan<Shape> x)
+    public sealed override Shape InferShape(ReadOnlySpan<Shape> x)
     {
         if (x[0] == x[1] || x[1].IsScalar) return x[0];
         if (x[0].IsScalar) return x[1];
@@ -19,10 +19,7 @@ public abstract class BinaryElementwise : Op, IElementwise
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
-
-    /// <inheritdoc/>
-    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Block(x[0].Values, x[1].Values, y);
+    public sealed override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Block(x[0].Values, x[1].Values, y);
 
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
@@ -39,41 +36,44 @@ public abstract class BinaryElementwise : Op, IElementwise
     /// <summary>y = f(a, b) with a scalar b.</summary>
     protected abstract void Apply(ReadOnlySpan<double> a, double b, Span<double> y);
 
-    /// <summary>∂f/∂a and ∂f/∂b as graphs; <paramref name="y"/> = f(a, b) is there to be reused.</summary>
+    /// <summary>∂f/∂a and ∂f/∂b as graphs; <paramref name="y"/> = f(a, b) is there to be reused. A partial that is the
+    /// constant ±1 costs no multiplication.</summary>
     protected abstract (Node DA, Node DB) Partials(Node a, Node b, Node y);
 
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents)
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
     {
         var (da, db) = Partials(x[0], x[1], y);
         var terms = new List<Node>(2);
-        if (tangents[0] is { } ta) terms.Add(Broadcasting.ExpandTo(ta * da, y.Shape));
-        if (tangents[1] is { } tb) terms.Add(Broadcasting.ExpandTo(tb * db, y.Shape));
+        if (t[0] is { } ta) terms.Add(Partial.ExpandTo(Partial.Times(ta, da), y.Shape));
+        if (t[1] is { } tb) terms.Add(Partial.ExpandTo(Partial.Times(tb, db), y.Shape));
         return AddN.Sum(terms);
     }
 
     /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => Vjp(x, y, cotangent, [true, true]);
-
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent, ReadOnlySpan<bool> needed)
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {
         var (da, db) = Partials(x[0], x[1], y);
-        return [needed[0] ? Broadcasting.ReduceTo(cotangent * da, x[0].Shape) : null,
-                needed[1] ? Broadcasting.ReduceTo(cotangent * db, x[1].Shape) : null];
+        return [needed[0] ? Partial.ReduceTo(Partial.Times(ct, da), x[0].Shape) : null,
+                needed[1] ? Partial.ReduceTo(Partial.Times(ct, db), x[1].Shape) : null];
     }
 }
 
-/// <summary>The scalar broadcast and its transpose, for rules of ops that accept a scalar in place of a tensor.</summary>
-public static class Broadcasting
+/// <summary>The pieces of the element-wise chain rule: a tangent times a local derivative, and the scalar broadcast
+/// and its transpose for ops that accept a scalar in place of a tensor.</summary>
+static class Partial
 {
+    /// <summary>t·d, where a derivative that is the constant 1 or −1 costs no multiplication.</summary>
+    public static Node Times(Node t, Node d) => d.Op is Constant { One: { } c } && d.Shape.IsScalar && (c == 1 || c == -1)
+        ? (c == 1 ? t : -t)
+        : t * d;
+
     /// <summary><paramref name="node"/> filled out to <paramref name="shape"/> if it is a scalar of another shape.</summary>
-    public static Node ExpandTo(Node node, Shape shape) =>
-        node.Shape == shape ? node : Node.Apply(new Fill(shape), node);
+    public static Node ExpandTo(Node node, Shape shape) => node.Shape == shape ? node : node.Fill(shape);
 
     /// <summary><paramref name="node"/> summed down to a scalar if <paramref name="shape"/> is a scalar and it is not.</summary>
     public static Node ReduceTo(Node node, Shape shape) =>
         node.Shape == shape ? node
-        : shape.IsScalar ? Node.Apply(Sum.Instance, node)
+        : shape.IsScalar ? node.Sum()
         : throw new InvalidOperationException($"internal: cannot reduce {node.Shape} to {shape}");
 }

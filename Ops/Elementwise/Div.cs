@@ -4,13 +4,8 @@ using System.Numerics.Tensors;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>a / b, element by element: ∂/∂a = 1/b, ∂/∂b = −y/b.</summary>
-public sealed class Div : BinaryElementwise
+internal sealed record Div : BinaryElementwise
 {
-    /// <summary>The single instance.</summary>
-    public static readonly Div Instance = new();
-    Div() { }
-    /// <inheritdoc/>
-    public override string Name => "Div";
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => TensorPrimitives.Divide(a, b, y);
     /// <inheritdoc/>
@@ -23,10 +18,10 @@ public sealed class Div : BinaryElementwise
     /// <inheritdoc/>
     /// <remarks>ā = ȳ/b and b̄ = −ā·y (as ∂(a/b)/∂b = −(a/b)/b): three nodes and no reciprocal, where the partials
     /// would take six.</remarks>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent, ReadOnlySpan<bool> needed)
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {
-        var abar = cotangent / x[1];
-        return [needed[0] ? Broadcasting.ReduceTo(abar, x[0].Shape) : null,
-                needed[1] ? Broadcasting.ReduceTo(-(abar * y), x[1].Shape) : null];
+        var abar = ct / x[1];
+        return [needed[0] ? Partial.ReduceTo(abar, x[0].Shape) : null,
+                needed[1] ? Partial.ReduceTo(-(abar * y), x[1].Shape) : null];
     }
 }

@@ -3,13 +3,11 @@ using System.Numerics.Tensors;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>xᵖ for a constant exponent p (x &gt; 0 unless p is an integer); derivative p·xᵖ⁻¹.</summary>
-public sealed class Pow(double exponent) : UnaryElementwise
+internal sealed record Pow(double Exponent) : UnaryElementwise
 {
     /// <summary>The constant exponent p.</summary>
-    public double Exponent { get; } = double.IsFinite(exponent) ? exponent
-        : throw new ArgumentException($"Pow: the exponent must be finite, got {exponent}");
-    /// <inheritdoc/>
-    public override string Name => "Pow";
+    public double Exponent { get; } = double.IsFinite(Exponent) ? Exponent
+        : throw new ArgumentException($"Pow: the exponent must be finite, got {Exponent}");
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.Pow(x, Exponent, y);
     /// <inheritdoc/>
@@ -19,10 +17,4 @@ public sealed class Pow(double exponent) : UnaryElementwise
         1 => Node.Constant(1.0),
         _ => Exponent * x.Pow(Exponent - 1),
     };
-    /// <inheritdoc/>
-    public override string ToString() => $"Pow({Exponent:G6})";
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is Pow p && p.Exponent.Equals(Exponent);
-    /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(nameof(Pow), Exponent);
 }

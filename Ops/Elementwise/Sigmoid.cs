@@ -4,14 +4,8 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>σ(x) = 1/(1 + e⁻ˣ), stable both ways: the forward pass never overflows, and the derivative is
 /// σ(x)·σ(−x) rather than y(1 − y), which would round to zero for x &gt; 37 where the true value is still ~1e-17.</summary>
-public sealed class Sigmoid : UnaryElementwise
+internal sealed record Sigmoid : UnaryElementwise
 {
-    /// <summary>The single instance.</summary>
-    public static readonly Sigmoid Instance = new();
-    Sigmoid() { }
-    /// <inheritdoc/>
-    public override string Name => "Sigmoid";
-
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {

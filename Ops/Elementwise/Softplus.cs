@@ -2,14 +2,8 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>softplus(x) = log(1 + eˣ), a smooth ReLU; its derivative is σ(x). Computed as max(x, 0) + log1p(e^−|x|),
 /// which never overflows and keeps full precision for large negative x, where the result is about eˣ.</summary>
-public sealed class Softplus : UnaryElementwise
+internal sealed record Softplus : UnaryElementwise
 {
-    /// <summary>The single instance.</summary>
-    public static readonly Softplus Instance = new();
-    Softplus() { }
-    /// <inheritdoc/>
-    public override string Name => "Softplus";
-
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {

@@ -4,13 +4,8 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>tanh x. Derivative 1 − y² written as 4·σ(2x)·σ(−2x), which keeps full relative accuracy for large |x|
 /// where 1 − y² rounds to zero.</summary>
-public sealed class Tanh : UnaryElementwise
+internal sealed record Tanh : UnaryElementwise
 {
-    /// <summary>The single instance.</summary>
-    public static readonly Tanh Instance = new();
-    Tanh() { }
-    /// <inheritdoc/>
-    public override string Name => "Tanh";
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.Tanh(x, y);
     /// <inheritdoc/>

@@ -3,20 +3,15 @@ using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>An element-wise op y = f(x): it states its value function and its local derivative f′ (as a graph, from
-/// x and y), and inherits both modes: JVP ṫ·f′(x), VJP ȳ·f′(x).</summary>
-public abstract class UnaryElementwise : Op, IElementwise
+/// x and y), and inherits both modes: the JVP ṫ·f′(x) and the VJP ȳ·f′(x).</summary>
+public abstract record UnaryElementwise : Op, IElementwise
 {
     /// <inheritdoc/>
-    public override int Arity => 1;
+    public sealed override int Arity => 1;
     /// <inheritdoc/>
-    public override Shape InferShape(ReadOnlySpan<Shape> x) => x[0];
-
+    public sealed override Shape InferShape(ReadOnlySpan<Shape> x) => x[0];
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
-
-    /// <inheritdoc/>
-    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y) => Apply(x[0].Values, y);
-
+    public sealed override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Apply(x[0].Values, y);
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Apply(a, y);
 
@@ -27,9 +22,10 @@ public abstract class UnaryElementwise : Op, IElementwise
     protected abstract Node Derivative(Node x, Node y);
 
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
-        tangents[0] is { } t ? t * Derivative(x[0], y) : null;
+    public sealed override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
+        t[0] is { } t0 ? Partial.Times(t0, Derivative(x[0], y)) : null;
 
     /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [cotangent * Derivative(x[0], y)];
+    public sealed override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
+        [Partial.Times(ct, Derivative(x[0], y))];
 }

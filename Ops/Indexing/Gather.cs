@@ -1,11 +1,9 @@
-using System.Collections.Immutable;
-
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>Selects elements by position: output element k is input element <c>Map[k]</c> (column-major positions).
 /// One op serves element, row and column selection and picking one entry per row by labels; its adjoint is
-/// <see cref="Scatter"/> with the same map.</summary>
-public sealed class Gather : Op, IExpand
+/// <see cref="Scatter"/> with the same map. Two gathers are the same op only if they share their map.</summary>
+internal sealed record Gather : LinearOp, IExpand
 {
     readonly int[] map;
 
@@ -14,14 +12,14 @@ public sealed class Gather : Op, IExpand
     public Gather(string description, Shape input, Shape output, int[] map)
     {
         if (map.Length != output.Size)
-            throw new ArgumentException($"{description}: {map.Length} positions for an output of shape {output}");
+            throw new ArgumentException($"{description}: {map.Length} positions for an output of shape {output}", nameof(map));
         foreach (var p in map)
             if ((uint)p >= (uint)input.Size)
                 throw new ShapeException($"{description}: position {p} is outside {input}");
         (Description, Input, Output, this.map) = (description, input, output, (int[])map.Clone());
     }
 
-    /// <summary>What is selected, e.g. "Column(0)".</summary>
+    /// <summary>What is selected, e.g. "Column(0)": the op's name in errors and pictures.</summary>
     public string Description { get; }
     /// <summary>The input shape this selection is for.</summary>
     public Shape Input { get; }
@@ -30,23 +28,17 @@ public sealed class Gather : Op, IExpand
     /// <summary>The positions selected.</summary>
     public ReadOnlySpan<int> Map => map;
     /// <inheritdoc/>
-    public override string Name => "Gather";
+    public override string Name => Description;
     /// <inheritdoc/>
-    public override int Arity => 1;
+    protected override string Parameters => "";
+
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => x[0] == Input
         ? Output
         : throw ShapeError($"{x[0]}: this selection is for {Input}");
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
-
-    /// <inheritdoc/>
-    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] result)
-    {
-        var a = x[0].Storage;
-        for (int k = 0; k < map.Length; k++) result[k] = a[map[k]];
-    }
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Block(x[0].Values, 0, y);
 
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<double> input, int start, Span<double> y)
@@ -56,47 +48,32 @@ public sealed class Gather : Op, IExpand
     }
 
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
-        tangents[0] is { } t ? Node.Apply(this, t) : null;
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) =>
-        [Node.Apply(new Scatter(this), cotangent)];
-    /// <inheritdoc/>
-    public override string ToString() => Description;
+    protected override Node Adjoint(Node ct, Node x) => Node.Apply(new Scatter(this), ct);
 }
 
 /// <summary>The adjoint of a <see cref="Gather"/>: a tensor of the gather's input shape, zero except that input
 /// element k is added at position <c>Map[k]</c> (positions may repeat, and then they add up).</summary>
-public sealed class Scatter(Gather gather) : Op
+internal sealed record Scatter(Gather Gather) : LinearOp
 {
-    /// <summary>The gather this scatter undoes.</summary>
-    public Gather Gather { get; } = gather;
     /// <inheritdoc/>
-    public override string Name => "Scatter";
+    public override string Name => $"Scatter[{Gather.Description}]";
     /// <inheritdoc/>
-    public override int Arity => 1;
+    protected override string Parameters => "";
+
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => x[0] == Gather.Output
         ? Gather.Input
         : throw ShapeError($"{x[0]}: this scatter takes {Gather.Output}");
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
-
-    /// <inheritdoc/>
-    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape y, double[] result)
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         var a = x[0].Storage;
         var map = Gather.Map;
-        Array.Clear(result);
-        for (int k = 0; k < map.Length; k++) result[map[k]] += a[k];
+        Array.Clear(y);
+        for (int k = 0; k < map.Length; k++) y[map[k]] += a[k];
     }
 
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
-        tangents[0] is { } t ? Node.Apply(this, t) : null;
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [Node.Apply(Gather, cotangent)];
-    /// <inheritdoc/>
-    public override string ToString() => $"Scatter[{Gather.Description}]";
+    protected override Node Adjoint(Node ct, Node x) => Node.Apply(Gather, ct);
 }

@@ -4,14 +4,8 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>op(A)·op(B) where op transposes when asked: matrix·matrix or matrix·vector, through BLAS.
 /// Transposes are flags, not copies, so Aᵀ·ȳ in a backward pass never materialises Aᵀ.</summary>
-public sealed class MatMul(bool transposeA = false, bool transposeB = false) : Op
+internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) : Op
 {
-    /// <summary>Whether A enters transposed.</summary>
-    public bool TransposeA { get; } = transposeA;
-    /// <summary>Whether B enters transposed (matrices only).</summary>
-    public bool TransposeB { get; } = transposeB;
-    /// <inheritdoc/>
-    public override string Name => "MatMul";
     /// <inheritdoc/>
     public override int Arity => 2;
 
@@ -29,52 +23,46 @@ public sealed class MatMul(bool transposeA = false, bool transposeB = false) : O
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
-
-    /// <inheritdoc/>
-    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y)
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         Shape a = x[0].Shape, b = x[1].Shape;
         Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, a[0], a[1], x[1].Storage, b.Rows, b.Columns, 0.0, y);
     }
 
     /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MatMul m && m.TransposeA == TransposeA && m.TransposeB == TransposeB;
-    /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(nameof(MatMul), TransposeA, TransposeB);
-
-    /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents)
+    /// <remarks>Bilinear: d(A·B) = dA·B + A·dB.</remarks>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
     {
         var terms = new List<Node>(2);
-        if (tangents[0] is { } ta) terms.Add(Node.Apply(this, ta, x[1]));
-        if (tangents[1] is { } tb) terms.Add(Node.Apply(this, x[0], tb));
+        if (t[0] is { } ta) terms.Add(Node.Apply(this, ta, x[1]));
+        if (t[1] is { } tb) terms.Add(Node.Apply(this, x[0], tb));
         return AddN.Sum(terms);
     }
 
     /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent)
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {
-        Node a = x[0], b = x[1], ct = cotangent;
+        Node a = x[0], b = x[1];
         if (b.Shape.Rank == 1)
         {
             // y = op(A)·b: Ā is the outer product ȳ·bᵀ (or b·ȳᵀ when A entered transposed), b̄ = op(A)ᵀ·ȳ.
-            Node ctCol = ct.Reshape(Shape.Matrix(ct.Shape[0], 1)), bCol = b.Reshape(Shape.Matrix(b.Shape[0], 1));
-            var abar = TransposeA ? Product(bCol, ctCol, false, true) : Product(ctCol, bCol, false, true);
-            return [abar, Product(a, ct, !TransposeA, false)];
+            Node ctColumn = ct.Reshape(Shape.Matrix(ct.Shape[0], 1)), bColumn = b.Reshape(Shape.Matrix(b.Shape[0], 1));
+            return [needed[0] ? (TransposeA ? Product(bColumn, ctColumn, false, true) : Product(ctColumn, bColumn, false, true)) : null,
+                    needed[1] ? Product(a, ct, !TransposeA, false) : null];
         }
-        return (TransposeA, TransposeB) switch
+        var (abar, bbar) = (TransposeA, TransposeB) switch
         {
-            (false, false) => [Product(ct, b, false, true), Product(a, ct, true, false)],
-            (true, false) => [Product(b, ct, false, true), Product(a, ct, false, false)],
-            (false, true) => [Product(ct, b, false, false), Product(ct, a, true, false)],
-            (true, true) => [Product(b, ct, true, true), Product(ct, a, true, true)],
+            (false, false) => ((ct, b, false, true), (a, ct, true, false)),
+            (true, false) => ((b, ct, false, true), (a, ct, false, false)),
+            (false, true) => ((ct, b, false, false), (ct, a, true, false)),
+            (true, true) => ((b, ct, true, true), (ct, a, true, true)),
         };
+        return [needed[0] ? Product(abar.Item1, abar.Item2, abar.Item3, abar.Item4) : null,
+                needed[1] ? Product(bbar.Item1, bbar.Item2, bbar.Item3, bbar.Item4) : null];
     }
 
-    static Node Product(Node a, Node b, bool ta, bool tb) => Node.Apply(new MatMul(ta, tb), a, b);
+    static Node Product(Node a, Node b, bool transposeA, bool transposeB) => Node.Apply(new MatMul(transposeA, transposeB), a, b);
 
     /// <inheritdoc/>
-    public override string ToString() => TransposeA || TransposeB
-        ? $"MatMul({(TransposeA ? "Aᵀ" : "A")}·{(TransposeB ? "Bᵀ" : "B")})" : "MatMul";
+    protected override string Parameters => TransposeA || TransposeB ? $"{(TransposeA ? "Aᵀ" : "A")}·{(TransposeB ? "Bᵀ" : "B")}" : "";
 }

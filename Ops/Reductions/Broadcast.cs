@@ -1,34 +1,17 @@
-using System.Collections.Immutable;
-
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>Repeats a tensor along a new axis: a vector (n) with axis 0 becomes a (count×n) matrix whose every row is
 /// the vector (a bias row added to every row); a vector (m) with axis 1 becomes (m×count), every column the vector.
 /// The explicit broadcasts that the element-wise ops refuse to do silently. Adjoint of <see cref="SumAxis"/>.</summary>
-public sealed class Broadcast(int axis, int count) : Op, IExpand
+internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
 {
-    /// <summary>Where the new axis goes.</summary>
-    public int Axis { get; } = axis;
     /// <summary>How many copies.</summary>
-    public int Count { get; } = count >= 0 ? count : throw new ArgumentException($"Broadcast: count {count} is negative");
-    /// <inheritdoc/>
-    public override string Name => "Broadcast";
-    /// <inheritdoc/>
-    public override int Arity => 1;
+    public int Count { get; } = Count >= 0 ? Count : throw new ArgumentException($"Broadcast: count {Count} is negative");
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Ops.Axis.Insert(this, x[0], Axis, Count);
 
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) => ForwardIntoNew(x, y);
-
-    /// <inheritdoc/>
-    public override void ForwardInto(ReadOnlySpan<Tensor> x, Shape shape, double[] y)
-    {
-        var walk = new Axis(shape, Axis);
-        var v = x[0].Storage;
-        for (int g = 0; g < walk.Groups; g++)
-            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) y[p] = v[g];
-    }
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Block(x[0].Values, 0, y);
 
     /// <inheritdoc/>
     /// <remarks>Column-major position p of the output has coordinate (p / inner) mod Count on the new axis, where inner
@@ -36,6 +19,7 @@ public sealed class Broadcast(int axis, int count) : Op, IExpand
     /// coordinate gives the input's position.</remarks>
     public void Block(ReadOnlySpan<double> input, int start, Span<double> y)
     {
+        if (y.IsEmpty) return;
         if (Axis == 0)
             for (int i = 0; i < y.Length; i++) y[i] = input[(start + i) / Count];
         else
@@ -43,15 +27,8 @@ public sealed class Broadcast(int axis, int count) : Op, IExpand
     }
 
     /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is Broadcast b && b.Axis == Axis && b.Count == Count;
-    /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(nameof(Broadcast), Axis, Count);
+    protected override Node Adjoint(Node ct, Node x) => ct.Sum(Axis);
 
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
-        tangents[0] is { } t ? Node.Apply(this, t) : null;
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => [Node.Apply(new SumAxis(Axis), cotangent)];
-    /// <inheritdoc/>
-    public override string ToString() => $"Broadcast(axis {Axis}, ×{Count})";
+    protected override string Parameters => $"axis {Axis}, ×{Count}";
 }

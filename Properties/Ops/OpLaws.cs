@@ -61,12 +61,13 @@ public class OpLaws
         var b = g.Bind();
         Require(y.Op.InferShape([.. y.Inputs.Select(i => i.Shape)]) == y.Shape, () => $"{y.Op}: the shape rule is not a function of the input shapes");
         var inputs = Evaluator.Evaluate(y.Inputs, b);
-        var value = y.Op.Forward(inputs, y.Shape);
+        var value = y.Compute(inputs);
         Require(value.Shape == y.Shape, () => $"{y.Op}: forward gave {value.Shape}, the shape rule {y.Shape}");
         var tangents = y.Inputs.Select(i => (Node?)Node.Constant(Numerics.Random(c.Rng(), i.Shape))).ToArray();
         if (y.Op.Jvp(y.Inputs, y, tangents) is { } t)
             Require(t.Shape == y.Shape, () => $"{y.Op}: JVP gave {t.Shape}, the output is {y.Shape}");
-        var cotangents = y.Op.Vjp(y.Inputs, y, Node.Constant(Numerics.Random(c.Rng(), y.Shape)));
+        var all = Enumerable.Repeat(true, y.Inputs.Length).ToArray();
+        var cotangents = y.Op.Vjp(y.Inputs, y, Node.Constant(Numerics.Random(c.Rng(), y.Shape)), all);
         Require(cotangents.Length == y.Inputs.Length, () => $"{y.Op}: VJP gave {cotangents.Length} cotangents for {y.Inputs.Length} inputs");
         for (int k = 0; k < cotangents.Length; k++)
             if (cotangents[k] is { } ct)

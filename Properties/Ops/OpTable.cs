@@ -176,10 +176,10 @@ public static class OpTable
 
         // ── the n-ary sum used for cotangent accumulation (x0 enters twice)
         table.Add(new("AddN(x0, x1, x0)", typeof(AddN), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
-            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[0]))
+            (x, _, _) => Node.Apply(new AddN(), x[0], x[1], x[0]))
         { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + a)] });
         table.Add(new("AddN(x0, x1, x2)", typeof(AddN), AnyRank, true, d => [In(S(d), any), In(S(d), any), In(S(d), any)],
-            (x, _, _) => Node.Apply(AddN.Instance, x[0], x[1], x[2]))
+            (x, _, _) => Node.Apply(new AddN(), x[0], x[1], x[2]))
         { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + x[2][i])] });
 
         // ── composites: no rules of their own, the laws must still hold

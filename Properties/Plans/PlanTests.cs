@@ -76,8 +76,8 @@ public class PlanTests
     public void A_sum_of_two_fuses_and_a_sum_of_more_never_overwrites_an_input_it_still_needs()
     {
         var x = Node.Variable("x", Shape.Vector(1000));
-        var two = Node.Apply(AddN.Instance, x.Sin(), x.Cos()).Exp();
-        var three = Node.Apply(AddN.Instance, x.Sin() * 2.0, x.Cos() * 3.0, x.Exp() * 4.0).Square();
+        var two = Node.Apply(new AddN(), x.Sin(), x.Cos()).Exp();
+        var three = Node.Apply(new AddN(), x.Sin() * 2.0, x.Cos() * 3.0, x.Exp() * 4.0).Square();
         var at = Bindings.Empty.Bind(x, Random(x.Shape, 9));
         SameAsInterpreter([two], at);
         SameAsInterpreter([three], at);

@@ -293,7 +293,7 @@ public class BadInputTests
     {
         var y = Node.Variable("y", Shape.Matrix(3, 2));
         var before = Snapshot();
-        var built = Checked.Apply(AutoDiff.Functional.Ops.Add.Instance, X, y);
+        var built = Checked.Apply(new AutoDiff.Functional.Ops.Add(), X, y);
         Assert.True(built.IsFail);
         built.IfFail(error => Assert.Equal("Add: (2×3) and (3×2): shapes differ, and only a scalar broadcasts implicitly " +
                                            "(use BroadcastRows, BroadcastColumns or Reshape to say what you mean)", error.Message));

@@ -17,27 +17,25 @@ public enum Fault
 
 /// <summary>A test-only sin with a deliberately broken rule, to show that the checks catch broken rules. It lives
 /// in the test assembly, so the coverage law (which reflects over Graph and Ops) does not ask for a table row.</summary>
-public sealed class FaultySin(Fault fault) : Op
+public sealed record FaultySin(Fault Fault) : Op
 {
-    /// <summary>The fault.</summary>
-    public Fault Fault { get; } = fault;
-    /// <inheritdoc/>
-    public override string Name => $"FaultySin({Fault})";
     /// <inheritdoc/>
     public override int Arity => 1;
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => x[0];
     /// <inheritdoc/>
-    public override Tensor Forward(ReadOnlySpan<Tensor> x, Shape y) =>
-        Tensor.FromColumnMajor(y, [.. x[0].Values.ToArray().Select(Math.Sin)]);
-    /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> tangents) =>
-        tangents[0] is { } t ? t * (Fault == Fault.WrongJvp ? x[0].Sin() : x[0].Cos()) : null;
-    /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node cotangent) => Fault switch
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        Fault.WrongVjp => [cotangent * x[0].Sin()],
-        Fault.SlightlyWrongVjp => [cotangent * x[0].Cos() * (1 + 1e-8)],
-        _ => [cotangent * x[0].Cos()],
+        for (int i = 0; i < y.Length; i++) y[i] = Math.Sin(x[0].Values[i]);
+    }
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
+        t[0] is { } t0 ? t0 * (Fault == Fault.WrongJvp ? x[0].Sin() : x[0].Cos()) : null;
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => Fault switch
+    {
+        Fault.WrongVjp => [ct * x[0].Sin()],
+        Fault.SlightlyWrongVjp => [ct * x[0].Cos() * (1 + 1e-8)],
+        _ => [ct * x[0].Cos()],
     };
 }

@@ -12,10 +12,6 @@ public sealed record Stage(string Name, Node Input, Node Output);
 /// <summary>The intermediate values of one evaluation: y₁ = A·x, y₂ = σ(y₁), y₃ = B·y₂, y₄ = σ(y₃), f = sum(y₄).</summary>
 public sealed record SigmoidNetPrimal(DenseVector Y1, DenseVector Y2, DenseVector Y3, DenseVector Y4, double Value);
 
-/// <summary>The Jacobian of every stage at one point, written out in closed form (see
-/// <see cref="SigmoidNet.StageJacobians"/>).</summary>
-public sealed record SigmoidNetJacobians(DenseMatrix J1, DenseMatrix J2, DenseMatrix J3, DenseMatrix J4, DenseMatrix J5);
-
 /// <summary>Seed 004, problem 1: the two-layer sigmoid net f(x) = sum(σ(B·σ(A·x))) with fixed weights
 /// A (d₁×d₀), B (d₂×d₁), differentiated with respect to x (d₀), as the composition
 /// f = h₅ ∘ h₄ ∘ h₃ ∘ h₂ ∘ h₁ with h₁(x) = A·x, h₂(y) = σ(y), h₃(y) = B·y, h₄ = h₂, h₅(y) = sum(y):
@@ -89,57 +85,54 @@ public sealed class SigmoidNet
         ArgumentNullException.ThrowIfNull(b);
         (A, B) = (a, b);
         Node constA = Node.Constant(Tensor.Wrap(a)), constB = Node.Constant(Tensor.Wrap(b));
-        int d0 = D0, d1 = D1, d2 = D2;
+        int d0 = D0;
+
+        // The formula, stated once: f = h₅ ∘ h₄ ∘ h₃ ∘ h₂ ∘ h₁. Each stage takes a vector, or a matrix whose columns
+        // are vectors (the forward chain's tangents), column by column.
+        Func<Node, Node>[] h = [v => constA.MatMul(v), v => v.Sigmoid(), v => constB.MatMul(v), v => v.Sigmoid(), Total];
 
         X = Node.Variable("x", Shape.Vector(d0));
-        y1 = constA.MatMul(X);
-        y2 = y1.Sigmoid();
-        y3 = constB.MatMul(y2);     // checks that B is (d₂×d₁)
-        y4 = y3.Sigmoid();
-        Output = y4.Sum();
+        var y = new Node[6];
+        y[0] = X;
+        for (int k = 0; k < 5; k++) y[k + 1] = h[k](y[k]);   // B·σ(A·x) checks that B is (d₂×d₁)
+        (y1, y2, y3, y4, Output) = (y[1], y[2], y[3], y[4], y[5]);
 
-        H1 = Make("h1", d0, v => constA.MatMul(v));
-        H2 = Make("h2", d1, v => v.Sigmoid());
-        H3 = Make("h3", d1, v => constB.MatMul(v));
-        H4 = Make("h4", d2, v => v.Sigmoid());
-        H5 = Make("h5", d2, v => v.Sum());
+        var stages = new Stage[5];
+        for (int k = 0; k < 5; k++)
+        {
+            var input = Node.Variable($"h{k + 1}.in", y[k].Shape);
+            stages[k] = new Stage($"h{k + 1}", input, h[k](input));
+        }
+        (H1, H2, H3, H4, H5) = (stages[0], stages[1], stages[2], stages[3], stages[4]);
 
-        // Forward chain. A JVP with a matrix tangent T (k×d₀) pushes d₀ directions at once: the stage is built on a
+        // Forward chain. A JVP with a matrix tangent T (k×d₀) pushes d₀ directions at once: stage hₖ is built on a
         // primal of the same (k×d₀) shape, every column the stage's input (for σ) or on any matrix (for B·, whose
-        // JVP B·T does not read the primal). Each stage's JVP graph is built on its own variables, then composed by
-        // substituting the primal and the previous stage's tangent, so the chain is one graph of x.
-        var sigma1 = LiftedJvp("Y1", Shape.Matrix(d1, d0), v => v.Sigmoid());
-        var linear3 = LiftedJvp("Y2", Shape.Matrix(d1, d0), v => constB.MatMul(v));
-        var sigma3 = LiftedJvp("Y3", Shape.Matrix(d2, d0), v => v.Sigmoid());
-        var sum5 = LiftedJvp("Y4", Shape.Matrix(d2, d0), v => v.Sum(0));
-        var t2 = Graph.Substitute(sigma1.Jvp, [(sigma1.Primal, y1.BroadcastColumns(d0)), (sigma1.Tangent, constA)]);
-        var t3 = Graph.Substitute(linear3.Jvp, [(linear3.Tangent, t2)]);
-        var t4 = Graph.Substitute(sigma3.Jvp, [(sigma3.Primal, y3.BroadcastColumns(d0)), (sigma3.Tangent, t3)]);
-        ForwardChain = Graph.Substitute(sum5.Jvp, [(sum5.Tangent, t4)]);
+        // JVP B·T does not read the primal). T₁ = A·I = A needs no JVP. Each stage's JVP graph is built on its own
+        // variables, then composed by substituting the primal and the previous stage's tangent, so the chain is one
+        // graph of x.
+        Node tangent = constA;
+        for (int k = 1; k < 5; k++)
+        {
+            var primal = Node.Variable($"Y{k}", Shape.Matrix(y[k].Shape[0], d0));
+            var seed = Node.Variable($"\u2202Y{k}", primal.Shape);
+            var jvp = ForwardMode.Jvp([h[k](primal)], [(primal, seed)])[0];
+            tangent = Graph.Substitute(jvp, [(primal, y[k].BroadcastColumns(d0)), (seed, tangent)]);
+        }
+        ForwardChain = tangent;
         ForwardChainPlan = Plan.Compile([Output, ForwardChain]);
         GradientPlan = Plan.Compile([Output, Reverse.Grad(Output, [X])[0]]);
 
         // Reverse chain: ū_{k-1} = J_hₖᵀ·ūₖ, one VJP graph per stage.
-        Stage[] stages = [H1, H2, H3, H4, H5];
         for (int k = 0; k < 5; k++)
         {
             cotangents[k] = Node.Variable($"\u0305{stages[k].Name}", stages[k].Output.Shape);
             vjps[k] = Reverse.Vjp([stages[k].Output], [cotangents[k]], [stages[k].Input])[0];
         }
 
-        static Stage Make(string name, int inputSize, Func<Node, Node> stage)
-        {
-            var input = Node.Variable($"{name}.in", Shape.Vector(inputSize));
-            return new Stage(name, input, stage(input));
-        }
-
-        static (Node Primal, Node Tangent, Node Jvp) LiftedJvp(string name, Shape shape, Func<Node, Node> stage)
-        {
-            var primal = Node.Variable(name, shape);
-            var tangent = Node.Variable("\u2202" + name, shape);
-            return (primal, tangent, ForwardMode.Jvp([stage(primal)], [(primal, tangent)])[0]);
-        }
     }
+
+    /// <summary>Σ over axis 0: the sum of a vector, the column sums of a matrix.</summary>
+    static Node Total(Node v) => v.Shape.Rank == 1 ? v.Sum() : v.Sum(0);
 
     /// <summary>A net with random weights: entries uniform in [−1, 1]·<paramref name="scale"/>.</summary>
     public static SigmoidNet Random(int d0, int d1, int d2, int seed, double scale = 1.0)
@@ -162,33 +155,6 @@ public sealed class SigmoidNet
 
     /// <summary>f(x).</summary>
     public double Value(DenseVector x) => Evaluator.Evaluate(Output, At(x)).ToScalar();
-
-    /// <summary>The Jacobian of each stage in closed form, at the intermediate values of x:
-    /// <list type="bullet">
-    /// <item>J_h₁(x) = A (d₁×d₀): h₁ is linear;</item>
-    /// <item>J_h₂(y₁) = diag(σ′(y₁)) (d₁×d₁) with σ′ = σ(1 − σ): σ acts element by element;</item>
-    /// <item>J_h₃(y₂) = B (d₂×d₁);</item>
-    /// <item>J_h₄(y₃) = diag(σ′(y₃)) (d₂×d₂);</item>
-    /// <item>J_h₅(y₄) = 1ᵀ (1×d₂): every element counts once in the sum.</item>
-    /// </list>
-    /// Dense matrices written with MathNet alone, for documentation and checks; the chains never form them.</summary>
-    public SigmoidNetJacobians StageJacobians(DenseVector x)
-    {
-        var y1 = (DenseVector)(A * x);
-        var y3 = (DenseVector)(B * y1.Map(Sigma));
-        return new(
-            (DenseMatrix)A.Clone(),
-            DenseMatrix.OfDiagonalVector(y1.Map(SigmaPrime)),
-            (DenseMatrix)B.Clone(),
-            DenseMatrix.OfDiagonalVector(y3.Map(SigmaPrime)),
-            DenseMatrix.Create(1, D2, (_, _) => 1.0));
-    }
-
-    /// <summary>σ(t) = 1/(1 + e⁻ᵗ).</summary>
-    public static double Sigma(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
-    /// <summary>σ′(t) = σ(t)(1 − σ(t)), evaluated as σ(t)σ(−t): the same number without the cancellation in 1 − σ(t)
-    /// when σ(t) ≈ 1 (8 digits lost at t = 17).</summary>
-    public static double SigmaPrime(double t) => Sigma(t) * Sigma(-t);
 
     /// <summary>f(x) and ∇f(x) by the forward-mode Jacobian chain
     /// J_f = J_h₅·(J_h₄·(J_h₃·(J_h₂·J_h₁))), each bracket a JVP of the stage with a matrix of d₀ tangents:

@@ -52,26 +52,8 @@ public class HeronProperties
 
     static double Rel(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(a), Math.Abs(b));
 
-    /// <summary>The N-step iteration, written here independently of the model.</summary>
-    static double Iterate(double x, int n)
-    {
-        double y = 1;
-        for (int k = 0; k < n; k++) y = (y + x / y) / 2;
-        return y;
-    }
-
-    /// <summary>The seed's total derivative, by hand: dy_k/dx = ∂y_k/∂y_{k−1}·dy_{k−1}/dx + ∂y_k/∂x
-    /// = ½(1 − x/y²)·dy_{k−1}/dx + 1/(2y), with y = y_{k−1} and dy₀/dx = 0.</summary>
-    static double TotalDerivative(double x, int n)
-    {
-        double y = 1, dy = 0;
-        for (int k = 0; k < n; k++)
-        {
-            dy = 0.5 * (1 - x / (y * y)) * dy + 0.5 / y;
-            y = (y + x / y) / 2;
-        }
-        return dy;
-    }
+    static double Iterate(double x, int n) => HeronReference.Iterate(x, n);
+    static double TotalDerivative(double x, int n) => HeronReference.TotalDerivative(x, n);
 
     [Property]
     public Property Converged_derivative_is_one_over_two_root_x(HeronInput input)

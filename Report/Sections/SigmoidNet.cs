@@ -29,22 +29,8 @@ static class SigmoidNetSection
         return (new SigmoidNet(a, b), x);
     }
 
-    static double Sigma(double t) => 1 / (1 + Math.Exp(-t));
-    /// <summary>σ′(t) = σ(1 − σ) written as e^{−|t|}/(1 + e^{−|t|})², without the cancellation in 1 − σ.</summary>
-    static double SigmaPrime(double t)
-    {
-        double e = Math.Exp(-Math.Abs(t));
-        return e / ((1 + e) * (1 + e));
-    }
-
-    /// <summary>∇f = Aᵀ·(σ′(y₁) ⊙ (Bᵀ·σ′(y₃))), written with MathNet alone, independently of the library.</summary>
-    static (double Value, DenseVector Gradient) Reference(DenseMatrix a, DenseMatrix b, DenseVector x)
-    {
-        var y1 = a * x;
-        var y3 = b * y1.Map(Sigma);
-        var gradient = a.TransposeThisAndMultiply(y1.Map(SigmaPrime).PointwiseMultiply(b.TransposeThisAndMultiply(y3.Map(SigmaPrime))));
-        return (y3.Map(Sigma).Sum(), (DenseVector)gradient);
-    }
+    static (double Value, DenseVector Gradient) Reference(DenseMatrix a, DenseMatrix b, DenseVector x) =>
+        SigmoidNetReference.ValueAndGradient(a, b, x);
 
     /// <summary>Central differences of the graph's value, per element, h = ∛ε·max(1, |xᵢ|), float64.</summary>
     static DenseVector FiniteDifferences(SigmoidNet net, DenseVector x)

@@ -142,7 +142,7 @@ public class BadInputTests
     public void An_unbound_variable_is_named_with_its_shape()
     {
         Assert.Equal("variable 'x' (2×3) is not bound",
-            Fails<BindingException>(() => AD.Evaluate(F, Bindings.Empty)).Message);
+            Fails<BindingException>(() => Evaluator.Evaluate(F, Bindings.Empty)).Message);
         Assert.Equal("variable 'x' (2×3) is not bound",
             Fails<BindingException>(() => AD.ValueAndGrad(F, Bindings.Empty, X)).Message);
     }
@@ -171,7 +171,7 @@ public class BadInputTests
         var other = Node.Variable("x", Shape.Vector(3));
         var both = At.Bind(other, Tensor.Vector(1, 2, 3));
         Assert.Equal("two different variables are named 'x' ((2×3) and (3))",
-            Fails<BindingException>(() => AD.Evaluate(f + other.Sum(), both)).Message);
+            Fails<BindingException>(() => Evaluator.Evaluate(f + other.Sum(), both)).Message);
     }
 
     [Fact]

@@ -192,6 +192,14 @@ public class BadInputTests
             Fails<ArgumentException>(() => AD.Jvp([F], At, (X.Sin(), Tensor.Zeros(Shape.Matrix(2, 3))))).Message);
         Assert.Equal("Vjp: can only differentiate with respect to variables, not Sin(2×3)",
             Fails<ArgumentException>(() => AD.Vjp(F, At, Tensor.Scalar(1), X.Sin())).Message);
+        foreach (var (who, call) in new (string, Func<object?>)[]
+        {
+            ("JacFwd", () => AD.JacFwd(F, At, X.Sin())), ("JacRev", () => AD.JacRev(F, At, X.Sin())),
+            ("Grad", () => AD.Hessian(F, At, X.Sin())), ("Grad", () => AD.Hvp(F, At, (X.Sin(), Tensor.Zeros(Shape.Matrix(2, 3))))),
+            ("GradCheck", () => GradCheck.Check(F, At, [X.Sin()])),
+        })
+            Assert.Equal($"{who}: can only differentiate with respect to variables, not Sin(2×3)", Fails<ArgumentException>(call).Message);
+        Assert.Equal("Bindings: Sin(2×3) is not a variable", Fails<BindingException>(() => At[X.Sin()]).Message);
         Assert.Equal("Grad: variable 'x' is listed twice",
             Fails<ArgumentException>(() => AD.Grad(F, At, X, X)).Message);
     }

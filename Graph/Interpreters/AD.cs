@@ -60,6 +60,7 @@ public static class AD
     /// gradient graph, compiled once and run once per column.</summary>
     public static DenseMatrix Hessian(Node output, Bindings bindings, params Node[] wrt)
     {
+        Reverse.CheckVariables("Hessian", wrt); // so the error names the call the user made
         var gradients = Reverse.Grad(output, wrt);
         var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
         var plan = Plan.Compile(ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]));
@@ -70,7 +71,9 @@ public static class AD
     /// JVP of the gradient graph), without forming the Hessian.</summary>
     public static Tensor[] Hvp(Node output, Bindings bindings, params (Node Variable, Tensor Direction)[] directions)
     {
-        var gradients = Reverse.Grad(output, [.. directions.Select(d => d.Variable)]);
+        Node[] wrt = [.. directions.Select(d => d.Variable)];
+        Reverse.CheckVariables("Hvp", wrt);
+        var gradients = Reverse.Grad(output, wrt);
         var tangents = ForwardMode.Jvp(gradients, [.. directions.Select(d => (d.Variable, Node.Constant(d.Direction)))]);
         return Evaluator.Evaluate(tangents, bindings);
     }

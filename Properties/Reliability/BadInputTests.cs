@@ -195,7 +195,7 @@ public class BadInputTests
         foreach (var (who, call) in new (string, Func<object?>)[]
         {
             ("JacFwd", () => AD.JacFwd(F, At, X.Sin())), ("JacRev", () => AD.JacRev(F, At, X.Sin())),
-            ("Grad", () => AD.Hessian(F, At, X.Sin())), ("Grad", () => AD.Hvp(F, At, (X.Sin(), Tensor.Zeros(Shape.Matrix(2, 3))))),
+            ("Hessian", () => AD.Hessian(F, At, X.Sin())), ("Hvp", () => AD.Hvp(F, At, (X.Sin(), Tensor.Zeros(Shape.Matrix(2, 3))))),
             ("GradCheck", () => GradCheck.Check(F, At, [X.Sin()])),
         })
             Assert.Equal($"{who}: can only differentiate with respect to variables, not Sin(2×3)", Fails<ArgumentException>(call).Message);

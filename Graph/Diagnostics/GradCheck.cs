@@ -51,8 +51,11 @@ public static class GradCheck
     /// <paramref name="wrt"/> (default: every variable of the graph).</summary>
     public static GradCheckReport Check(Node output, Bindings at, IReadOnlyList<Node>? wrt = null, GradCheckOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(at);
         options ??= new();
         var variables = wrt ?? [.. Topology.Of([output]).Order.Where(n => n.IsVariable)];
+        Reverse.CheckVariables("GradCheck", variables);
         var rng = new Random(options.Seed);
         var u = output.Shape.IsScalar ? Tensor.Scalar(1) : Random(rng, output.Shape);
         double Projected(Bindings b) => Dot(u, Evaluator.Evaluate(output, b));
@@ -64,7 +67,7 @@ public static class GradCheck
         {
             var variable = variables[v];
             var x = at[variable];
-            var tangent = Node.Variable("\u2202" + ((Variable)variable.Op).Name, variable.Shape);
+            var tangent = AD.Seeds([output], [("\u2202" + ((Variable)variable.Op).Name, variable.Shape)])[0];
             var jvp = ForwardMode.Jvp([output], [(variable, tangent)])[0];
             double revFdAbs = 0, revFdRel = 0, fwdFdAbs = 0, fwdFdRel = 0, revFwd = 0, scale = 0;
             bool passed = true;

@@ -2,14 +2,15 @@ using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional;
 
-/// <summary>Numbers out of the transformations: values, gradients, Jacobian–vector products, Jacobians and
-/// Hessian–vector products. Each call builds the derivative graph and evaluates it together with the primal, so
-/// shared subexpressions are computed once per call.</summary>
+/// <summary>Numbers out of the transformations, with the names of <see cref="Transforms"/>: gradients, Jacobian–vector
+/// and vector–Jacobian products, Jacobians, Hessians and Hessian–vector products of a graph at some bindings. Every
+/// call takes the output(s) first, then the bindings, then the rest. Each call builds the derivative graph and
+/// evaluates it together with the primal, so shared subexpressions are computed once per call; the Jacobians and the
+/// Hessian compile it into a <see cref="Plan"/> and run it once per column (or row). For values alone, use
+/// <see cref="Evaluator.Evaluate(Node, Bindings)"/>.</summary>
+/// <remarks>The matrices stack the blocks of the variables listed, in order, elements in column-major order.</remarks>
 public static class AD
 {
-    /// <summary>The value of <paramref name="output"/>.</summary>
-    public static Tensor Evaluate(Node output, Bindings bindings) => Evaluator.Evaluate(output, bindings);
-
     /// <summary>The value of a scalar output and its gradient w.r.t. each variable, from one backward pass.</summary>
     public static (Tensor Value, Tensor[] Gradients) ValueAndGrad(Node output, Bindings bindings, params Node[] wrt)
     {
@@ -36,48 +37,98 @@ public static class AD
         return (values[0], values[1..]);
     }
 
-    /// <summary>The Jacobian ∂output/∂variable (output.Size × variable.Size, elements in column-major order),
-    /// one column per forward-mode pass. The JVP graph is built once and evaluated per column.</summary>
-    public static DenseMatrix JacobianForward(Node output, Node variable, Bindings bindings)
+    /// <summary>The Jacobian ∂output/∂(wrt) (output.Size rows, a block of columns per variable), one column per
+    /// forward-mode pass over a JVP graph compiled once.</summary>
+    public static DenseMatrix JacFwd(Node output, Bindings bindings, params Node[] wrt)
     {
-        var t = Node.Variable("\u2202" + ((Variable)variable.Op).Name, variable.Shape);
-        var jvp = ForwardMode.Jvp([output], [(variable, t)])[0];
-        var jac = new DenseMatrix(output.Shape.Size, variable.Shape.Size);
-        for (int j = 0; j < variable.Shape.Size; j++)
-        {
-            var column = Evaluator.Evaluate(jvp, bindings.Bind(t, Basis(variable.Shape, j)));
-            jac.SetColumn(j, column.Storage);
-        }
-        return jac;
+        Reverse.CheckVariables("JacFwd", wrt);
+        var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+        var plan = Plan.Compile(ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]));
+        return Jacobian(plan, plan.NewWorkspace(), bindings, seeds, byRows: false);
     }
 
-    /// <summary>The Jacobian ∂output/∂variable, one row per reverse-mode pass over a graph built once.</summary>
-    public static DenseMatrix JacobianReverse(Node output, Node variable, Bindings bindings)
+    /// <summary>The Jacobian ∂output/∂(wrt), one row per reverse-mode pass over a VJP graph compiled once.</summary>
+    public static DenseMatrix JacRev(Node output, Bindings bindings, params Node[] wrt)
     {
-        var u = Node.Variable("\u0305" + ((Variable)variable.Op).Name, output.Shape);
-        var vjp = Reverse.Vjp([output], [u], [variable])[0];
-        var jac = new DenseMatrix(output.Shape.Size, variable.Shape.Size);
-        for (int i = 0; i < output.Shape.Size; i++)
-        {
-            var row = Evaluator.Evaluate(vjp, bindings.Bind(u, Basis(output.Shape, i)));
-            jac.SetRow(i, row.Storage);
-        }
-        return jac;
+        Reverse.CheckVariables("JacRev", wrt);
+        var u = Seeds([output], [("u", output.Shape)]);
+        var plan = Plan.Compile(Reverse.Vjp([output], u, wrt));
+        return Jacobian(plan, plan.NewWorkspace(), bindings, u, byRows: true);
     }
 
-    /// <summary>The Hessian–vector product H·v of a scalar output w.r.t. one variable, forward-over-reverse:
-    /// the JVP of the gradient graph.</summary>
-    public static Tensor Hvp(Node output, Node variable, Tensor v, Bindings bindings)
+    /// <summary>The Hessian of a scalar output w.r.t. (wrt), forward-over-reverse: the forward-mode Jacobian of the
+    /// gradient graph, compiled once and run once per column.</summary>
+    public static DenseMatrix Hessian(Node output, Bindings bindings, params Node[] wrt)
     {
-        var gradient = Reverse.Grad(output, [variable])[0];
-        return Evaluator.Evaluate(ForwardMode.Jvp([gradient], [(variable, Node.Constant(v))])[0], bindings);
+        Reverse.CheckVariables("Hessian", wrt); // so the error names the call the user made
+        var gradients = Reverse.Grad(output, wrt);
+        var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+        var plan = Plan.Compile(ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]));
+        return Jacobian(plan, plan.NewWorkspace(), bindings, seeds, byRows: false);
+    }
+
+    /// <summary>The Hessian–vector product H·v of a scalar output, one block per variable, forward-over-reverse (the
+    /// JVP of the gradient graph), without forming the Hessian.</summary>
+    public static Tensor[] Hvp(Node output, Bindings bindings, params (Node Variable, Tensor Direction)[] directions)
+    {
+        Node[] wrt = [.. directions.Select(d => d.Variable)];
+        Reverse.CheckVariables("Hvp", wrt);
+        var gradients = Reverse.Grad(output, wrt);
+        var tangents = ForwardMode.Jvp(gradients, [.. directions.Select(d => (d.Variable, Node.Constant(d.Direction)))]);
+        return Evaluator.Evaluate(tangents, bindings);
     }
 
     /// <summary>The unit tensor with a one at column-major position <paramref name="k"/>.</summary>
     public static Tensor Basis(Shape shape, int k)
     {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, shape.Size);
         var e = new double[shape.Size];
         e[k] = 1;
         return Tensor.FromColumnMajor(shape, e);
     }
+
+    /// <summary>Variables for tangents or cotangents, one per (stem, shape), each named after its stem but unlike
+    /// every variable of the graph of <paramref name="outputs"/> and each other (primes are appended), so a user's
+    /// variable '∂w' beside 'w' never meets ours.</summary>
+    internal static Node[] Seeds(IReadOnlyList<Node> outputs, IReadOnlyList<(string Stem, Shape Shape)> seeds)
+    {
+        var taken = Topology.Of(outputs).Order.Where(n => n.IsVariable).Select(Name).ToHashSet();
+        var result = new Node[seeds.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            var name = seeds[i].Stem;
+            while (!taken.Add(name)) name += "′";
+            result[i] = Node.Variable(name, seeds[i].Shape);
+        }
+        return result;
+    }
+
+    /// <summary>A Jacobian from a plan whose outputs are linear in the <paramref name="seeds"/>: one run per unit seed
+    /// (the other seeds zero), its outputs stacked into a column, or into a row when <paramref name="byRows"/>.</summary>
+    internal static DenseMatrix Jacobian(Plan plan, Workspace workspace, Bindings bindings, Node[] seeds, bool byRows)
+    {
+        int across = seeds.Sum(s => s.Shape.Size), along = plan.Outputs.Sum(o => o.Shape.Size);
+        var jacobian = byRows ? new DenseMatrix(across, along) : new DenseMatrix(along, across);
+        var data = jacobian.Values; // column-major
+        var zeros = seeds.Select(s => Tensor.Zeros(s.Shape)).ToArray();
+        int line = 0;
+        for (int s = 0; s < seeds.Length; s++)
+            for (int j = 0; j < seeds[s].Shape.Size; j++, line++)
+            {
+                var at = bindings;
+                for (int k = 0; k < seeds.Length; k++) at = at.Bind(seeds[k], k == s ? Basis(seeds[k].Shape, j) : zeros[k]);
+                int e = 0;
+                foreach (var output in plan.Run(at, workspace))
+                    foreach (var value in output.Values)
+                    {
+                        data[byRows ? e * across + line : line * along + e] = value;
+                        e++;
+                    }
+            }
+        return jacobian;
+    }
+
+    static string Name(Node variable) => ((Variable)variable.Op).Name;
 }

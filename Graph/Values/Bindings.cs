@@ -41,10 +41,10 @@ public sealed class Bindings
         values.ContainsKey(variable) ? new Bindings(values.Remove(variable)).Bind(variable, value) : Bind(variable, value);
 
     /// <summary>The value bound to <paramref name="variable"/>.</summary>
-    /// <exception cref="BindingException">The variable is not bound.</exception>
-    public Tensor this[Node variable] => values.TryGetValue(variable, out var t)
-        ? t
-        : throw new BindingException($"variable '{((Variable)variable.Op).Name}' {variable.Shape} is not bound");
+    /// <exception cref="BindingException">Not a variable, or not bound.</exception>
+    public Tensor this[Node variable] => values.TryGetValue(variable, out var t) ? t
+        : variable.Op is Variable v ? throw new BindingException($"variable '{v.Name}' {variable.Shape} is not bound")
+        : throw new BindingException($"Bindings: {variable} is not a variable");
 
     /// <summary>True when <paramref name="variable"/> is bound.</summary>
     public bool Contains(Node variable) => values.ContainsKey(variable);

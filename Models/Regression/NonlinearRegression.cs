@@ -56,7 +56,7 @@ public static class NonlinearRegression
     public static GaussNewtonStep Step(RegressionModel model, Bindings at, double damping = 1e-8, int halvings = 60)
     {
         var w = at[model.W];
-        var J = AD.JacobianReverse(model.Residual, model.W, at);
+        var J = AD.JacRev(model.Residual, at, model.W);
         var values = Evaluator.Evaluate([model.Residual, model.Loss], at);
         var r = values[0].AsVector();
         double before = values[1].ToScalar();
@@ -68,7 +68,7 @@ public static class NonlinearRegression
         for (int h = 0; h <= halvings; h++, alpha /= 2)
         {
             var candidate = Tensor.Wrap((DenseVector)(w.AsVector() + alpha * delta));
-            double after = AD.Evaluate(model.Loss, at.Rebind(model.W, candidate)).ToScalar();
+            double after = Evaluator.Evaluate(model.Loss, at.Rebind(model.W, candidate)).ToScalar();
             if (after <= before) return new(candidate, before, after, alpha);
         }
         return new(w, before, before, 0);

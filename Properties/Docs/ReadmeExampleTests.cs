@@ -1,4 +1,7 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using AutoDiff.Functional.Models;
 using MathNet.Numerics.LinearAlgebra.Double;
 using Xunit;
 
@@ -15,6 +18,90 @@ public class ReadmeExampleTests
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         Assert.Equal(3, compiled.Count);
         Assert.Equal(compiled, shown);
+    }
+
+    /// <summary>The public types of the three packages, Graph, Ops and Models.</summary>
+    static readonly Type[] PublicTypes = [.. new[] { typeof(Node), typeof(NodeMath), typeof(SigmoidNet) }.Select(t => t.Assembly).SelectMany(a => a.GetExportedTypes())];
+
+    /// <summary>Every inline code span of the README that is a call (<c>Type.Member(…)</c>, <c>value.Member(…)</c>,
+    /// <c>.Member()</c> or <c>Sum(x)</c>) or names a member (<c>Type.Member</c>) must name a public member of the
+    /// packages that exists; a call must also fit one overload's parameter count. Blocks are compiled elsewhere.</summary>
+    [Fact]
+    public void Every_call_in_the_README_text_names_a_public_member_with_that_many_arguments()
+    {
+        var spans = RepoFiles.CodeSpans(RepoFiles.Read("README.md"));
+        var checkedSpans = spans.Select(s => (Span: s, Problem: Check(s))).Where(c => c.Problem != "").ToList();
+        Assert.True(checkedSpans.Count >= 30, $"only {checkedSpans.Count} spans checked");
+        Assert.Empty(checkedSpans.Where(c => c.Problem is not null).Select(c => $"`{c.Span}`: {c.Problem}"));
+    }
+
+    [Theory]
+    [InlineData("AD.JacFwd(f)", "no public AD.JacFwd taking 1 argument(s)")]
+    [InlineData("AD.JacobianForward(f, b, x)", "no public AD.JacobianForward taking 3 argument(s)")]
+    [InlineData("x.NoSuchOp()", "no public instance or extension method NoSuchOp taking 0 argument(s)")]
+    [InlineData("Sum(x, 0, 1)", "no public Functions.Sum taking 3 argument(s) (for `using static AutoDiff.Functional.Functions;`)")]
+    [InlineData("Blas.NoSuchMember", "no public member Blas.NoSuchMember")]
+    [InlineData("Sum(x)", null)]
+    [InlineData("Transforms.Grad(f, 1)(xs)", null)]
+    [InlineData("tensor.AsMatrix()", null)]
+    [InlineData("MatMul: (3×4)·(5×2): inner dimensions 4 and 5 differ", "")]
+    public void The_span_check_tells_calls_that_exist_from_calls_that_do_not(string span, string? problem) =>
+        Assert.Equal(problem, Check(span));
+
+    /// <summary>null when the span names a public member that exists, "" when it is neither a call nor a member, else
+    /// the problem.</summary>
+    static string? Check(string span)
+    {
+        const BindingFlags Static = BindingFlags.Public | BindingFlags.Static, Instance = BindingFlags.Public | BindingFlags.Instance;
+        var reference = Regex.Match(span, @"^([A-Z]\w*)\.(\w+)$");
+        if (reference.Success)
+        {
+            var type = PublicTypes.FirstOrDefault(t => t.Name == reference.Groups[1].Value);
+            if (type is null) return $"no public type {reference.Groups[1].Value}";
+            return type.GetMember(reference.Groups[2].Value, Static | Instance).Length > 0 ? null : $"no public member {span}";
+        }
+        var call = Regex.Match(span, @"^(\.)?(?:(\w+)\.)?(\w+)\(");
+        if (!call.Success) return "";
+        int? count = Arguments(span, call.Length);
+        if (count is not { } n) return "the parentheses do not close";
+        string receiver = call.Groups[2].Value, name = call.Groups[3].Value;
+        var named = PublicTypes.FirstOrDefault(t => t.Name == receiver);
+        if (!call.Groups[1].Success && receiver == "")
+            return Fits(typeof(Functions).GetMethods(Static), name, n) ? null
+                : $"no public Functions.{name} taking {n} argument(s) (for `using static AutoDiff.Functional.Functions;`)";
+        if (named is not null)
+            return Fits(named.GetMethods(Static), name, n) ? null : $"no public {receiver}.{name} taking {n} argument(s)";
+        var instance = PublicTypes.SelectMany(t => t.GetMethods(Instance | BindingFlags.DeclaredOnly));
+        var extension = PublicTypes.SelectMany(t => t.GetMethods(Static)).Where(m => m.IsDefined(typeof(ExtensionAttribute)));
+        return Fits(instance, name, n) || Fits(extension, name, n + 1) ? null
+            : $"no public instance or extension method {name} taking {n} argument(s)";
+    }
+
+    /// <summary>True when one of <paramref name="methods"/> named <paramref name="name"/> takes <paramref name="n"/>
+    /// arguments (optional parameters may be left out, a params array takes any number).</summary>
+    static bool Fits(IEnumerable<MethodInfo> methods, string name, int n) => methods.Any(m =>
+    {
+        if (m.Name != name) return false;
+        var ps = m.GetParameters();
+        bool isParams = ps.Length > 0 && ps[^1].IsDefined(typeof(ParamArrayAttribute));
+        int required = ps.Count(p => !p.IsOptional) - (isParams ? 1 : 0);
+        return n >= required && (n <= ps.Length || isParams);
+    });
+
+    /// <summary>The number of top-level arguments of the call whose '(' ends at <paramref name="start"/>, or null
+    /// when its parentheses do not close; what follows may only be further calls, as in <c>Transforms.Grad(f)(x)</c>.</summary>
+    static int? Arguments(string span, int start)
+    {
+        int depth = 0, commas = 0, i = start;
+        for (; i < span.Length; i++)
+        {
+            char c = span[i];
+            if (c is '(' or '[' or '{') depth++;
+            else if (c is ')' or ']' or '}' && depth-- == 0) break;
+            else if (c == ',' && depth == 0) commas++;
+        }
+        if (i == span.Length || !Regex.IsMatch(span[(i + 1)..], @"^(\([^()]*\))*$")) return null;
+        return span[start..i].Trim().Length == 0 ? 0 : commas + 1;
     }
 
     [Fact]

@@ -13,6 +13,13 @@ static class RepoFiles
 
     public static string Read(string name) => File.ReadAllText(Path(name));
 
+    /// <summary>The inline code spans of a Markdown text, outside its fenced blocks.</summary>
+    public static IReadOnlyList<string> CodeSpans(string markdown) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(
+                System.Text.RegularExpressions.Regex.Replace(markdown, "```.*?```", "", System.Text.RegularExpressions.RegexOptions.Singleline),
+                "`([^`\n]+)`")
+            .Select(m => m.Groups[1].Value)];
+
     public static string Normalise(string code) =>
         string.Join("\n", code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 }

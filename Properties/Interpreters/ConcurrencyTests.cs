@@ -32,7 +32,7 @@ public class ConcurrencyTests
         values.AddRange(Evaluator.Evaluate([loss, .. sharedGradient], b));
         values.AddRange(AD.ValueAndGrad(loss, b, parameters).Gradients);
         values.AddRange(AD.Jvp([loss], b, (parameters[0], b[parameters[0]])).Tangents);
-        values.Add(AD.Hvp(loss, parameters[2], b[parameters[2]], b));
+        values.Add(AD.Hvp(loss, b, (parameters[2], b[parameters[2]]))[0]);
         return [.. values.SelectMany(t => t.Values.ToArray()).Select(BitConverter.DoubleToInt64Bits)];
     }
 

@@ -62,7 +62,7 @@ public class SecondOrderTests
         for (int k = 0; k < 5; k++)
         {
             var v = Numerics.Random(new Random(k), x.Shape);
-            var hv = AD.Hvp(f, x, v, b);
+            var hv = AD.Hvp(f, b, (x, v))[0];
             var fd = Directional(p => Evaluator.Evaluate(gradient, Bindings.Empty.Bind(x, p[0])), [b[x]], [v])[0];
             double scale = Math.Max(1, MaxAbs(fd));
             for (int j = 0; j < fd.Length; j++)
@@ -76,7 +76,7 @@ public class SecondOrderTests
         var (f, x, b) = Function(name);
         int n = x.Shape.Size;
         var h = new DenseMatrix(n, n);
-        for (int j = 0; j < n; j++) h.SetColumn(j, AD.Hvp(f, x, AD.Basis(x.Shape, j), b).Values.ToArray());
+        for (int j = 0; j < n; j++) h.SetColumn(j, AD.Hvp(f, b, (x, AD.Basis(x.Shape, j)))[0].Values.ToArray());
         Assert.True((h - h.Transpose()).InfinityNorm() <= 1e-12 * Math.Max(1, h.InfinityNorm()), $"{name}: H is not symmetric");
     }
 
@@ -87,8 +87,8 @@ public class SecondOrderTests
         var g = c.Instantiate();
         var b = g.Bind();
         var x = g.Variables[0];
-        var forward = AD.JacobianForward(g.Output, x, b);
-        var reverse = AD.JacobianReverse(g.Output, x, b);
+        var forward = AD.JacFwd(g.Output, b, x);
+        var reverse = AD.JacRev(g.Output, b, x);
         var fd = Jacobian(v => g.Evaluate([v[0], .. g.Values[1..]]), [g.Values[0]]);
         double scale = Math.Max(1, forward.Enumerate().Select(Math.Abs).DefaultIfEmpty().Max());
         for (int i = 0; i < forward.RowCount; i++)

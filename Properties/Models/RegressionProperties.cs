@@ -39,7 +39,7 @@ public class RegressionProperties
         // A direction derived from the case itself, so replaying a seed replays it too.
         var v = Vector<double>.Build.Dense(5, i => Math.Sin(3 * i + c.Y[0] + 1));
 
-        var hv = AD.Hvp(model.Loss, model.W, Tensor.Vector(v.AsArray()), model.Bind(w, X, y));
+        var hv = AD.Hvp(model.Loss, model.Bind(w, X, y), (model.W, Tensor.Vector(v.AsArray())))[0];
 
         double h = Math.Cbrt(GradCheck.Epsilon) * Math.Max(1, rw.AbsoluteMaximum());
         var fd = (RegressionReference.Gradient(rw + h * v, rX, ry) - RegressionReference.Gradient(rw - h * v, rX, ry)) / (2 * h);

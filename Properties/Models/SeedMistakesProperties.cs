@@ -63,10 +63,10 @@ public class SeedMistakesProperties
         var X = Node.Variable("X", Shape.Matrix(100, 2));
         var at = Bindings.Empty.Bind(X, Tensor.Matrix(data));
 
-        var feature0 = AD.Evaluate(X.Column(0), at);
+        var feature0 = Evaluator.Evaluate(X.Column(0), at);
         Assert.Equal(Shape.Vector(100), feature0.Shape);
         Assert.Equal(Enumerable.Range(0, 100).Select(i => (double)i), feature0.Values.ToArray());
-        Assert.Equal([0.0, -1000.0], AD.Evaluate(X.Row(0), at).Values.ToArray()); // the seed's x[0]
+        Assert.Equal([0.0, -1000.0], Evaluator.Evaluate(X.Row(0), at).Values.ToArray()); // the seed's x[0]
     }
 
     [Property]
@@ -74,7 +74,7 @@ public class SeedMistakesProperties
     {
         var model = NonlinearRegression.Build(c.M);
         var (w, X, y) = c.Tensors;
-        var f = AD.Evaluate(model.Prediction, model.Bind(w, X, y));
+        var f = Evaluator.Evaluate(model.Prediction, model.Bind(w, X, y));
         var (rw, rX, _) = c.MathNet;
         Assert.Equal(Shape.Vector(c.M), f.Shape);
         Assert.True(Seed000Draw.RelError(f.Values, RegressionReference.F(rw, rX).AsArray()) <= 1e-14);

@@ -142,7 +142,7 @@ public class SigmoidNetProperties
         for (int k = 0; k < 5; k++)
         {
             var stage = net.Stages[k];
-            var jacobian = AD.JacobianForward(stage.Output, stage.Input, Bindings.Empty.Bind(stage.Input, inputs[k]));
+            var jacobian = AD.JacFwd(stage.Output, Bindings.Empty.Bind(stage.Input, inputs[k]), stage.Input);
             errors[k] = jacobian.RowCount == expected[k].RowCount && jacobian.ColumnCount == expected[k].ColumnCount
                 ? RelError(jacobian.AsColumnMajorArray(), expected[k].AsColumnMajorArray())
                 : double.PositiveInfinity;

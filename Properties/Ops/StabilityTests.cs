@@ -21,7 +21,7 @@ public class StabilityTests
         var x = Node.Variable("x", Shape.Vector(xs.Length));
         var y = f(x);
         var b = Bindings.Empty.Bind(x, Tensor.Vector(xs));
-        return (AD.Evaluate(y, b).Values.ToArray(), AD.Vjp(y, b, Tensor.Filled(y.Shape, 1), x).Cotangents[0].Values.ToArray());
+        return (Evaluator.Evaluate(y, b).Values.ToArray(), AD.Vjp(y, b, Tensor.Filled(y.Shape, 1), x).Cotangents[0].Values.ToArray());
     }
 
     [Fact]

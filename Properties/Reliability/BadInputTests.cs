@@ -142,7 +142,7 @@ public class BadInputTests
     public void An_unbound_variable_is_named_with_its_shape()
     {
         Assert.Equal("variable 'x' (2×3) is not bound",
-            Fails<BindingException>(() => AD.Evaluate(F, Bindings.Empty)).Message);
+            Fails<BindingException>(() => Evaluator.Evaluate(F, Bindings.Empty)).Message);
         Assert.Equal("variable 'x' (2×3) is not bound",
             Fails<BindingException>(() => AD.ValueAndGrad(F, Bindings.Empty, X)).Message);
     }
@@ -171,7 +171,7 @@ public class BadInputTests
         var other = Node.Variable("x", Shape.Vector(3));
         var both = At.Bind(other, Tensor.Vector(1, 2, 3));
         Assert.Equal("two different variables are named 'x' ((2×3) and (3))",
-            Fails<BindingException>(() => AD.Evaluate(f + other.Sum(), both)).Message);
+            Fails<BindingException>(() => Evaluator.Evaluate(f + other.Sum(), both)).Message);
     }
 
     [Fact]
@@ -192,6 +192,14 @@ public class BadInputTests
             Fails<ArgumentException>(() => AD.Jvp([F], At, (X.Sin(), Tensor.Zeros(Shape.Matrix(2, 3))))).Message);
         Assert.Equal("Vjp: can only differentiate with respect to variables, not Sin(2×3)",
             Fails<ArgumentException>(() => AD.Vjp(F, At, Tensor.Scalar(1), X.Sin())).Message);
+        foreach (var (who, call) in new (string, Func<object?>)[]
+        {
+            ("JacFwd", () => AD.JacFwd(F, At, X.Sin())), ("JacRev", () => AD.JacRev(F, At, X.Sin())),
+            ("Hessian", () => AD.Hessian(F, At, X.Sin())), ("Hvp", () => AD.Hvp(F, At, (X.Sin(), Tensor.Zeros(Shape.Matrix(2, 3))))),
+            ("GradCheck", () => GradCheck.Check(F, At, [X.Sin()])),
+        })
+            Assert.Equal($"{who}: can only differentiate with respect to variables, not Sin(2×3)", Fails<ArgumentException>(call).Message);
+        Assert.Equal("Bindings: Sin(2×3) is not a variable", Fails<BindingException>(() => At[X.Sin()]).Message);
         Assert.Equal("Grad: variable 'x' is listed twice",
             Fails<ArgumentException>(() => AD.Grad(F, At, X, X)).Message);
     }

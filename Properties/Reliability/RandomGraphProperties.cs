@@ -36,7 +36,7 @@ public class RandomGraphProperties
         double floor = 1e-13 * Math.Max(Math.Max(1, Math.Abs(f)), gradients.Max(t => MaxAbs(t.Values)));
         for (int v = 0; v < g.Variables.Length; v++)
         {
-            var forward = AD.JacobianForward(g.Output, g.Variables[v], g.Bindings);
+            var forward = AD.JacFwd(g.Output, g.Bindings, g.Variables[v]);
             for (int k = 0; k < gradients[v].Shape.Size; k++)
             {
                 double r = gradients[v].Values[k], fw = forward[0, k];
@@ -88,7 +88,7 @@ public class RandomGraphProperties
             var x = g.Variables[v];
             var at = g.Bindings[x];
             var d = Direction(x.Shape, v);
-            var hvp = AD.Hvp(g.Output, x, d, g.Bindings).Values.ToArray();
+            var hvp = AD.Hvp(g.Output, g.Bindings, (x, d))[0].Values.ToArray();
 
             var gradient = Reverse.Grad(g.Output, [x])[0];
             var overReverse = Reverse.Grad((gradient * Node.Constant(d)).Sum(), [x])[0];
@@ -142,7 +142,7 @@ public class RandomGraphProperties
         var (value, gradients) = AD.ValueAndGrad(g.Output, g.Bindings, g.Variables);
         var tangents = g.Variables.Select((v, i) => (v, Direction(v.Shape, i))).ToArray();
         var (_, jvp) = AD.Jvp([g.Output], g.Bindings, tangents);
-        var hvp = AD.Hvp(g.Output, g.Variables[0], Direction(g.Variables[0].Shape, 0), g.Bindings);
+        var hvp = AD.Hvp(g.Output, g.Bindings, (g.Variables[0], Direction(g.Variables[0].Shape, 0)))[0];
         return [.. new[] { value }.Concat(gradients).Concat(jvp).Append(hvp)
             .SelectMany(t => t.Values.ToArray()).Select(BitConverter.DoubleToInt64Bits)];
     }

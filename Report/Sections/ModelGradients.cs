@@ -32,7 +32,7 @@ static class ModelGradients
     /// <summary>∂loss/∂variable by forward mode: one JVP per element (all, or the listed ones), over a graph built once.</summary>
     public static double[] Forward(Node loss, Node variable, Bindings at, IReadOnlyList<int>? indices = null)
     {
-        if (indices is null) return [.. AD.JacobianForward(loss, variable, at).Row(0)];
+        if (indices is null) return [.. AD.JacFwd(loss, at, variable).Row(0)];
         var tangent = Node.Variable("t_" + variable.Op.Name + "_" + variable.Id, variable.Shape);
         var jvp = ForwardMode.Jvp([loss], [(variable, tangent)])[0];
         return [.. indices.Select(k => Evaluator.Evaluate(jvp, at.Bind(tangent, AD.Basis(variable.Shape, k))).ToScalar())];

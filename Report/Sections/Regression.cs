@@ -51,7 +51,7 @@ static class RegressionSection
 
         // Hessian–vector product (forward over reverse) against central differences of the analytic gradient.
         var v = Vector<double>.Build.DenseOfArray([0.3, -0.7, 0.2, 0.9, -0.4]);
-        var hv = AD.Hvp(model.Loss, model.W, Tensor.Wrap((MathNet.Numerics.LinearAlgebra.Double.DenseVector)v), at);
+        var hv = AD.Hvp(model.Loss, at, (model.W, Tensor.Wrap((MathNet.Numerics.LinearAlgebra.Double.DenseVector)v)))[0];
         double h = Math.Cbrt(Math.BitIncrement(1.0) - 1.0) * Math.Max(1, rw.AbsoluteMaximum());
         var fdHv = (RegressionReference.Gradient(rw + h * v, rX, ry) - RegressionReference.Gradient(rw - h * v, rX, ry)) / (2 * h);
         double hvErr = RelError(hv.Values, fdHv.AsArray());
@@ -92,7 +92,7 @@ static class RegressionSection
                 F(MedianMs(() => Evaluator.Evaluate(tm.Loss, tat)), "F3"),
                 F(MedianMs(() => Evaluator.Evaluate([tm.Loss, .. gradGraph], tat)), "F3"),
                 F(MedianMs(() => AD.ValueAndGrad(tm.Loss, tat, tm.W)), "F3"),
-                F(MedianMs(() => AD.JacobianForward(tm.Loss, tm.W, tat)), "F3"),
+                F(MedianMs(() => AD.JacFwd(tm.Loss, tat, tm.W)), "F3"),
                 F(MedianMs(() => RegressionReference.Gradient(sw, sX, sy)), "F3"),
                 F(MedianMs(() => ModelGradients.FiniteDifferences(tm.Loss, tm.W, tat), 1, 3), "F3")]);
         }

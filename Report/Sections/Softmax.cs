@@ -63,7 +63,7 @@ static class SoftmaxSection
             ["linear", F(MedianMs(() => Evaluator.Evaluate(model.Loss, linearAt)), "F3"),
                 F(MedianMs(() => Evaluator.Evaluate([model.Loss, .. linearGrad], linearAt)), "F3"),
                 F(MedianMs(() => AD.ValueAndGrad(model.Loss, linearAt, model.W, model.B)), "F3"),
-                F(MedianMs(() => { AD.JacobianForward(model.Loss, model.W, linearAt); AD.JacobianForward(model.Loss, model.B, linearAt); }, 1, 3), "F3"),
+                F(MedianMs(() => AD.JacFwd(model.Loss, linearAt, model.W, model.B), 1, 3), "F3"),
                 F(MedianMs(() => SoftmaxReference.Gradient(X, W, b, labels)), "F3"),
                 F(MedianMs(() => { ModelGradients.FiniteDifferences(model.Loss, model.W, linearAt); ModelGradients.FiniteDifferences(model.Loss, model.B, linearAt); }, 1, 3), "F3")],
             ["linear → tanh → linear", F(MedianMs(() => Evaluator.Evaluate(deep.Loss, at)), "F3"),

@@ -55,7 +55,7 @@ public abstract record Op
     static PropertyInfo[] ParametersOf(Type type) =>
     [
         .. type.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
-            .Where(p => p.GetMethod is { } get && get.GetBaseDefinition() == get && p.GetIndexParameters().Length == 0)
+            .Where(p => p.GetMethod is { } get && get.GetBaseDefinition() == get && p.GetIndexParameters().Length == 0 && !p.PropertyType.IsByRefLike)
             .OrderBy(p => p.MetadataToken),
     ];
 

@@ -40,6 +40,14 @@ static class Plots
             ("factorisation/autograd", "autograd (graph built once)"),
             ("factorisation/analytic", "hand-written analytic (same BLAS)")));
         written.AddRange(Ratio(report, directory));
+        written.AddRange(LossCurves(report, directory, "training-classifiers", "Softmax classifiers: cross-entropy per epoch (Adam, batches of 32)", "epoch",
+            ("training/rings-linear-train", "linear, training"), ("training/rings-linear-held-out", "linear, held out"),
+            ("training/rings-tanh-train", "tanh hidden layer, training"), ("training/rings-tanh-held-out", "tanh hidden layer, held out"),
+            ("training/blobs-linear-held-out", "linear on blobs, held out")));
+        written.AddRange(LossCurves(report, directory, "training-full-batch", "Full-batch L-BFGS (MathNet) on our gradients: loss per evaluation", "evaluation",
+            ("training/regression-lbfgs", "regression (MSE)"), ("training/factorisation-lbfgs", "factorisation")));
+        written.AddRange(LossCurves(report, directory, "training-regression-adam", "Regression, Adam on batches of 20: MSE per epoch", "epoch",
+            ("training/regression-adam", "Adam, cosine schedule")));
         return written;
     }
 
@@ -68,6 +76,31 @@ static class Plots
         plot.YLabel($"{yLabel} (log scale)");
         plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Margins(0.1, 0.15);
+        var path = Path.Combine(directory, $"{file}.png");
+        plot.SavePng(path, 800, 560);
+        yield return path;
+    }
+
+    /// <summary>Loss curves: a linear x axis, log10 of the loss on the y axis.</summary>
+    static IEnumerable<string> LossCurves(ReportWriter report, string directory, string file, string title, string xLabel,
+        params (string Key, string Legend)[] series)
+    {
+        var present = series.Where(s => report.Series.TryGetValue(s.Key, out var p) && p.Count > 0).ToArray();
+        if (present.Length == 0) yield break;
+        var plot = new Plot();
+        foreach (var (key, legend) in present)
+        {
+            var points = report.Series[key].Where(p => p.Y > 0).ToArray();
+            var scatter = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => Math.Log10(p.Y)).ToArray());
+            scatter.LegendText = legend;
+            scatter.MarkerSize = 3;
+            scatter.LineWidth = 2;
+        }
+        plot.Axes.Left.TickGenerator = PowersOfTen(present.SelectMany(s => report.Series[s.Key]).Select(p => p.Y));
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel("loss (log scale)");
+        plot.ShowLegend(Alignment.UpperRight);
         var path = Path.Combine(directory, $"{file}.png");
         plot.SavePng(path, 800, 560);
         yield return path;

@@ -1,5 +1,7 @@
 // The README's example, compiled here; ReadmeExampleTests checks the README shows exactly this code.
+using AutoDiff.Functional.Training;
 using MathNet.Numerics.LinearAlgebra.Double;
+using MathNet.Numerics.Optimization;
 
 namespace AutoDiff.Functional.Properties.Docs;
 
@@ -58,5 +60,38 @@ public static class ReadmeExample
         DenseMatrix jacR = Transforms.JacRev(g)(x0);                       // 2×3, row by row
         // README:end
         return (grad, hessian, hv, jt.AsVector(), jTu.AsVector(), jacF, jacR);
+    }
+
+    public static (FitResult Fit, FullBatchResult Lbfgs, DenseMatrix X, DenseVector Y) Fitting()
+    {
+        // 100 samples of 3 features in [−1, 1], y = 0.5x₁ − x₂ + 2x₃ + 0.3 plus a little noise.
+        var random = new Random(5);
+        var X = DenseMatrix.Create(100, 3, (_, _) => 2 * random.NextDouble() - 1);
+        var y = DenseVector.Create(100, i => 0.5 * X[i, 0] - X[i, 1] + 2 * X[i, 2] + 0.3 + 0.01 * (random.NextDouble() - 0.5));
+
+        // README:begin
+        // The loss of a batch of any number of rows; names bind the parameters (w, b) and the data (X, y).
+        Func<int, Node> loss = rows =>
+        {
+            var X = Node.Variable("X", Shape.Matrix(rows, 3));
+            var y = Node.Variable("y", Shape.Vector(rows));
+            var w = Node.Variable("w", Shape.Vector(3));
+            var b = Node.Variable("b", Shape.Scalar);
+            return (X.MatMul(w) + b.Fill(Shape.Vector(rows)) - y).Square().Mean();
+        };
+        var data = Dataset.Of(("X", X), ("y", y));                       // rows are samples
+        var start = Parameters.Of(("w", Tensor.Zeros(Shape.Vector(3))), ("b", Tensor.Scalar(0)));
+        var (train, heldOut) = data.Split(heldOut: 20, seed: 1);
+
+        // Minibatches of 16 in a seeded order, Adam with warm-up and cosine decay, early stopping on the held-out loss.
+        var fit = Fit.Run(loss, start, new Adam(Schedule.Cosine(0.1, 400).WithWarmUp(10)), train, heldOut,
+            new FitOptions { Epochs = 80, BatchSize = 16, Seed = 7, Patience = 5, ClipNorm = 10 });
+        Console.WriteLine($"w = {fit.Parameters["w"]}, held-out MSE {fit.HeldOutLosses[fit.BestEpoch]:G3}");
+
+        // Full batch: MathNet's L-BFGS on our loss and gradient.
+        var lbfgs = FullBatch.Minimise(new LimitedMemoryBfgsMinimizer(1e-10, 1e-12, 1e-12, 5, 200),
+            Objective.Of(loss(data.Rows), start), start, data);
+        // README:end
+        return (fit, lbfgs, X, y);
     }
 }

@@ -16,7 +16,7 @@ public class ReadmeExampleTests
         var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
         var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
-        Assert.Equal(3, compiled.Count);
+        Assert.Equal(4, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
@@ -132,5 +132,17 @@ public class ReadmeExampleTests
         for (int i = 0; i < 3; i++) Assert.Equal(expected[i], grad[i], 1e-14);
         Assert.Equal(r.DotProduct(r) / 4 + w.DotProduct(w) / 10, compiled[0].ToScalar(), 1e-14);
         for (int i = 0; i < 3; i++) Assert.Equal(expected[i], compiled[1][i], 1e-14);
+    }
+
+    [Fact]
+    public void The_README_fits_land_on_the_least_squares_solution()
+    {
+        var (fit, lbfgs, X, y) = ReadmeExample.Fitting();
+        // Independent reference: least squares by QR on [X 1].
+        var A = DenseMatrix.Create(X.RowCount, 4, (i, j) => j < 3 ? X[i, j] : 1);
+        var solution = A.QR().Solve(y);
+        for (int j = 0; j < 3; j++) Assert.Equal(solution[j], lbfgs.Parameters["w"][j], 1e-7);
+        Assert.Equal(solution[3], lbfgs.Parameters["b"].ToScalar(), 1e-7);
+        for (int j = 0; j < 3; j++) Assert.True(Math.Abs(solution[j] - fit.Parameters["w"][j]) < 0.02, $"Adam's w{j + 1}: {fit.Parameters["w"][j]} vs {solution[j]}");
     }
 }

@@ -11,5 +11,6 @@ static class Sections
         FactorisationSection.Section,
         SigmoidNetSection.Section,
         HeronSection.Section,
+        TrainingSection.Section,
     ];
 }

@@ -1,0 +1,84 @@
+namespace AutoDiff.Functional.Training;
+
+/// <summary>Named data tensors that share their first axis: row i of every tensor is sample i (a vector's element i,
+/// a matrix's row i). The names bind the graph's data variables, as <see cref="Parameters"/>' names bind its
+/// parameters.</summary>
+public sealed class Dataset
+{
+    readonly string[] names;
+    readonly Tensor[] values;
+
+    Dataset(string[] names, Tensor[] values, int rows) => (this.names, this.values, Rows) = (names, values, rows);
+
+    /// <summary>A dataset of the given (name, tensor) pairs, each a vector or a matrix with the same number of rows.</summary>
+    public static Dataset Of(params (string Name, Tensor Value)[] entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Length == 0) throw new ArgumentException("Dataset: no tensors");
+        int rows = entries[0].Value.Shape.Rows;
+        foreach (var (name, value) in entries)
+        {
+            if (value.Shape.Rank is not (1 or 2))
+                throw new ArgumentException($"Dataset: '{name}' has shape {value.Shape}; rows of data are vectors or matrices");
+            if (value.Shape.Rows != rows)
+                throw new ArgumentException($"Dataset: '{name}' {value.Shape} has {value.Shape.Rows} rows but '{entries[0].Name}' {entries[0].Value.Shape} has {rows}");
+        }
+        if (entries.Select(e => e.Name).Distinct().Count() != entries.Length) throw new ArgumentException("Dataset: a name appears twice");
+        return new([.. entries.Select(e => e.Name)], [.. entries.Select(e => e.Value)], rows);
+    }
+
+    /// <summary>The number of samples.</summary>
+    public int Rows { get; }
+    /// <summary>The names, in order.</summary>
+    public IReadOnlyList<string> Names => names;
+
+    /// <summary>The tensor called <paramref name="name"/>, or null.</summary>
+    public Tensor? Find(string name) => Array.IndexOf(names, name) is var i and >= 0 ? values[i] : null;
+
+    /// <summary>The tensor called <paramref name="name"/>.</summary>
+    public Tensor this[string name] => Find(name) ?? throw new KeyNotFoundException($"Dataset: no '{name}' among {string.Join(", ", names)}");
+
+    /// <summary>The samples at <paramref name="rows"/>, in that order (copied: rows of a column-major matrix are not
+    /// contiguous).</summary>
+    public Dataset Take(ReadOnlySpan<int> rows)
+    {
+        foreach (var r in rows)
+            if ((uint)r >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(rows), r, $"Dataset.Take: row {r} of {Rows}");
+        var taken = new Tensor[values.Length];
+        for (int t = 0; t < values.Length; t++)
+        {
+            var source = values[t].Values;
+            int columns = values[t].Shape.Rank == 2 ? values[t].Shape[1] : 1;
+            var o = new double[rows.Length * columns];
+            for (int j = 0; j < columns; j++)
+                for (int i = 0; i < rows.Length; i++) o[i + j * rows.Length] = source[rows[i] + j * Rows];
+            var shape = values[t].Shape.Rank == 2 ? Shape.Matrix(rows.Length, columns) : Shape.Vector(rows.Length);
+            taken[t] = Tensor.FromColumnMajor(shape, o);
+        }
+        return new(names, taken, rows.Length);
+    }
+
+    /// <summary>Samples <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1.</summary>
+    public Dataset Slice(int start, int count) => Take([.. Enumerable.Range(start, count)]);
+
+    /// <summary>0 … n − 1 shuffled by Fisher–Yates with <c>new Random(seed)</c>: the same seed gives the same order.</summary>
+    public static int[] Permutation(int n, int seed)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        var random = new Random(seed);
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    /// <summary>A seeded split into a training set and a held-out set of <paramref name="heldOut"/> samples.</summary>
+    public (Dataset Train, Dataset HeldOut) Split(int heldOut, int seed)
+    {
+        if (heldOut <= 0 || heldOut >= Rows) throw new ArgumentOutOfRangeException(nameof(heldOut), heldOut, $"Dataset.Split: hold out 1 to {Rows - 1} of {Rows} rows");
+        var order = Permutation(Rows, seed);
+        return (Take(order.AsSpan(heldOut)), Take(order.AsSpan(0, heldOut)));
+    }
+}

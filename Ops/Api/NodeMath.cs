@@ -64,7 +64,11 @@ public static class NodeMath
     public static Node MatMul(this Node a, Node b)
     {
         if (a is { Shape.Rank: 1 } && b is { Shape.Rank: 2 })
+        {
+            // Checked here, so the error shows the product as written rather than the Aᵀx it is computed as.
+            if (a.Shape[0] != b.Shape[0]) throw new ShapeException($"MatMul: {a.Shape}·{b.Shape}: inner dimensions {a.Shape[0]} and {b.Shape[0]} differ");
             return b.Op is Ops.Transpose ? b.Inputs[0].MatMul(a) : Node.Apply(new Ops.MatMul(TransposeA: true), b, a);
+        }
         bool ta = a.Op is Ops.Transpose, tb = b.Op is Ops.Transpose && b.Shape.Rank == 2;
         return Node.Apply(new Ops.MatMul(ta, tb), ta ? a.Inputs[0] : a, tb ? b.Inputs[0] : b);
     }

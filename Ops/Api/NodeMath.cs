@@ -59,10 +59,16 @@ public static class NodeMath
     /// <summary>softplus(x) = log(1 + eˣ), stable for any x.</summary>
     public static Node Softplus(this Node x) => Node.Apply(new Ops.Softplus(), x);
 
-    /// <summary>The matrix product A·B, or the matrix–vector product A·x. A transposed operand (<c>A.T()</c>) is
-    /// passed to BLAS as a flag, not copied.</summary>
+    /// <summary>The matrix product A·B, the matrix–vector product A·x, or the vector–matrix product xᵀA (as a vector,
+    /// computed as Aᵀx). A transposed operand (<c>A.T()</c>) is passed to BLAS as a flag, not copied.</summary>
     public static Node MatMul(this Node a, Node b)
     {
+        if (a is { Shape.Rank: 1 } && b is { Shape.Rank: 2 })
+        {
+            // Checked here, so the error shows the product as written rather than the Aᵀx it is computed as.
+            if (a.Shape[0] != b.Shape[0]) throw new ShapeException($"MatMul: {a.Shape}·{b.Shape}: inner dimensions {a.Shape[0]} and {b.Shape[0]} differ");
+            return b.Op is Ops.Transpose ? b.Inputs[0].MatMul(a) : Node.Apply(new Ops.MatMul(TransposeA: true), b, a);
+        }
         bool ta = a.Op is Ops.Transpose, tb = b.Op is Ops.Transpose && b.Shape.Rank == 2;
         return Node.Apply(new Ops.MatMul(ta, tb), ta ? a.Inputs[0] : a, tb ? b.Inputs[0] : b);
     }

@@ -205,6 +205,105 @@ public static class OpTable
         table.Add(new("Layer: tanh(W·x + b)", null, Fixed(2), false,
             d => [In(S(d[0], d[1]), any), In(S(d[1]), any), In(S(d[0]), any)], (x, _, _) => (x[0].MatMul(x[1]) + x[2]).Tanh())
         { Reference = (x, d, _) => [.. R.Product(x[0], x[1], false, false, d[0], d[1], 1).Select((v, i) => Math.Tanh(v + x[2][i]))] });
+        // ── indexing by arrays, slicing and joining (issue #12): Take, ScatterAdd, Slice, Concat; Diag, DiagMatrix and
+        // LowerTriangular through Gather and Scatter; Stack, Outer, Dot composites. Index arrays come from the index
+        // seed and always repeat one index, so the scatter-adds accumulate.
+        static int[] Ids(int count, int bound, int pick) =>
+            [.. Enumerable.Range(0, count).Select(p => (pick + p * (pick / 7 + 1)) % bound), pick % bound];
+        // A range start..start+count−1 inside 0..length−1, never empty.
+        static (int Start, int Count) Range(int length, int pick) => (pick % length, 1 + pick / 7 % (length - pick % length));
+        static double At(double[] a, int rows, int i, int j) => a[i + j * rows];
+
+        // dims [m, n, k]: an (m×n) matrix, k + 1 indices.
+        table.Add(new("GatherRows (repeated rows)", typeof(P.Take), Fixed(3), false, d => [In(S(d[0], d[1]), any)],
+            (x, d, k) => x[0].GatherRows(Ids(d[2], d[0], k)))
+        { Reference = (x, d, k) => R.Matrix(d[2] + 1, d[1], (i, j) => At(x[0], d[0], Ids(d[2], d[0], k)[i], j)) });
+        table.Add(new("GatherColumns (repeated columns)", typeof(P.Take), Fixed(3), false, d => [In(S(d[0], d[1]), any)],
+            (x, d, k) => x[0].GatherColumns(Ids(d[2], d[1], k)))
+        { Reference = (x, d, k) => R.Matrix(d[0], d[2] + 1, (i, j) => At(x[0], d[0], i, Ids(d[2], d[1], k)[j])) });
+        table.Add(new("Gather of a vector (repeated elements)", typeof(P.Take), Fixed(2), false, d => [In(S(d[0]), any)],
+            (x, d, k) => x[0].Gather(Ids(d[1], d[0], k)))
+        { Reference = (x, d, k) => [.. Ids(d[1], d[0], k).Select(i => x[0][i])] });
+        table.Add(new("Gather of a matrix's elements", typeof(P.Take), Fixed(3), false, d => [In(S(d[0], d[1]), any)],
+            (x, d, k) => x[0].Gather(Ids(d[2], d[0] * d[1], k)))
+        { Reference = (x, d, k) => [.. Ids(d[2], d[0] * d[1], k).Select(p => At(x[0], d[0], p % d[0], p / d[0]))] });
+
+        // dims [m, n, k]: k + 1 slices added into an (m×n) matrix or an (m) vector.
+        table.Add(new("ScatterAdd rows", typeof(P.ScatterAdd), Fixed(3), false, d => [In(S(d[2] + 1, d[1]), any)],
+            (x, d, k) => x[0].ScatterAdd(Ids(d[2], d[0], k), S(d[0], d[1])))
+        {
+            Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) =>
+                Ids(d[2], d[0], k).Select((row, p) => row == i ? At(x[0], d[2] + 1, p, j) : 0).Sum())
+        });
+        table.Add(new("ScatterAdd columns", typeof(P.ScatterAdd), Fixed(3), false, d => [In(S(d[0], d[2] + 1), any)],
+            (x, d, k) => x[0].ScatterAdd(Ids(d[2], d[1], k), S(d[0], d[1]), axis: 1))
+        {
+            Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) =>
+                Ids(d[2], d[1], k).Select((column, p) => column == j ? At(x[0], d[0], i, p) : 0).Sum())
+        });
+        table.Add(new("ScatterAdd into a vector", typeof(P.ScatterAdd), Fixed(2), false, d => [In(S(d[1] + 1), any)],
+            (x, d, k) => x[0].ScatterAdd(Ids(d[1], d[0], k), S(d[0])))
+        {
+            Reference = (x, d, k) => [.. Enumerable.Range(0, d[0]).Select(i =>
+                Ids(d[1], d[0], k).Select((target, p) => target == i ? x[0][p] : 0).Sum())]
+        });
+        // Segments may be empty (ids mod m + 1 never reach segment m): their rows are zero.
+        table.Add(new("SegmentSum (an empty segment)", typeof(P.ScatterAdd), Fixed(3), false, d => [In(S(d[2] + 1, d[1]), any)],
+            (x, d, k) => x[0].SegmentSum(Ids(d[2], d[0], k), d[0] + 1))
+        {
+            Reference = (x, d, k) => R.Matrix(d[0] + 1, d[1], (segment, j) =>
+                Enumerable.Range(0, d[2] + 1).Where(p => Ids(d[2], d[0], k)[p] == segment).Sum(p => At(x[0], d[2] + 1, p, j)))
+        });
+
+        table.Add(Matrix("Rows(start, count)", typeof(P.Slice), any, (x, d, k) => x[0].Rows(Range(d[0], k).Start, Range(d[0], k).Count),
+            (x, d, k) => R.Matrix(Range(d[0], k).Count, d[1], (i, j) => At(x[0], d[0], Range(d[0], k).Start + i, j))));
+        table.Add(Matrix("Columns(start, count)", typeof(P.Slice), any, (x, d, k) => x[0].Columns(Range(d[1], k).Start, Range(d[1], k).Count),
+            (x, d, k) => R.Matrix(d[0], Range(d[1], k).Count, (i, j) => At(x[0], d[0], i, Range(d[1], k).Start + j))));
+        table.Add(Vector("Slice(start, count) of a vector", typeof(P.Slice), any, (x, d, k) => x[0].Slice(Range(d[0], k).Start, Range(d[0], k).Count),
+            (x, d, k) => [.. x[0].Skip(Range(d[0], k).Start).Take(Range(d[0], k).Count)]));
+
+        table.Add(new("Concat vectors", typeof(P.Concat), Fixed(3), false, d => [In(S(d[0]), any), In(S(d[1]), any), In(S(d[2]), any)],
+            (x, _, _) => Indexing.Concat(0, x[0], x[1], x[2]))
+        { Reference = (x, _, _) => [.. x[0], .. x[1], .. x[2]] });
+        table.Add(new("Concat matrices (axis 0, on top)", typeof(P.Concat), Fixed(3), false, d => [In(S(d[0], d[2]), any), In(S(d[1], d[2]), any)],
+            (x, _, _) => Indexing.Concat(0, x[0], x[1]))
+        { Reference = (x, d, _) => R.Matrix(d[0] + d[1], d[2], (i, j) => i < d[0] ? At(x[0], d[0], i, j) : At(x[1], d[1], i - d[0], j)) });
+        table.Add(new("Concat matrices (axis 1, side by side)", typeof(P.Concat), Fixed(3), false, d => [In(S(d[0], d[1]), any), In(S(d[0], d[2]), any)],
+            (x, _, _) => Indexing.Concat(1, x[0], x[1]))
+        { Reference = (x, d, _) => R.Matrix(d[0], d[1] + d[2], (i, j) => j < d[1] ? At(x[0], d[0], i, j) : At(x[1], d[0], i, j - d[1])) });
+        table.Add(new("Concat of one input", typeof(P.Concat), Fixed(2), false, d => [In(S(d), any)], (x, _, _) => Indexing.Concat(1, x[0]))
+        { Reference = (x, _, _) => x[0] });
+        table.Add(new("Stack vectors as rows", null, Fixed(1), false, d => [In(S(d[0]), any), In(S(d[0]), any), In(S(d[0]), any)],
+            (x, _, _) => Indexing.Stack(0, x[0], x[1], x[2]))
+        { Reference = (x, d, _) => R.Matrix(3, d[0], (i, j) => x[i][j]) });
+        table.Add(new("Stack vectors as columns", null, Fixed(1), false, d => [In(S(d[0]), any), In(S(d[0]), any)],
+            (x, _, _) => Indexing.Stack(1, x[0], x[1]))
+        { Reference = (x, d, _) => R.Matrix(d[0], 2, (i, j) => x[j][i]) });
+
+        table.Add(Matrix("Diag", typeof(P.Gather), any, (x, _, _) => x[0].Diag(),
+            (x, d, _) => [.. Enumerable.Range(0, Math.Min(d[0], d[1])).Select(i => At(x[0], d[0], i, i))]));
+        table.Add(Vector("DiagMatrix", typeof(P.Scatter), any, (x, _, _) => x[0].DiagMatrix(),
+            (x, d, _) => R.Matrix(d[0], d[0], (i, j) => i == j ? x[0][i] : 0)));
+        // Packed column by column, top to bottom: entry (i, j), i ≥ j, of an n×n lower triangle is at
+        // j·n − j(j−1)/2 + (i − j) with the diagonal, and at the same count of the strictly lower entries before it without.
+        table.Add(new("LowerTriangular with diagonal", typeof(P.Scatter), Fixed(1), false, d => [In(S(d[0] * (d[0] + 1) / 2), any)],
+            (x, d, _) => x[0].LowerTriangular(d[0], includeDiagonal: true))
+        { Reference = (x, d, _) => R.Matrix(d[0], d[0], (i, j) => i >= j ? x[0][j * d[0] - j * (j - 1) / 2 + (i - j)] : 0) });
+        table.Add(new("LowerTriangular without diagonal", typeof(P.Scatter), Fixed(1), false, d => [In(S((d[0] + 1) * d[0] / 2), any)],
+            (x, d, _) => x[0].LowerTriangular(d[0] + 1, includeDiagonal: false))
+        { Reference = (x, d, _) => R.Matrix(d[0] + 1, d[0] + 1, (i, j) => i > j ? x[0][j * d[0] - j * (j - 1) / 2 + (i - j - 1)] : 0) });
+
+        // dims [k, n]: x (k), A (k×n): xᵀA, a vector (n).
+        table.Add(new("MatMul(v·A) via the API", typeof(P.MatMul), Fixed(2), false, d => [In(S(d[0]), any), In(S(d[0], d[1]), any)],
+            (x, _, _) => x[0].MatMul(x[1]))
+        { Reference = (x, d, _) => [.. Enumerable.Range(0, d[1]).Select(j => Enumerable.Range(0, d[0]).Sum(i => x[0][i] * At(x[1], d[0], i, j)))] });
+        table.Add(new("v·Aᵀ via the API", null, Fixed(2), false, d => [In(S(d[0]), any), In(S(d[1], d[0]), any)],
+            (x, _, _) => x[0].MatMul(x[1].T()))
+        { Reference = (x, d, _) => [.. Enumerable.Range(0, d[1]).Select(j => Enumerable.Range(0, d[0]).Sum(i => x[0][i] * At(x[1], d[1], j, i)))] });
+        table.Add(new("Outer(u, v)", null, Fixed(2), false, d => [In(S(d[0]), any), In(S(d[1]), any)], (x, _, _) => x[0].Outer(x[1]))
+        { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][i] * x[1][j]) });
+        table.Add(new("Dot(u, v)", null, Fixed(1), false, d => [In(S(d[0]), any), In(S(d[0]), any)], (x, _, _) => x[0].Dot(x[1]))
+        { Reference = (x, _, _) => [x[0].Zip(x[1], (a, b) => a * b).Sum()] });
         return table;
     }
 

@@ -70,7 +70,7 @@ public class BadInputTests
             Fails<ShapeException>(() => X.T().MatMul(V)).Message);
         Assert.Equal("MatMul(A·Bᵀ): (2×3)·(3×4)ᵀ: inner dimensions 3 and 4 differ",
             Fails<ShapeException>(() => X.MatMul(c34.T())).Message);
-        Assert.Equal("MatMul: (3)·(2×3): needs a matrix times a matrix or a vector",
+        Assert.Equal("MatMul: (3)·(2×3): inner dimensions 3 and 2 differ",
             Fails<ShapeException>(() => V.MatMul(X)).Message);
     }
 

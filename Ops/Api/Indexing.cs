@@ -1,0 +1,133 @@
+using AutoDiff.Functional.Ops;
+
+namespace AutoDiff.Functional;
+
+/// <summary>Indexing by integer arrays, slicing and joining: <c>E.GatherRows(ids)</c>, <c>x.SegmentSum(ids, k)</c>,
+/// <c>X.Rows(1, 3)</c>, <c>Concat(0, a, b)</c>, <c>Stack(0, u, v)</c>, <c>A.Diag()</c>, <c>u.Outer(v)</c>,
+/// <c>u.Dot(v)</c>. Index arrays are data fixed when the node is built: each call clones the caller's array once and
+/// checks every index then, so an index out of range is a <see cref="ShapeException"/> naming the op, the position
+/// in the array, the index and the bound. Derivatives are exact: gathering with repeated indices adds their
+/// cotangents up.</summary>
+public static class Indexing
+{
+    /// <summary>The rows <paramref name="rows"/>[0], [1], … of a matrix (k×n), or those elements of a vector (k):
+    /// an embedding or ratings lookup. Rows may repeat.</summary>
+    public static Node GatherRows(this Node x, int[] rows) => Node.Apply(new Take(0, Clone(rows)), x);
+
+    /// <summary>The columns <paramref name="columns"/>[0], [1], … of a matrix, (m×k). Columns may repeat.</summary>
+    public static Node GatherColumns(this Node x, int[] columns) => Node.Apply(new Take(1, Clone(columns)), x);
+
+    /// <summary>The elements at <paramref name="positions"/> of a tensor, as a vector (a matrix's positions are
+    /// column-major: element (i, j) of an m-row matrix is at i + j·m). Positions may repeat.</summary>
+    public static Node Gather(this Node x, int[] positions) =>
+        (x.Shape.Rank == 1 ? x : x.Reshape(Shape.Vector(x.Shape.Size))).GatherRows(positions);
+
+    /// <summary>A tensor of <paramref name="shape"/>, zero except that slice p of <paramref name="updates"/> along
+    /// <paramref name="axis"/> is added into slice <paramref name="indices"/>[p]; repeated indices add up. The
+    /// adjoint of gathering: <c>u.ScatterAdd(rows, shape)</c> for <c>shape</c> (m×n) and u (k×n).</summary>
+    public static Node ScatterAdd(this Node updates, int[] indices, Shape shape, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var op = new Ops.ScatterAdd(axis, Clone(indices), (uint)axis < (uint)shape.Rank ? shape[axis] : 0);
+        var y = Node.Apply(op, updates);
+        return y.Shape == shape ? y : throw new ShapeException($"{op}: {updates.Shape} scatters into {y.Shape}, not {shape}");
+    }
+
+    /// <summary>Sums the rows of a matrix (or elements of a vector) that share a segment id: row i of the result is
+    /// Σ over p with <paramref name="segmentIds"/>[p] = i of row p, for i in 0 … <paramref name="segments"/> − 1
+    /// (zero for an empty segment). The same op as <see cref="ScatterAdd"/> along axis 0; its adjoint gathers the
+    /// rows back by segment id.</summary>
+    public static Node SegmentSum(this Node x, int[] segmentIds, int segments) =>
+        Node.Apply(new Ops.ScatterAdd(0, Clone(segmentIds), segments), x);
+
+    /// <summary>The rows <paramref name="start"/> … start + count − 1 of a matrix.</summary>
+    public static Node Rows(this Node x, int start, int count) => Node.Apply(new Slice(0, start, count), Matrix("Rows", x));
+
+    /// <summary>The columns <paramref name="start"/> … start + count − 1 of a matrix.</summary>
+    public static Node Columns(this Node x, int start, int count) => Node.Apply(new Slice(1, start, count), Matrix("Columns", x));
+
+    /// <summary>The elements <paramref name="start"/> … start + count − 1 of a vector: a parameter out of a packed
+    /// vector.</summary>
+    public static Node Slice(this Node v, int start, int count) => v.Shape.Rank == 1
+        ? Node.Apply(new Slice(0, start, count), v)
+        : throw new ShapeException($"Slice({start}, {count}): {v.Shape} is not a vector (use Rows or Columns for a matrix)");
+
+    /// <summary>The <paramref name="parts"/> joined end to end along <paramref name="axis"/>: vectors into one vector
+    /// (axis 0), matrices on top of one another (axis 0) or side by side (axis 1).</summary>
+    public static Node Concat(int axis, params ReadOnlySpan<Node> parts) => Node.Apply(new Concat(axis), parts);
+
+    /// <summary>Vectors of one length n as the rows (<paramref name="axis"/> 0, a (k×n) matrix) or the columns
+    /// (axis 1, (n×k)) of a matrix.</summary>
+    public static Node Stack(int axis, params ReadOnlySpan<Node> vectors)
+    {
+        if (axis is not (0 or 1)) throw new ShapeException($"Stack: axis {axis} (0 stacks vectors as rows, 1 as columns)");
+        var parts = new Node[vectors.Length];
+        for (int q = 0; q < vectors.Length; q++)
+        {
+            var v = vectors[q] ?? throw new ArgumentNullException(nameof(vectors), $"Stack: vector {q} is null");
+            if (v.Shape.Rank != 1) throw new ShapeException($"Stack: input {q} {v.Shape} is not a vector");
+            parts[q] = v.Reshape(axis == 0 ? Shape.Matrix(1, v.Shape[0]) : Shape.Matrix(v.Shape[0], 1));
+        }
+        return Concat(axis, parts);
+    }
+
+    /// <summary>The diagonal (A₀₀, A₁₁, …) of an (m×n) matrix, a vector of min(m, n).</summary>
+    public static Node Diag(this Node a)
+    {
+        Matrix("Diag", a);
+        return Node.Apply(DiagonalOf(a.Shape), a);
+    }
+
+    /// <summary>The (n×n) matrix with the vector <paramref name="v"/> on its diagonal and zeros elsewhere.</summary>
+    public static Node DiagMatrix(this Node v)
+    {
+        if (v.Shape.Rank != 1) throw new ShapeException($"DiagMatrix: {v.Shape} is not a vector");
+        return Node.Apply(new Scatter(DiagonalOf(Shape.Matrix(v.Shape[0], v.Shape[0]))), v);
+    }
+
+    /// <summary>The (n×n) lower-triangular matrix filled from a packed vector, zeros above: column by column, top to
+    /// bottom, L₀₀, L₁₀, …, L₍ₙ₋₁₎₀, L₁₁, L₂₁, … when <paramref name="includeDiagonal"/> (n(n+1)/2 values, LAPACK's
+    /// packed lower storage); without the diagonal, the strictly lower entries L₁₀, L₂₀, …, L₍ₙ₋₁₎₀, L₂₁, … in the
+    /// same order (n(n−1)/2 values, zeros on the diagonal: the order a Gaussian mixture stores the off-diagonal
+    /// part of its precision factors in, the diagonal being added separately).</summary>
+    public static Node LowerTriangular(this Node packed, int n, bool includeDiagonal)
+    {
+        string name = $"LowerTriangular({n}, {(includeDiagonal ? "with" : "without")} diagonal)";
+        if (n < 0) throw new ShapeException($"{name}: n is negative");
+        long size = includeDiagonal ? (long)n * (n + 1) / 2 : (long)n * (n - 1) / 2;
+        if (packed.Shape.Rank != 1 || packed.Shape[0] != size)
+            throw new ShapeException($"{name}: {packed.Shape} is not a vector of the {size} packed entries");
+        var map = new int[size];
+        for (int j = 0, k = 0; j < n; j++)
+            for (int i = includeDiagonal ? j : j + 1; i < n; i++) map[k++] = i + j * n;
+        return Node.Apply(new Scatter(new Ops.Gather("LowerTriangle", Shape.Matrix(n, n), Shape.Vector(map.Length), map)), packed);
+    }
+
+    /// <summary>The outer product u·vᵀ of vectors (m) and (n), an (m×n) matrix.</summary>
+    public static Node Outer(this Node u, Node v)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(v);
+        if (u.Shape.Rank != 1 || v.Shape.Rank != 1) throw new ShapeException($"Outer: {u.Shape} and {v.Shape} are not both vectors");
+        return u.Reshape(Shape.Matrix(u.Shape[0], 1)).MatMul(v.Reshape(Shape.Matrix(1, v.Shape[0])));
+    }
+
+    /// <summary>The inner product Σᵢ uᵢvᵢ of two vectors of one length, a scalar.</summary>
+    public static Node Dot(this Node u, Node v) =>
+        u is { Shape.Rank: 1 } && v is not null && u.Shape == v.Shape
+            ? (u * v).Sum()
+            : throw new ShapeException($"Dot: {u?.Shape} and {v?.Shape} are not vectors of one length");
+
+    static Ops.Gather DiagonalOf(Shape matrix)
+    {
+        int m = matrix[0], k = Math.Min(m, matrix[1]);
+        var map = new int[k];
+        for (int i = 0; i < k; i++) map[i] = i + i * m;
+        return new Ops.Gather("Diag", matrix, Shape.Vector(k), map);
+    }
+
+    static Node Matrix(string op, Node x) => x is { Shape.Rank: 2 } ? x : throw new ShapeException($"{op}: {x.Shape} is not a matrix");
+
+    // The one defensive copy: the caller may reuse its array, and the op must not change under a built node.
+    static int[] Clone(int[] indices) => (int[])(indices ?? throw new ArgumentNullException(nameof(indices))).Clone();
+}

@@ -1,0 +1,36 @@
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>A column-major tensor seen along one axis as <see cref="Outer"/> blocks of <see cref="Length"/> slices,
+/// each slice <see cref="Inner"/> contiguous elements: element (a, i, b) sits at a + (i + b·Length)·Inner. A matrix's
+/// rows are axis 0 (Inner 1), its columns axis 1 (a column is one contiguous slice); a vector's elements are axis 0.
+/// The indexing, slicing and joining ops all walk tensors this way.</summary>
+readonly record struct Along(int Inner, int Length, int Outer)
+{
+    /// <summary>The walk of <paramref name="shape"/> along <paramref name="axis"/>; the error names the op.</summary>
+    public static Along Of(Op op, Shape shape, int axis)
+    {
+        if ((uint)axis >= (uint)shape.Rank)
+            throw new ShapeException($"{op}: {shape} has no axis {axis} (a vector has axis 0, a matrix axes 0 and 1)");
+        int inner = 1, outer = 1;
+        for (int d = 0; d < axis; d++) inner *= shape[d];
+        for (int d = axis + 1; d < shape.Rank; d++) outer *= shape[d];
+        return new(inner, shape[axis], outer);
+    }
+
+    /// <summary><paramref name="shape"/> with <paramref name="length"/> slices along <paramref name="axis"/>.</summary>
+    public static Shape Resize(Shape shape, int axis, int length)
+    {
+        var dims = shape.Dimensions;
+        dims[axis] = length;
+        return Shape.Of(dims);
+    }
+
+    /// <summary>What the slices along <paramref name="axis"/> are called, for errors: "rows", "columns", "elements".</summary>
+    public static string Noun(Shape shape, int axis) => (shape.Rank, axis) switch
+    {
+        (1, 0) => "elements",
+        (2, 0) => "rows",
+        (2, 1) => "columns",
+        _ => $"slices along axis {axis}",
+    };
+}

@@ -11,7 +11,7 @@ public class IndexingTests
 {
     static Node V(string name, params int[] dims) => Node.Variable(name, Shape.Of(dims));
 
-    static double[] Values(Node y, Bindings b) => AD.Evaluate(y, b).Values.ToArray();
+    static double[] Values(Node y, Bindings b) => Evaluator.Evaluate(y, b).Values.ToArray();
 
     // ── errors when the node is built
 
@@ -71,7 +71,7 @@ public class IndexingTests
         var b = Bindings.Empty.Bind(X, Tensor.Matrix(new double[,] { { 1, -1 }, { 2, 0.5 }, { -3, 4 } }));
         var g = AD.Grad(loss, b, X)[0];
         Assert.Equal(Tensor.Matrix(new double[,] { { 3, 4 }, { 0, 0 }, { 13, 16 } }).Values.ToArray(), g.Values.ToArray());
-        Assert.Equal(1 * -3 + 2 * 4 + 3 * 1 + 4 * -1 + 5 * -3 + 6 * 4 + 7 * -3 + 8 * 4, AD.Evaluate(loss, b).ToScalar());
+        Assert.Equal(1 * -3 + 2 * 4 + 3 * 1 + 4 * -1 + 5 * -3 + 6 * 4 + 7 * -3 + 8 * 4, Evaluator.Evaluate(loss, b).ToScalar());
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public class IndexingTests
     {
         var u = V("u", 2, 3);
         var b = Bindings.Empty.Bind(u, Tensor.Matrix(new double[,] { { 1, 2, 3 }, { 4, 5, 6 } }));
-        var y = AD.Evaluate(u.ScatterAdd([1, 1, 0], Shape.Matrix(2, 3), axis: 1), b);
+        var y = Evaluator.Evaluate(u.ScatterAdd([1, 1, 0], Shape.Matrix(2, 3), axis: 1), b);
         Assert.Equal(Tensor.Matrix(new double[,] { { 3, 3, 0 }, { 6, 9, 0 } }).Values.ToArray(), y.Values.ToArray());
     }
 
@@ -140,7 +140,7 @@ public class IndexingTests
         Assert.InRange(allocated, 4L * n, 4L * n + 200_000);
         Assert.Equal(Shape.Vector(n), y.Shape);
         // Every index appears n/7 times (n = 7·1,428,571 + 3), so the gradient counts them exactly.
-        var counts = AD.Evaluate(gradient, Bindings.Empty.Bind(v, Tensor.Vector(new double[7]))).Values.ToArray();
+        var counts = Evaluator.Evaluate(gradient, Bindings.Empty.Bind(v, Tensor.Vector(new double[7]))).Values.ToArray();
         Assert.Equal([1428572.0, 1428572, 1428572, 1428571, 1428571, 1428571, 1428571], counts);
     }
 

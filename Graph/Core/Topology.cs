@@ -19,6 +19,12 @@ public sealed class Topology
             foreach (var input in order[i].Inputs) inputPositions[e++] = reached.PositionOf(input);
     }
 
+    /// <summary>A graph already in topological order, its inputs given by position: node i's inputs sit at
+    /// <paramref name="inputPositions"/>[<paramref name="inputStart"/>[i] .. <paramref name="inputStart"/>[i + 1]]. A
+    /// plan's graph after merging is one (<see cref="Plan"/>).</summary>
+    internal Topology(Node[] order, int[] inputStart, int[] inputPositions) =>
+        (Order, this.inputStart, this.inputPositions) = (order, inputStart, inputPositions);
+
     /// <summary>The positions in <see cref="Order"/> of the inputs of the node at <paramref name="position"/>.</summary>
     public ReadOnlySpan<int> InputsOf(int position) =>
         inputPositions.AsSpan(inputStart[position], inputStart[position + 1] - inputStart[position]);

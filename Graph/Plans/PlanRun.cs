@@ -1,11 +1,30 @@
 using System.Buffers;
+using AutoDiff.Functional.Plans;
 
 namespace AutoDiff.Functional;
 
+/// <summary>Running a plan's steps: the one file that calls into ops (<see cref="Node.Compute"/>, which calls
+/// <see cref="Op.Forward"/> or shares an <see cref="IView"/>'s input, and the kernels of <see cref="IElementwise"/>,
+/// <see cref="IExpand"/>, <see cref="IReduce"/>).</summary>
 public sealed partial class Plan
 {
+    /// <summary>Elements per block of a fused pass: the blocks of all members of a pass stay in cache.</summary>
+    internal const int Tile = 1024;
     /// <summary>Fused passes at least this large split their blocks between the cores.</summary>
     const int ParallelSize = 1 << 18;
+
+    /// <summary>How the phases treat a node's op.</summary>
+    internal static OpKind KindOf(Node node) => node.Op switch
+    {
+        _ when node.IsLeaf => OpKind.Leaf,
+        IView => OpKind.View,
+        // An AddN of more than two inputs is no element-wise kernel: its later inputs would be read after the first
+        // partial sum overwrote one of them.
+        IElementwise when node.Inputs.Length <= 2 => OpKind.Elementwise,
+        IExpand => OpKind.Expand,
+        IReduce => OpKind.Reduce,
+        _ => OpKind.Other,
+    };
 
     /// <summary>The outputs' values given <paramref name="bindings"/>. Pure: a run changes nothing but its workspace
     /// (a fresh one when none is given), and never writes to bound values or constants.</summary>
@@ -17,44 +36,60 @@ public sealed partial class Plan
         ws.Enter(this);
         try
         {
-            var values = new Tensor?[nodes.Length];
-            foreach (var (node, p) in variables) values[p] = bindings[node];
-            foreach (var (value, p) in constants) values[p] = value;
-            var buffers = new double[]?[slotSize.Length];
-            var args = new Tensor[maxArity];
-            foreach (var step in steps)
-            {
-                if (step is Single(var p, var slot))
-                {
-                    var node = nodes[p];
-                    var ins = InputsOf(p);
-                    for (int k = 0; k < ins.Length; k++) args[k] = values[ins[k]]!;
-                    var x = args.AsSpan(0, ins.Length);
-                    values[p] = node.Compute(x, node.Op is IView ? null : Buffer(buffers, slot));
-                }
-                else RunFused((Fused)step, values, buffers);
-            }
-            var result = new Tensor[outputPos.Length];
-            for (int i = 0; i < result.Length; i++) result[i] = values[outputPos[i]]!;
+            var run = new Execution(this, ws);
+            foreach (var (node, p) in variables) run.Values[p] = bindings[node];
+            foreach (var (value, p) in constants) run.Values[p] = value;
+            foreach (var step in storage.Steps) run.Step(step);
+            var result = new Tensor[graph.Outputs.Length];
+            for (int i = 0; i < result.Length; i++) result[i] = run.Values[graph.Outputs[i]]!;
             return result;
         }
         finally { ws.Leave(); }
+    }
 
-        // Output slots get a fresh array each run (the caller keeps it); the rest live in the workspace.
-        double[] Buffer(double[]?[] buffers, int slot) => buffers[slot] ??= slotReturned[slot]
-            ? GC.AllocateUninitializedArray<double>(slotSize[slot])
-            : ws.Buffers[slot] ??= GC.AllocateUninitializedArray<double>(slotSize[slot]);
+    /// <summary>One run: every node's value so far, and the buffers of the slots in use.</summary>
+    sealed class Execution(Plan plan, Workspace workspace)
+    {
+        public readonly Tensor?[] Values = new Tensor?[plan.graph.Count];
+        readonly double[]?[] buffers = new double[]?[plan.storage.SlotSize.Length];
+        readonly Tensor[] args = new Tensor[plan.maxArity];
 
-        void RunFused(Fused f, Tensor?[] values, double[]?[] buffers)
+        public void Step(Step step)
         {
-            var stored = new double[]?[f.Members.Length];
-            for (int j = 0; j < stored.Length; j++)
-                if (f.Members[j].Slot >= 0) stored[j] = Buffer(buffers, f.Members[j].Slot);
+            switch (step)
+            {
+                case OpStep(var p, var slot):
+                    Values[p] = plan.graph[p].Compute(Inputs(p), Buffer(slot));
+                    break;
+                case ViewStep(var p, _):
+                    Values[p] = plan.graph[p].Compute(Inputs(p));
+                    break;
+                case PassStep pass:
+                    Pass(pass);
+                    break;
+            }
+        }
+
+        ReadOnlySpan<Tensor> Inputs(int p)
+        {
+            var ins = plan.graph.InputsOf(p);
+            for (int k = 0; k < ins.Length; k++) args[k] = Values[ins[k]]!;
+            return args.AsSpan(0, ins.Length);
+        }
+
+        /// <summary>Output slots get a fresh array each run (the caller keeps it); the rest live in the workspace.</summary>
+        double[] Buffer(int slot) => buffers[slot] ??= plan.storage.SlotReturned[slot]
+            ? GC.AllocateUninitializedArray<double>(plan.storage.SlotSize[slot])
+            : workspace.Buffers[slot] ??= GC.AllocateUninitializedArray<double>(plan.storage.SlotSize[slot]);
+
+        void Pass(PassStep f)
+        {
+            var stored = f.Members.Select(m => m.Slot is { } slot ? Buffer(slot) : null).ToArray();
             int tiles = (f.Size + Tile - 1) / Tile;
             var partials = new double[tiles * f.Members.Length];
             int workers = f.Size >= ParallelSize ? Math.Min(Environment.ProcessorCount, tiles) : 1;
-            if (workers == 1) RunTiles(f, values, stored, partials, 0, tiles);
-            else Parallel.For(0, workers, w => RunTiles(f, values, stored, partials, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
+            if (workers == 1) Tiles(f, Values, stored, partials, 0, tiles);
+            else Parallel.For(0, workers, w => Tiles(f, Values, stored, partials, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
             for (int j = 0; j < stored.Length; j++)
             {
                 if (stored[j] is not { } y) continue;
@@ -65,43 +100,44 @@ public sealed partial class Plan
                     for (int t = 0; t < tiles; t++) sum += partials[t * f.Members.Length + j];
                     y[0] = sum;
                 }
-                values[f.Members[j].Node] = Tensor.FromColumnMajor(nodes[f.Members[j].Node].Shape, y);
+                Values[f.Members[j].Node] = Tensor.FromColumnMajor(plan.graph[f.Members[j].Node].Shape, y);
             }
         }
-    }
 
-    /// <summary>Blocks [first, end) of a fused pass: every member's block computed into scratch (a reduction's partial
-    /// result into <paramref name="partials"/>), in order, then the stored members' blocks copied out. Reading a whole block before writing any lets a member's slot be the storage
-    /// of an input that dies in this pass.</summary>
-    static void RunTiles(Fused f, Tensor?[] values, double[]?[] stored, double[] partials, int first, int end)
-    {
-        var members = f.Members;
-        var scratch = ArrayPool<double>.Shared.Rent(members.Length * Tile);
-        try
+        /// <summary>Blocks [first, end) of a fused pass: every member's block computed into scratch (a reduction's
+        /// partial result into <paramref name="partials"/>), in order, then the stored members' blocks copied out.
+        /// Reading a whole block before writing any lets a member's slot be the storage of an input that dies in this
+        /// pass.</summary>
+        static void Tiles(PassStep f, Tensor?[] values, double[]?[] stored, double[] partials, int first, int end)
         {
-            for (int t = first; t < end; t++)
+            var members = f.Members;
+            var scratch = ArrayPool<double>.Shared.Rent(members.Length * Tile);
+            try
             {
-                int start = t * Tile, length = Math.Min(Tile, f.Size - start);
-                for (int j = 0; j < members.Length; j++)
+                for (int t = first; t < end; t++)
                 {
-                    var m = members[j];
-                    var y = scratch.AsSpan(j * Tile, length);
-                    if (m.Op is IExpand expand) expand.Block(values[m.A.Index]!.Values, start, y);
-                    else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A));
-                    else ((IElementwise)m.Op).Block(Read(m.A), Read(m.B), y);
-                }
-                for (int j = 0; j < members.Length; j++)
-                    if (stored[j] is { } y && members[j].Op is not IReduce) scratch.AsSpan(j * Tile, length).CopyTo(y.AsSpan(start, length));
+                    int start = t * Tile, length = Math.Min(Tile, f.Size - start);
+                    for (int j = 0; j < members.Length; j++)
+                    {
+                        var m = members[j];
+                        var y = scratch.AsSpan(j * Tile, length);
+                        if (m.Op is IExpand expand) expand.Block(values[m.A.Index]!.Values, start, y);
+                        else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A));
+                        else ((IElementwise)m.Op).Block(Read(m.A), Read(m.B), y);
+                    }
+                    for (int j = 0; j < members.Length; j++)
+                        if (stored[j] is { } y && members[j].Op is not IReduce) scratch.AsSpan(j * Tile, length).CopyTo(y.AsSpan(start, length));
 
-                ReadOnlySpan<double> Read(Operand o) => o.Source switch
-                {
-                    Source.Block => scratch.AsSpan(o.Index * Tile, length),
-                    Source.Aligned => values[o.Index]!.Values.Slice(start, length),
-                    Source.Scalar => values[o.Index]!.Values[..1],
-                    _ => default,
-                };
+                    ReadOnlySpan<double> Read(Operand o) => o.Source switch
+                    {
+                        Source.Block => scratch.AsSpan(o.Index * Tile, length),
+                        Source.Aligned => values[o.Index]!.Values.Slice(start, length),
+                        Source.Scalar => values[o.Index]!.Values[..1],
+                        _ => default,
+                    };
+                }
             }
+            finally { ArrayPool<double>.Shared.Return(scratch); }
         }
-        finally { ArrayPool<double>.Shared.Return(scratch); }
     }
 }

@@ -96,9 +96,9 @@ public class PlanProperties
             var g = recipe.Build();
             var plan = Plan.Compile(Outputs(g));
             graphs++;
-            if (plan.Fusion.Passes > 0) fused++;
-            if (plan.DistinctNodes < plan.GraphNodes) merged++;
-            if (plan.ToString().Split('\n').Count(l => l.Contains("→ slot")) > plan.SlotCount) reused++;
+            if (plan.Statistics.FusedPasses > 0) fused++;
+            if (plan.Statistics.DistinctNodes < plan.Statistics.GraphNodes) merged++;
+            if (plan.ToString().Split('\n').Count(l => l.Contains("→ slot")) > plan.Statistics.Slots) reused++;
         }
         Assert.True(fused > graphs / 3, $"{fused} of {graphs} graphs had a fused pass");
         Assert.True(merged > graphs / 3, $"{merged} of {graphs} graphs had merged subexpressions");

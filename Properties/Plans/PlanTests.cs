@@ -35,7 +35,7 @@ public class PlanTests
         SameAsInterpreter([loss, y, .. Reverse.Grad(loss, [x])], at);
 
         var plan = Plan.Compile(y);
-        if (n > 1) Assert.Equal((1, 1), (plan.Fusion.Passes, plan.Steps));
+        if (n > 1) Assert.Equal((1, 1), (plan.Statistics.FusedPasses, plan.Statistics.Steps));
     }
 
     [Fact]
@@ -52,8 +52,8 @@ public class PlanTests
         SameAsInterpreter([y, .. Reverse.Grad(y.Sum(), [v, T, c, rows])], at, tolerance: 1e-11);
 
         var plan = Plan.Compile(y);
-        Assert.Equal(1, plan.Steps);
-        Assert.Equal(1, plan.SlotCount);   // only the output is stored: no broadcast matrix, no temporaries
+        Assert.Equal(1, plan.Statistics.Steps);
+        Assert.Equal(1, plan.Statistics.Slots);   // only the output is stored: no broadcast matrix, no temporaries
     }
 
     [Fact]
@@ -68,8 +68,8 @@ public class PlanTests
         var at = Bindings.Empty.Bind(A, Random(A.Shape, 4, 0.3)).Bind(x, Random(x.Shape, 5));
         SameAsInterpreter([h], at);
         var plan = Plan.Compile(h);
-        Assert.Equal(16, plan.Steps);
-        Assert.Equal(2, plan.SlotCount);
+        Assert.Equal(16, plan.Statistics.Steps);
+        Assert.Equal(2, plan.Statistics.Slots);
     }
 
     [Fact]
@@ -81,8 +81,8 @@ public class PlanTests
         var at = Bindings.Empty.Bind(x, Random(x.Shape, 9));
         SameAsInterpreter([two], at);
         SameAsInterpreter([three], at);
-        Assert.Equal((1, 1), (Plan.Compile(two).Fusion.Passes, Plan.Compile(two).Steps));
-        Assert.True(Plan.Compile(three).Steps > 1);
+        Assert.Equal((1, 1), (Plan.Compile(two).Statistics.FusedPasses, Plan.Compile(two).Statistics.Steps));
+        Assert.True(Plan.Compile(three).Statistics.Steps > 1);
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public class PlanTests
         const int d = 60;
         var net = AutoDiff.Functional.Models.SigmoidNet.Random(d, d, d, seed: 3, scale: 0.2);
         long matrix = 8L * d * d;
-        Assert.InRange(net.ForwardChainPlan.SlotBytes, 2 * matrix, 2 * matrix + 64L * d);
+        Assert.InRange(net.ForwardChainPlan.Statistics.SlotBytes, 2 * matrix, 2 * matrix + 64L * d);
         var x = MathNet.Numerics.LinearAlgebra.Double.DenseVector.Create(d, i => Math.Sin(i));
         var (value, gradient) = net.GradientForwardChain(x, net.ForwardChainPlan.NewWorkspace());
         var reverse = net.GradientReverseChain(x);
@@ -108,7 +108,7 @@ public class PlanTests
         const int m = 70, n = 50, k = 4;
         var gradient = AutoDiff.Functional.Models.MatrixFactorisation.Gradient(AutoDiff.Functional.Models.MatrixFactorisation.Build(m, n, k, 1));
         long residual = 8L * m * n;
-        Assert.InRange(gradient.Plan.SlotBytes, residual, residual + 8L * 4 * (m * k + k * n) + 1024);
+        Assert.InRange(gradient.Plan.Statistics.SlotBytes, residual, residual + 8L * 4 * (m * k + k * n) + 1024);
     }
 
     [Fact]
@@ -120,8 +120,8 @@ public class PlanTests
         var model = AutoDiff.Functional.Models.NonlinearRegression.Build(m);
         Node[] outputs = [model.Loss, .. Reverse.Grad(model.Loss, [model.W])];
         var plan = Plan.Compile(outputs);
-        Assert.Equal(1, plan.Fusion.Passes);
-        Assert.True(plan.SlotBytes < 8 * m, $"{plan.SlotBytes} bytes of slots{Environment.NewLine}{plan}");
+        Assert.Equal(1, plan.Statistics.FusedPasses);
+        Assert.True(plan.Statistics.SlotBytes < 8 * m, $"{plan.Statistics.SlotBytes} bytes of slots{Environment.NewLine}{plan}");
         var at = model.Bind(Tensor.Vector(0.5, -0.3, 0.8, 0.2, 0.4), Random(Shape.Matrix(m, 2), 11), Random(Shape.Vector(m), 12));
         SameAsInterpreter(outputs, at, tolerance: 1e-12);
     }
@@ -133,8 +133,8 @@ public class PlanTests
         var y = x.Sin() * x.Sin() + x.Pow(2) * x.Pow(2) + x.Sin().Exp();
         var plan = Plan.Compile(y);
         // sin(x) and x² once each: x, sin, pow, sin·sin, pow·pow, add, exp, add.
-        Assert.Equal(8, plan.DistinctNodes);
-        Assert.Equal(11, plan.GraphNodes);
+        Assert.Equal(8, plan.Statistics.DistinctNodes);
+        Assert.Equal(11, plan.Statistics.GraphNodes);
         SameAsInterpreter([y], Bindings.Empty.Bind(x, Random(x.Shape, 6)));
     }
 
@@ -157,7 +157,7 @@ public class PlanTests
         var y = x;
         for (int k = 0; k < 333_334; k++) y = y.Sin() * 0.999 + x;
         var plan = Plan.Compile(y);
-        Assert.True(plan.GraphNodes > 1_000_000);
+        Assert.True(plan.Statistics.GraphNodes > 1_000_000);
         double expected = 0.3;
         for (int k = 0; k < 333_334; k++) expected = Math.Sin(expected) * 0.999 + 0.3;
         Assert.Equal(expected, plan.Run(Bindings.Empty.Bind(x, 0.3))[0].ToScalar(), 12);

@@ -30,7 +30,7 @@ public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool Va
 /// <summary>The op table: every concrete op of the Graph and Ops assemblies with inputs from its domain, plus
 /// composites. The generic laws in <see cref="OpLaws"/> run over every row, and <see cref="CoverageTests"/>
 /// fails when an op has no row, so a new op costs one line here and cannot escape the laws.</summary>
-public static class OpTable
+public static partial class OpTable
 {
     /// <summary>Leaves: no rule to test, the interpreters seed and collect them.</summary>
     public static readonly IReadOnlySet<Type> Leaves = new HashSet<Type> { typeof(Variable), typeof(Constant) };
@@ -205,6 +205,9 @@ public static class OpTable
         table.Add(new("Layer: tanh(W·x + b)", null, Fixed(2), false,
             d => [In(S(d[0], d[1]), any), In(S(d[1]), any), In(S(d[0]), any)], (x, _, _) => (x[0].MatMul(x[1]) + x[2]).Tanh())
         { Reference = (x, d, _) => [.. R.Product(x[0], x[1], false, false, d[0], d[1], 1).Select((v, i) => Math.Tanh(v + x[2][i]))] });
+
+        // ── piecewise, special functions and linear algebra (issue 12): rows in OpTable.Math.cs
+        table.AddRange(MathRows());
         return table;
     }
 

@@ -68,5 +68,62 @@ public static partial class OpTable
         yield return Unary("Digamma", typeof(P.Digamma), Domain.Positive, x => x.Digamma(), M.Digamma);
         foreach (var n in new[] { 1, 2, 3 })
             yield return Unary($"Polygamma({n})", typeof(P.Polygamma), Domain.Positive, x => x.Polygamma(n), v => M.Polygamma(n, v));
+
+        // ── linear algebra: well-conditioned inputs built from any entries (LinearAlgebraRows)
+        foreach (var e in LinearAlgebraRows()) yield return e;
+    }
+}
+
+public static partial class OpTable
+{
+    /// <summary>A + c·I with c = 2n + 1: for entries in [−2, 2] every Gershgorin disc lies in Re z ≥ 1, so the matrix
+    /// is nonsingular and its symmetrised lower triangle positive definite, with condition below ~4n + 1.</summary>
+    static Node WellConditioned(Node a, double sign = 1) =>
+        a + Node.Constant(Tensor.FromColumnMajor(a.Shape, [.. LinearReferences.Identity(a.Shape[0]).Select(v => sign * (2 * a.Shape[0] + 1) * v)]));
+    static double[] WellConditioned(double[] a, int n, double sign = 1) =>
+        [.. a.Zip(LinearReferences.Identity(n), (v, e) => v + sign * (2 * n + 1) * e)];
+
+    static OpEntry SolveRow(string name, bool transpose, bool matrix) =>
+        new(name, typeof(P.Solve), Fixed(2), false,
+            d => [In(S(d[0], d[0]), Domain.Any), In(matrix ? S(d[0], d[1]) : S(d[0]), Domain.Any)],
+            (x, _, _) => Node.Apply(new P.Solve(transpose), WellConditioned(x[0]), x[1]))
+        {
+            Reference = (x, d, _) => LinearReferences.Solve(transpose ? LinearReferences.Transposed(WellConditioned(x[0], d[0]), d[0]) : WellConditioned(x[0], d[0]),
+                d[0], x[1], matrix ? d[1] : 1),
+        };
+
+    static OpEntry TriangularSolveRow(bool lower, bool transpose) =>
+        new($"TriangularSolve({(lower ? "lower" : "upper")}{(transpose ? ", transposed" : "")})", typeof(P.TriangularSolve), Fixed(2), false,
+            d => [In(S(d[0], d[0]), Domain.Any), In(S(d[0], d[1]), Domain.Any)],
+            (x, _, _) => WellConditioned(x[0]).TriangularSolve(x[1], lower, transpose))
+        {
+            Reference = (x, d, _) =>
+            {
+                var t = LinearReferences.Triangle(WellConditioned(x[0], d[0]), d[0], lower, 1);
+                return LinearReferences.Solve(transpose ? LinearReferences.Transposed(t, d[0]) : t, d[0], x[1], d[1]);
+            },
+        };
+
+    static OpEntry SquareRow(string name, Type covers, Func<Node, Node> f, Func<double[], int, double[]> r) =>
+        new(name, covers, Fixed(1), false, d => [In(S(d[0], d[0]), Domain.Any)], (x, _, _) => f(x[0])) { Reference = (x, d, _) => r(x[0], d[0]) };
+
+    static IEnumerable<OpEntry> LinearAlgebraRows()
+    {
+        yield return SolveRow("Solve(A, b)", false, false);
+        yield return SolveRow("Solve(A, B)", false, true);
+        yield return SolveRow("Solve(Aᵀ, B)", true, true);
+        yield return SolveRow("Solve(Aᵀ, b)", true, false);
+        foreach (var (lower, transpose) in new[] { (true, false), (true, true), (false, false), (false, true) })
+            yield return TriangularSolveRow(lower, transpose);
+        yield return SquareRow("Cholesky (lower triangle read)", typeof(P.Cholesky), a => WellConditioned(a).Cholesky(),
+            (a, n) => LinearReferences.Cholesky(WellConditioned(a, n), n));
+        yield return SquareRow("LogDet", typeof(P.LogDet), a => WellConditioned(a).LogDet(), (a, n) => [LinearReferences.LogAbsDet(WellConditioned(a, n), n)]);
+        yield return SquareRow("LogDet (det < 0 for odd n)", typeof(P.LogDet), a => WellConditioned(a, -1).LogDet(),
+            (a, n) => [LinearReferences.LogAbsDet(WellConditioned(a, n, -1), n)]);
+        yield return SquareRow("Inverse", typeof(P.Inverse), a => WellConditioned(a).Inverse(),
+            (a, n) => LinearReferences.Solve(WellConditioned(a, n), n, LinearReferences.Identity(n), n));
+        foreach (var (lower, diagonal) in new[] { (true, 1.0), (false, 0.0), (true, 0.5) })
+            yield return SquareRow($"TriangleMask({(lower ? "lower" : "upper")}, diagonal×{diagonal})", typeof(P.TriangleMask),
+                a => Node.Apply(new P.TriangleMask(lower, diagonal), a), (a, n) => LinearReferences.Triangle(a, n, lower, diagonal));
     }
 }

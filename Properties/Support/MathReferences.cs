@@ -53,3 +53,76 @@ public static class MathReferences
         return (n % 2 == 1 ? 1 : -1) * factorial * sum;
     }
 }
+
+/// <summary>Plain dense linear algebra for the references: Gauss–Jordan elimination with partial pivoting and the
+/// Cholesky–Banachiewicz loop, on column-major arrays, written from the textbook formulas.</summary>
+public static class LinearReferences
+{
+    /// <summary>A⁻¹·B for A (n×n) and B (n×k), column-major.</summary>
+    public static double[] Solve(double[] a, int n, double[] b, int k)
+    {
+        var m = (double[])a.Clone();
+        var x = (double[])b.Clone();
+        for (int c = 0; c < n; c++)
+        {
+            int p = c;
+            for (int r = c + 1; r < n; r++) if (Math.Abs(m[r + c * n]) > Math.Abs(m[p + c * n])) p = r;
+            for (int j = 0; j < n; j++) (m[c + j * n], m[p + j * n]) = (m[p + j * n], m[c + j * n]);
+            for (int j = 0; j < k; j++) (x[c + j * n], x[p + j * n]) = (x[p + j * n], x[c + j * n]);
+            for (int r = 0; r < n; r++)
+            {
+                if (r == c) continue;
+                double f = m[r + c * n] / m[c + c * n];
+                for (int j = 0; j < n; j++) m[r + j * n] -= f * m[c + j * n];
+                for (int j = 0; j < k; j++) x[r + j * n] -= f * x[c + j * n];
+            }
+        }
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < k; j++) x[r + j * n] /= m[r + r * n];
+        return x;
+    }
+
+    /// <summary>ln |det A|: the product of the pivots of Gaussian elimination with partial pivoting.</summary>
+    public static double LogAbsDet(double[] a, int n)
+    {
+        var m = (double[])a.Clone();
+        double sum = 0;
+        for (int c = 0; c < n; c++)
+        {
+            int p = c;
+            for (int r = c + 1; r < n; r++) if (Math.Abs(m[r + c * n]) > Math.Abs(m[p + c * n])) p = r;
+            for (int j = 0; j < n; j++) (m[c + j * n], m[p + j * n]) = (m[p + j * n], m[c + j * n]);
+            sum += Math.Log(Math.Abs(m[c + c * n]));
+            for (int r = c + 1; r < n; r++)
+            {
+                double f = m[r + c * n] / m[c + c * n];
+                for (int j = c; j < n; j++) m[r + j * n] -= f * m[c + j * n];
+            }
+        }
+        return sum;
+    }
+
+    /// <summary>The identity (n×n).</summary>
+    public static double[] Identity(int n) => [.. Enumerable.Range(0, n * n).Select(p => p % n == p / n ? 1.0 : 0.0)];
+
+    /// <summary>L with L·Lᵀ = A, from A's lower triangle: Lᵢⱼ = (Aᵢⱼ − Σₖ LᵢₖLⱼₖ)/Lⱼⱼ, Lⱼⱼ = √(Aⱼⱼ − Σₖ Lⱼₖ²).</summary>
+    public static double[] Cholesky(double[] a, int n)
+    {
+        var l = new double[n * n];
+        for (int j = 0; j < n; j++)
+            for (int i = j; i < n; i++)
+            {
+                double s = a[i + j * n];
+                for (int k = 0; k < j; k++) s -= l[i + k * n] * l[j + k * n];
+                l[i + j * n] = i == j ? Math.Sqrt(s) : s / l[j + j * n];
+            }
+        return l;
+    }
+
+    /// <summary>The triangle of A (lower or upper) with the diagonal scaled by <paramref name="diagonal"/>.</summary>
+    public static double[] Triangle(double[] a, int n, bool lower, double diagonal) =>
+        [.. Enumerable.Range(0, n * n).Select(p => (p % n, p / n) is var (i, j) && i == j ? diagonal * a[p] : (i > j) == lower ? a[p] : 0)];
+
+    /// <summary>Aᵀ (n×n).</summary>
+    public static double[] Transposed(double[] a, int n) => [.. Enumerable.Range(0, n * n).Select(p => a[p / n + p % n * n])];
+}

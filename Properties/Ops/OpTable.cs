@@ -30,7 +30,7 @@ public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool Va
 /// <summary>The op table: every concrete op of the Graph and Ops assemblies with inputs from its domain, plus
 /// composites. The generic laws in <see cref="OpLaws"/> run over every row, and <see cref="CoverageTests"/>
 /// fails when an op has no row, so a new op costs one line here and cannot escape the laws.</summary>
-public static class OpTable
+public static partial class OpTable
 {
     /// <summary>Leaves: no rule to test, the interpreters seed and collect them.</summary>
     public static readonly IReadOnlySet<Type> Leaves = new HashSet<Type> { typeof(Variable), typeof(Constant) };
@@ -304,6 +304,9 @@ public static class OpTable
         { Reference = (x, d, _) => R.Matrix(d[0], d[1], (i, j) => x[0][i] * x[1][j]) });
         table.Add(new("Dot(u, v)", null, Fixed(1), false, d => [In(S(d[0]), any), In(S(d[0]), any)], (x, _, _) => x[0].Dot(x[1]))
         { Reference = (x, _, _) => [x[0].Zip(x[1], (a, b) => a * b).Sum()] });
+
+        // ── piecewise, special functions and linear algebra (issue 12): rows in OpTable.Math.cs
+        table.AddRange(MathRows());
         return table;
     }
 

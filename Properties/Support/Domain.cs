@@ -10,6 +10,10 @@ public sealed record Domain(string Name, double Low, double High, double Gap = 0
     public static readonly Domain Positive = new("positive", 0.5, 3);
     /// <summary>Either sign, |x| ≥ 0.5: for denominators and negative integer powers.</summary>
     public static readonly Domain NonZero = new("nonzero", -2, 2, Gap: 0.5);
+    /// <summary>Above −1 and away from it: for log1p.</summary>
+    public static readonly Domain AboveMinusOne = new("above −1", -0.9, 3);
+    /// <summary>Large magnitudes of either sign: for functions that must stay stable far out (log σ).</summary>
+    public static readonly Domain Wide = new("wide", -30, 30);
 
     /// <summary>The integers of the domain: edge values (0, ±1, ...) that a fine grid almost never hits.</summary>
     public double[] Integers => [.. Enumerable.Range((int)Math.Ceiling(Low), (int)Math.Floor(High) - (int)Math.Ceiling(Low) + 1)

@@ -1,0 +1,164 @@
+using System.Runtime.InteropServices;
+using MathNet.Numerics.Providers.LinearAlgebra;
+
+namespace AutoDiff.Functional;
+
+/// <summary>The few LAPACK factorisations and solves the linear-algebra ops need: through OpenBLAS's LAPACK when it is
+/// loaded (Debian's <c>libopenblas0-pthread</c> exports dgetrf, dgetrs, dpotrf and dtrtrs), MathNet's managed
+/// factorisations and plain substitution loops otherwise; <c>AUTODIFF_BLAS=managed</c> forces the managed path, as for
+/// <see cref="Blas"/>. Matrices are column-major n×n, right-hand sides n×columns, all overwritten in place. A
+/// singular or non-positive-definite matrix is an <see cref="ArgumentException"/> naming the op.</summary>
+internal static unsafe class Lapack
+{
+    static readonly delegate* unmanaged<int*, int*, double*, int*, int*, int*, void> dgetrf;
+    static readonly delegate* unmanaged<byte*, int*, int*, double*, int*, int*, double*, int*, int*, nint, void> dgetrs;
+    static readonly delegate* unmanaged<byte*, int*, double*, int*, int*, nint, void> dpotrf;
+    static readonly delegate* unmanaged<byte*, byte*, byte*, int*, int*, double*, int*, double*, int*, int*, nint, nint, nint, void> dtrtrs;
+
+    /// <summary>True when factorisations run in OpenBLAS's LAPACK.</summary>
+    public static bool IsNative { get; }
+
+    static Lapack()
+    {
+        if (!Blas.IsNative) return; // forced managed, or no OpenBLAS: the same decision as for products
+        foreach (var name in new[] { "libopenblas.so.0", "libopenblas.so", "libblas.so.3" })
+        {
+            if (!NativeLibrary.TryLoad(name, out var lib)) continue;
+            if (!NativeLibrary.TryGetExport(lib, "openblas_get_config", out _)
+                || !NativeLibrary.TryGetExport(lib, "dgetrf_", out var getrf)
+                || !NativeLibrary.TryGetExport(lib, "dgetrs_", out var getrs)
+                || !NativeLibrary.TryGetExport(lib, "dpotrf_", out var potrf)
+                || !NativeLibrary.TryGetExport(lib, "dtrtrs_", out var trtrs))
+                continue;
+            dgetrf = (delegate* unmanaged<int*, int*, double*, int*, int*, int*, void>)getrf;
+            dgetrs = (delegate* unmanaged<byte*, int*, int*, double*, int*, int*, double*, int*, int*, nint, void>)getrs;
+            dpotrf = (delegate* unmanaged<byte*, int*, double*, int*, int*, nint, void>)potrf;
+            dtrtrs = (delegate* unmanaged<byte*, byte*, byte*, int*, int*, double*, int*, double*, int*, int*, nint, nint, nint, void>)trtrs;
+            IsNative = true;
+            return;
+        }
+    }
+
+    /// <summary>A = P·L·U in place (L unit lower, U upper); <paramref name="pivots"/> gets the row swaps, 0-based, applied
+    /// in order. A zero pivot is an error: the matrix is singular.</summary>
+    public static void LuFactor(string op, double[] a, int n, int[] pivots)
+    {
+        if (n == 0) return;
+        if (IsNative)
+        {
+            int info;
+            fixed (double* pa = a)
+            fixed (int* pp = pivots)
+                dgetrf(&n, &n, pa, &n, pp, &info);
+            for (int i = 0; i < n; i++) pivots[i]--;
+        }
+        else ManagedLinearAlgebraProvider.Instance.LUFactor(a, n, pivots);
+        for (int i = 0; i < n; i++)
+            if (a[i + i * n] == 0 || !double.IsFinite(a[i + i * n]))
+                throw new ArgumentException($"{op}: the {n}×{n} matrix is singular (LU pivot {i} is {a[i + i * n]})");
+    }
+
+    /// <summary>B ← op(A)⁻¹·B from the factors of <see cref="LuFactor"/>, where op transposes when asked.</summary>
+    public static void LuSolve(double[] lu, int n, int[] pivots, bool transpose, double[] b, int columns)
+    {
+        if (n == 0 || columns == 0) return;
+        if (IsNative)
+        {
+            var oneBased = new int[n];
+            for (int i = 0; i < n; i++) oneBased[i] = pivots[i] + 1;
+            byte t = (byte)(transpose ? 'T' : 'N');
+            int info;
+            fixed (double* pa = lu, pb = b)
+            fixed (int* pp = oneBased)
+                dgetrs(&t, &n, &columns, pa, &n, pp, pb, &n, &info, 1);
+            return;
+        }
+        if (!transpose)
+        {
+            // A = P·L·U: apply the swaps, then L (unit diagonal), then U.
+            Swap(b, n, columns, pivots, forward: true);
+            Substitute(lu, n, lower: true, transpose: false, unitDiagonal: true, b, columns);
+            Substitute(lu, n, lower: false, transpose: false, unitDiagonal: false, b, columns);
+        }
+        else
+        {
+            // Aᵀ = Uᵀ·Lᵀ·Pᵀ: solve with Uᵀ, then Lᵀ, then undo the swaps in reverse order.
+            Substitute(lu, n, lower: false, transpose: true, unitDiagonal: false, b, columns);
+            Substitute(lu, n, lower: true, transpose: true, unitDiagonal: true, b, columns);
+            Swap(b, n, columns, pivots, forward: false);
+        }
+    }
+
+    /// <summary>The lower Cholesky factor L (A = L·Lᵀ) in place, reading only A's lower triangle; the upper triangle
+    /// is set to 0. A matrix that is not positive definite is an error.</summary>
+    public static void Cholesky(string op, double[] a, int n)
+    {
+        if (n == 0) return;
+        int info = 0;
+        if (IsNative)
+        {
+            byte lower = (byte)'L';
+            fixed (double* pa = a) dpotrf(&lower, &n, pa, &n, &info, 1);
+        }
+        else
+        {
+            // MathNet's factorisation reads the whole matrix: mirror the lower triangle first.
+            for (int j = 0; j < n; j++)
+                for (int i = j + 1; i < n; i++) a[j + i * n] = a[i + j * n];
+            try { ManagedLinearAlgebraProvider.Instance.CholeskyFactor(a, n); }
+            catch (ArgumentException) { info = 1; }
+        }
+        for (int i = 0; i < n && info == 0; i++)
+            if (!(a[i + i * n] > 0) || !double.IsFinite(a[i + i * n])) info = i + 1;
+        if (info != 0) throw new ArgumentException($"{op}: the {n}×{n} matrix is not symmetric positive definite (leading minor {info} is not positive)");
+        for (int j = 1; j < n; j++)
+            for (int i = 0; i < j; i++) a[i + j * n] = 0;
+    }
+
+    /// <summary>B ← op(T)⁻¹·B for the lower (or upper) triangle T of <paramref name="t"/>; the other triangle is not
+    /// read. A zero on the diagonal is an error: T is singular.</summary>
+    public static void TriangularSolve(string op, double[] t, int n, bool lower, bool transpose, double[] b, int columns)
+    {
+        for (int i = 0; i < n; i++)
+            if (t[i + i * n] == 0 || !double.IsFinite(t[i + i * n]))
+                throw new ArgumentException($"{op}: the triangular matrix is singular (diagonal element {i} is {t[i + i * n]})");
+        if (n == 0 || columns == 0) return;
+        if (IsNative)
+        {
+            byte u = (byte)(lower ? 'L' : 'U'), tr = (byte)(transpose ? 'T' : 'N'), d = (byte)'N';
+            int info;
+            fixed (double* pt = t, pb = b) dtrtrs(&u, &tr, &d, &n, &columns, pt, &n, pb, &n, &info, 1, 1, 1);
+            return;
+        }
+        Substitute(t, n, lower, transpose, unitDiagonal: false, b, columns);
+    }
+
+    // Forward substitution when the effective matrix op(T) is lower triangular, back substitution when upper.
+    static void Substitute(double[] t, int n, bool lower, bool transpose, bool unitDiagonal, double[] b, int columns)
+    {
+        bool forward = lower != transpose;
+        for (int c = 0; c < columns; c++)
+        {
+            int o = c * n;
+            for (int s = 0; s < n; s++)
+            {
+                int i = forward ? s : n - 1 - s;
+                double sum = b[o + i];
+                // op(T)[i, k] for the already solved k.
+                if (forward) for (int k = 0; k < i; k++) sum -= (transpose ? t[k + i * n] : t[i + k * n]) * b[o + k];
+                else for (int k = i + 1; k < n; k++) sum -= (transpose ? t[k + i * n] : t[i + k * n]) * b[o + k];
+                b[o + i] = unitDiagonal ? sum : sum / t[i + i * n];
+            }
+        }
+    }
+
+    static void Swap(double[] b, int n, int columns, int[] pivots, bool forward)
+    {
+        for (int s = 0; s < n; s++)
+        {
+            int i = forward ? s : n - 1 - s, p = pivots[i];
+            if (p == i) continue;
+            for (int c = 0; c < columns; c++) (b[i + c * n], b[p + c * n]) = (b[p + c * n], b[i + c * n]);
+        }
+    }
+}

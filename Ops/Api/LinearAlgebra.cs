@@ -1,0 +1,27 @@
+using AutoDiff.Functional.Ops;
+
+namespace AutoDiff.Functional;
+
+/// <summary>Linear algebra with derivative rules of every order: <c>A.Solve(b)</c>, <c>A.Cholesky()</c>,
+/// <c>L.TriangularSolve(b)</c>, <c>A.LogDet()</c>, <c>A.Inverse()</c>. Forward values come from OpenBLAS's LAPACK when
+/// it is installed, MathNet's managed code otherwise (see <see cref="Blas"/>). A singular or (for Cholesky) non-positive-
+/// definite matrix is an <see cref="ArgumentException"/> naming the op when the graph is evaluated.</summary>
+public static class LinearAlgebra
+{
+    /// <summary>A⁻¹·b for a square nonsingular A and a vector or matrix b (LU with partial pivoting).</summary>
+    public static Node Solve(this Node a, Node b) => Node.Apply(new Ops.Solve(), a, b);
+    /// <summary>The lower Cholesky factor L of a symmetric positive-definite A = L·Lᵀ; only A's lower triangle is read.</summary>
+    public static Node Cholesky(this Node a) => Node.Apply(new Ops.Cholesky(), a);
+    /// <summary>op(T)⁻¹·b for the lower (or, with <paramref name="lower"/> false, upper) triangle T of
+    /// <paramref name="t"/>, where op transposes when <paramref name="transpose"/>; the other triangle is not read.</summary>
+    public static Node TriangularSolve(this Node t, Node b, bool lower = true, bool transpose = false) =>
+        Node.Apply(new Ops.TriangularSolve(lower, transpose), t, b);
+    /// <summary>ln |det A| of a square nonsingular A, from its LU factors (any sign of determinant).</summary>
+    public static Node LogDet(this Node a) => Node.Apply(new Ops.LogDet(), a);
+    /// <summary>A⁻¹ of a square nonsingular A. Prefer <see cref="Solve"/> to apply it.</summary>
+    public static Node Inverse(this Node a) => Node.Apply(new Ops.Inverse(), a);
+    /// <summary>The lower triangle of a square matrix (the diagonal included), zero above.</summary>
+    public static Node LowerTriangle(this Node a) => Node.Apply(new TriangleMask(true, 1), a);
+    /// <summary>The upper triangle of a square matrix (the diagonal included), zero below.</summary>
+    public static Node UpperTriangle(this Node a) => Node.Apply(new TriangleMask(false, 1), a);
+}

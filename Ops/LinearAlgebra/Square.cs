@@ -1,0 +1,21 @@
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>Shape checks shared by the linear-algebra ops.</summary>
+static class SquareMatrix
+{
+    /// <summary>n for an n×n matrix at input <paramref name="position"/>, else a shape error naming the op.</summary>
+    public static int Order(Op op, Shape a, string position) => a.Rank == 2 && a[0] == a[1]
+        ? a[0]
+        : throw new ShapeException($"{op}: {position} is {a}, it must be a square matrix");
+
+    /// <summary>A right-hand side of <paramref name="n"/> rows: a vector (n) or a matrix (n×k).</summary>
+    public static Shape RightHandSide(Op op, Shape b, int n) => (b.Rank == 1 || b.Rank == 2) && b[0] == n
+        ? b
+        : throw new ShapeException($"{op}: the right-hand side is {b}, it must be a vector ({n}) or a matrix ({n}×k)");
+
+    /// <summary>A vector as an n×1 matrix, so outer products are matrix products.</summary>
+    public static Node AsColumn(Node v) => v.Shape.Rank == 1 ? v.Reshape(Shape.Matrix(v.Shape[0], 1)) : v;
+
+    /// <summary>a·bᵀ for matrices or (as columns) vectors.</summary>
+    public static Node TimesTransposed(Node a, Node b) => Node.Apply(new MatMul(false, true), AsColumn(a), AsColumn(b));
+}

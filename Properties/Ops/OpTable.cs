@@ -205,6 +205,28 @@ public static class OpTable
         table.Add(new("Layer: tanh(W·x + b)", null, Fixed(2), false,
             d => [In(S(d[0], d[1]), any), In(S(d[1]), any), In(S(d[0]), any)], (x, _, _) => (x[0].MatMul(x[1]) + x[2]).Tanh())
         { Reference = (x, d, _) => [.. R.Product(x[0], x[1], false, false, d[0], d[1], 1).Select((v, i) => Math.Tanh(v + x[2][i]))] });
+
+        // ── control: stop-gradient, user-defined rules, loops (issue #13)
+        // StopGradient's derivative is zero by convention, so the laws see it where that is also the true derivative:
+        // of a function flat in its input, and as the shift of a log-sum-exp (the result does not depend on it).
+        table.Add(Unary("StopGradient of a flat function", typeof(P.StopGradient), any,
+            x => (x.Sin().Square() + x.Cos().Square()).StopGradient(), _ => 1));
+        table.Add(Vector("StopGradient: stopped shift of a log-sum-exp", null, any, (x, _, _) =>
+        {
+            var shift = x[0].Mean().StopGradient();
+            return shift + (x[0] - shift).Exp().Sum().Log();
+        }, (x, _, _) => [R.LogSumExp(x[0])]));
+        table.Add(Unary("Custom: softplus, both rules stated", typeof(P.Custom), any,
+            x => CustomRule.Define("softplus", v => (v[0].Exp() + 1).Log(),
+                jvp: (v, _, t) => t[0] * v[0].Sigmoid(), vjp: (v, _, ct) => [ct * v[0].Sigmoid()])([x]),
+            v => Math.Log(1 + Math.Exp(v))));
+        table.Add(new("Custom: x0·sin(x1), VJP stated, JVP from the body", typeof(P.Custom), AnyRank, true,
+            d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => CustomRule.Define("x0·sin(x1)", v => v[0] * v[1].Sin(),
+                vjp: (v, _, ct) => [ct * v[1].Sin(), ct * v[0] * v[1].Cos()])(x))
+        { Reference = (x, _, _) => [.. x[0].Select((a, i) => a * Math.Sin(x[1][i]))] });
+        table.Add(Reduction("Custom: no rules (the body's own derivatives)", typeof(P.Custom), any,
+            x => CustomRule.Define("Σx³", v => v[0].Pow(3).Sum())([x]), v => v.Sum(e => e * e * e)));
         return table;
     }
 

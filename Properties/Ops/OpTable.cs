@@ -227,7 +227,52 @@ public static class OpTable
         { Reference = (x, _, _) => [.. x[0].Select((a, i) => a * Math.Sin(x[1][i]))] });
         table.Add(Reduction("Custom: no rules (the body's own derivatives)", typeof(P.Custom), any,
             x => CustomRule.Define("Σx³", v => v[0].Pow(3).Sum())([x]), v => v.Sum(e => e * e * e)));
+        // Loops over the body c ← sin(c)⊙p + c/2 (p read from outside the body), against plain loops.
+        table.Add(new("Loop: 3 steps of c ← sin(c)⊙p + c/2", typeof(P.LoopOp), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Loop.Repeat(3, x[0], c => LoopStep(c, x[1])))
+        { Reference = (x, _, _) => LoopReference(x[0], x[1], 3)[^1] });
+        table.Add(new("Scan: 3 steps of c ← sin(c)⊙p + c/2", typeof(P.LoopOp), Fixed(1), false, d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Loop.Scan(3, x[0], c => LoopStep(c, x[1]), Checkpointing.Sqrt))
+        { Reference = (x, _, _) => [.. LoopReference(x[0], x[1], 3).Skip(1).SelectMany(c => c)] });
+        table.Add(new("While: a counter carry stops c ← sin(c)⊙p + c/2 after 3 steps", typeof(P.LoopOp), AnyRank, true,
+            d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Loop.While([x[0], Node.Constant(0.0)], c => 2.5 - c[1], c => [LoopStep(c[0], x[1]), c[1] + 1], 10, Checkpointing.Binomial(2))[0])
+        { Reference = (x, _, _) => LoopReference(x[0], x[1], 3)[^1] });
+        table.Add(new("LoopReverse: ∇⟨s, c₃⟩ w.r.t. c₀ and p", typeof(P.LoopReverse), Fixed(1), false,
+            d => [In(S(d), any), In(S(d), any), In(S(d), any)],
+            (x, _, _) =>
+            {
+                var body = P.LoopBody.Trace("row", [x[0]], c => [LoopStep(c[0], x[1])], null, out var outer);
+                return Node.Apply(new P.LoopReverse(body, 3, Checkpointing.Binomial(2), [new(0, false)], [true, true]), [x[0], .. outer, x[2]]);
+            })
+        { Reference = (x, _, _) => LoopReverseReference(x[0], x[1], x[2], 3) });
         return table;
+    }
+
+    static Node LoopStep(Node c, Node p) => c.Sin() * p + c * 0.5;
+
+    /// <summary>c₀ … c_n of c ← sin(c)⊙p + c/2, element by element.</summary>
+    static double[][] LoopReference(double[] c0, double[] p, int n)
+    {
+        var cs = new double[n + 1][];
+        cs[0] = c0;
+        for (int k = 0; k < n; k++) cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * p[i] + c / 2)];
+        return cs;
+    }
+
+    /// <summary>(c̄₀, p̄) = ∇⟨s, c_n⟩ by the hand-derived adjoint: c̄ ← c̄⊙(cos(c)⊙p + ½), p̄ += c̄⊙sin(c), backwards.</summary>
+    static double[] LoopReverseReference(double[] c0, double[] p, double[] s, int n)
+    {
+        var cs = LoopReference(c0, p, n);
+        var cbar = (double[])s.Clone();
+        var pbar = new double[p.Length];
+        for (int k = n - 1; k >= 0; k--)
+            for (int i = 0; i < p.Length; i++)
+            {
+                pbar[i] += cbar[i] * Math.Sin(cs[k][i]);
+                cbar[i] *= Math.Cos(cs[k][i]) * p[i] + 0.5;
+            }
+        return [.. cbar, .. pbar];
     }
 
     /// <summary>The row named <paramref name="name"/>.</summary>

@@ -56,9 +56,9 @@ internal sealed class LoopBody
 
     internal sealed class Runner(LoopBody body, Tensor[] parameters)
     {
-        readonly Workspace stepSpace = body.step.NewWorkspace();
-        readonly Workspace? ruleSpace = body.rule?.NewWorkspace();
-        Workspace? reverseSpace;
+        readonly object stepSpace = body.step.NewWorkspace();
+        readonly object? ruleSpace = body.rule?.NewWorkspace();
+        object? reverseSpace;
         readonly LoopCounter? counter = LoopCounter.Current;
         readonly Tensor[] inputs = new Tensor[body.M + body.K];
 
@@ -80,7 +80,9 @@ internal sealed class LoopBody
             if (counter is not null) counter.ReverseRuns++;
             var traced = body.reverse.Value;
             reverseSpace ??= traced.NewWorkspace();
-            Tensor[] x = [.. Fill(c), .. cbar];
+            var x = new Tensor[body.M + body.K + cbar.Length];
+            Fill(c).CopyTo(x, 0);
+            cbar.CopyTo(x, body.M + body.K);
             return traced.Run(x, reverseSpace);
         }
 

@@ -67,7 +67,9 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
                     int size = cbar[Seeds[i].Carry].Length;
                     Accumulate(cbar[Seeds[i].Carry], seeds[i].Values.Slice(step * size, size));
                 }
-            var bars = run.Back(c, [.. Enumerable.Range(0, m).Select(j => Tensor.FromColumnMajor(Body.Carries[j].Shape, cbar[j]))]);
+            var next = new Tensor[m];
+            for (int j = 0; j < m; j++) next[j] = Tensor.FromColumnMajor(Body.Carries[j].Shape, cbar[j]);
+            var bars = run.Back(c, next);
             for (int j = 0; j < m; j++) cbar[j] = bars[j].Storage;
             for (int j = 0; j < k; j++) Accumulate(pbar[j], bars[m + j].Values);
         }

@@ -6,6 +6,7 @@ namespace AutoDiff.Functional.Ops;
 internal sealed class Traced
 {
     readonly Lazy<(Plan Plan, int[] Order)> compiled;
+    readonly Lazy<ScalarProgram?> scalar;
 
     public Traced(Node[] inputs, Node[] outputs)
     {
@@ -16,6 +17,7 @@ internal sealed class Traced
             // The plan wants its variables in its own order; an input the outputs do not read is not among them.
             return (plan, [.. plan.Variables.Select(v => Array.IndexOf(Inputs, v))]);
         });
+        scalar = new(() => ScalarProgram.TryCompile(Inputs, Outputs));
     }
 
     /// <summary>The variables the function was traced on.</summary>
@@ -23,16 +25,19 @@ internal sealed class Traced
     /// <summary>The traced outputs: graphs of <see cref="Inputs"/> and constants only.</summary>
     public Node[] Outputs { get; }
 
-    /// <summary>A workspace for <see cref="Run"/>: one per caller, so runs stay pure and thread-safe.</summary>
-    public Workspace NewWorkspace() => compiled.Value.Plan.NewWorkspace();
+    /// <summary>Scratch space for <see cref="Run"/>: one per caller, so runs stay pure and thread-safe.</summary>
+    public object NewWorkspace() => scalar.Value is { } program ? program.NewRegisters() : compiled.Value.Plan.NewWorkspace();
 
-    /// <summary>The outputs' values at <paramref name="x"/> (one value per input, shapes already checked).</summary>
-    public Tensor[] Run(ReadOnlySpan<Tensor> x, Workspace workspace)
+    /// <summary>The outputs' values at <paramref name="x"/> (one value per input, shapes already checked), on
+    /// <paramref name="workspace"/> from <see cref="NewWorkspace"/>. A graph of single numbers runs as a
+    /// <see cref="ScalarProgram"/>, any other as a compiled <see cref="Plan"/>.</summary>
+    public Tensor[] Run(ReadOnlySpan<Tensor> x, object workspace)
     {
+        if (workspace is double[] registers) return scalar.Value!.Run(x, registers);
         var (plan, order) = compiled.Value;
         var ordered = new Tensor[order.Length];
         for (int i = 0; i < order.Length; i++) ordered[i] = x[order[i]];
-        return plan.Run(ordered, workspace);
+        return plan.Run(ordered, (Workspace)workspace);
     }
 
     /// <summary>The outputs as graphs of <paramref name="x"/>.</summary>

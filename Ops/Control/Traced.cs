@@ -18,7 +18,23 @@ internal sealed class Traced
             return (plan, [.. plan.Variables.Select(v => Array.IndexOf(Inputs, v))]);
         });
         scalar = new(() => ScalarProgram.TryCompile(Inputs, Outputs));
+        product = new(() =>
+        {
+            var v = AD.Seeds(Outputs, [("v", Inputs[0].Shape)])[0];
+            return new([.. Inputs, v], ForwardMode.Jvp(Outputs, [(Inputs[0], v)]));
+        });
+        transposedProduct = new(() =>
+        {
+            var v = AD.Seeds(Outputs, [("v", Outputs[0].Shape)])[0];
+            return new([.. Inputs, v], Reverse.Vjp(Outputs, [v], [Inputs[0]]));
+        });
     }
+
+    /// <summary>For a residual F(y, θ) traced on (y, θ): (y, θ, v) ↦ ∂F/∂y·v, the JVP in y alone.</summary>
+    public Traced Product => product.Value;
+    /// <summary>For a residual F(y, θ) traced on (y, θ): (y, θ, v) ↦ (∂F/∂y)ᵀ·v, the VJP in y alone.</summary>
+    public Traced TransposedProduct => transposedProduct.Value;
+    readonly Lazy<Traced> product, transposedProduct;
 
     /// <summary>The variables the function was traced on.</summary>
     public Node[] Inputs { get; }

@@ -246,8 +246,21 @@ public static class OpTable
                 return Node.Apply(new P.LoopReverse(body, 3, Checkpointing.Binomial(2), [new(0, false)], [true, true]), [x[0], .. outer, x[2]]);
             })
         { Reference = (x, _, _) => LoopReverseReference(x[0], x[1], x[2], 3) });
+        // Implicit differentiation: √θ as the root of y² − θ; the linear solve of F = y³/3 + θ⊙y, M = diag(y² + θ).
+        table.Add(Unary("Implicit: √θ as the root of y² − θ (dense)", typeof(P.ImplicitSolve), Domain.Positive,
+            x => Implicit.Solve((y, θ) => y.Square() - θ, SqrtSolver, x, x.Shape, LinearSolver.Dense), Math.Sqrt));
+        table.Add(Unary("Implicit: √θ as the root of y² − θ (GMRES)", typeof(P.ImplicitSolve), Domain.Positive,
+            x => Implicit.Solve((y, θ) => y.Square() - θ, SqrtSolver, x, x.Shape), Math.Sqrt));
+        foreach (var transposed in new[] { false, true })
+            table.Add(new($"ImplicitLinear: (y² + θ)⁻¹⊙r{(transposed ? ", transposed" : "")}", typeof(P.ImplicitLinear), AnyRank, true,
+                d => [In(S(d), Domain.Positive), In(S(d), Domain.Positive), In(S(d), any)],
+                (x, _, _) => Node.Apply(new P.ImplicitLinear(P.Traced.Of("F", [x[0].Shape, x[1].Shape], v => [v[0].Pow(3) / 3 + v[1] * v[0]]),
+                    transposed, transposed ? LinearSolver.ConjugateGradient : LinearSolver.Gmres), x))
+            { Reference = (x, _, _) => [.. x[2].Select((r, i) => r / (x[0][i] * x[0][i] + x[1][i]))] });
         return table;
     }
+
+    static Tensor SqrtSolver(Tensor θ) => Tensor.FromColumnMajor(θ.Shape, [.. θ.Values.ToArray().Select(Math.Sqrt)]);
 
     static Node LoopStep(Node c, Node p) => c.Sin() * p + c * 0.5;
 

@@ -25,7 +25,7 @@ public sealed class Shape : IEquatable<Shape>
     /// <summary>A matrix of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
     public static Shape Matrix(int rows, int columns) => new([rows, columns]);
     /// <summary>A shape of any rank.</summary>
-    public static Shape Of(params int[] dims) => dims.Length == 0 ? Scalar : new((int[])dims.Clone());
+    public static Shape Of(params int[] dims) => (dims ?? throw new ArgumentNullException(nameof(dims))).Length == 0 ? Scalar : new((int[])dims.Clone());
 
     /// <summary>Number of dimensions: 0 scalar, 1 vector, 2 matrix.</summary>
     public int Rank => dims.Length;

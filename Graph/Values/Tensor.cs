@@ -17,6 +17,8 @@ public sealed class Tensor
 
     internal Tensor(Shape shape, double[] storage)
     {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(storage);
         if (storage.Length != shape.Size)
             throw new ArgumentException($"Tensor: {storage.Length} values do not fill a tensor of shape {shape}");
         Shape = shape;
@@ -24,7 +26,8 @@ public sealed class Tensor
     }
 
     /// <summary>Takes ownership of <paramref name="columnMajor"/> without copying; the caller must not change it afterwards.</summary>
-    public static Tensor FromColumnMajor(Shape shape, double[] columnMajor) => new(shape, columnMajor);
+    public static Tensor FromColumnMajor(Shape shape, double[] columnMajor) =>
+        new(shape ?? throw new ArgumentNullException(nameof(shape)), columnMajor ?? throw new ArgumentNullException(nameof(columnMajor)));
 
     /// <summary>The elements in column-major order, read-only.</summary>
     public ReadOnlySpan<double> Values => Storage;
@@ -32,10 +35,12 @@ public sealed class Tensor
     /// <summary>A scalar.</summary>
     public static Tensor Scalar(double value) => new(Shape.Scalar, [value]);
     /// <summary>A vector, copied from <paramref name="values"/>.</summary>
-    public static Tensor Vector(params double[] values) => new(Shape.Vector(values.Length), (double[])values.Clone());
+    public static Tensor Vector(params double[] values) =>
+        new(Shape.Vector((values ?? throw new ArgumentNullException(nameof(values))).Length), (double[])values.Clone());
     /// <summary>A matrix, copied from a row-major C# array.</summary>
     public static Tensor Matrix(double[,] values)
     {
+        ArgumentNullException.ThrowIfNull(values);
         int m = values.GetLength(0), n = values.GetLength(1);
         var s = new double[m * n];
         for (int j = 0; j < n; j++)
@@ -45,6 +50,7 @@ public sealed class Tensor
     /// <summary>All elements equal to <paramref name="value"/>.</summary>
     public static Tensor Filled(Shape shape, double value)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         var s = new double[shape.Size];
         if (value != 0) Array.Fill(s, value);
         return new(shape, s);
@@ -53,13 +59,13 @@ public sealed class Tensor
     public static Tensor Zeros(Shape shape) => Filled(shape, 0);
 
     /// <summary>Wraps a MathNet matrix without copying (zero-copy; do not mutate it afterwards).</summary>
-    public static Tensor Wrap(DenseMatrix matrix) => new(Shape.Matrix(matrix.RowCount, matrix.ColumnCount), matrix.Values);
+    public static Tensor Wrap(DenseMatrix matrix) => matrix is null ? throw new ArgumentNullException(nameof(matrix)) : new(Shape.Matrix(matrix.RowCount, matrix.ColumnCount), matrix.Values);
     /// <summary>Wraps a MathNet vector without copying (zero-copy; do not mutate it afterwards).</summary>
-    public static Tensor Wrap(DenseVector vector) => new(Shape.Vector(vector.Count), vector.Values);
+    public static Tensor Wrap(DenseVector vector) => vector is null ? throw new ArgumentNullException(nameof(vector)) : new(Shape.Vector(vector.Count), vector.Values);
     /// <summary>Copies a MathNet matrix.</summary>
-    public static Tensor Copy(DenseMatrix matrix) => Wrap((DenseMatrix)matrix.Clone());
+    public static Tensor Copy(DenseMatrix matrix) => Wrap((DenseMatrix)(matrix ?? throw new ArgumentNullException(nameof(matrix))).Clone());
     /// <summary>Copies a MathNet vector.</summary>
-    public static Tensor Copy(DenseVector vector) => Wrap((DenseVector)vector.Clone());
+    public static Tensor Copy(DenseVector vector) => Wrap((DenseVector)(vector ?? throw new ArgumentNullException(nameof(vector))).Clone());
 
     /// <summary>Wraps a MathNet vector without copying, so MathNet values can be passed where tensors are expected.</summary>
     public static implicit operator Tensor(DenseVector vector) => Wrap(vector);

@@ -12,7 +12,9 @@ public static class Composites
     /// <summary>Mean cross-entropy of (N×C) logits against integer labels in 0..C−1:
     /// −(1/N) Σᵢ log softmax(logitsᵢ)[labelsᵢ]. Labels out of range and empty batches are errors.</summary>
     public static Node CrossEntropy(this Node logits, IReadOnlyList<int> labels) =>
-        logits.Shape.Rank == 2 && logits.Shape[0] == 0
+        logits is null ? throw new ArgumentNullException(nameof(logits))
+        : labels is null ? throw new ArgumentNullException(nameof(labels))
+        : logits.Shape.Rank == 2 && logits.Shape[0] == 0
             ? throw new ShapeException($"CrossEntropy: the batch {logits.Shape} is empty")
             : -logits.LogSoftmax(1).PickPerRow(labels).Mean();
 

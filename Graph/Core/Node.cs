@@ -39,7 +39,12 @@ public sealed class Node
         var shapes = inputs.Length <= SmallShapes.Length ? small[..inputs.Length] : new Shape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
             shapes[i] = (inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"{op}: input {i} is null")).Shape;
-        var shape = op.InferShape(shapes) ?? throw new InvalidOperationException($"internal: the shape rule of {op} returned null");
+        Shape shape;
+        try { shape = op.InferShape(shapes) ?? throw new InvalidOperationException($"internal: the shape rule of {op} returned null"); }
+        catch (ShapeException e) when (e.TooLarge)
+        {
+            throw new ShapeException($"{op}: {string.Join(" and ", shapes.ToArray())}: {e.Message["Shape: ".Length..]}");
+        }
         return new Node(op, [.. inputs], shape);
     }
 

@@ -105,8 +105,8 @@ public static class AD
     public static Tensor Basis(Shape shape, int k)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, shape.Size);
+        if ((uint)k >= (uint)shape.Size)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"Basis: position {k} is outside the {shape.Size} elements of {shape}");
         var e = new double[shape.Size];
         e[k] = 1;
         return Tensor.FromColumnMajor(shape, e);

@@ -14,6 +14,10 @@ public sealed class ShapeException : ArgumentException
     /// source information, or <c>null</c> when no such frame has it (no PDB, or called from the library only).</summary>
     public string? CallerLocation { get; }
 
+    /// <summary>Set by <see cref="Shape"/> when a shape has more elements than an array holds, so that
+    /// <see cref="Node.Apply(Op, ReadOnlySpan{Node})"/> can say which op derived it from which shapes.</summary>
+    internal bool TooLarge { get; init; }
+
     /// <summary>The usual text, with the caller's location after the message.</summary>
     public override string ToString()
     {

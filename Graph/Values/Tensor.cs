@@ -42,10 +42,11 @@ public sealed class Tensor
     {
         ArgumentNullException.ThrowIfNull(values);
         int m = values.GetLength(0), n = values.GetLength(1);
-        var s = new double[m * n];
+        var shape = Shape.Matrix(m, n);
+        var s = new double[shape.Size];
         for (int j = 0; j < n; j++)
             for (int i = 0; i < m; i++) s[i + j * m] = values[i, j];
-        return new(Shape.Matrix(m, n), s);
+        return new(shape, s);
     }
     /// <summary>All elements equal to <paramref name="value"/>.</summary>
     public static Tensor Filled(Shape shape, double value)
@@ -86,11 +87,14 @@ public sealed class Tensor
         : throw new InvalidOperationException($"ToScalar: tensor of shape {Shape} has {Shape.Size} elements");
 
     /// <summary>Element <paramref name="i"/> of a vector (or the i-th element in column-major order).</summary>
-    public double this[int i] => Storage[i];
+    public double this[int i] => (uint)i < (uint)Storage.Length ? Storage[i]
+        : throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: index {i} is outside the {Storage.Length} elements of {Shape}");
     /// <summary>Element (<paramref name="i"/>, <paramref name="j"/>) of a matrix.</summary>
-    public double this[int i, int j] => Shape.Rank == 2
-        ? Storage[i + j * Shape[0]]
-        : throw new InvalidOperationException($"Tensor of shape {Shape} is not a matrix");
+    public double this[int i, int j] => Shape.Rank != 2
+        ? throw new InvalidOperationException($"Tensor of shape {Shape} is not a matrix")
+        : (uint)i >= (uint)Shape[0] ? throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: row {i} is outside {Shape}")
+        : (uint)j >= (uint)Shape[1] ? throw new ArgumentOutOfRangeException(nameof(j), j, $"Tensor: column {j} is outside {Shape}")
+        : Storage[i + j * Shape[0]];
 
     /// <summary>A short description: the shape and a few values.</summary>
     public override string ToString()

@@ -48,8 +48,7 @@ internal sealed record LogSumExp(int Axis) : Op
         for (int j = 0; j < n; j++)
         {
             TensorPrimitives.Subtract(a.Slice(j * m, m), max, term);
-            TensorPrimitives.Exp(term, term);
-            TensorPrimitives.Add(sum, term, sum);
+            for (int i = 0; i < m; i++) sum[i] += Math.Exp(term[i]);   // scalar exp: the same bits at every JIT tier
         }
         for (int i = 0; i < m; i++)
             if (!double.IsInfinity(max[i])) max[i] += Math.Log(sum[i]);   // a row of −∞ (or with +∞) is its max

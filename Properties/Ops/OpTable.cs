@@ -183,15 +183,15 @@ public static partial class OpTable
         { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + x[2][i])] });
 
         // ── composites: no rules of their own, the laws must still hold
-        table.Add(Matrix("Softmax(0)", null, any, (x, _, _) => x[0].Softmax(0),
+        table.Add(Matrix("Softmax(0)", typeof(P.Softmax), any, (x, _, _) => x[0].Softmax(0),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => Math.Exp(R.Element(x[0], d[0], i, j) - R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)[j]))));
-        table.Add(Matrix("Softmax(1)", null, any, (x, _, _) => x[0].Softmax(1),
+        table.Add(Matrix("Softmax(1)", typeof(P.Softmax), any, (x, _, _) => x[0].Softmax(1),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => Math.Exp(R.Element(x[0], d[0], i, j) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i]))));
-        table.Add(Vector("Softmax(0) of a vector", null, any, (x, _, _) => x[0].Softmax(0),
+        table.Add(Vector("Softmax(0) of a vector", typeof(P.Softmax), any, (x, _, _) => x[0].Softmax(0),
             (x, _, _) => [.. x[0].Select(v => Math.Exp(v) / x[0].Sum(Math.Exp))]));
-        table.Add(Matrix("LogSoftmax(1)", null, any, (x, _, _) => x[0].LogSoftmax(1),
+        table.Add(Matrix("LogSoftmax(1)", typeof(P.LogSoftmax), any, (x, _, _) => x[0].LogSoftmax(1),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => R.Element(x[0], d[0], i, j) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i])));
-        table.Add(Matrix("LogSoftmax(0)", null, any, (x, _, _) => x[0].LogSoftmax(0),
+        table.Add(Matrix("LogSoftmax(0)", typeof(P.LogSoftmax), any, (x, _, _) => x[0].LogSoftmax(0),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => R.Element(x[0], d[0], i, j) - R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)[j])));
         table.Add(Matrix("CrossEntropy", null, any, (x, d, k) => x[0].CrossEntropy(Labels(d[0], d[1], k)),
             (x, d, k) => [-Labels(d[0], d[1], k).Select((label, i) => R.Element(x[0], d[0], i, label) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i]).Average()]));

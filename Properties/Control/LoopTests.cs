@@ -117,6 +117,22 @@ public class LoopTests
         Assert.Equal(hessian[1, 0], hvp(x0, v)[1], 1e-12);
     }
 
+    /// <summary>Nested differentiation: gradient descent on f(c, θ) = ½(c − θ)² + ¼c⁴, its step built with
+    /// <see cref="Reverse.Grad"/> inside the body, stopped when the gradient is small, differentiated in θ. At the
+    /// minimiser c − θ + c³ = 0, so dc/dθ = 1/(1 + 3c²) (the implicit function theorem, written out).</summary>
+    [Fact]
+    public void Gradient_descent_with_a_stopping_rule_differentiates_through_its_own_gradient_steps()
+    {
+        var theta = Node.Variable("θ", Shape.Scalar);
+        Node Gradient(Node c) => Reverse.Grad((c - theta).Square() * 0.5 + c.Pow(4) * 0.25, [c])[0];
+        var c = Loop.While(Node.Constant(0.0), c => Gradient(c).Square() - 1e-28, c => c - 0.2 * Gradient(c), 500, Checkpointing.Binomial(4));
+        var at = Bindings.Empty.Bind(theta, 1.3);
+        double cStar = Evaluator.Evaluate(c, at).ToScalar();
+        Assert.Equal(0, cStar - 1.3 + cStar * cStar * cStar, 1e-13);
+        Assert.Equal(1 / (1 + 3 * cStar * cStar), AD.Grad(c, at, theta)[0].ToScalar(), 1e-12);
+        Assert.Equal(1 / (1 + 3 * cStar * cStar), AD.Jvp([c], at, (theta, Tensor.Scalar(1))).Tangents[0].ToScalar(), 1e-12);
+    }
+
     [Fact]
     public void Loop_errors_name_the_loop_and_the_carry()
     {

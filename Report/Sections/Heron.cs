@@ -31,6 +31,7 @@ static class HeronSection
         AllWays(report, 2.0);
         ErrorAgainstN(report, [1e-4, 2.0, 1e4]);
         Timings(report);
+        LoopTimings(report);
     }
 
     static void AllWays(ReportWriter report, double x)
@@ -159,5 +160,34 @@ static class HeronSection
         report.Text($"Converged derivative at x = 2: adaptive forward mode {F(ta, "F3")} ms, implicit (no stored iterations) " +
                     $"{F(ti, "F3")} ms (median of 15 after 30 warm-up calls).");
         if (!report.Full) report.Text("N = 1,000,000 runs with `--full`.");
+    }
+
+    /// <summary>The loop primitive (issue #13): one node for N steps, value and reverse derivative, build included;
+    /// and N = 10⁶ under the checkpointing policies (with --full).</summary>
+    static void LoopTimings(ReportWriter report)
+    {
+        report.Progress("Heron: loop primitive");
+        HeronDerivative? d = null;
+        double t = MedianMs(() => d = Heron.LoopReverse(2, 10_000), 3, 7);
+        double tu = MedianMs(() => Heron.Reverse(2, 10_000), 1, 3);
+        double err = Rel(d!.Derivative, 0.5 / Math.Sqrt(2));
+        report.Text($"### The loop primitive (`Loop.Repeat`), x = 2, N = 10,000: value and reverse derivative in {F(t, "F2")} ms " +
+                    $"(the unrolled graph above: {F(tu, "F1")} ms; target ≤ 3 ms), error vs 1/(2√x) {E(err)} " +
+                    $"{report.Check("Heron loop N = 10,000: derivative", err, 1e-12)}.");
+        var adaptive = Heron.LoopReverseAdaptive(2);
+        double ea = Rel(adaptive.Derivative, 0.5 / Math.Sqrt(2));
+        report.Text($"The adaptive rule as `Loop.While`, reverse mode: {adaptive.Steps} steps, error {E(ea)} " +
+                    $"{report.Check("Heron while loop: reverse derivative", ea, 1e-12)}.");
+        if (!report.Full) return;
+        var rows = new List<IReadOnlyList<string>>();
+        double storeAll = 0;
+        foreach (var policy in new[] { Checkpointing.StoreAll, Checkpointing.Binomial(2000), Checkpointing.Sqrt })
+        {
+            report.Progress($"Heron: loop N = 10⁶, {policy}");
+            double tp = MedianMs(() => d = Heron.LoopReverse(2, 1_000_000, policy), 0, 1);
+            if (policy == Checkpointing.StoreAll) storeAll = tp;
+            rows.Add([$"{policy}", F(tp, "F0"), F(tp / storeAll, "F2"), E(Rel(d!.Derivative, 0.5 / Math.Sqrt(2)))]);
+        }
+        report.Table(["N = 10⁶, policy", "ms", "× store all", "error vs 1/(2√x)"], rows);
     }
 }

@@ -150,6 +150,7 @@ public static class NodeMath
         int n = a.Shape[0], c = a.Shape[1];
         if (labels.Count != n)
             throw new ShapeException($"PickPerRow: {labels.Count} labels for {a.Shape}, one per row is needed");
+        if (c == 0 && n > 0) throw new ShapeException($"PickPerRow: {a.Shape} has no classes to pick from");
         var map = new int[n];
         for (int i = 0; i < n; i++)
         {

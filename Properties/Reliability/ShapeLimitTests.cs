@@ -106,4 +106,14 @@ public class ShapeLimitTests
         Assert.Equal(new double[3], AD.JacFwd(v.BroadcastColumns(0).Sum(), at, v).Values);
         Assert.Equal(new double[3], AD.JacRev(v.BroadcastColumns(0).Sum(), at, v).Values);
     }
+
+    [Fact]
+    public void Labels_for_a_matrix_without_classes_say_so()
+    {
+        var a = Node.Variable("a", Shape.Matrix(2, 0));
+        Assert.Equal("PickPerRow: (2×0) has no classes to pick from", Assert.Throws<ShapeException>(() => a.PickPerRow([0, 0])).Message);
+    }
+
+    [Fact]
+    public void A_scalar_constant_prints_its_value_once() => Assert.Equal("Constant(3)", Node.Constant(3).ToString());
 }

@@ -12,21 +12,38 @@ public static class Indexing
 {
     /// <summary>The rows <paramref name="rows"/>[0], [1], … of a matrix (k×n), or those elements of a vector (k):
     /// an embedding or ratings lookup. Rows may repeat.</summary>
-    public static Node GatherRows(this Node x, int[] rows) => Node.Apply(new Take(0, Clone(rows)), x);
+    public static Node GatherRows(this Node x, int[] rows)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(rows);
+        return Node.Apply(new Take(0, Clone(rows)), x);
+    }
 
     /// <summary>The columns <paramref name="columns"/>[0], [1], … of a matrix, (m×k). Columns may repeat.</summary>
-    public static Node GatherColumns(this Node x, int[] columns) => Node.Apply(new Take(1, Clone(columns)), x);
+    public static Node GatherColumns(this Node x, int[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(columns);
+        return Node.Apply(new Take(1, Clone(columns)), x);
+    }
 
     /// <summary>The elements at <paramref name="positions"/> of a tensor, as a vector (a matrix's positions are
     /// column-major: element (i, j) of an m-row matrix is at i + j·m). Positions may repeat.</summary>
-    public static Node Gather(this Node x, int[] positions) =>
-        (x.Shape.Rank == 1 ? x : x.Reshape(Shape.Vector(x.Shape.Size))).GatherRows(positions);
+    public static Node Gather(this Node x, int[] positions)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(positions);
+        return (x.Shape.Rank == 1 ? x : x.Reshape(Shape.Vector(x.Shape.Size))).GatherRows(positions);
+    }
 
     /// <summary>A tensor of <paramref name="shape"/>, zero except that slice p of <paramref name="updates"/> along
     /// <paramref name="axis"/> is added into slice <paramref name="indices"/>[p]; repeated indices add up. The
     /// adjoint of gathering: <c>u.ScatterAdd(rows, shape)</c> for <c>shape</c> (m×n) and u (k×n).</summary>
     public static Node ScatterAdd(this Node updates, int[] indices, Shape shape, int axis = 0)
     {
+        ArgumentNullException.ThrowIfNull(updates);
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(shape);
         ArgumentNullException.ThrowIfNull(shape);
         var op = new Ops.ScatterAdd(axis, Clone(indices), (uint)axis < (uint)shape.Rank ? shape[axis] : 0);
         var y = Node.Apply(op, updates);
@@ -37,20 +54,34 @@ public static class Indexing
     /// Σ over p with <paramref name="segmentIds"/>[p] = i of row p, for i in 0 … <paramref name="segments"/> − 1
     /// (zero for an empty segment). The same op as <see cref="ScatterAdd"/> along axis 0; its adjoint gathers the
     /// rows back by segment id.</summary>
-    public static Node SegmentSum(this Node x, int[] segmentIds, int segments) =>
-        Node.Apply(new Ops.ScatterAdd(0, Clone(segmentIds), segments), x);
+    public static Node SegmentSum(this Node x, int[] segmentIds, int segments)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(segmentIds);
+        return Node.Apply(new Ops.ScatterAdd(0, Clone(segmentIds), segments), x);
+    }
 
     /// <summary>The rows <paramref name="start"/> … start + count − 1 of a matrix.</summary>
-    public static Node Rows(this Node x, int start, int count) => Node.Apply(new Slice(0, start, count), Matrix("Rows", x));
+    public static Node Rows(this Node x, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Node.Apply(new Slice(0, start, count), Matrix("Rows", x));
+    }
 
     /// <summary>The columns <paramref name="start"/> … start + count − 1 of a matrix.</summary>
-    public static Node Columns(this Node x, int start, int count) => Node.Apply(new Slice(1, start, count), Matrix("Columns", x));
+    public static Node Columns(this Node x, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Node.Apply(new Slice(1, start, count), Matrix("Columns", x));
+    }
 
     /// <summary>The elements <paramref name="start"/> … start + count − 1 of a vector: a parameter out of a packed
     /// vector.</summary>
-    public static Node Slice(this Node v, int start, int count) => v.Shape.Rank == 1
-        ? Node.Apply(new Slice(0, start, count), v)
-        : throw new ShapeException($"Slice({start}, {count}): {v.Shape} is not a vector (use Rows or Columns for a matrix)");
+    public static Node Slice(this Node v, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        return v.Shape.Rank == 1 ? Node.Apply(new Slice(0, start, count), v) : throw new ShapeException($"Slice({start}, {count}): {v.Shape} is not a vector (use Rows or Columns for a matrix)");
+    }
 
     /// <summary>The <paramref name="parts"/> joined end to end along <paramref name="axis"/>: vectors into one vector
     /// (axis 0), matrices on top of one another (axis 0) or side by side (axis 1).</summary>
@@ -74,6 +105,7 @@ public static class Indexing
     /// <summary>The diagonal (A₀₀, A₁₁, …) of an (m×n) matrix, a vector of min(m, n).</summary>
     public static Node Diag(this Node a)
     {
+        ArgumentNullException.ThrowIfNull(a);
         Matrix("Diag", a);
         return Node.Apply(DiagonalOf(a.Shape), a);
     }
@@ -81,6 +113,7 @@ public static class Indexing
     /// <summary>The (n×n) matrix with the vector <paramref name="v"/> on its diagonal and zeros elsewhere.</summary>
     public static Node DiagMatrix(this Node v)
     {
+        ArgumentNullException.ThrowIfNull(v);
         if (v.Shape.Rank != 1) throw new ShapeException($"DiagMatrix: {v.Shape} is not a vector");
         return Node.Apply(new Scatter(DiagonalOf(Shape.Matrix(v.Shape[0], v.Shape[0]))), v);
     }
@@ -92,6 +125,7 @@ public static class Indexing
     /// part of its precision factors in, the diagonal being added separately).</summary>
     public static Node LowerTriangular(this Node packed, int n, bool includeDiagonal)
     {
+        ArgumentNullException.ThrowIfNull(packed);
         string name = $"LowerTriangular({n}, {(includeDiagonal ? "with" : "without")} diagonal)";
         if (n < 0) throw new ShapeException($"{name}: n is negative");
         long size = includeDiagonal ? (long)n * (n + 1) / 2 : (long)n * (n - 1) / 2;
@@ -108,15 +142,19 @@ public static class Indexing
     {
         ArgumentNullException.ThrowIfNull(u);
         ArgumentNullException.ThrowIfNull(v);
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(v);
         if (u.Shape.Rank != 1 || v.Shape.Rank != 1) throw new ShapeException($"Outer: {u.Shape} and {v.Shape} are not both vectors");
         return u.Reshape(Shape.Matrix(u.Shape[0], 1)).MatMul(v.Reshape(Shape.Matrix(1, v.Shape[0])));
     }
 
     /// <summary>The inner product Σᵢ uᵢvᵢ of two vectors of one length, a scalar.</summary>
-    public static Node Dot(this Node u, Node v) =>
-        u is { Shape.Rank: 1 } && v is not null && u.Shape == v.Shape
-            ? (u * v).Sum()
-            : throw new ShapeException($"Dot: {u?.Shape} and {v?.Shape} are not vectors of one length");
+    public static Node Dot(this Node u, Node v)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(v);
+        return u is { Shape.Rank: 1 } && v is not null && u.Shape == v.Shape ? (u * v).Sum() : throw new ShapeException($"Dot: {u?.Shape} and {v?.Shape} are not vectors of one length");
+    }
 
     static Ops.Gather DiagonalOf(Shape matrix)
     {

@@ -13,11 +13,11 @@ public class RandomProgramTests
     [Theory, MemberData(nameof(LawNames))]
     public void Laws_hold_on_random_programs(string law) => OpLaws.Holds(Programs.Arbitrary, law switch
     {
-        "value" => Testing.Laws.Value,
-        "forward" => Testing.Laws.Forward,
-        "reverse" => Testing.Laws.Reverse,
-        "adjoint" => Testing.Laws.Adjoint,
-        "second order" => Testing.Laws.SecondOrder,
+        "value" => Functional.Testing.Laws.Value,
+        "forward" => Functional.Testing.Laws.Forward,
+        "reverse" => Functional.Testing.Laws.Reverse,
+        "adjoint" => Functional.Testing.Laws.Adjoint,
+        "second order" => Functional.Testing.Laws.SecondOrder,
         _ => TopologyLaw,
     });
 
@@ -31,11 +31,11 @@ public class RandomProgramTests
         while (stack.TryPop(out var n))
             if (reachable.Add(n)) foreach (var i in n.Inputs) stack.Push(i);
         var order = Topology.Of([output]).Order;
-        Testing.Laws.Require(order.Length == reachable.Count && order.All(reachable.Contains), () => $"{order.Length} nodes in order, {reachable.Count} reachable");
+        Functional.Testing.Laws.Require(order.Length == reachable.Count && order.All(reachable.Contains), () => $"{order.Length} nodes in order, {reachable.Count} reachable");
         var position = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
         for (int k = 0; k < order.Length; k++) position[order[k]] = k;
         foreach (var n in order)
             foreach (var i in n.Inputs)
-                Testing.Laws.Require(position[i] < position[n], () => $"{i} comes after {n}, which reads it");
+                Functional.Testing.Laws.Require(position[i] < position[n], () => $"{i} comes after {n}, which reads it");
     }
 }

@@ -27,7 +27,7 @@ public class LargeShapeTests
         var a = Node.Variable("A", Shape.Matrix(70, 45));
         var b = Node.Variable("B", Shape.Matrix(33, 45));
         var y = a.MatMul(b.T()).T();
-        var at = Bindings.Empty.Bind(a, Testing.Numerics.Random(rng, a.Shape)).Bind(b, Testing.Numerics.Random(rng, b.Shape));
+        var at = Bindings.Empty.Bind(a, Functional.Testing.Numerics.Random(rng, a.Shape)).Bind(b, Functional.Testing.Numerics.Random(rng, b.Shape));
         var report = GradCheck.Check(y.Sin().Sum(), at);
         Assert.True(report.AdjointRelError < 1e-12, report.ToString());
     }

@@ -14,6 +14,7 @@ public static class ConsoleProgress
     /// </code></example>
     public static T Run<T>(string title, Func<Action<FitStep>, T> fit)
     {
+        ArgumentNullException.ThrowIfNull(title);
         ArgumentNullException.ThrowIfNull(fit);
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (Console.IsErrorRedirected || !console.Profile.Capabilities.Interactive || !console.Profile.Capabilities.Ansi)

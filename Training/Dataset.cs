@@ -33,7 +33,11 @@ public sealed class Dataset
     public IReadOnlyList<string> Names => names;
 
     /// <summary>The tensor called <paramref name="name"/>, or null.</summary>
-    public Tensor? Find(string name) => Array.IndexOf(names, name) is var i and >= 0 ? values[i] : null;
+    public Tensor? Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Array.IndexOf(names, name) is var i and >= 0 ? values[i] : null;
+    }
 
     /// <summary>The tensor called <paramref name="name"/>.</summary>
     public Tensor this[string name] => Find(name) ?? throw new KeyNotFoundException($"Dataset: no '{name}' among {string.Join(", ", names)}");

@@ -17,6 +17,8 @@ public static class FullBatch
     /// <summary>Minimises <paramref name="objective"/> on <paramref name="data"/> from <paramref name="start"/>.</summary>
     public static FullBatchResult Minimise(IUnconstrainedMinimizer minimiser, Objective objective, Parameters start, Dataset? data = null)
     {
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(minimiser);
         var function = Function(objective, start, data, out var evaluations);
         var result = minimiser.FindMinimum(function, start.ToVector());

@@ -43,10 +43,20 @@ public sealed class Objective
 
     /// <summary>The objective of <paramref name="loss"/> over the variables named <paramref name="parameters"/>.</summary>
     /// <exception cref="ArgumentException">A name is not a variable of the loss.</exception>
-    public static Objective Of(Node loss, params string[] parameters) => new(loss, parameters);
+    public static Objective Of(Node loss, params string[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(loss, parameters);
+    }
 
     /// <summary>The objective of <paramref name="loss"/> over the parameters named as in <paramref name="like"/>.</summary>
-    public static Objective Of(Node loss, Parameters like) => new(loss, like.Names);
+    public static Objective Of(Node loss, Parameters like)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(like);
+        return new(loss, like.Names);
+    }
 
     /// <summary>The loss at <paramref name="parameters"/> on <paramref name="data"/>.</summary>
     public double Value(Parameters parameters, Dataset? data = null, Workspace? workspace = null) =>
@@ -63,6 +73,8 @@ public sealed class Objective
     /// <summary>The Hessian–vector product ∇²L·v, a set of the parameters' layout, without forming the Hessian.</summary>
     public Parameters HessianTimes(Parameters parameters, Parameters v, Dataset? data = null, Workspace? workspace = null)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(v);
         parameters.CheckSameLayout("HessianTimes", v);
         var plan = hvpPlan.Value;
         var at = Bind(plan, parameters, data);

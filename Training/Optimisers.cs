@@ -32,6 +32,8 @@ public abstract class Optimiser
     public (OptimiserState State, Parameters Update) Step(OptimiserState state, Parameters gradient, Parameters parameters)
     {
         ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(gradient);
+        ArgumentNullException.ThrowIfNull(parameters);
         parameters.CheckSameLayout($"{GetType().Name}.Step (parameters, gradient)", gradient);
         return Apply(state, gradient, parameters, LearningRate.At(state.Step));
     }
@@ -58,7 +60,11 @@ public sealed class Sgd(Schedule learningRate, double momentum = 0, bool nestero
     public bool Nesterov { get; } = nesterov;
 
     /// <inheritdoc/>
-    public override OptimiserState Init(Parameters parameters) => new MomentumState(0, parameters.Zeros());
+    public override OptimiserState Init(Parameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new MomentumState(0, parameters.Zeros());
+    }
 
     private protected override (OptimiserState, Parameters) Apply(OptimiserState state, Parameters g, Parameters theta, double rate)
     {
@@ -102,7 +108,11 @@ public sealed class Adam(Schedule learningRate, double beta1 = 0.9, double beta2
         new(learningRate, beta1, beta2, epsilon, weightDecay);
 
     /// <inheritdoc/>
-    public override OptimiserState Init(Parameters parameters) => new AdamState(0, parameters.Zeros(), parameters.Zeros());
+    public override OptimiserState Init(Parameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new AdamState(0, parameters.Zeros(), parameters.Zeros());
+    }
 
     private protected override (OptimiserState, Parameters) Apply(OptimiserState state, Parameters g, Parameters theta, double rate)
     {
@@ -141,7 +151,11 @@ public sealed class RmsProp(Schedule learningRate, double rho = 0.99, double eps
     public double Epsilon { get; } = epsilon > 0 ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "RmsProp: ε must be positive");
 
     /// <inheritdoc/>
-    public override OptimiserState Init(Parameters parameters) => new RmsPropState(0, parameters.Zeros());
+    public override OptimiserState Init(Parameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new RmsPropState(0, parameters.Zeros());
+    }
 
     private protected override (OptimiserState, Parameters) Apply(OptimiserState state, Parameters g, Parameters theta, double rate)
     {

@@ -48,11 +48,17 @@ public sealed class Parameters
         : throw new KeyNotFoundException($"Parameters: no '{name}' among {string.Join(", ", names)}");
 
     /// <summary>The position of <paramref name="name"/>, or −1.</summary>
-    public int IndexOf(string name) => Array.IndexOf(names, name);
+    public int IndexOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Array.IndexOf(names, name);
+    }
 
     /// <summary>This set with <paramref name="name"/>'s tensor replaced by <paramref name="value"/> of the same shape.</summary>
     public Parameters With(string name, Tensor value)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(value);
         int i = IndexOf(name);
         if (i < 0) throw new KeyNotFoundException($"Parameters.With: no '{name}' among {string.Join(", ", names)}");
         if (value.Shape != values[i].Shape)
@@ -101,6 +107,7 @@ public sealed class Parameters
     /// <summary>this + α·x, element by element.</summary>
     public Parameters Axpy(double alpha, Parameters x)
     {
+        ArgumentNullException.ThrowIfNull(x);
         CheckSameLayout("Axpy", x);
         var result = new double[values.Length][];
         for (int i = 0; i < values.Length; i++)
@@ -128,6 +135,7 @@ public sealed class Parameters
     /// <summary>⟨this, x⟩ = Σ over every element.</summary>
     public double Dot(Parameters x)
     {
+        ArgumentNullException.ThrowIfNull(x);
         CheckSameLayout("Dot", x);
         double sum = 0;
         for (int i = 0; i < values.Length; i++)
@@ -153,6 +161,7 @@ public sealed class Parameters
     /// <summary>True when <paramref name="other"/> has the same names and values bit for bit.</summary>
     public bool BitwiseEquals(Parameters other)
     {
+        ArgumentNullException.ThrowIfNull(other);
         if (!names.SequenceEqual(other.names)) return false;
         for (int i = 0; i < values.Length; i++)
         {

@@ -39,9 +39,24 @@ public sealed class Node
         var shapes = inputs.Length <= SmallShapes.Length ? small[..inputs.Length] : new Shape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
             shapes[i] = (inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"{op}: input {i} is null")).Shape;
-        var shape = op.InferShape(shapes) ?? throw new InvalidOperationException($"internal: the shape rule of {op} returned null");
+        Shape shape;
+        try { shape = op.InferShape(shapes) ?? throw new InvalidOperationException($"internal: the shape rule of {op} returned null"); }
+        catch (ShapeException e) when (e.TooLarge)
+        {
+            throw new ShapeException($"{op}: {string.Join(" and ", shapes.ToArray())}: {e.Message["Shape: ".Length..]}");
+        }
         return new Node(op, [.. inputs], shape);
     }
+
+    /// <summary>Applies <paramref name="op"/> to one input; a null input is an <see cref="ArgumentNullException"/> naming
+    /// the caller's argument (<c>x</c> in <c>Node.Apply(new Sin(), x)</c>).</summary>
+    public static Node Apply(Op op, Node x, [CallerArgumentExpression(nameof(x))] string? xName = null) =>
+        Apply(op, [x ?? throw new ArgumentNullException(xName ?? nameof(x))]);
+
+    /// <summary>Applies <paramref name="op"/> to two inputs, naming the caller's argument when one is null.</summary>
+    public static Node Apply(Op op, Node a, Node b,
+        [CallerArgumentExpression(nameof(a))] string? aName = null, [CallerArgumentExpression(nameof(b))] string? bName = null) =>
+        Apply(op, [a ?? throw new ArgumentNullException(aName ?? nameof(a)), b ?? throw new ArgumentNullException(bName ?? nameof(b))]);
 
     [InlineArray(Length)]
     struct SmallShapes
@@ -51,13 +66,13 @@ public sealed class Node
     }
 
     /// <summary>A named input of the graph, bound to a value at evaluation time.</summary>
-    public static Node Variable(string name, Shape shape) => new(new Variable(name, shape), [], shape);
+    public static Node Variable(string name, Shape shape) => new(new Variable(name, shape ?? throw new ArgumentNullException(nameof(shape))), [], shape);
     /// <summary>A constant (shares <paramref name="value"/>'s storage).</summary>
-    public static Node Constant(Tensor value) => new(new Constant(value), [], value.Shape);
+    public static Node Constant(Tensor value) => new(new Constant(value ?? throw new ArgumentNullException(nameof(value))), [], value.Shape);
     /// <summary>A scalar constant.</summary>
     public static Node Constant(double value) => Constant(Tensor.Scalar(value));
     /// <summary>A constant of zeros: the symbolic zero made concrete.</summary>
-    public static Node Zeros(Shape shape) => Constant(Tensor.Zeros(shape));
+    public static Node Zeros(Shape shape) => Constant(Tensor.Zeros(shape ?? throw new ArgumentNullException(nameof(shape))));
 
     /// <summary>This node's value given its inputs' values <paramref name="x"/>: input 0's storage for a view, else the
     /// forward rule written into <paramref name="y"/> (a fresh array when none is given). The one place interpreters

@@ -52,5 +52,5 @@ public static class Graph
 
     /// <summary><see cref="Substitute(IReadOnlyList{Node}, IReadOnlyList{ValueTuple{Node, Node}})"/> for one output.</summary>
     public static Node Substitute(Node output, IReadOnlyList<(Node Variable, Node Replacement)> replacements) =>
-        Substitute([output], replacements)[0];
+        Substitute([output ?? throw new ArgumentNullException(nameof(output))], replacements)[0];
 }

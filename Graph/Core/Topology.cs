@@ -32,6 +32,7 @@ public sealed class Topology
     /// <summary>The position of <paramref name="node"/> in <see cref="Order"/>, or -1 if it is not reachable.</summary>
     public int IndexOf(Node node)
     {
+        ArgumentNullException.ThrowIfNull(node);
         long id = node.Id;
         int lo = 0, hi = Order.Length - 1;
         while (lo <= hi)
@@ -48,6 +49,7 @@ public sealed class Topology
     /// <summary>Sorts the graph below <paramref name="outputs"/>.</summary>
     public static Topology Of(IReadOnlyList<Node> outputs)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
         long maxId = 0;
         foreach (var o in outputs) maxId = Math.Max(maxId, (o ?? throw new ArgumentNullException(nameof(outputs))).Id);
         var reached = new Reached(maxId);

@@ -11,6 +11,7 @@ public static class Dot
     /// <summary>The DOT text of the graph below <paramref name="outputs"/>.</summary>
     public static string Of(IReadOnlyList<Node> outputs, string title = "graph")
     {
+        ArgumentNullException.ThrowIfNull(title);
         var topo = Topology.Of(outputs);
         var outputSet = new HashSet<Node>(outputs, ReferenceEqualityComparer.Instance);
         var sb = new StringBuilder();
@@ -36,7 +37,7 @@ public static class Dot
     }
 
     /// <summary>The DOT text of one output's graph.</summary>
-    public static string Of(Node output, string title = "graph") => Of([output], title);
+    public static string Of(Node output, string title = "graph") => Of([output ?? throw new ArgumentNullException(nameof(output))], title);
 
     static string Summary(Tensor t) => t.Shape.Size == 1
         ? t.Values[0].ToString("G4", CultureInfo.InvariantCulture)

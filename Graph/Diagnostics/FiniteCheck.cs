@@ -29,12 +29,12 @@ public sealed record FiniteReport(IReadOnlyList<NonFiniteOrigin> Origins)
 
 /// <summary>Thrown by the checking calls of <see cref="FiniteCheck"/> when a non-finite value reaches an output.</summary>
 public sealed class NonFiniteException(NonFiniteOrigin origin, FiniteReport report)
-    : ArithmeticException($"non-finite value in the {origin.Pass} pass: {origin.Description}")
+    : ArithmeticException($"non-finite value in the {(origin ?? throw new ArgumentNullException(nameof(origin))).Pass} pass: {origin.Description}")
 {
     /// <summary>The first origin that reaches an output.</summary>
     public NonFiniteOrigin Origin { get; } = origin;
     /// <summary>All origins, including absorbed ones.</summary>
-    public FiniteReport Report { get; } = report;
+    public FiniteReport Report { get; } = report ?? throw new ArgumentNullException(nameof(report));
 }
 
 /// <summary>The checking mode for NaN and ±∞, like JAX's debug_nans or PyTorch's anomaly detection. By default the
@@ -46,6 +46,8 @@ public static class FiniteCheck
     /// <paramref name="forwardOutputs"/> count as the forward pass; the rest as the backward pass.</summary>
     public static FiniteReport Inspect(IReadOnlyList<Node> outputs, Bindings bindings, IReadOnlyList<Node>? forwardOutputs = null)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(bindings);
         var (topo, values) = Evaluator.EvaluateAll(outputs, bindings);
         var forward = forwardOutputs is null ? null : Topology.Of(forwardOutputs);
         var order = topo.Order;
@@ -73,6 +75,8 @@ public static class FiniteCheck
     /// <summary>Evaluates and throws a <see cref="NonFiniteException"/> when a non-finite value reaches an output.</summary>
     public static Tensor[] Evaluate(IReadOnlyList<Node> outputs, Bindings bindings)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(bindings);
         var report = Inspect(outputs, bindings);
         if (report.FirstReachingOutput is { } origin) throw new NonFiniteException(origin, report);
         return Evaluator.Evaluate(outputs, bindings);
@@ -82,6 +86,9 @@ public static class FiniteCheck
     /// backward, whose non-finite value reaches the loss or a gradient.</summary>
     public static (Tensor Value, Tensor[] Gradients) ValueAndGrad(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(wrt);
         Node[] outputs = [output, .. Reverse.Grad(output, wrt)];
         var report = Inspect(outputs, bindings, [output]);
         if (report.FirstReachingOutput is { } origin) throw new NonFiniteException(origin, report);

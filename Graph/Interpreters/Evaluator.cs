@@ -8,12 +8,14 @@ public static class Evaluator
     /// <exception cref="BindingException">A variable is unbound, or two variables share a name.</exception>
     public static Tensor[] Evaluate(IReadOnlyList<Node> outputs, Bindings bindings)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(bindings);
         var (topo, values) = Run(outputs, bindings, keepAll: false);
         return [.. outputs.Select(o => values[topo.IndexOf(o)]!)];
     }
 
     /// <summary>The value of one output.</summary>
-    public static Tensor Evaluate(Node output, Bindings bindings) => Evaluate([output], bindings)[0];
+    public static Tensor Evaluate(Node output, Bindings bindings) => Evaluate([output ?? throw new ArgumentNullException(nameof(output))], bindings)[0];
 
     /// <summary>Every node's value, for diagnostics (<see cref="FiniteCheck"/>); intermediates are kept.</summary>
     internal static (Topology Topology, Tensor[] Values) EvaluateAll(IReadOnlyList<Node> outputs, Bindings bindings)

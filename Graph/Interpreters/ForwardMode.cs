@@ -8,9 +8,11 @@ public static class ForwardMode
     /// <summary>The tangent of each output given the tangents of some variables (the rest are zero).</summary>
     public static Node[] Jvp(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Tangent)> tangents)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(tangents);
         Reverse.CheckVariables("Jvp", [.. tangents.Select(t => t.Variable)]);
         foreach (var (v, t) in tangents)
-            if (v.Shape != t.Shape)
+            if ((t ?? throw new ArgumentNullException(nameof(tangents), $"Jvp: the tangent of {v} is null")).Shape != v.Shape)
                 throw new ShapeException($"Jvp: variable '{((Variable)v.Op).Name}' has shape {v.Shape} but its tangent has shape {t.Shape}");
 
         var topo = Topology.Of(outputs);

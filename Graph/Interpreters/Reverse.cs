@@ -8,6 +8,14 @@ public static class Reverse
     /// output. A variable the outputs do not depend on gets a zero of its shape (as JAX does).</summary>
     public static Node[] Vjp(IReadOnlyList<Node> outputs, IReadOnlyList<Node> cotangents, IReadOnlyList<Node> wrt)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(cotangents);
+        ArgumentNullException.ThrowIfNull(wrt);
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            if (outputs[i] is null) throw new ArgumentNullException(nameof(outputs), $"Vjp: output {i} is null");
+            if (i < cotangents.Count && cotangents[i] is null) throw new ArgumentNullException(nameof(cotangents), $"Vjp: cotangent {i} is null");
+        }
         if (outputs.Count != cotangents.Count)
             throw new ArgumentException($"Vjp: {outputs.Count} outputs but {cotangents.Count} cotangents");
         for (int i = 0; i < outputs.Count; i++)
@@ -67,6 +75,8 @@ public static class Reverse
     /// <summary>The gradient of a scalar <paramref name="output"/> with respect to each of <paramref name="wrt"/>.</summary>
     public static Node[] Grad(Node output, IReadOnlyList<Node> wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(wrt);
         if (!output.Shape.IsScalar)
             throw new ShapeException($"Grad: the output {output} has shape {output.Shape}; a gradient needs a scalar output (use Vjp with a cotangent)");
         CheckVariables("Grad", wrt); // so the error names the call the user made, not the Vjp inside it
@@ -75,9 +85,11 @@ public static class Reverse
 
     internal static void CheckVariables(string who, IReadOnlyList<Node> wrt)
     {
+        ArgumentNullException.ThrowIfNull(wrt);
         var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
         foreach (var v in wrt)
         {
+            if (v is null) throw new ArgumentNullException(nameof(wrt), $"{who}: a variable listed is null");
             if (!v.IsVariable) throw new ArgumentException($"{who}: can only differentiate with respect to variables, not {v}");
             if (!seen.Add(v)) throw new ArgumentException($"{who}: variable '{((Variable)v.Op).Name}' is listed twice");
         }

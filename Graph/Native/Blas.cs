@@ -50,8 +50,11 @@ public static unsafe class Blas
     public static void Gemm(bool transA, bool transB, double alpha, double[] a, int rowsA, int colsA,
         double[] b, int rowsB, int colsB, double beta, double[] c)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(c);
         int m = transA ? colsA : rowsA, k = transA ? rowsA : colsA, n = transB ? rowsB : colsB;
-        if ((transB ? colsB : rowsB) != k || c.Length != m * n || a.Length != rowsA * colsA || b.Length != rowsB * colsB)
+        if ((transB ? colsB : rowsB) != k || c.Length != (long)m * n || a.Length != (long)rowsA * colsA || b.Length != (long)rowsB * colsB)
             throw new ArgumentException($"Gemm: op(A) is {m}×{k}, op(B) is {(transB ? colsB : rowsB)}×{n}, C has {c.Length} elements");
         if (m == 0 || n == 0) return;
         if (k == 0) { Scale(beta, c); return; }

@@ -37,7 +37,7 @@ public sealed partial class Plan
     public static Plan Compile(IReadOnlyList<Node> outputs) => new(outputs);
 
     /// <summary>Compiles the graph below one output.</summary>
-    public static Plan Compile(Node output) => new([output]);
+    public static Plan Compile(Node output) => new([output ?? throw new ArgumentNullException(nameof(output))]);
 
     /// <summary>A workspace for runs of this plan: reusing it keeps intermediate buffers allocated between runs.
     /// One run at a time uses it.</summary>

@@ -32,12 +32,21 @@ public sealed partial class Plan
     public Tensor[] Run(Bindings bindings, Workspace? workspace = null)
     {
         ArgumentNullException.ThrowIfNull(bindings);
+        var inputs = new Tensor[variables.Length];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = bindings[variables[i].Node];
+        return Run(inputs, workspace);
+    }
+
+    /// <summary>The outputs' values given one value per variable, in the order of <see cref="Variables"/>: the lean
+    /// path of a loop body run many times, without building bindings. The caller checks the shapes.</summary>
+    internal Tensor[] Run(ReadOnlySpan<Tensor> inputs, Workspace? workspace)
+    {
         var ws = workspace ?? NewWorkspace();
         ws.Enter(this);
         try
         {
             var run = new Execution(this, ws);
-            foreach (var (node, p) in variables) run.Values[p] = bindings[node];
+            for (int i = 0; i < variables.Length; i++) run.Values[variables[i].Position] = inputs[i];
             foreach (var (value, p) in constants) run.Values[p] = value;
             foreach (var step in storage.Steps) run.Step(step);
             var result = new Tensor[graph.Outputs.Length];

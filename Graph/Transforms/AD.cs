@@ -14,6 +14,9 @@ public static class AD
     /// <summary>The value of a scalar output and its gradient w.r.t. each variable, from one backward pass.</summary>
     public static (Tensor Value, Tensor[] Gradients) ValueAndGrad(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(wrt);
         var values = Evaluator.Evaluate([output, .. Reverse.Grad(output, wrt)], bindings);
         return (values[0], values[1..]);
     }
@@ -25,6 +28,11 @@ public static class AD
     public static (Tensor[] Values, Tensor[] Tangents) Jvp(IReadOnlyList<Node> outputs, Bindings bindings,
         params (Node Variable, Tensor Tangent)[] tangents)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(tangents);
+        foreach (var (v, t) in tangents)
+            if (t is null) throw new ArgumentNullException(nameof(tangents), $"Jvp: the tangent of {v} is null");
         var tangentOut = ForwardMode.Jvp(outputs, [.. tangents.Select(t => (t.Variable, Node.Constant(t.Tangent)))]);
         var values = Evaluator.Evaluate([.. outputs, .. tangentOut], bindings);
         return (values[..outputs.Count], values[outputs.Count..]);
@@ -33,6 +41,10 @@ public static class AD
     /// <summary>The output's value and the cotangent of each variable given the output's cotangent.</summary>
     public static (Tensor Value, Tensor[] Cotangents) Vjp(Node output, Bindings bindings, Tensor cotangent, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(cotangent);
+        ArgumentNullException.ThrowIfNull(wrt);
         var values = Evaluator.Evaluate([output, .. Reverse.Vjp([output], [Node.Constant(cotangent)], wrt)], bindings);
         return (values[0], values[1..]);
     }
@@ -41,6 +53,8 @@ public static class AD
     /// forward-mode pass over a JVP graph compiled once.</summary>
     public static DenseMatrix JacFwd(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("JacFwd", wrt);
         var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
         var plan = Plan.Compile(ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]));
@@ -50,6 +64,8 @@ public static class AD
     /// <summary>The Jacobian ∂output/∂(wrt), one row per reverse-mode pass over a VJP graph compiled once.</summary>
     public static DenseMatrix JacRev(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("JacRev", wrt);
         var u = Seeds([output], [("u", output.Shape)]);
         var plan = Plan.Compile(Reverse.Vjp([output], u, wrt));
@@ -60,6 +76,8 @@ public static class AD
     /// gradient graph, compiled once and run once per column.</summary>
     public static DenseMatrix Hessian(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("Hessian", wrt); // so the error names the call the user made
         var gradients = Reverse.Grad(output, wrt);
         var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
@@ -71,6 +89,11 @@ public static class AD
     /// JVP of the gradient graph), without forming the Hessian.</summary>
     public static Tensor[] Hvp(Node output, Bindings bindings, params (Node Variable, Tensor Direction)[] directions)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(directions);
+        foreach (var (v, d) in directions)
+            if (d is null) throw new ArgumentNullException(nameof(directions), $"Hvp: the direction of {v} is null");
         Node[] wrt = [.. directions.Select(d => d.Variable)];
         Reverse.CheckVariables("Hvp", wrt);
         var gradients = Reverse.Grad(output, wrt);
@@ -82,8 +105,8 @@ public static class AD
     public static Tensor Basis(Shape shape, int k)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, shape.Size);
+        if ((uint)k >= (uint)shape.Size)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"Basis: position {k} is outside the {shape.Size} elements of {shape}");
         var e = new double[shape.Size];
         e[k] = 1;
         return Tensor.FromColumnMajor(shape, e);

@@ -12,7 +12,7 @@ public static class Checked
     public static Fin<Node> Apply(Op op, params Node[] inputs) => Try(() => Node.Apply(op, inputs));
 
     /// <summary>Adds a binding, or says why it is wrong (not a variable, wrong shape, bound twice).</summary>
-    public static Fin<Bindings> Bind(Bindings bindings, Node variable, Tensor value) => Try(() => bindings.Bind(variable, value));
+    public static Fin<Bindings> Bind(Bindings bindings, Node variable, Tensor value) => Try(() => (bindings ?? throw new ArgumentNullException(nameof(bindings))).Bind(variable, value));
 
     /// <summary>Evaluates outputs, or says which variable is unbound or clashes.</summary>
     public static Fin<Tensor[]> Evaluate(IReadOnlyList<Node> outputs, Bindings bindings) => Try(() => Evaluator.Evaluate(outputs, bindings));

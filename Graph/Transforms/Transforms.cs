@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional;
@@ -24,7 +25,7 @@ public static class Transforms
     public static Func<Tensor, Tensor> Grad(Func<Node, Node> f)
     {
         var grad = Grad(One(f), 0);
-        return x => grad([x])[0];
+        return x => grad([Required(x)])[0];
     }
 
     /// <summary>x ↦ (f(x), ∇f(x)) for a scalar-valued f, from one backward pass.</summary>
@@ -33,7 +34,7 @@ public static class Transforms
         var valueAndGrad = ValueAndGrad(One(f), 0);
         return x =>
         {
-            var (value, gradients) = valueAndGrad([x]);
+            var (value, gradients) = valueAndGrad([Required(x)]);
             return (value, gradients[0]);
         };
     }
@@ -42,7 +43,7 @@ public static class Transforms
     public static Func<Tensor, Tensor, (Tensor Value, Tensor Tangent)> Jvp(Func<Node, Node> f)
     {
         var jvp = Jvp(One(f), 0);
-        return (x, tangent) => jvp([x], [tangent]);
+        return (x, tangent) => jvp([Required(x)], [Required(tangent)]);
     }
 
     /// <summary>(x, u) ↦ (f(x), J(x)ᵀ·u): the vector–Jacobian product, reverse mode.</summary>
@@ -51,7 +52,7 @@ public static class Transforms
         var vjp = Vjp(One(f), 0);
         return (x, u) =>
         {
-            var (value, cotangents) = vjp([x], u);
+            var (value, cotangents) = vjp([Required(x)], Required(u));
             return (value, cotangents[0]);
         };
     }
@@ -60,28 +61,28 @@ public static class Transforms
     public static Func<Tensor, DenseMatrix> JacFwd(Func<Node, Node> f)
     {
         var jacobian = JacFwd(One(f), 0);
-        return x => jacobian([x]);
+        return x => jacobian([Required(x)]);
     }
 
     /// <summary>x ↦ J(x), row by row with reverse mode (cheap when the output is small).</summary>
     public static Func<Tensor, DenseMatrix> JacRev(Func<Node, Node> f)
     {
         var jacobian = JacRev(One(f), 0);
-        return x => jacobian([x]);
+        return x => jacobian([Required(x)]);
     }
 
     /// <summary>x ↦ ∇²f(x) for a scalar-valued f: the forward-mode Jacobian of the gradient graph.</summary>
     public static Func<Tensor, DenseMatrix> Hessian(Func<Node, Node> f)
     {
         var hessian = Hessian(One(f), 0);
-        return x => hessian([x]);
+        return x => hessian([Required(x)]);
     }
 
     /// <summary>(x, v) ↦ ∇²f(x)·v for a scalar-valued f, forward-over-reverse, without forming the Hessian.</summary>
     public static Func<Tensor, Tensor, Tensor> Hvp(Func<Node, Node> f)
     {
         var hvp = Hvp(One(f), 0);
-        return (x, v) => hvp([x], [v])[0];
+        return (x, v) => hvp([Required(x)], [Required(v)])[0];
     }
 
     /// <summary>xs ↦ the gradient of a scalar-valued f with respect to each input listed in <paramref name="argnums"/>.</summary>
@@ -188,6 +189,10 @@ public static class Transforms
             return c.Run(c.Bind(xs, vs, nameof(vs)));
         };
     }
+
+    // The argument of a returned function, named as the caller sees it.
+    static Tensor Required(Tensor x, [CallerArgumentExpression(nameof(x))] string? name = null) =>
+        x ?? throw new ArgumentNullException(name);
 
     static Func<Node[], Node> One(Func<Node, Node> f)
     {

@@ -20,6 +20,8 @@ public sealed class Bindings
     /// <exception cref="BindingException">Not a variable, already bound, or the value's shape differs.</exception>
     public Bindings Bind(Node variable, Tensor value)
     {
+        ArgumentNullException.ThrowIfNull(variable);
+        ArgumentNullException.ThrowIfNull(value);
         if (variable.Op is not Variable v)
             throw new BindingException($"Bind: {variable} is not a variable");
         if (value.Shape != v.Shape)
@@ -32,20 +34,30 @@ public sealed class Bindings
     /// <summary>Binds a scalar.</summary>
     public Bindings Bind(Node variable, double value) => Bind(variable, Tensor.Scalar(value));
     /// <summary>Binds a MathNet vector without copying it.</summary>
-    public Bindings Bind(Node variable, DenseVector value) => Bind(variable, Tensor.Wrap(value));
+    public Bindings Bind(Node variable, DenseVector value)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        ArgumentNullException.ThrowIfNull(value);
+        return Bind(variable, Tensor.Wrap(value));
+    }
     /// <summary>Binds a MathNet matrix without copying it.</summary>
-    public Bindings Bind(Node variable, DenseMatrix value) => Bind(variable, Tensor.Wrap(value));
+    public Bindings Bind(Node variable, DenseMatrix value)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        ArgumentNullException.ThrowIfNull(value);
+        return Bind(variable, Tensor.Wrap(value));
+    }
 
     /// <summary>These bindings with <paramref name="variable"/>'s value replaced (or added).</summary>
     public Bindings Rebind(Node variable, Tensor value) =>
-        values.ContainsKey(variable) ? new Bindings(values.Remove(variable)).Bind(variable, value) : Bind(variable, value);
+        values.ContainsKey(variable ?? throw new ArgumentNullException(nameof(variable))) ? new Bindings(values.Remove(variable)).Bind(variable, value) : Bind(variable, value);
 
     /// <summary>The value bound to <paramref name="variable"/>.</summary>
     /// <exception cref="BindingException">Not a variable, or not bound.</exception>
-    public Tensor this[Node variable] => values.TryGetValue(variable, out var t) ? t
+    public Tensor this[Node variable] => values.TryGetValue(variable ?? throw new ArgumentNullException(nameof(variable)), out var t) ? t
         : variable.Op is Variable v ? throw new BindingException($"variable '{v.Name}' {variable.Shape} is not bound")
         : throw new BindingException($"Bindings: {variable} is not a variable");
 
     /// <summary>True when <paramref name="variable"/> is bound.</summary>
-    public bool Contains(Node variable) => values.ContainsKey(variable);
+    public bool Contains(Node variable) => values.ContainsKey(variable ?? throw new ArgumentNullException(nameof(variable)));
 }

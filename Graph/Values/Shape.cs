@@ -9,13 +9,13 @@ public sealed class Shape : IEquatable<Shape>
     Shape(int[] dims)
     {
         foreach (var d in dims)
-            if (d < 0) throw new ArgumentException($"Shape: dimension {d} is negative in ({string.Join("×", dims)})");
+            if (d < 0) throw new ShapeException($"Shape: dimension {d} is negative in ({string.Join("×", dims)})");
         this.dims = dims;
         long size = 1;
         foreach (var d in dims) size = Math.Min(size * d, Array.MaxLength + 1L); // saturates, so it cannot overflow
         Size = size <= Array.MaxLength
             ? (int)size
-            : throw new ArgumentException($"Shape: ({string.Join("×", dims)}) has more than {Array.MaxLength} elements");
+            : throw new ShapeException($"Shape: ({string.Join("×", dims)}) has more than {Array.MaxLength} elements") { TooLarge = true };
     }
 
     /// <summary>The shape of a scalar, ().</summary>
@@ -25,14 +25,15 @@ public sealed class Shape : IEquatable<Shape>
     /// <summary>A matrix of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
     public static Shape Matrix(int rows, int columns) => new([rows, columns]);
     /// <summary>A shape of any rank.</summary>
-    public static Shape Of(params int[] dims) => dims.Length == 0 ? Scalar : new((int[])dims.Clone());
+    public static Shape Of(params int[] dims) => (dims ?? throw new ArgumentNullException(nameof(dims))).Length == 0 ? Scalar : new((int[])dims.Clone());
 
     /// <summary>Number of dimensions: 0 scalar, 1 vector, 2 matrix.</summary>
     public int Rank => dims.Length;
     /// <summary>Number of elements.</summary>
     public int Size { get; }
     /// <summary>Dimension <paramref name="axis"/>.</summary>
-    public int this[int axis] => dims[axis];
+    public int this[int axis] => (uint)axis < (uint)dims.Length ? dims[axis]
+        : throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Shape: {this} has no axis {axis}");
     /// <summary>The dimensions, copied.</summary>
     public int[] Dimensions => (int[])dims.Clone();
 

@@ -8,11 +8,15 @@ namespace AutoDiff.Functional;
 public sealed class ShapeException : ArgumentException
 {
     /// <summary>A shape error with <paramref name="message"/>; the caller's location is captured now.</summary>
-    public ShapeException(string message) : base(message) => CallerLocation = FindCaller();
+    public ShapeException(string message) : base(message ?? throw new ArgumentNullException(nameof(message))) => CallerLocation = FindCaller();
 
     /// <summary>"File.cs:line N" of the first frame outside this library (the Graph and Ops assemblies) that has
     /// source information, or <c>null</c> when no such frame has it (no PDB, or called from the library only).</summary>
     public string? CallerLocation { get; }
+
+    /// <summary>Set by <see cref="Shape"/> when a shape has more elements than an array holds, so that
+    /// <see cref="Node.Apply(Op, ReadOnlySpan{Node})"/> can say which op derived it from which shapes.</summary>
+    internal bool TooLarge { get; init; }
 
     /// <summary>The usual text, with the caller's location after the message.</summary>
     public override string ToString()
@@ -39,4 +43,4 @@ public sealed class ShapeException : ArgumentException
 }
 
 /// <summary>A graph could not be evaluated with the given bindings (unbound variable, wrong shape, ...).</summary>
-public sealed class BindingException(string message) : ArgumentException(message);
+public sealed class BindingException(string message) : ArgumentException(message ?? throw new ArgumentNullException(nameof(message)));

@@ -17,6 +17,8 @@ public sealed class Tensor
 
     internal Tensor(Shape shape, double[] storage)
     {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(storage);
         if (storage.Length != shape.Size)
             throw new ArgumentException($"Tensor: {storage.Length} values do not fill a tensor of shape {shape}");
         Shape = shape;
@@ -24,7 +26,8 @@ public sealed class Tensor
     }
 
     /// <summary>Takes ownership of <paramref name="columnMajor"/> without copying; the caller must not change it afterwards.</summary>
-    public static Tensor FromColumnMajor(Shape shape, double[] columnMajor) => new(shape, columnMajor);
+    public static Tensor FromColumnMajor(Shape shape, double[] columnMajor) =>
+        new(shape ?? throw new ArgumentNullException(nameof(shape)), columnMajor ?? throw new ArgumentNullException(nameof(columnMajor)));
 
     /// <summary>The elements in column-major order, read-only.</summary>
     public ReadOnlySpan<double> Values => Storage;
@@ -32,19 +35,23 @@ public sealed class Tensor
     /// <summary>A scalar.</summary>
     public static Tensor Scalar(double value) => new(Shape.Scalar, [value]);
     /// <summary>A vector, copied from <paramref name="values"/>.</summary>
-    public static Tensor Vector(params double[] values) => new(Shape.Vector(values.Length), (double[])values.Clone());
+    public static Tensor Vector(params double[] values) =>
+        new(Shape.Vector((values ?? throw new ArgumentNullException(nameof(values))).Length), (double[])values.Clone());
     /// <summary>A matrix, copied from a row-major C# array.</summary>
     public static Tensor Matrix(double[,] values)
     {
+        ArgumentNullException.ThrowIfNull(values);
         int m = values.GetLength(0), n = values.GetLength(1);
-        var s = new double[m * n];
+        var shape = Shape.Matrix(m, n);
+        var s = new double[shape.Size];
         for (int j = 0; j < n; j++)
             for (int i = 0; i < m; i++) s[i + j * m] = values[i, j];
-        return new(Shape.Matrix(m, n), s);
+        return new(shape, s);
     }
     /// <summary>All elements equal to <paramref name="value"/>.</summary>
     public static Tensor Filled(Shape shape, double value)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         var s = new double[shape.Size];
         if (value != 0) Array.Fill(s, value);
         return new(shape, s);
@@ -53,13 +60,13 @@ public sealed class Tensor
     public static Tensor Zeros(Shape shape) => Filled(shape, 0);
 
     /// <summary>Wraps a MathNet matrix without copying (zero-copy; do not mutate it afterwards).</summary>
-    public static Tensor Wrap(DenseMatrix matrix) => new(Shape.Matrix(matrix.RowCount, matrix.ColumnCount), matrix.Values);
+    public static Tensor Wrap(DenseMatrix matrix) => matrix is null ? throw new ArgumentNullException(nameof(matrix)) : new(Shape.Matrix(matrix.RowCount, matrix.ColumnCount), matrix.Values);
     /// <summary>Wraps a MathNet vector without copying (zero-copy; do not mutate it afterwards).</summary>
-    public static Tensor Wrap(DenseVector vector) => new(Shape.Vector(vector.Count), vector.Values);
+    public static Tensor Wrap(DenseVector vector) => vector is null ? throw new ArgumentNullException(nameof(vector)) : new(Shape.Vector(vector.Count), vector.Values);
     /// <summary>Copies a MathNet matrix.</summary>
-    public static Tensor Copy(DenseMatrix matrix) => Wrap((DenseMatrix)matrix.Clone());
+    public static Tensor Copy(DenseMatrix matrix) => Wrap((DenseMatrix)(matrix ?? throw new ArgumentNullException(nameof(matrix))).Clone());
     /// <summary>Copies a MathNet vector.</summary>
-    public static Tensor Copy(DenseVector vector) => Wrap((DenseVector)vector.Clone());
+    public static Tensor Copy(DenseVector vector) => Wrap((DenseVector)(vector ?? throw new ArgumentNullException(nameof(vector))).Clone());
 
     /// <summary>Wraps a MathNet vector without copying, so MathNet values can be passed where tensors are expected.</summary>
     public static implicit operator Tensor(DenseVector vector) => Wrap(vector);
@@ -80,11 +87,14 @@ public sealed class Tensor
         : throw new InvalidOperationException($"ToScalar: tensor of shape {Shape} has {Shape.Size} elements");
 
     /// <summary>Element <paramref name="i"/> of a vector (or the i-th element in column-major order).</summary>
-    public double this[int i] => Storage[i];
+    public double this[int i] => (uint)i < (uint)Storage.Length ? Storage[i]
+        : throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: index {i} is outside the {Storage.Length} elements of {Shape}");
     /// <summary>Element (<paramref name="i"/>, <paramref name="j"/>) of a matrix.</summary>
-    public double this[int i, int j] => Shape.Rank == 2
-        ? Storage[i + j * Shape[0]]
-        : throw new InvalidOperationException($"Tensor of shape {Shape} is not a matrix");
+    public double this[int i, int j] => Shape.Rank != 2
+        ? throw new InvalidOperationException($"Tensor of shape {Shape} is not a matrix")
+        : (uint)i >= (uint)Shape[0] ? throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: row {i} is outside {Shape}")
+        : (uint)j >= (uint)Shape[1] ? throw new ArgumentOutOfRangeException(nameof(j), j, $"Tensor: column {j} is outside {Shape}")
+        : Storage[i + j * Shape[0]];
 
     /// <summary>A short description: the shape and a few values.</summary>
     public override string ToString()

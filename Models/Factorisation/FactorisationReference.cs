@@ -10,6 +10,9 @@ public static class FactorisationReference
     public static (double Loss, Matrix<double> GradU, Matrix<double> GradV) Gradient(
         Matrix<double> X, Matrix<double> U, Matrix<double> V, double lambda)
     {
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(U);
+        ArgumentNullException.ThrowIfNull(V);
         var E = X - U * V;
         double loss = Sq(E) + lambda / 2 * Sq(U) + lambda / 2 * Sq(V);
         var gradU = -2 * E * V.Transpose() + lambda * U;

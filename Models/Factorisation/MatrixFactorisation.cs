@@ -9,7 +9,13 @@ namespace AutoDiff.Functional.Models;
 public sealed record FactorisationModel(Node X, Node U, Node V, double Lambda, Node Loss)
 {
     /// <summary>Binds data and factors: X (m×n), U (m×k), V (k×n).</summary>
-    public Bindings Bind(Tensor x, Tensor u, Tensor v) => Bindings.Empty.Bind(X, x).Bind(U, u).Bind(V, v);
+    public Bindings Bind(Tensor x, Tensor u, Tensor v)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(v);
+        return Bindings.Empty.Bind(X, x).Bind(U, u).Bind(V, v);
+    }
 }
 
 /// <summary>The loss and both gradients as graph nodes from one reverse pass, built once and compiled into one
@@ -21,12 +27,16 @@ public sealed record FactorisationModel(Node X, Node U, Node V, double Lambda, N
 public sealed record FactorisationGradient(Node Loss, Node GradU, Node GradV)
 {
     /// <summary>The compiled loss and gradients.</summary>
-    public Plan Plan { get; } = Plan.Compile([Loss, GradU, GradV]);
+    public Plan Plan { get; } = Plan.Compile([
+        Loss ?? throw new ArgumentNullException(nameof(Loss)),
+        GradU ?? throw new ArgumentNullException(nameof(GradU)),
+        GradV ?? throw new ArgumentNullException(nameof(GradV))]);
 
     /// <summary>L, ∂L/∂U and ∂L/∂V in one run, sharing the residual X − UV. Pass a workspace
     /// (<c>Plan.NewWorkspace()</c>, one per thread) to keep the (m×n) buffers between calls.</summary>
     public (Tensor Loss, Tensor GradU, Tensor GradV) Evaluate(Bindings at, Workspace? workspace = null)
     {
+        ArgumentNullException.ThrowIfNull(at);
         var values = Plan.Run(at, workspace);
         return (values[0], values[1], values[2]);
     }
@@ -50,6 +60,7 @@ public static class MatrixFactorisation
     /// with [U, V] gives both gradients, so one backward pass serves both (the seed ran two).</summary>
     public static FactorisationGradient Gradient(FactorisationModel model, Func<Node, IReadOnlyList<Node>, Node[]>? differentiate = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var grads = (differentiate ?? Reverse.Grad)(model.Loss, [model.U, model.V]);
         return new(model.Loss, grads[0], grads[1]);
     }
@@ -57,6 +68,8 @@ public static class MatrixFactorisation
     /// <summary>L and both gradients at <paramref name="at"/>: <c>AD.ValueAndGrad(L, at, U, V)</c>, one backward pass.</summary>
     public static (Tensor Loss, Tensor GradU, Tensor GradV) ValueAndGrad(FactorisationModel model, Bindings at)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(at);
         var (value, g) = AD.ValueAndGrad(model.Loss, at, model.U, model.V);
         return (value, g[0], g[1]);
     }

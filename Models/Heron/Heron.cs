@@ -75,6 +75,51 @@ public static class Heron
         return y;
     }
 
+    /// <summary>The graph of y_N as one loop node (<see cref="Loop.Repeat(int, Node, Func{Node, Node}, Checkpointing?)"/>):
+    /// the step traced once and compiled once, whatever N; <paramref name="checkpointing"/> chooses how reverse mode
+    /// gets the iterates back.</summary>
+    public static Node Looped(Node x, int n, Checkpointing? checkpointing = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!x.Shape.IsScalar) throw new ShapeException($"Heron: x must be a scalar, not {x.Shape}");
+        return Loop.Repeat(n, Node.Constant(1.0), y => (y + x / y) * 0.5, checkpointing);
+    }
+
+    /// <summary>The adaptive rule as a while loop over (y_{k−1}, y_k, k): go on while (y_k − y_{k−1})² &gt; tol²·y_k²
+    /// (|Δy| &gt; tol·|y|, without an absolute value), at most <paramref name="maxSteps"/> steps, from (∞, 1, 0) so the
+    /// first step is always taken. Returns the nodes of y and of the step count.</summary>
+    public static (Node Y, Node Steps) LoopedAdaptive(Node x, double tolerance = DefaultTolerance, int maxSteps = DefaultMaxSteps,
+        Checkpointing? checkpointing = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!x.Shape.IsScalar) throw new ShapeException($"Heron: x must be a scalar, not {x.Shape}");
+        var carries = Loop.While([Node.Constant(double.PositiveInfinity), Node.Constant(1.0), Node.Constant(0.0)],
+            c => (c[1] - c[0]).Square() - tolerance * tolerance * c[1].Square(),
+            c => [c[1], (c[1] + x / c[1]) * 0.5, c[2] + 1], maxSteps, checkpointing);
+        return (carries[1], carries[2]);
+    }
+
+    /// <summary>y_N and dy_N/dx by reverse mode through the loop node: build, value and derivative in one call.</summary>
+    public static HeronDerivative LoopReverse(double x, int n, Checkpointing? checkpointing = null)
+    {
+        CheckInput(x, n);
+        var xv = Node.Variable("x", Shape.Scalar);
+        var y = Looped(xv, n, checkpointing);
+        var v = Evaluator.Evaluate([y, Functional.Reverse.Grad(y, [xv])[0]], Bindings.Empty.Bind(xv, x));
+        return new(v[0].ToScalar(), v[1].ToScalar(), n);
+    }
+
+    /// <summary>The adaptive rule as a while loop, differentiated in reverse mode through the steps it took.</summary>
+    public static HeronDerivative LoopReverseAdaptive(double x, double tolerance = DefaultTolerance, int maxSteps = DefaultMaxSteps,
+        Checkpointing? checkpointing = null)
+    {
+        CheckInput(x, maxSteps);
+        var xv = Node.Variable("x", Shape.Scalar);
+        var (y, steps) = LoopedAdaptive(xv, tolerance, maxSteps, checkpointing);
+        var v = Evaluator.Evaluate([y, Functional.Reverse.Grad(y, [xv])[0], steps], Bindings.Empty.Bind(xv, x));
+        return new(v[0].ToScalar(), v[1].ToScalar(), (int)v[2].ToScalar());
+    }
+
     /// <summary>y_N and dy_N/dx by forward mode through the unrolled loop: the JVP of the N-step graph with tangent
     /// ẋ = 1.</summary>
     public static HeronDerivative Forward(double x, int n)

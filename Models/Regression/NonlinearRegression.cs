@@ -15,7 +15,13 @@ public sealed record RegressionModel(Node W, Node X, Node Y, Node Prediction, No
     public int Samples => X.Shape[0];
 
     /// <summary>Binds parameters and data: w (5), X (m×2), y (m).</summary>
-    public Bindings Bind(Tensor w, Tensor x, Tensor y) => Bindings.Empty.Bind(W, w).Bind(X, x).Bind(Y, y);
+    public Bindings Bind(Tensor w, Tensor x, Tensor y)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        return Bindings.Empty.Bind(W, w).Bind(X, x).Bind(Y, y);
+    }
 }
 
 /// <summary>One Gauss–Newton step: where it went, the losses before and after, and the step length the line
@@ -43,6 +49,8 @@ public static class NonlinearRegression
     /// <paramref name="X"/> (m×2), a vector (m).</summary>
     public static Node F(Node w, Node X)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(X);
         // Features are columns: x1 is feature 0 of every sample, not the first sample (the seed's x[0]).
         Node x1 = X.Column(0), x2 = X.Column(1);
         Node w1 = w.At(0), w2 = w.At(1), w3 = w.At(2), w4 = w.At(3), w5 = w.At(4);
@@ -55,6 +63,8 @@ public static class NonlinearRegression
     /// enough step lowers the loss unless the gradient vanishes; if no halving helps, w is returned unchanged.</summary>
     public static GaussNewtonStep Step(RegressionModel model, Bindings at, double damping = 1e-8, int halvings = 60)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(at);
         var w = at[model.W];
         var J = AD.JacRev(model.Residual, at, model.W);
         var values = Evaluator.Evaluate([model.Residual, model.Loss], at);

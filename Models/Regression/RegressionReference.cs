@@ -7,13 +7,20 @@ namespace AutoDiff.Functional.Models;
 public static class RegressionReference
 {
     /// <summary>f(w|xᵢ) for every row xᵢ = (xᵢ1, xᵢ2) of <paramref name="X"/>.</summary>
-    public static Vector<double> F(Vector<double> w, Matrix<double> X) =>
-        Vector<double>.Build.Dense(X.RowCount, i =>
+    public static Vector<double> F(Vector<double> w, Matrix<double> X)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(X);
+        return Vector<double>.Build.Dense(X.RowCount, i =>
             Math.Cos(w[0] * X[i, 0] + w[1]) + Math.Exp(-w[4] * X[i, 1]) * Math.Sin(w[2] * X[i, 1] + w[3]));
+    }
 
     /// <summary>MSE = (1/m) Σᵢ (yᵢ − f(w|xᵢ))².</summary>
     public static double Loss(Vector<double> w, Matrix<double> X, Vector<double> y)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(y);
         var r = y - F(w, X);
         return r.DotProduct(r) / X.RowCount;
     }
@@ -22,6 +29,8 @@ public static class RegressionReference
     /// (−sin a·x1, −sin a, e·x2·cos b, e·cos b, −e·x2·sin b) with a = w1x1 + w2, b = w3x2 + w4, e = exp(−w5x2).</summary>
     public static Matrix<double> ModelJacobian(Vector<double> w, Matrix<double> X)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(X);
         var D = Matrix<double>.Build.Dense(X.RowCount, 5);
         for (int i = 0; i < X.RowCount; i++)
         {
@@ -40,6 +49,9 @@ public static class RegressionReference
     /// ∂f/∂w (the seed's mistake).</summary>
     public static Vector<double> Gradient(Vector<double> w, Matrix<double> X, Vector<double> y)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(y);
         var r = y - F(w, X);
         return ModelJacobian(w, X).TransposeThisAndMultiply(r) * (-2.0 / X.RowCount);
     }

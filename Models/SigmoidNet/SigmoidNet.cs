@@ -144,7 +144,11 @@ public sealed class SigmoidNet
     }
 
     /// <summary>Bindings of the whole graph at <paramref name="x"/>.</summary>
-    public Bindings At(DenseVector x) => Bindings.Empty.Bind(X, x);
+    public Bindings At(DenseVector x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Bindings.Empty.Bind(X, x);
+    }
 
     /// <summary>f(x) and the intermediate values y₁ … y₄, from one evaluation of the whole graph.</summary>
     public SigmoidNetPrimal Evaluate(DenseVector x)

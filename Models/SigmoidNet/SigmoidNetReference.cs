@@ -24,6 +24,9 @@ public static class SigmoidNetReference
     /// <summary>f(x) = Σ σ(B·σ(A·x)) and ∇f = Aᵀ·(σ′(y₁) ⊙ (Bᵀ·σ′(y₃))), with y₁ = A·x and y₃ = B·σ(y₁).</summary>
     public static (double Value, DenseVector Gradient) ValueAndGradient(DenseMatrix a, DenseMatrix b, DenseVector x)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(x);
         var y1 = a * x;
         var y3 = b * y1.Map(Sigma);
         var gradient = a.TransposeThisAndMultiply(y1.Map(SigmaPrime).PointwiseMultiply(b.TransposeThisAndMultiply(y3.Map(SigmaPrime))));
@@ -40,6 +43,9 @@ public static class SigmoidNetReference
     /// </list></summary>
     public static SigmoidNetJacobians StageJacobians(DenseMatrix a, DenseMatrix b, DenseVector x)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(x);
         var y1 = (DenseVector)(a * x);
         var y3 = (DenseVector)(b * y1.Map(Sigma));
         return new(

@@ -10,7 +10,13 @@ namespace AutoDiff.Functional.Models;
 public sealed record LinearClassifier(Node X, Node W, Node B, Node Logits, Node Loss, IReadOnlyList<int> Labels)
 {
     /// <summary>Binds data and parameters: X (N×n), W (n×C), b (C).</summary>
-    public Bindings Bind(Tensor x, Tensor w, Tensor b) => Bindings.Empty.Bind(X, x).Bind(W, w).Bind(B, b);
+    public Bindings Bind(Tensor x, Tensor w, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(b);
+        return Bindings.Empty.Bind(X, x).Bind(W, w).Bind(B, b);
+    }
 }
 
 /// <summary>The deeper classifier's graph: h = tanh(X·W1 + b1), logits = h·W2 + b2, loss = mean cross-entropy.</summary>
@@ -28,8 +34,15 @@ public sealed record DeepClassifier(Node X, Node W1, Node B1, Node W2, Node B2, 
     public Node[] Parameters => [W1, B1, W2, B2];
 
     /// <summary>Binds data and parameters.</summary>
-    public Bindings Bind(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2) =>
-        Bindings.Empty.Bind(X, x).Bind(W1, w1).Bind(B1, b1).Bind(W2, w2).Bind(B2, b2);
+    public Bindings Bind(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(w1);
+        ArgumentNullException.ThrowIfNull(b1);
+        ArgumentNullException.ThrowIfNull(w2);
+        ArgumentNullException.ThrowIfNull(b2);
+        return Bindings.Empty.Bind(X, x).Bind(W1, w1).Bind(B1, b1).Bind(W2, w2).Bind(B2, b2);
+    }
 }
 
 /// <summary>Seed 000, task 2: multiclass classification with the cross-entropy
@@ -40,6 +53,7 @@ public static class SoftmaxClassifier
     /// <summary>The linear classifier for N samples of n features and C classes; labels has one entry per sample.</summary>
     public static LinearClassifier BuildLinear(int features, int classes, IReadOnlyList<int> labels)
     {
+        ArgumentNullException.ThrowIfNull(labels);
         int samples = labels.Count;
         var X = Node.Variable("X", Shape.Matrix(samples, features));
         var W = Node.Variable("W", Shape.Matrix(features, classes));
@@ -51,6 +65,7 @@ public static class SoftmaxClassifier
     /// <summary>linear → tanh → linear with <paramref name="hidden"/> units in between.</summary>
     public static DeepClassifier BuildDeep(int features, int hidden, int classes, IReadOnlyList<int> labels)
     {
+        ArgumentNullException.ThrowIfNull(labels);
         int samples = labels.Count;
         var X = Node.Variable("X", Shape.Matrix(samples, features));
         var W1 = Node.Variable("W1", Shape.Matrix(features, hidden));
@@ -63,5 +78,11 @@ public static class SoftmaxClassifier
     }
 
     /// <summary>X·W + b with the bias repeated for every row (sample) of X: an explicit broadcast, never a silent one.</summary>
-    public static Node Linear(Node X, Node W, Node b) => X.MatMul(W) + b.BroadcastRows(X.Shape[0]);
+    public static Node Linear(Node X, Node W, Node b)
+    {
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(W);
+        ArgumentNullException.ThrowIfNull(b);
+        return X.MatMul(W) + b.BroadcastRows(X.Shape[0]);
+    }
 }

@@ -7,6 +7,10 @@ public static class SoftmaxReference
     /// <summary>The loss and the gradients w.r.t. W (n×C) and b (C); arrays are row-major [row, column].</summary>
     public static (double Loss, double[,] GradW, double[] GradB) Gradient(double[,] X, double[,] W, double[] b, IReadOnlyList<int> labels)
     {
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(W);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(labels);
         var (loss, G) = LossAndLogitGradient(X, W, b, labels);
         int N = X.GetLength(0), n = X.GetLength(1), C = W.GetLength(1);
         var gradW = new double[n, C];
@@ -26,6 +30,12 @@ public static class SoftmaxReference
     public static (double Loss, double[,] GradW1, double[] GradB1, double[,] GradW2, double[] GradB2) DeepGradient(
         double[,] X, double[,] W1, double[] b1, double[,] W2, double[] b2, IReadOnlyList<int> labels)
     {
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(W1);
+        ArgumentNullException.ThrowIfNull(b1);
+        ArgumentNullException.ThrowIfNull(W2);
+        ArgumentNullException.ThrowIfNull(b2);
+        ArgumentNullException.ThrowIfNull(labels);
         int N = X.GetLength(0), n = X.GetLength(1), H = W1.GetLength(1), C = W2.GetLength(1);
         var h = new double[N, H];
         for (int i = 0; i < N; i++)
@@ -62,8 +72,14 @@ public static class SoftmaxReference
     }
 
     /// <summary>G = ∂L/∂logits = (softmax(X·W + b) − onehot(labels))/N, (N×C).</summary>
-    public static double[,] LogitGradient(double[,] X, double[,] W, double[] b, IReadOnlyList<int> labels) =>
-        LossAndLogitGradient(X, W, b, labels).G;
+    public static double[,] LogitGradient(double[,] X, double[,] W, double[] b, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(W);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(labels);
+        return LossAndLogitGradient(X, W, b, labels).G;
+    }
 
     static (double Loss, double[,] G) LossAndLogitGradient(double[,] X, double[,] W, double[] b, IReadOnlyList<int> labels)
     {

@@ -3,16 +3,18 @@ namespace AutoDiff.Functional;
 /// <summary>Functions composed from primitives: they need no rules of their own.</summary>
 public static class Composites
 {
-    /// <summary>softmax along <paramref name="axis"/>: exp(x − logΣexp x), stable for any magnitude.</summary>
-    public static Node Softmax(this Node x, int axis) => (x - x.LogSumExp(axis).Spread(axis, x.Shape[axis])).Exp();
+    /// <summary>softmax along <paramref name="axis"/>: exp(x − max) / Σ exp(x − max), right at any finite magnitude.</summary>
+    public static Node Softmax(this Node x, int axis) => Node.Apply(new Ops.Softmax(axis), x);
 
-    /// <summary>log softmax along <paramref name="axis"/>: x − logΣexp x, stable for any magnitude.</summary>
-    public static Node LogSoftmax(this Node x, int axis) => x - x.LogSumExp(axis).Spread(axis, x.Shape[axis]);
+    /// <summary>log softmax along <paramref name="axis"/>: (x − max) − log Σ exp(x − max), right at any finite magnitude.</summary>
+    public static Node LogSoftmax(this Node x, int axis) => Node.Apply(new Ops.LogSoftmax(axis), x);
 
     /// <summary>Mean cross-entropy of (N×C) logits against integer labels in 0..C−1:
     /// −(1/N) Σᵢ log softmax(logitsᵢ)[labelsᵢ]. Labels out of range and empty batches are errors.</summary>
     public static Node CrossEntropy(this Node logits, IReadOnlyList<int> labels) =>
-        logits.Shape.Rank == 2 && logits.Shape[0] == 0
+        logits is null ? throw new ArgumentNullException(nameof(logits))
+        : labels is null ? throw new ArgumentNullException(nameof(labels))
+        : logits.Shape.Rank == 2 && logits.Shape[0] == 0
             ? throw new ShapeException($"CrossEntropy: the batch {logits.Shape} is empty")
             : -logits.LogSoftmax(1).PickPerRow(labels).Mean();
 
@@ -21,7 +23,4 @@ public static class Composites
 
     /// <summary>‖x‖ = √(Σ x²).</summary>
     public static Node Norm(this Node x) => x.SquaredNorm().Sqrt();
-
-    /// <summary>Repeats the reduced tensor back along the axis it was reduced over.</summary>
-    static Node Spread(this Node reduced, int axis, int count) => Node.Apply(new Ops.Broadcast(axis, count), reduced);
 }

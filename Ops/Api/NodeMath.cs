@@ -23,19 +23,19 @@ public static class NodeMath
         /// <summary>a + c.</summary>
         public static Node operator +(Node a, double c) => a + Node.Constant(c);
         /// <summary>c + a.</summary>
-        public static Node operator +(double c, Node a) => Node.Constant(c) + a;
+        public static Node operator +(double c, Node a) => Node.Apply(new Add(), Node.Constant(c), a);
         /// <summary>a − c.</summary>
         public static Node operator -(Node a, double c) => a - Node.Constant(c);
         /// <summary>c − a.</summary>
-        public static Node operator -(double c, Node a) => Node.Constant(c) - a;
+        public static Node operator -(double c, Node a) => Node.Apply(new Sub(), Node.Constant(c), a);
         /// <summary>a·c.</summary>
         public static Node operator *(Node a, double c) => a * Node.Constant(c);
         /// <summary>c·a.</summary>
-        public static Node operator *(double c, Node a) => Node.Constant(c) * a;
+        public static Node operator *(double c, Node a) => Node.Apply(new Mul(), Node.Constant(c), a);
         /// <summary>a / c.</summary>
         public static Node operator /(Node a, double c) => a / Node.Constant(c);
         /// <summary>c / a.</summary>
-        public static Node operator /(double c, Node a) => Node.Constant(c) / a;
+        public static Node operator /(double c, Node a) => Node.Apply(new Div(), Node.Constant(c), a);
     }
 
     /// <summary>eˣ.</summary>
@@ -63,6 +63,8 @@ public static class NodeMath
     /// computed as Aᵀx). A transposed operand (<c>A.T()</c>) is passed to BLAS as a flag, not copied.</summary>
     public static Node MatMul(this Node a, Node b)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         if (a is { Shape.Rank: 1 } && b is { Shape.Rank: 2 })
         {
             // Checked here, so the error shows the product as written rather than the Aᵀx it is computed as.
@@ -75,14 +77,14 @@ public static class NodeMath
     /// <summary>Aᵀ.</summary>
     public static Node T(this Node a) => Node.Apply(new Ops.Transpose(), a);
     /// <summary>The same elements in another shape of the same size (column-major order).</summary>
-    public static Node Reshape(this Node x, Shape shape) => Node.Apply(new Ops.Reshape(shape), x);
+    public static Node Reshape(this Node x, Shape shape) => Node.Apply(new Ops.Reshape(shape ?? throw new ArgumentNullException(nameof(shape))), x);
 
     /// <summary>Σ of all elements.</summary>
     public static Node Sum(this Node x) => Node.Apply(new Ops.Sum(), x);
     /// <summary>Σ along <paramref name="axis"/>: for a matrix, 0 sums each column, 1 each row.</summary>
     public static Node Sum(this Node x, int axis) => Node.Apply(new SumAxis(axis), x);
     /// <summary>The mean of all elements; an error for an empty tensor.</summary>
-    public static Node Mean(this Node x) => x.Shape.Size > 0
+    public static Node Mean(this Node x) => (x ?? throw new ArgumentNullException(nameof(x))).Shape.Size > 0
         ? x.Sum() / x.Shape.Size
         : throw new ShapeException($"Mean: {x.Shape} has no elements");
     /// <summary>The mean along <paramref name="axis"/>; an error when that axis is empty.</summary>
@@ -95,7 +97,7 @@ public static class NodeMath
     public static Node LogSumExp(this Node x, int axis) => Node.Apply(new Ops.LogSumExp(axis), x);
 
     /// <summary>A scalar repeated into <paramref name="shape"/>.</summary>
-    public static Node Fill(this Node scalar, Shape shape) => Node.Apply(new Ops.Fill(shape), scalar);
+    public static Node Fill(this Node scalar, Shape shape) => Node.Apply(new Ops.Fill(shape ?? throw new ArgumentNullException(nameof(shape))), scalar);
     /// <summary>A vector (n) repeated as every row of an (rows×n) matrix: a bias added to every sample.</summary>
     public static Node BroadcastRows(this Node v, int rows) => Node.Apply(new Broadcast(0, rows), v);
     /// <summary>A vector (m) repeated as every column of an (m×columns) matrix.</summary>
@@ -104,6 +106,7 @@ public static class NodeMath
     /// <summary>Element <paramref name="i"/> of a vector: the seed's <c>w[0]</c>.</summary>
     public static Node At(this Node v, int i)
     {
+        ArgumentNullException.ThrowIfNull(v);
         if (v.Shape.Rank != 1) throw new ShapeException($"At({i}): {v.Shape} is not a vector (use At(i, j) for a matrix)");
         Check($"At({i})", i, v.Shape[0], v.Shape);
         return Node.Apply(new Gather($"At({i})", v.Shape, Shape.Scalar, [i]), v);
@@ -111,6 +114,7 @@ public static class NodeMath
     /// <summary>Element (<paramref name="i"/>, <paramref name="j"/>) of a matrix.</summary>
     public static Node At(this Node a, int i, int j)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var name = $"At({i}, {j})";
         RequireMatrix(name, a.Shape);
         Check(name, i, a.Shape[0], a.Shape);
@@ -120,6 +124,7 @@ public static class NodeMath
     /// <summary>Row <paramref name="i"/> of a matrix, a vector of its columns' length.</summary>
     public static Node Row(this Node a, int i)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var name = $"Row({i})";
         RequireMatrix(name, a.Shape);
         Check(name, i, a.Shape[0], a.Shape);
@@ -129,6 +134,7 @@ public static class NodeMath
     /// <summary>Column <paramref name="j"/> of a matrix: with samples as rows, feature j of every sample.</summary>
     public static Node Column(this Node a, int j)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var name = $"Column({j})";
         RequireMatrix(name, a.Shape);
         Check(name, j, a.Shape[1], a.Shape);
@@ -138,6 +144,8 @@ public static class NodeMath
     /// <summary>Entry (i, labels[i]) of each row i of an (N×C) matrix: the logit of each sample's true class.</summary>
     public static Node PickPerRow(this Node a, IReadOnlyList<int> labels)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(labels);
         RequireMatrix("PickPerRow", a.Shape);
         int n = a.Shape[0], c = a.Shape[1];
         if (labels.Count != n)

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>xᵖ for a constant exponent p (x &gt; 0 unless p is an integer); derivative p·xᵖ⁻¹.</summary>
@@ -9,7 +7,10 @@ internal sealed record Pow(double Exponent) : UnaryElementwise
     public double Exponent { get; } = double.IsFinite(Exponent) ? Exponent
         : throw new ArgumentException($"Pow: the exponent must be finite, got {Exponent}");
     /// <inheritdoc/>
-    protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.Pow(x, Exponent, y);
+    protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Math.Pow(x[i], Exponent);
+    }
     /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y) => Exponent switch
     {

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>tanh x. Derivative 1 − y² written as 4·σ(2x)·σ(−2x), which keeps full relative accuracy for large |x|
@@ -7,7 +5,10 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Tanh : UnaryElementwise
 {
     /// <inheritdoc/>
-    protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.Tanh(x, y);
+    protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Math.Tanh(x[i]);
+    }
     /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y)
     {

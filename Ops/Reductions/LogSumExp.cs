@@ -4,8 +4,8 @@ using System.Numerics.Tensors;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>log Σ exp(x) along one axis, computed as max + log Σ exp(x − max) so logits of magnitude 1e3 stay finite.
-/// Its derivative is the softmax along that axis, exp(x − y): never overflows, and accurate to about ulp(|x|)
-/// relative (1e-13 at logits of 1e3, from rounding x − y).</summary>
+/// Its derivative is the softmax along that axis, the <see cref="Softmax"/> op (not exp(x − y), which rounds to 1 when
+/// |x| is so large that y = x + ln 2 rounds to x).</summary>
 internal sealed record LogSumExp(int Axis) : Op
 {
     /// <inheritdoc/>
@@ -48,19 +48,18 @@ internal sealed record LogSumExp(int Axis) : Op
         for (int j = 0; j < n; j++)
         {
             TensorPrimitives.Subtract(a.Slice(j * m, m), max, term);
-            TensorPrimitives.Exp(term, term);
-            TensorPrimitives.Add(sum, term, sum);
+            for (int i = 0; i < m; i++) sum[i] += Math.Exp(term[i]);   // scalar exp: the same bits at every JIT tier
         }
         for (int i = 0; i < m; i++)
             if (!double.IsInfinity(max[i])) max[i] += Math.Log(sum[i]);   // a row of −∞ (or with +∞) is its max
     }
 
-    Node Softmax(Node x, Node y) => (x - Node.Apply(new Broadcast(Axis, x.Shape[Axis]), y)).Exp();
+    Node Probabilities(Node x) => Node.Apply(new Softmax(Axis), x);
 
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
-        t[0] is { } t0 ? (t0 * Softmax(x[0], y)).Sum(Axis) : null;
+        t[0] is { } t0 ? (t0 * Probabilities(x[0])).Sum(Axis) : null;
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
-        [Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), ct) * Softmax(x[0], y)];
+        [Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), ct) * Probabilities(x[0])];
 }

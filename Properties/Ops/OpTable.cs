@@ -162,15 +162,15 @@ public static partial class OpTable
         { Reference = (x, _, _) => [.. x[0].Select((a, i) => a + x[1][i] + x[2][i])] });
 
         // ── composites: no rules of their own, the laws must still hold
-        table.Add(Matrix("Softmax(0)", null, any, (x, _, _) => x[0].Softmax(0),
+        table.Add(Matrix("Softmax(0)", typeof(P.Softmax), any, (x, _, _) => x[0].Softmax(0),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => Math.Exp(R.Element(x[0], d[0], i, j) - R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)[j]))));
-        table.Add(Matrix("Softmax(1)", null, any, (x, _, _) => x[0].Softmax(1),
+        table.Add(Matrix("Softmax(1)", typeof(P.Softmax), any, (x, _, _) => x[0].Softmax(1),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => Math.Exp(R.Element(x[0], d[0], i, j) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i]))));
-        table.Add(Vector("Softmax(0) of a vector", null, any, (x, _, _) => x[0].Softmax(0),
+        table.Add(Vector("Softmax(0) of a vector", typeof(P.Softmax), any, (x, _, _) => x[0].Softmax(0),
             (x, _, _) => [.. x[0].Select(v => Math.Exp(v) / x[0].Sum(Math.Exp))]));
-        table.Add(Matrix("LogSoftmax(1)", null, any, (x, _, _) => x[0].LogSoftmax(1),
+        table.Add(Matrix("LogSoftmax(1)", typeof(P.LogSoftmax), any, (x, _, _) => x[0].LogSoftmax(1),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => R.Element(x[0], d[0], i, j) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i])));
-        table.Add(Matrix("LogSoftmax(0)", null, any, (x, _, _) => x[0].LogSoftmax(0),
+        table.Add(Matrix("LogSoftmax(0)", typeof(P.LogSoftmax), any, (x, _, _) => x[0].LogSoftmax(0),
             (x, d, _) => R.Matrix(d[0], d[1], (i, j) => R.Element(x[0], d[0], i, j) - R.ColumnWise(x[0], d[0], d[1], R.LogSumExp)[j])));
         table.Add(Matrix("CrossEntropy", null, any, (x, d, k) => x[0].CrossEntropy(Labels(d[0], d[1], k)),
             (x, d, k) => [-Labels(d[0], d[1], k).Select((label, i) => R.Element(x[0], d[0], i, label) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i]).Average()]));
@@ -286,7 +286,87 @@ public static partial class OpTable
 
         // ── piecewise, special functions and linear algebra (issue 12): rows in OpTable.Math.cs
         table.AddRange(MathRows());
+
+        // ── control: stop-gradient, user-defined rules, loops (issue #13)
+        // StopGradient's derivative is zero by convention, so the laws see it where that is also the true derivative:
+        // of a function flat in its input, and as the shift of a log-sum-exp (the result does not depend on it).
+        table.Add(Unary("StopGradient of a flat function", typeof(P.StopGradient), any,
+            x => (x.Sin().Square() + x.Cos().Square()).StopGradient(), _ => 1));
+        table.Add(Vector("StopGradient: stopped shift of a log-sum-exp", null, any, (x, _, _) =>
+        {
+            var shift = x[0].Mean().StopGradient();
+            return shift + (x[0] - shift).Exp().Sum().Log();
+        }, (x, _, _) => [R.LogSumExp(x[0])]));
+        table.Add(Unary("Custom: softplus, both rules stated", typeof(P.Custom), any,
+            x => CustomRule.Define("softplus", v => (v[0].Exp() + 1).Log(),
+                jvp: (v, _, t) => t[0] * v[0].Sigmoid(), vjp: (v, _, ct) => [ct * v[0].Sigmoid()])([x]),
+            v => Math.Log(1 + Math.Exp(v))));
+        table.Add(new("Custom: x0·sin(x1), VJP stated, JVP from the body", typeof(P.Custom), AnyRank, true,
+            d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => CustomRule.Define("x0·sin(x1)", v => v[0] * v[1].Sin(),
+                vjp: (v, _, ct) => [ct * v[1].Sin(), ct * v[0] * v[1].Cos()])(x))
+        { Reference = (x, _, _) => [.. x[0].Select((a, i) => a * Math.Sin(x[1][i]))] });
+        table.Add(Reduction("Custom: no rules (the body's own derivatives)", typeof(P.Custom), any,
+            x => CustomRule.Define("Σx³", v => v[0].Pow(3).Sum())([x]), v => v.Sum(e => e * e * e)));
+        // Loops over the body c ← sin(c)⊙p + c/2 (p read from outside the body), against plain loops.
+        table.Add(new("Loop: 3 steps of c ← sin(c)⊙p + c/2", typeof(P.LoopOp), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Loop.Repeat(3, x[0], c => LoopStep(c, x[1])))
+        { Reference = (x, _, _) => LoopReference(x[0], x[1], 3)[^1] });
+        table.Add(new("Scan: 3 steps of c ← sin(c)⊙p + c/2", typeof(P.LoopOp), Fixed(1), false, d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Loop.Scan(3, x[0], c => LoopStep(c, x[1]), Checkpointing.Sqrt))
+        { Reference = (x, _, _) => [.. LoopReference(x[0], x[1], 3).Skip(1).SelectMany(c => c)] });
+        table.Add(new("While: a counter carry stops c ← sin(c)⊙p + c/2 after 3 steps", typeof(P.LoopOp), AnyRank, true,
+            d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Loop.While([x[0], Node.Constant(0.0)], c => 2.5 - c[1], c => [LoopStep(c[0], x[1]), c[1] + 1], 10, Checkpointing.Binomial(2))[0])
+        { Reference = (x, _, _) => LoopReference(x[0], x[1], 3)[^1] });
+        table.Add(new("LoopReverse: ∇⟨s, c₃⟩ w.r.t. c₀ and p", typeof(P.LoopReverse), Fixed(1), false,
+            d => [In(S(d), any), In(S(d), any), In(S(d), any)],
+            (x, _, _) =>
+            {
+                var body = P.LoopBody.Trace("row", [x[0]], c => [LoopStep(c[0], x[1])], null, out var outer);
+                return Node.Apply(new P.LoopReverse(body, 3, Checkpointing.Binomial(2), [new(0, false)], [true, true]), [x[0], .. outer, x[2]]);
+            })
+        { Reference = (x, _, _) => LoopReverseReference(x[0], x[1], x[2], 3) });
+        // Implicit differentiation: √θ as the root of y² − θ; the linear solve of F = y³/3 + θ⊙y, M = diag(y² + θ).
+        table.Add(Unary("Implicit: √θ as the root of y² − θ (dense)", typeof(P.ImplicitSolve), Domain.Positive,
+            x => Implicit.Solve((y, θ) => y.Square() - θ, SqrtSolver, x, x.Shape, LinearSolver.Dense), Math.Sqrt));
+        table.Add(Unary("Implicit: √θ as the root of y² − θ (GMRES)", typeof(P.ImplicitSolve), Domain.Positive,
+            x => Implicit.Solve((y, θ) => y.Square() - θ, SqrtSolver, x, x.Shape), Math.Sqrt));
+        foreach (var transposed in new[] { false, true })
+            table.Add(new($"ImplicitLinear: (y² + θ)⁻¹⊙r{(transposed ? ", transposed" : "")}", typeof(P.ImplicitLinear), AnyRank, true,
+                d => [In(S(d), Domain.Positive), In(S(d), Domain.Positive), In(S(d), any)],
+                (x, _, _) => Node.Apply(new P.ImplicitLinear(P.Traced.Of("F", [x[0].Shape, x[1].Shape], v => [v[0].Pow(3) / 3 + v[1] * v[0]]),
+                    transposed, transposed ? LinearSolver.ConjugateGradient : LinearSolver.Gmres), x))
+            { Reference = (x, _, _) => [.. x[2].Select((r, i) => r / (x[0][i] * x[0][i] + x[1][i]))] });
         return table;
+    }
+
+    static Tensor SqrtSolver(Tensor θ) => Tensor.FromColumnMajor(θ.Shape, [.. θ.Values.ToArray().Select(Math.Sqrt)]);
+
+    static Node LoopStep(Node c, Node p) => c.Sin() * p + c * 0.5;
+
+    /// <summary>c₀ … c_n of c ← sin(c)⊙p + c/2, element by element.</summary>
+    static double[][] LoopReference(double[] c0, double[] p, int n)
+    {
+        var cs = new double[n + 1][];
+        cs[0] = c0;
+        for (int k = 0; k < n; k++) cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * p[i] + c / 2)];
+        return cs;
+    }
+
+    /// <summary>(c̄₀, p̄) = ∇⟨s, c_n⟩ by the hand-derived adjoint: c̄ ← c̄⊙(cos(c)⊙p + ½), p̄ += c̄⊙sin(c), backwards.</summary>
+    static double[] LoopReverseReference(double[] c0, double[] p, double[] s, int n)
+    {
+        var cs = LoopReference(c0, p, n);
+        var cbar = (double[])s.Clone();
+        var pbar = new double[p.Length];
+        for (int k = n - 1; k >= 0; k--)
+            for (int i = 0; i < p.Length; i++)
+            {
+                pbar[i] += cbar[i] * Math.Sin(cs[k][i]);
+                cbar[i] *= Math.Cos(cs[k][i]) * p[i] + 0.5;
+            }
+        return [.. cbar, .. pbar];
     }
 
     /// <summary>The row named <paramref name="name"/>.</summary>

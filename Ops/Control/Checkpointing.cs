@@ -1,0 +1,181 @@
+namespace AutoDiff.Functional
+{
+    /// <summary>How the reverse pass of a loop gets back the carries c₀ … c_{N−1} it needs, in reverse order: the
+    /// trade between memory (carries stored at once) and time (body evaluations). Over a counted loop of N steps,
+    /// besides the N evaluations of the body's reverse rule that every policy makes:
+    /// <list type="table">
+    /// <item><term><see cref="StoreAll"/></term><description>N stored carries, N − 1 body evaluations.</description></item>
+    /// <item><term><see cref="Sqrt"/></term><description>segments of s = ⌈√N⌉ steps: at most ⌈N/s⌉ + s − 1 ≈ 2√N
+    /// stored carries, L + N − ⌈N/s⌉ ≤ 2N body evaluations, where L = s·⌊(N − 1)/s⌋ is the last checkpoint.</description></item>
+    /// <item><term><see cref="Binomial"/></term><description>Griewank's binomial checkpointing (Revolve) within
+    /// S stored carries (c₀ included): at most t·N body evaluations, t the least repetition number with
+    /// C(S − 1 + t, t) ≥ N (N = 10⁶ within 2,000 carries: t = 2).</description></item>
+    /// </list>
+    /// A while loop first runs forward to find its trip count N, storing nothing: N more evaluations, except under
+    /// <see cref="StoreAll"/>, which stores while it counts (N evaluations in all).</summary>
+    public abstract record Checkpointing
+    {
+        private protected Checkpointing() { }
+
+        /// <summary>Store every carry: the fewest evaluations, memory linear in N.</summary>
+        public static Checkpointing StoreAll { get; } = new Ops.StoreAllCarries();
+        /// <summary>About √N checkpoints, and one segment of √N carries at a time: memory ~2√N, at most 2N evaluations.</summary>
+        public static Checkpointing Sqrt { get; } = new Ops.SqrtCheckpoints();
+
+        /// <summary>Binomial checkpointing (Revolve) within <paramref name="storedCarries"/> carries held at once (at
+        /// least 1: with 1, each carry is recomputed from c₀, N²/2 evaluations).</summary>
+        public static Checkpointing Binomial(int storedCarries)
+        {
+            if (storedCarries < 1) throw new ArgumentOutOfRangeException(nameof(storedCarries), $"Checkpointing.Binomial: {storedCarries} stored carries; at least 1 (c₀) is needed");
+            return new Ops.BinomialCheckpoints(storedCarries);
+        }
+
+        /// <summary>The least t with C(s + t, t) ≥ n: how many times binomial checkpointing with s free snapshots
+        /// evaluates each step at most.</summary>
+        public static int Repetitions(int freeSnapshots, int n)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(freeSnapshots);
+            if (n <= 1) return n <= 0 ? 0 : 1;
+            if (freeSnapshots == 0) return n - 1;
+            int t = 1;
+            while (Ops.Checkpoints.Beta(freeSnapshots, t) < n) t++;
+            return t;
+        }
+    }
+}
+
+namespace AutoDiff.Functional.Ops
+{
+    internal sealed record StoreAllCarries : Checkpointing
+    {
+        public override string ToString() => "store all";
+    }
+
+    internal sealed record SqrtCheckpoints : Checkpointing
+    {
+        public override string ToString() => "√N checkpoints";
+    }
+
+    internal sealed record BinomialCheckpoints(int StoredCarries) : Checkpointing
+    {
+        public override string ToString() => $"binomial within {StoredCarries} carries";
+    }
+
+    /// <summary>What loops did, for tests: body evaluations forward and reversed, stopping-rule evaluations, and the
+    /// most carries stored at once by a reverse pass. Counted only while a test has called <see cref="Start"/> on its
+    /// own flow (an <see cref="AsyncLocal{T}"/>), so it is no state of the library.</summary>
+    internal sealed class LoopCounter
+    {
+        static readonly AsyncLocal<LoopCounter?> current = new();
+        public int BodyRuns, ReverseRuns, ConditionRuns, Stored, PeakStored;
+
+        /// <summary>A fresh counter for the calling flow.</summary>
+        public static LoopCounter Start() => current.Value = new LoopCounter();
+        /// <summary>Stops counting on the calling flow.</summary>
+        public static void Stop() => current.Value = null;
+
+        internal static LoopCounter? Current => current.Value;
+        internal void Hold(int carries)
+        {
+            Stored += carries;
+            PeakStored = Math.Max(PeakStored, Stored);
+        }
+    }
+
+    /// <summary>The reverse sweeps of <see cref="Checkpointing"/>: each calls <c>back(k, c_k)</c> for k = N − 1 down to 0.</summary>
+    internal static class Checkpoints
+    {
+        /// <summary>β(s, t) = C(s + t, t): the steps binomial checkpointing reverses with s snapshots and t repetitions.</summary>
+        public static double Beta(int s, int t)
+        {
+            double b = 1;
+            for (int i = 1; i <= t; i++) b = b * (s + i) / i;
+            return Math.Round(b);
+        }
+
+        public static void Reverse(Checkpointing policy, Tensor[] c0, int n, Func<Tensor[], Tensor[]> step, Action<int, Tensor[]> back)
+        {
+            if (n == 0) return;
+            var counter = LoopCounter.Current;
+            switch (policy)
+            {
+                case StoreAllCarries:
+                    {
+                        var stored = new Tensor[n][];
+                        stored[0] = c0;
+                        for (int k = 1; k < n; k++) stored[k] = step(stored[k - 1]);
+                        counter?.Hold(n);
+                        for (int k = n - 1; k >= 0; k--) back(k, stored[k]);
+                        counter?.Hold(-n);
+                        break;
+                    }
+                case SqrtCheckpoints:
+                    {
+                        int s = (int)Math.Ceiling(Math.Sqrt(n)), segments = (n + s - 1) / s;
+                        var checkpoints = new Tensor[segments][];
+                        checkpoints[0] = c0;
+                        var c = c0;
+                        for (int k = 1; k <= (segments - 1) * s; k++)
+                        {
+                            c = step(c);
+                            if (k % s == 0) checkpoints[k / s] = c;
+                        }
+                        counter?.Hold(segments);
+                        for (int j = segments - 1; j >= 0; j--)
+                        {
+                            int a = j * s, b = Math.Min(a + s, n);
+                            var segment = new Tensor[b - a][];
+                            segment[0] = checkpoints[j];
+                            for (int i = 1; i < segment.Length; i++) segment[i] = step(segment[i - 1]);
+                            counter?.Hold(segment.Length - 1);
+                            for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
+                            counter?.Hold(-segment.Length);
+                        }
+                        break;
+                    }
+                case BinomialCheckpoints(var storedCarries):
+                    Binomial(c0, n, storedCarries - 1, step, back, counter);
+                    break;
+                default:
+                    throw new ArgumentException($"Loop: unknown checkpointing policy {policy}");
+            }
+        }
+
+        // Revolve with an explicit stack (no recursion): a task reverses steps [A, B) from the carry c_A it holds with
+        // Free snapshots more. It advances to a split point m, stores c_m, reverses [m, B) with one snapshot fewer,
+        // frees c_m, then reverses [A, m). The split leaves [m, B) at most β(s − 1, t) steps and [A, m) at most
+        // β(s, t − 1), so no step is evaluated more than t times (Griewank and Walther, 2000).
+        static void Binomial(Tensor[] c0, int n, int free, Func<Tensor[], Tensor[]> step, Action<int, Tensor[]> back, LoopCounter? counter)
+        {
+            var tasks = new Stack<(int A, int B, int Free, Tensor[]? Base)>();
+            tasks.Push((0, n, free, c0));
+            counter?.Hold(1);
+            while (tasks.TryPop(out var task))
+            {
+                var (a, b, s, c) = task;
+                if (c is null) { counter?.Hold(-1); continue; } // a snapshot's release
+                int length = b - a;
+                if (length == 1) { back(a, c); continue; }
+                if (s == 0)
+                {
+                    for (int j = b - 1; j >= a; j--)
+                    {
+                        var cj = c;
+                        for (int i = a; i < j; i++) cj = step(cj);
+                        back(j, cj);
+                    }
+                    continue;
+                }
+                int t = Checkpointing.Repetitions(s, length);
+                int k = (int)Math.Clamp(length - Beta(s - 1, t), 1, length - 1);
+                var cm = c;
+                for (int i = 0; i < k; i++) cm = step(cm);
+                counter?.Hold(1);
+                tasks.Push((a, a + k, s, c));
+                tasks.Push((0, 0, 0, null));
+                tasks.Push((a + k, b, s - 1, cm));
+            }
+            counter?.Hold(-1);
+        }
+    }
+}

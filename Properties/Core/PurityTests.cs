@@ -22,14 +22,14 @@ public class PurityTests
 
         public void AssertSame(Snapshot later)
         {
-            OpLaws.Require(Nodes.Length == later.Nodes.Length, () => $"the graph had {Nodes.Length} nodes, now {later.Nodes.Length}");
+            Laws.Require(Nodes.Length == later.Nodes.Length, () => $"the graph had {Nodes.Length} nodes, now {later.Nodes.Length}");
             for (int i = 0; i < Nodes.Length; i++)
             {
                 var n = Nodes[i];
-                OpLaws.Require(ReferenceEquals(n, later.Nodes[i]) && ReferenceEquals(Ops[i], later.Ops[i])
+                Laws.Require(ReferenceEquals(n, later.Nodes[i]) && ReferenceEquals(Ops[i], later.Ops[i])
                     && Inputs[i].SequenceEqual(later.Inputs[i], ReferenceEqualityComparer.Instance)
                     && Shapes[i] == later.Shapes[i] && Ids[i] == later.Ids[i], () => $"node {n} changed");
-                OpLaws.Require(Values[i].SequenceEqual(later.Values[i]), () => $"the value of node {n} changed");
+                Laws.Require(Values[i].SequenceEqual(later.Values[i]), () => $"the value of node {n} changed");
             }
         }
     }
@@ -43,7 +43,7 @@ public class PurityTests
         var gradient = Reverse.Vjp([g.Output], [Node.Constant(Numerics.Random(c.Rng(), g.Output.Shape))], g.Variables);
         var first = Evaluator.Evaluate([g.Output, .. gradient], g.Bind()).Select(Bits).ToArray();
         var second = Evaluator.Evaluate([g.Output, .. gradient], g.Bind()).Select(Bits).ToArray();
-        OpLaws.Require(first.Select((f, i) => f.SequenceEqual(second[i])).All(same => same), () => "two evaluations differ");
+        Laws.Require(first.Select((f, i) => f.SequenceEqual(second[i])).All(same => same), () => "two evaluations differ");
     });
 
     [Theory, MemberData(nameof(OpLaws.Rows), MemberType = typeof(OpLaws))]

@@ -41,7 +41,7 @@ public class SubstituteTests
         var substituted = Evaluator.Evaluate(s.Substituted, s.At);
         var reference = Evaluator.Evaluate(s.F.Output, s.AtReplacementValue);
         // The same ops on the same numbers: equal to the bit.
-        OpLaws.Require(Bits(substituted).SequenceEqual(Bits(reference)), () => $"substituted {substituted}, reference {reference}");
+        Laws.Require(Bits(substituted).SequenceEqual(Bits(reference)), () => $"substituted {substituted}, reference {reference}");
     });
 
     /// <summary>For L = sum(f(x[k ↦ w ⊙ cos xₖ])), the chain rule with ∇f from the original graph at the replacement's
@@ -69,11 +69,11 @@ public class SubstituteTests
             var actual = gradients[v].Values.ToArray();
             double scale = Math.Max(1, Math.Max(Numerics.MaxAbs(actual), Numerics.MaxAbs(expected[v])));
             double error = actual.Zip(expected[v], (a, e) => Math.Abs(a - e)).DefaultIfEmpty().Max();
-            OpLaws.Require(error <= 1e-12 * scale, () => $"gradient {v} (0 is w): error {error:E2}, scale {scale:E2}");
+            Laws.Require(error <= 1e-12 * scale, () => $"gradient {v} (0 is w): error {error:E2}, scale {scale:E2}");
         }
 
         var check = GradCheck.Check(loss, s.At, [s.W, .. variables]);
-        OpLaws.Require(check.Passed, check.ToString);
+        Laws.Require(check.Passed, check.ToString);
     });
 
     /// <summary>Exactly the nodes of f that depend on xₖ (found here by a sweep of their own) are rebuilt, one new node
@@ -101,15 +101,15 @@ public class SubstituteTests
         var created = after.Where(n => !original.Contains(n) && !replacement.Contains(n)).ToArray();
 
         bool used = original.Contains(xk);
-        OpLaws.Require(used || ReferenceEquals(substituted, f.Output), () => "xₖ is not used, yet the output was rebuilt");
-        OpLaws.Require(created.Length == (used ? dependent.Count - 1 : 0), () => $"{created.Length} new nodes, {dependent.Count - 1} depend on xₖ");
-        OpLaws.Require(before.Where(n => !dependent.Contains(n)).All(after.Contains), () => "a node that does not read xₖ was not reused");
-        OpLaws.Require(after.All(n => !dependent.Contains(n) || ReferenceEquals(n, xk)), () => "a node that reads xₖ was reused");
+        Laws.Require(used || ReferenceEquals(substituted, f.Output), () => "xₖ is not used, yet the output was rebuilt");
+        Laws.Require(created.Length == (used ? dependent.Count - 1 : 0), () => $"{created.Length} new nodes, {dependent.Count - 1} depend on xₖ");
+        Laws.Require(before.Where(n => !dependent.Contains(n)).All(after.Contains), () => "a node that does not read xₖ was not reused");
+        Laws.Require(after.All(n => !dependent.Contains(n) || ReferenceEquals(n, xk)), () => "a node that reads xₖ was reused");
 
         var now = Topology.Of([f.Output]).Order;
-        OpLaws.Require(now.SequenceEqual(before) && now.Select((n, i) => n.Inputs.SequenceEqual(inputsBefore[i])).All(same => same),
+        Laws.Require(now.SequenceEqual(before) && now.Select((n, i) => n.Inputs.SequenceEqual(inputsBefore[i])).All(same => same),
             () => "the original graph changed");
-        OpLaws.Require(Bits(f.Evaluate()).SequenceEqual(bitsBefore), () => "the original's value changed");
+        Laws.Require(Bits(f.Evaluate()).SequenceEqual(bitsBefore), () => "the original's value changed");
     });
 
     [Fact]

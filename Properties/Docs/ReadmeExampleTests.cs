@@ -21,7 +21,7 @@ public class ReadmeExampleTests
     }
 
     /// <summary>The public types of the three packages, Graph, Ops and Models.</summary>
-    static readonly Type[] PublicTypes = [.. new[] { typeof(Node), typeof(NodeMath), typeof(SigmoidNet), typeof(AutoDiff.Functional.Training.Fit) }.Select(t => t.Assembly).SelectMany(a => a.GetExportedTypes())];
+    static readonly Type[] PublicTypes = [.. new[] { typeof(Node), typeof(NodeMath), typeof(SigmoidNet), typeof(AutoDiff.Functional.Training.Fit), typeof(Laws) }.Select(t => t.Assembly).SelectMany(a => a.GetExportedTypes())];
 
     /// <summary>Every inline code span of the README that is a call (<c>Type.Member(…)</c>, <c>value.Member(…)</c>,
     /// <c>.Member()</c> or <c>Sum(x)</c>) or names a member (<c>Type.Member</c>) must name a public member of the

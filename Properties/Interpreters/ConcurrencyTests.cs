@@ -13,7 +13,7 @@ public class ConcurrencyTests
     {
         const int n = 12, d = 5, h = 7, c = 3;
         var rng = new Random(2024);
-        Tensor R(params int[] dims) => Support.Numerics.Random(rng, Shape.Of(dims));
+        Tensor R(params int[] dims) => Functional.Testing.Numerics.Random(rng, Shape.Of(dims));
         Node w1 = Node.Variable("W1", Shape.Matrix(h, d)), b1 = Node.Variable("b1", Shape.Vector(h));
         Node w2 = Node.Variable("W2", Shape.Matrix(c, h)), b2 = Node.Variable("b2", Shape.Vector(c));
         var x = Node.Constant(R(n, d));

@@ -8,16 +8,16 @@ namespace AutoDiff.Functional.Properties.Graph;
 /// <see cref="Programs"/>): the interpreters must order, accumulate and skip correctly on any DAG.</summary>
 public class RandomProgramTests
 {
-    public static TheoryData<string> Laws => new(["value", "forward", "reverse", "adjoint", "second order", "topology"]);
+    public static TheoryData<string> LawNames => new(["value", "forward", "reverse", "adjoint", "second order", "topology"]);
 
-    [Theory, MemberData(nameof(Laws))]
+    [Theory, MemberData(nameof(LawNames))]
     public void Laws_hold_on_random_programs(string law) => OpLaws.Holds(Programs.Arbitrary, law switch
     {
-        "value" => OpLaws.ValueLaw,
-        "forward" => OpLaws.ForwardLaw,
-        "reverse" => OpLaws.ReverseLaw,
-        "adjoint" => OpLaws.AdjointLaw,
-        "second order" => OpLaws.SecondOrderLaw,
+        "value" => Functional.Testing.Laws.Value,
+        "forward" => Functional.Testing.Laws.Forward,
+        "reverse" => Functional.Testing.Laws.Reverse,
+        "adjoint" => Functional.Testing.Laws.Adjoint,
+        "second order" => Functional.Testing.Laws.SecondOrder,
         _ => TopologyLaw,
     });
 
@@ -31,11 +31,11 @@ public class RandomProgramTests
         while (stack.TryPop(out var n))
             if (reachable.Add(n)) foreach (var i in n.Inputs) stack.Push(i);
         var order = Topology.Of([output]).Order;
-        OpLaws.Require(order.Length == reachable.Count && order.All(reachable.Contains), () => $"{order.Length} nodes in order, {reachable.Count} reachable");
+        Functional.Testing.Laws.Require(order.Length == reachable.Count && order.All(reachable.Contains), () => $"{order.Length} nodes in order, {reachable.Count} reachable");
         var position = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
         for (int k = 0; k < order.Length; k++) position[order[k]] = k;
         foreach (var n in order)
             foreach (var i in n.Inputs)
-                OpLaws.Require(position[i] < position[n], () => $"{i} comes after {n}, which reads it");
+                Functional.Testing.Laws.Require(position[i] < position[n], () => $"{i} comes after {n}, which reads it");
     }
 }

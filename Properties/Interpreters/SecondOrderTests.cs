@@ -2,7 +2,7 @@ using AutoDiff.Functional.Properties.Ops;
 using AutoDiff.Functional.Properties.Support;
 using MathNet.Numerics.LinearAlgebra.Double;
 using Xunit;
-using static AutoDiff.Functional.Properties.Support.Numerics;
+using static AutoDiff.Functional.Testing.Numerics;
 
 namespace AutoDiff.Functional.Properties.Graph;
 
@@ -94,9 +94,9 @@ public class SecondOrderTests
         for (int i = 0; i < forward.RowCount; i++)
             for (int j = 0; j < forward.ColumnCount; j++)
             {
-                OpLaws.Require(Math.Abs(forward[i, j] - reverse[i, j]) <= 1e-12 * scale,
+                Laws.Require(Math.Abs(forward[i, j] - reverse[i, j]) <= 1e-12 * scale,
                     () => $"J[{i},{j}]: forward {forward[i, j]:R}, reverse {reverse[i, j]:R}");
-                OpLaws.Require(Math.Abs(forward[i, j] - fd[i, j]) <= 1e-6 * scale,
+                Laws.Require(Math.Abs(forward[i, j] - fd[i, j]) <= 1e-6 * scale,
                     () => $"J[{i},{j}]: forward {forward[i, j]:R}, differences {fd[i, j]:R}");
             }
     });

@@ -35,7 +35,7 @@ public class CoverageTests
     public void Row_builds_the_op_it_covers(string row) => OpLaws.Holds(row, c =>
     {
         if (c.Entry.Covers is { } covers)
-            OpLaws.Require(c.Instantiate().Output.Op.GetType() == covers,
+            Laws.Require(c.Instantiate().Output.Op.GetType() == covers,
                 () => $"{c.Entry.Name} claims {covers.Name} but builds {c.Instantiate().Output.Op.GetType().Name}");
     }, cases: 5);
 }

@@ -18,13 +18,13 @@ public class LawSanityTests
         Assert.Contains($"FaultySin({fault})", e.Message); // the counterexample names the row
     }
 
-    [Fact] public void Reverse_law_catches_a_wrong_VJP() => Fails(Fault.WrongVjp, OpLaws.ReverseLaw);
-    [Fact] public void Forward_law_catches_a_wrong_JVP() => Fails(Fault.WrongJvp, OpLaws.ForwardLaw);
+    [Fact] public void Reverse_law_catches_a_wrong_VJP() => Fails(Fault.WrongVjp, Laws.Reverse);
+    [Fact] public void Forward_law_catches_a_wrong_JVP() => Fails(Fault.WrongJvp, Laws.Forward);
     [Fact]
     public void Adjoint_law_catches_a_VJP_wrong_by_1e_8_that_differences_cannot_see()
     {
-        Fails(Fault.SlightlyWrongVjp, OpLaws.AdjointLaw);
-        OpLaws.Holds(Row(Fault.SlightlyWrongVjp), OpLaws.ReverseLaw); // below the finite-difference tolerance
+        Fails(Fault.SlightlyWrongVjp, Laws.Adjoint);
+        OpLaws.Holds(Row(Fault.SlightlyWrongVjp), Laws.Reverse); // below the finite-difference tolerance
     }
     /// <summary>In x ⊙ sin(x) the faulty op stays in the gradient graph, so forward-over-reverse differentiates it by
     /// its wrong JVP, while reverse-over-reverse and the differences of the gradient do not.</summary>
@@ -32,14 +32,14 @@ public class LawSanityTests
     public void Second_order_law_catches_a_wrong_JVP_inside_the_gradient_graph()
     {
         var row = Row(Fault.WrongJvp) with { Build = (x, _, _) => x[0] * Node.Apply(new FaultySin(Fault.WrongJvp), x[0]) };
-        var e = Assert.ThrowsAny<Exception>(() => OpLaws.Holds(row, OpLaws.SecondOrderLaw));
+        var e = Assert.ThrowsAny<Exception>(() => OpLaws.Holds(row, Laws.SecondOrder));
         Assert.Contains("forward-over-reverse", e.Message);
     }
 
     [Fact]
     public void Every_law_holds_for_the_correct_rules()
     {
-        foreach (var law in new Action<OpCase>[] { OpLaws.ShapeLaw, OpLaws.ForwardLaw, OpLaws.ReverseLaw, OpLaws.AdjointLaw, OpLaws.SecondOrderLaw })
+        foreach (var law in new Action<OpCase>[] { Laws.Shape, Laws.Forward, Laws.Reverse, Laws.Adjoint, Laws.SecondOrder })
             OpLaws.Holds(Row(Fault.None), law);
     }
 }

@@ -6,27 +6,6 @@ using R = AutoDiff.Functional.Properties.Support.References;
 
 namespace AutoDiff.Functional.Properties.Ops;
 
-/// <summary>Builds an entry's output from its input variables, the case's dimensions and its index seed.</summary>
-public delegate Node Builder(Node[] x, int[] dims, int pick);
-
-/// <summary>The output's values (column-major) computed from the inputs' values with plain loops and
-/// <see cref="Math"/>, independently of the library: the reference for the forward rule.</summary>
-public delegate double[] Reference(double[][] x, int[] dims, int pick);
-
-/// <summary>One row of the op table: a name (shown in test names and counterexamples), the concrete
-/// <see cref="Op"/> it covers (<c>null</c> for composites), a generator of free dimensions (1–6 each), the inputs'
-/// shapes and domains for given dimensions, and a builder of the output node.</summary>
-/// <param name="VariableRank">The dimensions are the output shape itself, so dropping one is a valid shrink.</param>
-public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool VariableRank,
-    Func<int[], Input[]> Inputs, Builder Build)
-{
-    /// <summary>The forward reference (required: <see cref="CoverageTests"/> checks every row has one).</summary>
-    public Reference? Reference { get; init; }
-
-    /// <inheritdoc/>
-    public override string ToString() => Name;
-}
-
 /// <summary>The op table: every concrete op of the Graph and Ops assemblies with inputs from its domain, plus
 /// composites. The generic laws in <see cref="OpLaws"/> run over every row, and <see cref="CoverageTests"/>
 /// fails when an op has no row, so a new op costs one line here and cannot escape the laws.</summary>

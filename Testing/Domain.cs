@@ -1,7 +1,8 @@
-namespace AutoDiff.Functional.Properties.Support;
+namespace AutoDiff.Functional.Testing;
 
-/// <summary>Where an op's inputs may be drawn from: an interval [Low, High], optionally with (−Gap, Gap) cut out
-/// around zero. Values come from a grid of 1001 points, so counterexamples print short.</summary>
+/// <summary>Where an input's values are drawn from: an interval [Low, High], optionally with (−Gap, Gap) cut out
+/// around zero. Values come from a grid of 1001 points, so counterexamples print short. A domain of matrices
+/// (<see cref="Spd"/>, <see cref="WellConditioned"/>) draws its entries so and then maps them with <see cref="Map"/>.</summary>
 public sealed record Domain(string Name, double Low, double High, double Gap = 0)
 {
     /// <summary>Any moderate value: no op in the table has a kink or a pole in [−2, 2] unless said otherwise.</summary>
@@ -14,6 +15,18 @@ public sealed record Domain(string Name, double Low, double High, double Gap = 0
     public static readonly Domain AboveMinusOne = new("above −1", -0.9, 3);
     /// <summary>Large magnitudes of either sign: for functions that must stay stable far out (log σ).</summary>
     public static readonly Domain Wide = new("wide", -30, 30);
+
+    /// <summary>Symmetric positive definite n×n matrices B·Bᵀ/n + I from entries B in [−2, 2]: eigenvalues in [1, 4n + 1].</summary>
+    public static readonly Domain Spd = new("SPD", -2, 2) { Map = SpdOf };
+    /// <summary>Square matrices A + (2n + 1)·I from entries A in [−2, 2]: every Gershgorin disc lies in Re z ≥ 1, so the
+    /// matrix is nonsingular with condition number below about 4n + 1.</summary>
+    public static readonly Domain WellConditioned = new("well-conditioned", -2, 2) { Map = WellConditionedOf };
+
+    /// <summary>Maps the drawn entries (column-major) of an input of the given shape to its values; null keeps them.</summary>
+    public Func<Shape, double[], double[]>? Map { get; init; }
+
+    /// <summary>The input's values from its drawn entries.</summary>
+    public double[] ValuesOf(Shape shape, double[] drawn) => Map is null ? drawn : Map(shape, drawn);
 
     /// <summary>The integers of the domain: edge values (0, ±1, ...) that a fine grid almost never hits.</summary>
     public double[] Integers => [.. Enumerable.Range((int)Math.Ceiling(Low), (int)Math.Floor(High) - (int)Math.Ceiling(Low) + 1)
@@ -44,4 +57,33 @@ public sealed record Domain(string Name, double Low, double High, double Gap = 0
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    static int Order(Shape shape, string domain)
+    {
+        if (shape.Rank != 2 || shape[0] != shape[1])
+            throw new ArgumentException($"the {domain} domain holds square matrices, not {shape}", nameof(shape));
+        return shape[0];
+    }
+
+    static double[] SpdOf(Shape shape, double[] b)
+    {
+        int n = Order(shape, "SPD");
+        var s = new double[n * n];
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++)
+            {
+                double sum = 0;
+                for (int k = 0; k < n; k++) sum += b[i + k * n] * b[j + k * n];
+                s[i + j * n] = sum / n + (i == j ? 1 : 0);
+            }
+        return s;
+    }
+
+    static double[] WellConditionedOf(Shape shape, double[] a)
+    {
+        int n = Order(shape, "well-conditioned");
+        var m = (double[])a.Clone();
+        for (int i = 0; i < n; i++) m[i + i * n] += 2 * n + 1;
+        return m;
+    }
 }

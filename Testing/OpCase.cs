@@ -1,29 +1,33 @@
 using System.Globalization;
-using AutoDiff.Functional.Properties.Ops;
 using FsCheck;
 using FsCheck.Fluent;
 
-namespace AutoDiff.Functional.Properties.Support;
-
-/// <summary>One input of an op-table entry: its shape and the domain its values come from.</summary>
-public sealed record Input(Shape Shape, Domain Domain);
+namespace AutoDiff.Functional.Testing;
 
 /// <summary>A random case for one op-table entry: the free dimensions, an index seed <see cref="Pick"/> (which
-/// element, row or labels an indexing op selects), the input values (column-major, one array per input) and a
-/// seed for the random tangents and cotangents. Everything random comes from FsCheck, so a case replays.</summary>
+/// element, row or labels an indexing op selects), the drawn input values (column-major, one array per input; a
+/// mapped domain such as <see cref="Domain.Spd"/> turns them into <see cref="InputValues"/>) and a seed for the random
+/// tangents and cotangents. Everything random comes from FsCheck, so a case replays.</summary>
 public sealed record OpCase(OpEntry Entry, int[] Dims, int Pick, double[][] Values, int Seed)
 {
     /// <summary>The inputs' shapes and domains for these dimensions.</summary>
     public Input[] Inputs => Entry.Inputs(Dims);
 
-    /// <summary>Builds the graph: one variable per input, x0, x1, ..., bound to <see cref="Values"/>.</summary>
+    /// <summary>The inputs' values, as the op sees them and the reference receives them.</summary>
+    public double[][] InputValues => [.. Inputs.Select((s, i) => s.Domain.ValuesOf(s.Shape, (double[])Values[i].Clone()))];
+
+    /// <summary>Builds the graph: one variable per input (its name, or x0, x1, ...), bound to <see cref="InputValues"/>.</summary>
     public Instance Instantiate()
     {
         var inputs = Inputs;
-        var variables = inputs.Select((s, i) => Node.Variable($"x{i}", s.Shape)).ToArray();
-        var values = inputs.Select((s, i) => Tensor.FromColumnMajor(s.Shape, (double[])Values[i].Clone())).ToArray();
+        var variables = inputs.Select((s, i) => Node.Variable(s.Name ?? $"x{i}", s.Shape)).ToArray();
+        var values = InputValues.Select((v, i) => Tensor.FromColumnMajor(inputs[i].Shape, v)).ToArray();
         return new Instance(variables, Entry.Build(variables, Dims, Pick), values);
     }
+
+    /// <summary>The reference's output for this case (the entry must have one).</summary>
+    public double[] ReferenceValue() =>
+        (Entry.Reference ?? throw new InvalidOperationException($"{Entry.Name}: the value law needs a Reference on the entry"))(InputValues, Dims, Pick);
 
     /// <summary>A generator of tangents/cotangents for this case, seeded by <see cref="Seed"/>.</summary>
     public Random Rng() => new(Seed);
@@ -32,7 +36,8 @@ public sealed record OpCase(OpEntry Entry, int[] Dims, int Pick, double[][] Valu
     public override string ToString()
     {
         var inputs = Inputs;
-        var parts = inputs.Select((s, i) => $"x{i} {s.Shape} = [{string.Join(", ", Values[i].Select(v => v.ToString("G4", CultureInfo.InvariantCulture)))}]");
+        var values = InputValues;
+        var parts = inputs.Select((s, i) => $"{s.Name ?? $"x{i}"} {s.Shape} = [{string.Join(", ", values[i].Select(v => v.ToString("G4", CultureInfo.InvariantCulture)))}]");
         return $"{Entry.Name} dims [{string.Join(", ", Dims)}] pick {Pick} seed {Seed}: {string.Join("; ", parts)}";
     }
 }
@@ -66,7 +71,7 @@ public static class OpCases
         select new OpCase(entry, dims, pick, Split(inputs, ticks), seed);
 
     /// <summary>A grid point, or one time in twenty an integer of the domain.</summary>
-    static readonly Gen<int> Tick = Gen.Frequency((19, Gen.Choose(0, 1000)), (1, Gen.Choose(1001, 1012)));
+    internal static readonly Gen<int> Tick = Gen.Frequency((19, Gen.Choose(0, 1000)), (1, Gen.Choose(1001, 1012)));
 
     static double[][] Split(Input[] inputs, int[] ticks)
     {
@@ -107,12 +112,7 @@ public static class OpCases
         return c with { Dims = dims, Values = [.. inputs.Select((s, i) => c.Values[i][..s.Shape.Size])] };
     }
 
-    static int[] With(int[] dims, int i, int value)
-    {
-        var copy = (int[])dims.Clone();
-        copy[i] = value;
-        return copy;
-    }
+    static int[] With(int[] dims, int i, int value) => Shapes.With(dims, i, value);
 
     /// <summary>The arbitrary (generator + shrinker) of one entry's cases.</summary>
     public static Arbitrary<OpCase> Arbitrary(OpEntry entry) => Arb.From(Generator(entry), Shrink);

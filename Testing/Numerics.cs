@@ -1,4 +1,4 @@
-namespace AutoDiff.Functional.Properties.Support;
+namespace AutoDiff.Functional.Testing;
 
 /// <summary>Independent numerical references: float64 central finite differences with a per-element step
 /// h = ∛ε·max(1, |x|), and plain loops for inner products. None of it uses the library's derivatives.</summary>

@@ -1,0 +1,110 @@
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace AutoDiff.Functional.Testing;
+
+/// <summary>Builds an entry's output from its input variables, the case's dimensions and its index seed.</summary>
+public delegate Node Builder(Node[] x, int[] dims, int pick);
+
+/// <summary>The output's values (column-major) computed from the inputs' values with plain loops and
+/// <see cref="Math"/>, independently of the library: the reference for the forward rule.</summary>
+public delegate double[] Reference(double[][] x, int[] dims, int pick);
+
+/// <summary>One input of an entry: its shape, the domain its values come from, and optionally a name (shown in
+/// counterexamples and given to its variable; <c>x0</c>, <c>x1</c>, ... by default).</summary>
+public sealed record Input(Shape Shape, Domain Domain, string? Name = null);
+
+/// <summary>One row of an op table.</summary>
+/// <param name="Name">Shown in test names and counterexamples.</param>
+/// <param name="Covers">The concrete <see cref="Op"/> the row covers (<c>null</c> for composites).</param>
+/// <param name="Dims">A generator of the free dimensions (see <see cref="Shapes"/>).</param>
+/// <param name="VariableRank">The dimensions are the output shape itself, so dropping one is a valid shrink.</param>
+/// <param name="Inputs">The inputs' shapes and domains for given dimensions.</param>
+/// <param name="Build">The builder of the output node.</param>
+public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool VariableRank,
+    Func<int[], Input[]> Inputs, Builder Build)
+{
+    /// <summary>The forward reference, for <see cref="Laws.Value"/>.</summary>
+    public Reference? Reference { get; init; }
+
+    /// <summary>An element-wise op of one input over scalars, vectors and matrices (dimensions 1–6), with values from
+    /// <paramref name="domain"/>: <c>OpEntry.Unary("Cube", Domain.Any, x => x.Cube(), v => v * v * v)</c>.</summary>
+    public static OpEntry Unary(string name, Domain domain, Func<Node, Node> f, Func<double, double> reference, Type? covers = null) =>
+        new(name, covers, Shapes.AnyRank, true, d => [new(Shape.Of(d), domain)], (x, _, _) => f(x[0]))
+        { Reference = (x, _, _) => [.. x[0].Select(reference)] };
+
+    /// <summary>An element-wise op of two inputs of one shape (scalar, vector or matrix).</summary>
+    public static OpEntry Binary(string name, Domain left, Domain right, Func<Node, Node, Node> f,
+        Func<double, double, double> reference, Type? covers = null) =>
+        new(name, covers, Shapes.AnyRank, true, d => [new(Shape.Of(d), left), new(Shape.Of(d), right)], (x, _, _) => f(x[0], x[1]))
+        { Reference = (x, _, _) => [.. x[0].Select((a, i) => reference(a, x[1][i]))] };
+
+    /// <summary>An op applied as it is, <c>Node.Apply(op, x0, x1, ...)</c>, to inputs whose shapes and domains follow
+    /// from dimensions drawn by <paramref name="dims"/>: the laws then check exactly the op's own rules.</summary>
+    public static OpEntry Of(Op op, Gen<int[]> dims, Func<int[], Input[]> inputs, Reference reference, bool variableRank = false) =>
+        new(op.ToString(), op.GetType(), dims, variableRank, inputs, (x, _, _) => Node.Apply(op, x)) { Reference = reference };
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
+
+/// <summary>Generators of dimensions, shapes and tensors, with shrinkers towards small shapes and simple values.</summary>
+public static class Shapes
+{
+    /// <summary>One dimension, 1–6: small enough for Jacobians by differences, big enough to catch index mix-ups.</summary>
+    public static readonly Gen<int> Dimension = Gen.Choose(1, 6);
+
+    /// <summary><paramref name="count"/> free dimensions.</summary>
+    public static Gen<int[]> Fixed(int count) => Gen.ArrayOf(Dimension, count);
+
+    /// <summary>A scalar, a vector or a matrix: 0, 1 or 2 dimensions.</summary>
+    public static readonly Gen<int[]> AnyRank = Gen.Choose(0, 2).SelectMany(r => Gen.ArrayOf(Dimension, r));
+
+    /// <summary>One dimension n, for square n×n inputs (<see cref="Domain.Spd"/>, <see cref="Domain.WellConditioned"/>).</summary>
+    public static readonly Gen<int[]> Square = Fixed(1);
+
+    /// <summary>Shapes of rank 0–2 that shrink by dropping a dimension, then towards dimensions of 1.</summary>
+    public static Arbitrary<Shape> Arbitrary() => Arb.From(AnyRank.Select(Shape.Of), Shrink);
+
+    /// <summary>Smaller shapes: one dimension fewer, one dimension set to 1 or decreased.</summary>
+    public static IEnumerable<Shape> Shrink(Shape shape)
+    {
+        var d = shape.Dimensions;
+        if (d.Length > 0) yield return Shape.Of(d[..^1]);
+        for (int i = 0; i < d.Length; i++)
+        {
+            if (d[i] > 1) yield return Shape.Of(With(d, i, 1));
+            if (d[i] > 2) yield return Shape.Of(With(d, i, d[i] - 1));
+        }
+    }
+
+    /// <summary>Tensors of <paramref name="shape"/> with values from <paramref name="domain"/>'s grid.</summary>
+    public static Gen<Tensor> Tensor(Shape shape, Domain domain) =>
+        Gen.ArrayOf(OpCases.Tick, shape.Size).Select(ticks => Functional.Tensor.FromColumnMajor(shape, domain.ValuesOf(shape, [.. ticks.Select(domain.At)])));
+
+    /// <summary>Tensors of random shapes (rank 0–2) from <paramref name="domain"/>, shrinking to smaller shapes and
+    /// simpler values (for element-wise domains).</summary>
+    public static Arbitrary<Tensor> Tensors(Domain domain) =>
+        Arb.From(AnyRank.SelectMany(d => Tensor(Shape.Of(d), domain)), t => ShrinkTensor(t, domain));
+
+    static IEnumerable<Tensor> ShrinkTensor(Tensor t, Domain domain)
+    {
+        if (domain.Map is not null) yield break; // a mapped tensor's entries are not the drawn ones
+        var values = t.Values.ToArray();
+        foreach (var s in Shrink(t.Shape)) yield return Functional.Tensor.FromColumnMajor(s, values[..s.Size]);
+        for (int k = 0; k < values.Length; k++)
+            foreach (var v in domain.Simpler(values[k]))
+            {
+                var copy = (double[])values.Clone();
+                copy[k] = v;
+                yield return Functional.Tensor.FromColumnMajor(t.Shape, copy);
+            }
+    }
+
+    internal static int[] With(int[] dims, int i, int value)
+    {
+        var copy = (int[])dims.Clone();
+        copy[i] = value;
+        return copy;
+    }
+}

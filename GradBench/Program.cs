@@ -1,7 +1,7 @@
-using AutoDiff.Functional;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AutoDiff.Functional;
 using AutoDiff.Functional.GradBench;
 
 // A GradBench tool: one JSON message per line on stdin, one answer per line on stdout; logs go to stderr.

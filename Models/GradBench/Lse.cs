@@ -1,0 +1,14 @@
+namespace AutoDiff.Functional.Models.GradBench;
+
+/// <summary>GradBench's lse: log Σᵢ exp xᵢ from its primitives, as the eval asks, with the usual shift by the
+/// maximum a: a + log Σᵢ exp(xᵢ − a). The shift's derivative, 1 − Σᵢ softmaxᵢ, is zero up to rounding.</summary>
+public static class Lse
+{
+    /// <summary>log Σᵢ exp xᵢ of a non-empty vector.</summary>
+    public static Node Objective(Node x)
+    {
+        if (x.Shape.Rank != 1) throw new ShapeException($"Lse: {x.Shape} is not a vector");
+        var a = x.Max(0);
+        return a + (x - a.Fill(x.Shape)).Exp().Sum().Log();
+    }
+}

@@ -12,6 +12,7 @@ public static class Det
     /// <summary>det A for A (ℓ×ℓ) given as a vector of its ℓ² entries in row-major order, the eval's layout.</summary>
     public static Node Objective(Node rowMajor, int ell)
     {
+        ArgumentNullException.ThrowIfNull(rowMajor);
         if (ell is < 1 or > 20) throw new ArgumentOutOfRangeException(nameof(ell), $"Det: ℓ = {ell}, expected 1 … 20");
         if (rowMajor.Shape.Rank != 1 || rowMajor.Shape[0] != ell * ell)
             throw new ShapeException($"Det: {rowMajor.Shape} is not a vector of the {ell * ell} entries of an {ell}×{ell} matrix");

@@ -7,6 +7,7 @@ public static class DetReference
     /// <summary>det A and its gradient, both row-major like the input.</summary>
     public static (double Value, double[] Gradient) Evaluate(double[] a, int ell)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var gradient = new double[ell * ell];
         for (int i = 0; i < ell; i++)
             for (int j = 0; j < ell; j++)

@@ -19,6 +19,8 @@ public static class Gmm
     /// <summary>F for the data X (N×D), the Wishart's extra degrees of freedom m and precision γ.</summary>
     public static Node LogPosterior(GmmParameters p, Tensor data, int m, double gamma)
     {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(data);
         int k = p.Alpha.Shape[0], d = p.Means.Shape[1], n = data.Shape[0];
         if (data.Shape.Rank != 2 || data.Shape[1] != d)
             throw new ShapeException($"Gmm: the data {data.Shape} is not N×{d}");

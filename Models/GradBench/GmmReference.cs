@@ -10,6 +10,11 @@ public static class GmmReference
     public static (double Value, double[] Alpha, double[][] Mu, double[][] Q, double[][] L) Evaluate(
         double[] alpha, double[][] mu, double[][] q, double[][] l, double[][] x, int m, double gamma)
     {
+        ArgumentNullException.ThrowIfNull(alpha);
+        ArgumentNullException.ThrowIfNull(mu);
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(l);
+        ArgumentNullException.ThrowIfNull(x);
         int k = alpha.Length, d = mu[0].Length, n = x.Length;
         var factors = new double[k][,];
         for (int c = 0; c < k; c++)

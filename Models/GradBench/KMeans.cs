@@ -8,6 +8,8 @@ public static class KMeans
     /// <summary>f(C) for the points P.</summary>
     public static Node Cost(Node centroids, Tensor points)
     {
+        ArgumentNullException.ThrowIfNull(centroids);
+        ArgumentNullException.ThrowIfNull(points);
         int k = centroids.Shape[0], n = points.Shape[0];
         if (points.Shape.Rank != 2 || centroids.Shape.Rank != 2 || points.Shape[1] != centroids.Shape[1])
             throw new ShapeException($"KMeans: the centroids {centroids.Shape} and points {points.Shape} are not k×d and n×d");
@@ -27,6 +29,8 @@ public static class KMeans
     /// so its diagonal is one Hessian–vector product with the all-ones direction, forward over reverse.</summary>
     public static Node NewtonDirection(Node cost, Node centroids)
     {
+        ArgumentNullException.ThrowIfNull(cost);
+        ArgumentNullException.ThrowIfNull(centroids);
         var gradient = Reverse.Grad(cost, [centroids])[0];
         var diagonal = ForwardMode.Jvp([gradient], [(centroids, Node.Constant(Tensor.Filled(centroids.Shape, 1)))])[0];
         return gradient / diagonal;

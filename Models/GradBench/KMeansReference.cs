@@ -7,6 +7,8 @@ public static class KMeansReference
     /// <summary>The cost and the direction, centroids by rows.</summary>
     public static (double Cost, double[][] Direction) Evaluate(double[][] points, double[][] centroids)
     {
+        ArgumentNullException.ThrowIfNull(points);
+        ArgumentNullException.ThrowIfNull(centroids);
         int k = centroids.Length, d = centroids[0].Length;
         var sums = new double[k][];
         var counts = new int[k];

@@ -11,6 +11,7 @@ public static class Llsq
     /// <summary>y(x) for coefficients x (m) fitted on n ≥ 2 points.</summary>
     public static Node Objective(Node x, int n)
     {
+        ArgumentNullException.ThrowIfNull(x);
         if (x.Shape.Rank != 1) throw new ShapeException($"Llsq: the coefficients {x.Shape} are not a vector");
         if (n < 2) throw new ArgumentOutOfRangeException(nameof(n), $"Llsq: n = {n} points, at least 2 are needed");
         int m = x.Shape[0];

@@ -6,6 +6,7 @@ public static class LlsqReference
     /// <summary>y(x) and ∇y(x).</summary>
     public static (double Value, double[] Gradient) Evaluate(double[] x, int n)
     {
+        ArgumentNullException.ThrowIfNull(x);
         double value = 0;
         var gradient = new double[x.Length];
         for (int i = 0; i < n; i++)

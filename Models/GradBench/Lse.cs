@@ -7,6 +7,7 @@ public static class Lse
     /// <summary>log Σᵢ exp xᵢ of a non-empty vector.</summary>
     public static Node Objective(Node x)
     {
+        ArgumentNullException.ThrowIfNull(x);
         if (x.Shape.Rank != 1) throw new ShapeException($"Lse: {x.Shape} is not a vector");
         var a = x.Max(0);
         return a + (x - a.Fill(x.Shape)).Exp().Sum().Log();

@@ -6,6 +6,7 @@ public static class LseReference
     /// <summary>log Σ exp x and its gradient.</summary>
     public static (double Value, double[] Gradient) Evaluate(double[] x)
     {
+        ArgumentNullException.ThrowIfNull(x);
         double a = x.Max(), sum = 0;
         foreach (var xi in x) sum += Math.Exp(xi - a);
         double value = a + Math.Log(sum);

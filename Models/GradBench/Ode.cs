@@ -7,6 +7,7 @@ public static class Ode
     /// <summary>The final state y(2) (n), for parameters x (n) and s ≥ 1 steps; the steps unroll into the graph.</summary>
     public static Node FinalState(Node x, int steps)
     {
+        ArgumentNullException.ThrowIfNull(x);
         if (x.Shape.Rank != 1 || x.Shape[0] < 1) throw new ShapeException($"Ode: the parameters {x.Shape} are not a non-empty vector");
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), $"Ode: {steps} steps, at least 1 is needed");
         int n = x.Shape[0];
@@ -26,5 +27,9 @@ public static class Ode
     }
 
     /// <summary>The last element of the final state: the scalar whose gradient the eval asks for.</summary>
-    public static Node LastElement(Node finalState) => finalState.At(finalState.Shape[0] - 1);
+    public static Node LastElement(Node finalState)
+    {
+        ArgumentNullException.ThrowIfNull(finalState);
+        return finalState.At(finalState.Shape[0] - 1);
+    }
 }

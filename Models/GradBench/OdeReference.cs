@@ -5,11 +5,16 @@ namespace AutoDiff.Functional.Models.GradBench;
 public static class OdeReference
 {
     /// <summary>The final state y(2).</summary>
-    public static double[] FinalState(double[] x, int steps) => Integrate(x, steps, -1).State;
+    public static double[] FinalState(double[] x, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Integrate(x, steps, -1).State;
+    }
 
     /// <summary>∂yₙ₋₁(2)/∂xⱼ for every j (n integrations, fine for the small n of tests).</summary>
     public static double[] LastElementGradient(double[] x, int steps)
     {
+        ArgumentNullException.ThrowIfNull(x);
         int n = x.Length;
         var gradient = new double[n];
         for (int j = 0; j < n; j++) gradient[j] = Integrate(x, steps, j).Tangent[n - 1];

@@ -26,16 +26,19 @@ public class SoftmaxProperties
         // cancelling sum of ±1/N whose exact value may be 1e-12, so the size of the result alone is no scale.
         var G = SoftmaxReference.LogitGradient(c.X, c.W, c.B, c.Labels);
         var (N, n, C) = c.Dims;
+        // Gᵢc = (pᵢc − yᵢc)/N itself cancels when pᵢc ≈ 1 = yᵢc, so each term's size is |Gᵢc| plus 2/N at the label:
+        // the p/N and y/N whose difference it is (round-off in p near 1 is ulp(1)/N whatever the formulation).
+        double Term(int i, int k) => Math.Abs(G[i, k]) + (c.Labels[i] == k ? 2.0 / N : 0);
         double scaleW = 0, scaleB = 0;
         for (int k = 0; k < C; k++)
         {
             double sb = 0;
-            for (int i = 0; i < N; i++) sb += Math.Abs(G[i, k]);
+            for (int i = 0; i < N; i++) sb += Term(i, k);
             scaleB = Math.Max(scaleB, sb);
             for (int j = 0; j < n; j++)
             {
                 double sw = 0;
-                for (int i = 0; i < N; i++) sw += Math.Abs(c.X[i, j] * G[i, k]);
+                for (int i = 0; i < N; i++) sw += Math.Abs(c.X[i, j]) * Term(i, k);
                 scaleW = Math.Max(scaleW, sw);
             }
         }

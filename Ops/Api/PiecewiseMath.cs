@@ -8,18 +8,9 @@ namespace AutoDiff.Functional;
 public static class PiecewiseMath
 {
     /// <summary>max(a, b), element by element (same shapes, or one a scalar); at a tie each side gets ½ of the derivative.</summary>
-    public static Node Max(this Node a, Node b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        return Node.Apply(new Maximum(), a, b);
-    }
+    public static Node Max(this Node a, Node b) => Node.Apply(new Maximum(), a, b);
     /// <summary>max(a, c) for a constant c.</summary>
-    public static Node Max(this Node a, double c)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        return a.Max(Node.Constant(c));
-    }
+    public static Node Max(this Node a, double c) => a.Max(Node.Constant(c));
     /// <summary>min(a, b) = −max(−a, −b), element by element; at a tie each side gets ½ of the derivative.</summary>
     public static Node Min(this Node a, Node b)
     {
@@ -28,19 +19,11 @@ public static class PiecewiseMath
         return -(-a).Max(-b);
     }
     /// <summary>min(a, c) for a constant c.</summary>
-    public static Node Min(this Node a, double c)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        return a.Min(Node.Constant(c));
-    }
+    public static Node Min(this Node a, double c) => a.Min(Node.Constant(c));
 
     /// <summary>The maximum along <paramref name="axis"/>: for a matrix, 0 gives each column's, 1 each row's. Tied
     /// maxima share the derivative evenly.</summary>
-    public static Node Max(this Node x, int axis)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return Node.Apply(new MaxAxis(axis), x);
-    }
+    public static Node Max(this Node x, int axis) => Node.Apply(new MaxAxis(axis), x);
     /// <summary>The minimum along <paramref name="axis"/>, −max(−x); tied minima share the derivative evenly.</summary>
     public static Node Min(this Node x, int axis)
     {
@@ -49,83 +32,30 @@ public static class PiecewiseMath
     }
 
     /// <summary>|x|; derivative sign x, 0 at 0.</summary>
-    public static Node Abs(this Node x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return Node.Apply(new Ops.Abs(), x);
-    }
+    public static Node Abs(this Node x) => Node.Apply(new Ops.Abs(), x);
     /// <summary>max(x, 0); derivative 0 at 0.</summary>
-    public static Node Relu(this Node x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return Node.Apply(new Ops.Relu(), x);
-    }
+    public static Node Relu(this Node x) => Node.Apply(new Ops.Relu(), x);
     /// <summary>x clamped to [<paramref name="low"/>, <paramref name="high"/>]; derivative 1 on the closed interval.</summary>
-    public static Node Clamp(this Node x, double low, double high)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return Node.Apply(new Ops.Clamp(low, high), x);
-    }
+    public static Node Clamp(this Node x, double low, double high) => Node.Apply(new Ops.Clamp(low, high), x);
 
     /// <summary>The mask [a &gt; b] (1 or 0), element by element; no derivative.</summary>
-    public static Node GreaterThan(this Node a, Node b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        return Node.Apply(new Compare(Comparison.Greater), a, b);
-    }
+    public static Node GreaterThan(this Node a, Node b) => Node.Apply(new Compare(Comparison.Greater), a, b);
     /// <summary>The mask [a &gt; c].</summary>
-    public static Node GreaterThan(this Node a, double c)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        return a.GreaterThan(Node.Constant(c));
-    }
+    public static Node GreaterThan(this Node a, double c) => a.GreaterThan(Node.Constant(c));
     /// <summary>The mask [a ≥ b].</summary>
-    public static Node GreaterOrEqual(this Node a, Node b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        return Node.Apply(new Compare(Comparison.GreaterOrEqual), a, b);
-    }
+    public static Node GreaterOrEqual(this Node a, Node b) => Node.Apply(new Compare(Comparison.GreaterOrEqual), a, b);
     /// <summary>The mask [a ≥ c].</summary>
-    public static Node GreaterOrEqual(this Node a, double c)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        return a.GreaterOrEqual(Node.Constant(c));
-    }
+    public static Node GreaterOrEqual(this Node a, double c) => a.GreaterOrEqual(Node.Constant(c));
     /// <summary>The mask [a &lt; b].</summary>
-    public static Node LessThan(this Node a, Node b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        return Node.Apply(new Compare(Comparison.Less), a, b);
-    }
+    public static Node LessThan(this Node a, Node b) => Node.Apply(new Compare(Comparison.Less), a, b);
     /// <summary>The mask [a &lt; c].</summary>
-    public static Node LessThan(this Node a, double c)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        return a.LessThan(Node.Constant(c));
-    }
+    public static Node LessThan(this Node a, double c) => a.LessThan(Node.Constant(c));
     /// <summary>The mask [a ≤ b].</summary>
-    public static Node LessOrEqual(this Node a, Node b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        return Node.Apply(new Compare(Comparison.LessOrEqual), a, b);
-    }
+    public static Node LessOrEqual(this Node a, Node b) => Node.Apply(new Compare(Comparison.LessOrEqual), a, b);
     /// <summary>The mask [a ≤ c].</summary>
-    public static Node LessOrEqual(this Node a, double c)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        return a.LessOrEqual(Node.Constant(c));
-    }
+    public static Node LessOrEqual(this Node a, double c) => a.LessOrEqual(Node.Constant(c));
     /// <summary>The mask [a = b].</summary>
-    public static Node EqualTo(this Node a, Node b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        return Node.Apply(new Compare(Comparison.Equal), a, b);
-    }
+    public static Node EqualTo(this Node a, Node b) => Node.Apply(new Compare(Comparison.Equal), a, b);
 
     /// <summary>a where <paramref name="mask"/> is nonzero, b elsewhere (a and b of the mask's shape, or scalars). The
     /// mask gets no derivative; the branch not taken gets an exact zero cotangent. If the untaken branch has an

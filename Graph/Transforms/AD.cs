@@ -1,20 +1,24 @@
+using AutoDiff.Functional.Plans;
 using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional;
 
 /// <summary>Numbers out of the transformations, with the names of <see cref="Transforms"/>: gradients, Jacobian–vector
 /// and vector–Jacobian products, Jacobians, Hessians and Hessian–vector products of a graph at some bindings. Every
-/// call takes the output(s) first, then the bindings, then the rest. Each call builds the derivative graph and
-/// evaluates it together with the primal, so shared subexpressions are computed once per call; the Jacobians and the
-/// Hessian compile it into a <see cref="Plan"/> and run it once per column (or row). For values alone, use
-/// <see cref="Evaluator.Evaluate(Node, Bindings)"/>.</summary>
+/// call takes the output(s) first, then the bindings, then the rest. The first call on a graph builds the derivative
+/// graph (with the primal, so shared subexpressions are computed once) and compiles it into a <see cref="Plan"/>;
+/// graphs are immutable, so every later call on the same nodes only runs that plan, kept for as long as the graph
+/// lives (tangents, cotangents and directions are bound, not baked in). The Jacobians and the Hessian run it once per
+/// column (or row). For values alone, use <see cref="Evaluator.Evaluate(Node, Bindings)"/>.</summary>
 /// <remarks>The matrices stack the blocks of the variables listed, in order, elements in column-major order.</remarks>
 public static class AD
 {
     /// <summary>The value of a scalar output and its gradient w.r.t. each variable, from one backward pass.</summary>
     public static (Tensor Value, Tensor[] Gradients) ValueAndGrad(Node output, Bindings bindings, params Node[] wrt)
     {
-        var values = Evaluator.Evaluate([output, .. Reverse.Grad(output, wrt)], bindings);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(wrt);
+        var values = Compiled("ValueAndGrad", [output], wrt, () => ([output, .. Reverse.Grad(output, wrt)], [])).Plan.Run(bindings);
         return (values[0], values[1..]);
     }
 
@@ -25,15 +29,38 @@ public static class AD
     public static (Tensor[] Values, Tensor[] Tangents) Jvp(IReadOnlyList<Node> outputs, Bindings bindings,
         params (Node Variable, Tensor Tangent)[] tangents)
     {
-        var tangentOut = ForwardMode.Jvp(outputs, [.. tangents.Select(t => (t.Variable, Node.Constant(t.Tangent)))]);
-        var values = Evaluator.Evaluate([.. outputs, .. tangentOut], bindings);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(tangents);
+        if (outputs.Count == 0) return ([], []);
+        Node[] wrt = [.. tangents.Select(t => t.Variable)];
+        Reverse.CheckVariables("Jvp", wrt);
+        foreach (var (v, t) in tangents)
+            if (v.Shape != t.Shape)
+                throw new ShapeException($"Jvp: variable '{Name(v)}' has shape {v.Shape} but its tangent has shape {t.Shape}");
+        var c = Compiled("Jvp", outputs, wrt, () =>
+        {
+            var seeds = Seeds(outputs, [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            return ([.. outputs, .. ForwardMode.Jvp(outputs, [.. wrt.Zip(seeds)])], seeds);
+        });
+        var values = c.Plan.Run(BindSeeds(bindings, c.Seeds, [.. tangents.Select(t => t.Tangent)]));
         return (values[..outputs.Count], values[outputs.Count..]);
     }
 
     /// <summary>The output's value and the cotangent of each variable given the output's cotangent.</summary>
     public static (Tensor Value, Tensor[] Cotangents) Vjp(Node output, Bindings bindings, Tensor cotangent, params Node[] wrt)
     {
-        var values = Evaluator.Evaluate([output, .. Reverse.Vjp([output], [Node.Constant(cotangent)], wrt)], bindings);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(cotangent);
+        ArgumentNullException.ThrowIfNull(wrt);
+        Reverse.CheckVariables("Vjp", wrt);
+        if (cotangent.Shape != output.Shape)
+            throw new ShapeException($"Vjp: output 0 has shape {output.Shape} but its cotangent has shape {cotangent.Shape}");
+        var c = Compiled("Vjp", [output], wrt, () =>
+        {
+            var u = Seeds([output], [("u", output.Shape)]);
+            return ([output, .. Reverse.Vjp([output], u, wrt)], u);
+        });
+        var values = c.Plan.Run(BindSeeds(bindings, c.Seeds, [cotangent]));
         return (values[0], values[1..]);
     }
 
@@ -41,41 +68,61 @@ public static class AD
     /// forward-mode pass over a JVP graph compiled once.</summary>
     public static DenseMatrix JacFwd(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
         Reverse.CheckVariables("JacFwd", wrt);
-        var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
-        var plan = Plan.Compile(ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]));
-        return Jacobian(plan, plan.NewWorkspace(), bindings, seeds, byRows: false);
+        var c = Compiled("JacFwd", [output], wrt, () =>
+        {
+            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            return (ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]), seeds);
+        });
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: false));
     }
 
     /// <summary>The Jacobian ∂output/∂(wrt), one row per reverse-mode pass over a VJP graph compiled once.</summary>
     public static DenseMatrix JacRev(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
         Reverse.CheckVariables("JacRev", wrt);
-        var u = Seeds([output], [("u", output.Shape)]);
-        var plan = Plan.Compile(Reverse.Vjp([output], u, wrt));
-        return Jacobian(plan, plan.NewWorkspace(), bindings, u, byRows: true);
+        var c = Compiled("JacRev", [output], wrt, () =>
+        {
+            var u = Seeds([output], [("u", output.Shape)]);
+            return (Reverse.Vjp([output], u, wrt), u);
+        });
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: true));
     }
 
     /// <summary>The Hessian of a scalar output w.r.t. (wrt), forward-over-reverse: the forward-mode Jacobian of the
     /// gradient graph, compiled once and run once per column.</summary>
     public static DenseMatrix Hessian(Node output, Bindings bindings, params Node[] wrt)
     {
+        ArgumentNullException.ThrowIfNull(output);
         Reverse.CheckVariables("Hessian", wrt); // so the error names the call the user made
-        var gradients = Reverse.Grad(output, wrt);
-        var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
-        var plan = Plan.Compile(ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]));
-        return Jacobian(plan, plan.NewWorkspace(), bindings, seeds, byRows: false);
+        var c = Compiled("Hessian", [output], wrt, () =>
+        {
+            var gradients = Reverse.Grad(output, wrt);
+            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            return (ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]), seeds);
+        });
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: false));
     }
 
     /// <summary>The Hessian–vector product H·v of a scalar output, one block per variable, forward-over-reverse (the
     /// JVP of the gradient graph), without forming the Hessian.</summary>
     public static Tensor[] Hvp(Node output, Bindings bindings, params (Node Variable, Tensor Direction)[] directions)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(directions);
         Node[] wrt = [.. directions.Select(d => d.Variable)];
         Reverse.CheckVariables("Hvp", wrt);
-        var gradients = Reverse.Grad(output, wrt);
-        var tangents = ForwardMode.Jvp(gradients, [.. directions.Select(d => (d.Variable, Node.Constant(d.Direction)))]);
-        return Evaluator.Evaluate(tangents, bindings);
+        foreach (var (v, d) in directions)
+            if (v.Shape != d.Shape)
+                throw new ShapeException($"Hvp: variable '{Name(v)}' has shape {v.Shape} but its direction has shape {d.Shape}");
+        var c = Compiled("Hvp", [output], wrt, () =>
+        {
+            var seeds = Seeds([output], [.. wrt.Select(v => ("v", v.Shape))]);
+            return (ForwardMode.Jvp(Reverse.Grad(output, wrt), [.. wrt.Zip(seeds)]), seeds);
+        });
+        return c.Plan.Run(BindSeeds(bindings, c.Seeds, [.. directions.Select(d => d.Direction)]));
     }
 
     /// <summary>The unit tensor with a one at column-major position <paramref name="k"/>.</summary>
@@ -128,6 +175,17 @@ public static class AD
                     }
             }
         return jacobian;
+    }
+
+    /// <summary>The plan of a derivative graph, from <see cref="PlanCache"/>: built on the first call on these nodes.</summary>
+    static PlanCache.Derived Compiled(string call, IReadOnlyList<Node> outputs, Node[] wrt, Func<(Node[] Outputs, Node[] Seeds)> derive) =>
+        PlanCache.Get(call, outputs, wrt, derive);
+
+    static Bindings BindSeeds(Bindings bindings, Node[] seeds, Tensor[] values)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        for (int i = 0; i < seeds.Length; i++) bindings = bindings.Bind(seeds[i], values[i]);
+        return bindings;
     }
 
     static string Name(Node variable) => ((Variable)variable.Op).Name;

@@ -38,7 +38,7 @@ for w in "${workloads[@]}"; do
   col() { printf '%s\n' "${@:2}" | awk -v c="$1" '{print $c}' | median; }
   o_first=$(col 2 "${ours[@]}") o_second=$(col 3 "${ours[@]}") o_median=$(col 4 "${ours[@]}")
   t_first=$(col 2 "${theirs[@]}") t_median=$(col 4 "${theirs[@]}")
-  ratio=$(awk -v a="$o_median" -v b="$t_median" 'BEGIN {printf "%.2f", a / b}')
+  ratio=$(awk -v a="$o_median" -v b="$t_median" 'BEGIN {printf "%.3g", a / b}')
   echo "| $w | $o_first ms | $o_second ms | $o_median ms | $t_first ms | $t_median ms | $ratio |"
 done
 echo

@@ -3,6 +3,8 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project Bench -- --filter '*'   (all benchmarks, a few minutes with the short job)
 // dotnet run -c Release --project Bench -- --list flat    (their names)
-// The job (BenchConfig) sets DOTNET_PreferredVectorBitWidth=256 in the benchmark processes; OPENBLAS_NUM_THREADS and
-// AUTODIFF_BLAS are inherited from this process's environment.
+// dotnet Bench/bin/Release/net10.0/Bench.dll --seed NAME  (one seed workload, first calls and median; see Seeds.cs)
+// OPENBLAS_NUM_THREADS and AUTODIFF_BLAS are inherited from this process's environment.
+if (args.Length > 0 && args[0] == "--seed") return Seeds.Run(args);
 BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig());
+return 0;

@@ -1,13 +1,15 @@
+using AutoDiff.Functional.Plans;
 using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional;
 
 /// <summary>Numbers out of the transformations, with the names of <see cref="Transforms"/>: gradients, Jacobian–vector
 /// and vector–Jacobian products, Jacobians, Hessians and Hessian–vector products of a graph at some bindings. Every
-/// call takes the output(s) first, then the bindings, then the rest. Each call builds the derivative graph and
-/// evaluates it together with the primal, so shared subexpressions are computed once per call; the Jacobians and the
-/// Hessian compile it into a <see cref="Plan"/> and run it once per column (or row). For values alone, use
-/// <see cref="Evaluator.Evaluate(Node, Bindings)"/>.</summary>
+/// call takes the output(s) first, then the bindings, then the rest. The first call on a graph builds the derivative
+/// graph (with the primal, so shared subexpressions are computed once) and compiles it into a <see cref="Plan"/>;
+/// graphs are immutable, so every later call on the same nodes only runs that plan, kept for as long as the graph
+/// lives (tangents, cotangents and directions are bound, not baked in). The Jacobians and the Hessian run it once per
+/// column (or row). For values alone, use <see cref="Evaluator.Evaluate(Node, Bindings)"/>.</summary>
 /// <remarks>The matrices stack the blocks of the variables listed, in order, elements in column-major order.</remarks>
 public static class AD
 {
@@ -17,7 +19,7 @@ public static class AD
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         ArgumentNullException.ThrowIfNull(wrt);
-        var values = Evaluator.Evaluate([output, .. Reverse.Grad(output, wrt)], bindings);
+        var values = Compiled("ValueAndGrad", [output], wrt, () => ([output, .. Reverse.Grad(output, wrt)], [])).Plan.Run(bindings);
         return (values[0], values[1..]);
     }
 
@@ -31,10 +33,19 @@ public static class AD
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(bindings);
         ArgumentNullException.ThrowIfNull(tangents);
+        if (outputs.Count == 0) return ([], []);
+        Node[] wrt = [.. tangents.Select(t => t.Variable)];
+        Reverse.CheckVariables("Jvp", wrt);
         foreach (var (v, t) in tangents)
             if (t is null) throw new ArgumentNullException(nameof(tangents), $"Jvp: the tangent of {v} is null");
-        var tangentOut = ForwardMode.Jvp(outputs, [.. tangents.Select(t => (t.Variable, Node.Constant(t.Tangent)))]);
-        var values = Evaluator.Evaluate([.. outputs, .. tangentOut], bindings);
+            else if (v.Shape != t.Shape)
+                throw new ShapeException($"Jvp: variable '{Name(v)}' has shape {v.Shape} but its tangent has shape {t.Shape}");
+        var c = Compiled("Jvp", outputs, wrt, () =>
+        {
+            var seeds = Seeds(outputs, [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            return ([.. outputs, .. ForwardMode.Jvp(outputs, [.. wrt.Zip(seeds)])], seeds);
+        });
+        var values = c.Plan.Run(BindSeeds(bindings, c.Seeds, [.. tangents.Select(t => t.Tangent)]));
         return (values[..outputs.Count], values[outputs.Count..]);
     }
 
@@ -45,7 +56,15 @@ public static class AD
         ArgumentNullException.ThrowIfNull(bindings);
         ArgumentNullException.ThrowIfNull(cotangent);
         ArgumentNullException.ThrowIfNull(wrt);
-        var values = Evaluator.Evaluate([output, .. Reverse.Vjp([output], [Node.Constant(cotangent)], wrt)], bindings);
+        Reverse.CheckVariables("Vjp", wrt);
+        if (cotangent.Shape != output.Shape)
+            throw new ShapeException($"Vjp: output 0 has shape {output.Shape} but its cotangent has shape {cotangent.Shape}");
+        var c = Compiled("Vjp", [output], wrt, () =>
+        {
+            var u = Seeds([output], [("u", output.Shape)]);
+            return ([output, .. Reverse.Vjp([output], u, wrt)], u);
+        });
+        var values = c.Plan.Run(BindSeeds(bindings, c.Seeds, [cotangent]));
         return (values[0], values[1..]);
     }
 
@@ -56,9 +75,12 @@ public static class AD
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("JacFwd", wrt);
-        var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
-        var plan = Plan.Compile(ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]));
-        return Jacobian(plan, plan.NewWorkspace(), bindings, seeds, byRows: false);
+        var c = Compiled("JacFwd", [output], wrt, () =>
+        {
+            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            return (ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]), seeds);
+        });
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: false));
     }
 
     /// <summary>The Jacobian ∂output/∂(wrt), one row per reverse-mode pass over a VJP graph compiled once.</summary>
@@ -67,9 +89,12 @@ public static class AD
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("JacRev", wrt);
-        var u = Seeds([output], [("u", output.Shape)]);
-        var plan = Plan.Compile(Reverse.Vjp([output], u, wrt));
-        return Jacobian(plan, plan.NewWorkspace(), bindings, u, byRows: true);
+        var c = Compiled("JacRev", [output], wrt, () =>
+        {
+            var u = Seeds([output], [("u", output.Shape)]);
+            return (Reverse.Vjp([output], u, wrt), u);
+        });
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: true));
     }
 
     /// <summary>The Hessian of a scalar output w.r.t. (wrt), forward-over-reverse: the forward-mode Jacobian of the
@@ -79,10 +104,13 @@ public static class AD
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("Hessian", wrt); // so the error names the call the user made
-        var gradients = Reverse.Grad(output, wrt);
-        var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
-        var plan = Plan.Compile(ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]));
-        return Jacobian(plan, plan.NewWorkspace(), bindings, seeds, byRows: false);
+        var c = Compiled("Hessian", [output], wrt, () =>
+        {
+            var gradients = Reverse.Grad(output, wrt);
+            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            return (ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]), seeds);
+        });
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: false));
     }
 
     /// <summary>The Hessian–vector product H·v of a scalar output, one block per variable, forward-over-reverse (the
@@ -92,13 +120,18 @@ public static class AD
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         ArgumentNullException.ThrowIfNull(directions);
-        foreach (var (v, d) in directions)
-            if (d is null) throw new ArgumentNullException(nameof(directions), $"Hvp: the direction of {v} is null");
         Node[] wrt = [.. directions.Select(d => d.Variable)];
         Reverse.CheckVariables("Hvp", wrt);
-        var gradients = Reverse.Grad(output, wrt);
-        var tangents = ForwardMode.Jvp(gradients, [.. directions.Select(d => (d.Variable, Node.Constant(d.Direction)))]);
-        return Evaluator.Evaluate(tangents, bindings);
+        foreach (var (v, d) in directions)
+            if (d is null) throw new ArgumentNullException(nameof(directions), $"Hvp: the direction of {v} is null");
+            else if (v.Shape != d.Shape)
+                throw new ShapeException($"Hvp: variable '{Name(v)}' has shape {v.Shape} but its direction has shape {d.Shape}");
+        var c = Compiled("Hvp", [output], wrt, () =>
+        {
+            var seeds = Seeds([output], [.. wrt.Select(v => ("v", v.Shape))]);
+            return (ForwardMode.Jvp(Reverse.Grad(output, wrt), [.. wrt.Zip(seeds)]), seeds);
+        });
+        return c.Plan.Run(BindSeeds(bindings, c.Seeds, [.. directions.Select(d => d.Direction)]));
     }
 
     /// <summary>The unit tensor with a one at column-major position <paramref name="k"/>.</summary>
@@ -151,6 +184,17 @@ public static class AD
                     }
             }
         return jacobian;
+    }
+
+    /// <summary>The plan of a derivative graph, from <see cref="PlanCache"/>: built on the first call on these nodes.</summary>
+    static PlanCache.Derived Compiled(string call, IReadOnlyList<Node> outputs, Node[] wrt, Func<(Node[] Outputs, Node[] Seeds)> derive) =>
+        PlanCache.Get(call, outputs, wrt, derive);
+
+    static Bindings BindSeeds(Bindings bindings, Node[] seeds, Tensor[] values)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        for (int i = 0; i < seeds.Length; i++) bindings = bindings.Bind(seeds[i], values[i]);
+        return bindings;
     }
 
     static string Name(Node variable) => ((Variable)variable.Op).Name;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using AutoDiff.Functional.Plans;
 using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional;
@@ -242,11 +243,11 @@ public static class Transforms
     }
 
     /// <summary>A trace, the graphs derived from it with the variables that seed them, and their compiled plan.
-    /// Workspaces are pooled: each run takes one of its own, so concurrent runs never share buffers.</summary>
+    /// Workspaces are pooled (<see cref="PooledPlan"/>): each run takes one of its own, so concurrent runs never share
+    /// buffers.</summary>
     sealed class Compiled(Trace trace, Node[] outputs, Node[] seeds)
     {
-        readonly Plan plan = Plan.Compile(outputs);
-        readonly ConcurrentBag<Workspace> workspaces = [];
+        readonly PooledPlan plan = new(Plan.Compile(outputs));
 
         public Bindings Bind(Tensor[] xs) => trace.Bind(xs);
 
@@ -258,21 +259,9 @@ public static class Transforms
             return b;
         }
 
-        public Tensor[] Run(Bindings b)
-        {
-            var ws = Rent();
-            try { return plan.Run(b, ws); }
-            finally { workspaces.Add(ws); }
-        }
+        public Tensor[] Run(Bindings b) => plan.Run(b);
 
-        public DenseMatrix Jacobian(Tensor[] xs, bool byRows)
-        {
-            var ws = Rent();
-            try { return AD.Jacobian(plan, ws, trace.Bind(xs), seeds, byRows); }
-            finally { workspaces.Add(ws); }
-        }
-
-        Workspace Rent() => workspaces.TryTake(out var ws) ? ws : plan.NewWorkspace();
+        public DenseMatrix Jacobian(Tensor[] xs, bool byRows) => plan.With(ws => AD.Jacobian(plan.Plan, ws, trace.Bind(xs), seeds, byRows));
     }
 
     // One trace, derivative graph and plan per list of input shapes, built on first use; thread-safe, never changed

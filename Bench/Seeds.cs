@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using AutoDiff.Functional.Models;
+using MathNet.Numerics.LinearAlgebra.Double;
+
+namespace AutoDiff.Functional.Bench;
+
+/// <summary>The seed workloads as a new user runs them, one per process, without BenchmarkDotNet: each call timed
+/// from the first, so the line shows the first call (graph building and compiling), the second (the warm-up cliff, if
+/// any) and the median of the rest. <c>Bench/pytorch.sh</c> runs these alternating with the same workloads in PyTorch
+/// (<c>Bench/pytorch_seeds.py</c>, which prints the same line).</summary>
+/// <remarks><c>dotnet Bench.dll --seed NAME [CALLS]</c> prints <c>NAME first_ms second_ms median_ms</c>; <c>--seed
+/// list</c> prints the names. Sizes are the performance issue's.</remarks>
+static class Seeds
+{
+    static readonly Dictionary<string, Func<Func<object>>> Workloads = new()
+    {
+        // AD.ValueAndGrad on a prebuilt graph: the README's first path.
+        ["regression"] = () => Regression(1_000_000),
+        // Small enough that the JIT's warm-up, not memory, would dominate the first calls.
+        ["regression-10000"] = () => Regression(10_000),
+        ["softmax"] = () =>
+        {
+            const int n = 100_000, features = 100, classes = 10;
+            var rng = new Random(n);
+            var labels = Enumerable.Range(0, n).Select(_ => rng.Next(classes)).ToArray();
+            var model = SoftmaxClassifier.BuildLinear(features, classes, labels);
+            var at = model.Bind(Tensor.FromColumnMajor(Shape.Matrix(n, features), Data.Normal(rng, n * features)),
+                Tensor.FromColumnMajor(Shape.Matrix(features, classes), Data.Normal(rng, features * classes, 0.1)),
+                Tensor.FromColumnMajor(Shape.Vector(classes), Data.Normal(rng, classes, 0.1)));
+            return () => AD.ValueAndGrad(model.Loss, at, model.W, model.B);
+        },
+        // The forward-mode Jacobian (a row: the output is a scalar) of the sigmoid net, d = 1000.
+        ["jacfwd-sigmoid-1000"] = () =>
+        {
+            var (net, x) = Net(1000);
+            return () => AD.JacFwd(net.Output, net.At(x), net.X);
+        },
+        ["sigmoid-reverse-4000"] = () =>
+        {
+            var (net, x) = Net(4000);
+            return () => AD.ValueAndGrad(net.Output, net.At(x), net.X);
+        },
+        // The floor of the reverse gradient: the four products it needs, on the same OpenBLAS.
+        ["gemv4-4000"] = () =>
+        {
+            const int d = 4000;
+            var (net, x) = Net(d);
+            double[] a = net.A.Values, b = net.B.Values, xv = x.Values;
+            double[] y1 = new double[d], y3 = new double[d], u2 = new double[d], g = new double[d];
+            return () =>
+            {
+                Blas.Gemm(false, false, 1, a, d, d, xv, d, 1, 0, y1);
+                Blas.Gemm(false, false, 1, b, d, d, y1, d, 1, 0, y3);
+                Blas.Gemm(true, false, 1, b, d, d, y3, d, 1, 0, u2);
+                Blas.Gemm(true, false, 1, a, d, d, u2, d, 1, 0, g);
+                return g;
+            };
+        },
+        ["factorisation-1000-100-10"] = () => Factorisation(1000, 100, 10),
+        ["factorisation-5000-1000-50"] = () => Factorisation(5000, 1000, 50),
+        // Heron builds its graph on every call (a new x each time, as a user would).
+        ["heron-10000"] = () => () => Heron.Reverse(2, 10_000),
+    };
+
+    static Func<object> Regression(int m)
+    {
+        var rng = new Random(m);
+        var model = NonlinearRegression.Build(m);
+        var at = model.Bind(Tensor.Vector(0.5, -0.3, 0.8, 0.2, 0.4), Tensor.FromColumnMajor(Shape.Matrix(m, 2), Data.Normal(rng, 2 * m)),
+            Tensor.FromColumnMajor(Shape.Vector(m), Data.Normal(rng, m)));
+        return () => AD.ValueAndGrad(model.Loss, at, model.W);
+    }
+
+    static (SigmoidNet Net, DenseVector X) Net(int d)
+    {
+        var net = SigmoidNet.Random(d, d, d, seed: d, scale: 1 / Math.Sqrt(d));
+        var rng = new Random(d + 1);
+        return (net, DenseVector.Create(d, _ => 2 * rng.NextDouble() - 1));
+    }
+
+    static Func<object> Factorisation(int m, int n, int k)
+    {
+        var rng = new Random(m + n + k);
+        var model = MatrixFactorisation.Build(m, n, k, 1);
+        var at = model.Bind(Tensor.FromColumnMajor(Shape.Matrix(m, n), Data.Normal(rng, m * n)),
+            Tensor.FromColumnMajor(Shape.Matrix(m, k), Data.Normal(rng, m * k)), Tensor.FromColumnMajor(Shape.Matrix(k, n), Data.Normal(rng, k * n)));
+        return () => AD.ValueAndGrad(model.Loss, at, model.U, model.V);
+    }
+
+    public static int Run(string[] args)
+    {
+        if (args.Length < 2 || args[1] == "list" || !Workloads.TryGetValue(args[1], out var make))
+        {
+            Console.WriteLine(string.Join(Environment.NewLine, Workloads.Keys));
+            return args.Length >= 2 && args[1] == "list" ? 0 : 2;
+        }
+        int calls = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 12;
+        var call = make();
+        var times = new double[calls];
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            GC.KeepAlive(call());
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        var rest = times.Skip(2).Order().ToArray();
+        double median = rest.Length == 0 ? double.NaN : rest[rest.Length / 2];
+        Console.WriteLine(FormattableString.Invariant($"{args[1]} {times[0]:F3} {(calls > 1 ? times[1] : double.NaN):F3} {median:F3}"));
+        return 0;
+    }
+}

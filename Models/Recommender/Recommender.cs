@@ -220,7 +220,7 @@ sealed class Block(int rank, int size)
 }
 
 /// <summary>The full-batch loss and gradient of <see cref="Recommender"/>'s L over any number of ratings, in memory that
-/// scales with the data: the ratings are cut into blocks of <see cref="BlockSize"/>; for each block the factor
+/// scales with the data: the ratings are cut into blocks of <see cref="BlockSize"/> (8,192 / k by default); for each block the factor
 /// columns are gathered into reused buffers, a <see cref="BlockKernel"/> compiled once per block size gives the block's
 /// loss and gradients, and those are scatter-added into the gradient. At any moment a thread holds one block's k-vectors
 /// (2·k·blockSize doubles), never one per rating: 10⁸ ratings at k = 32 would need 25.6 GB gathered at once. The threads
@@ -243,9 +243,14 @@ public sealed class RecommenderFullBatch
     /// <summary>Threads (each with its own gradient buffer).</summary>
     public int Threads { get; }
 
-    /// <summary>The evaluator for <paramref name="ratings"/>; compiles at most two kernels (full and last block).</summary>
-    public RecommenderFullBatch(Ratings ratings, int rank, double lambda, bool biased, int blockSize = 4096, int threads = 2)
+    /// <summary>The evaluator for <paramref name="ratings"/>; compiles at most two kernels (full and last block). The
+    /// default block holds 8,192 / k ratings, so each of the kernel's k×block outputs (fresh every run) stays under the
+    /// 85,000-byte large-object threshold: larger blocks put hundreds of thousands of short-lived arrays on the large
+    /// object heap, which only full collections reclaim (a first run at 10⁸ ratings with 4,096-rating blocks reached
+    /// 6 GB resident that way).</summary>
+    public RecommenderFullBatch(Ratings ratings, int rank, double lambda, bool biased, int blockSize = 0, int threads = 2)
     {
+        if (blockSize == 0) blockSize = Math.Max(16, 8192 / Math.Max(1, rank));
         this.ratings = (ratings ?? throw new ArgumentNullException(nameof(ratings))).Checked();
         if (blockSize <= 0 || threads <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), $"RecommenderFullBatch: block size {blockSize} and threads {threads} must be positive");
         (Rank, Lambda, Biased, BlockSize, Threads) = (rank, lambda, biased, blockSize, threads);

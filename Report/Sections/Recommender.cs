@@ -103,24 +103,24 @@ static class RecommenderSection
     /// <summary>Full-batch L-BFGS (MathNet) on the graph model of a small problem, through the Training package.</summary>
     static void Lbfgs(ReportWriter report)
     {
-        var planted = new PlantedRatings(60, 80, 3);
-        var train = planted.Generate(3_000, 17);
+        var planted = new PlantedRatings(40, 50, 3);
+        var train = planted.Generate(6_000, 17);
         var heldOut = planted.Generate(1_000, 17, stream: 1);
         var model = Recommender.Build(train, 3, 1.0, biased: true);
         var objective = Objective.Of(model.Loss, "P", "Q", "b", "mu", "c");
-        var start = RecommenderFactors.Random(3, 60, 80, true, 18, mean: train.Mean());
+        var start = RecommenderFactors.Random(3, 40, 50, true, 18, mean: train.Mean());
         var parameters = Parameters.Of(("P", Tensor.FromColumnMajor(model.P.Shape, start.P)), ("Q", Tensor.FromColumnMajor(model.Q.Shape, start.Q)),
             ("b", Tensor.FromColumnMajor(model.B!.Shape, start.B)), ("mu", Tensor.Scalar(start.Mu)), ("c", Tensor.FromColumnMajor(model.C!.Shape, start.C)));
         var result = FullBatch.Minimise(new LimitedMemoryBfgsMinimizer(1e-6, 1e-10, 1e-10, 10, 500), objective, parameters,
             Dataset.Of(("r", Tensor.FromColumnMajor(model.R.Shape, train.Value))));
-        var fitted = new RecommenderFactors(3, 60, 80, true) { Mu = result.Parameters["mu"].ToScalar() };
+        var fitted = new RecommenderFactors(3, 40, 50, true) { Mu = result.Parameters["mu"].ToScalar() };
         result.Parameters["P"].Values.CopyTo(fitted.P);
         result.Parameters["Q"].Values.CopyTo(fitted.Q);
         result.Parameters["b"].Values.CopyTo(fitted.B);
         result.Parameters["c"].Values.CopyTo(fitted.C);
         double rmse = fitted.Rmse(heldOut);
         for (int e = 0; e < result.Evaluations.Count; e++) report.Record("recommender/lbfgs-loss", e, result.Evaluations[e]);
-        report.Text($"- full-batch L-BFGS on the graph model (m = 60, n = 80, k = 3, 3,000 ratings, λ = 1): {result.Iterations} iterations " +
+        report.Text($"- full-batch L-BFGS on the graph model (m = 40, n = 50, k = 3, 6,000 ratings, λ = 1): {result.Iterations} iterations " +
                     $"({result.Reason}), loss {F(result.Loss)}, held-out RMSE {F(rmse, "F4")} vs σ = {planted.Noise}: " +
                     report.Check($"recommender: L-BFGS held-out RMSE {F(rmse, "F4")} within 10% of σ", rmse <= 1.1 * planted.Noise));
     }

@@ -48,6 +48,8 @@ static class Plots
             ("training/regression-lbfgs", "regression (MSE)"), ("training/factorisation-lbfgs", "factorisation")));
         written.AddRange(LossCurves(report, directory, "training-regression-adam", "Regression, Adam on batches of 20: MSE per epoch", "epoch",
             ("training/regression-adam", "Adam, cosine schedule")));
+        written.AddRange(LossCurves(report, directory, "recommender", "Recommender, lazy Adam on minibatches: RMSE per epoch", "epoch",
+            ("recommender/train-rmse", "training (during the epoch)"), ("recommender/held-out-rmse", "held out")));
         return written;
     }
 

@@ -5,7 +5,8 @@ using AutoDiff.Functional.Report;
 // Flags: --full (the seeds' experiments at full size), --d8000 (the sigmoid net at d0 = d1 = d2 = 8000),
 // --pictures DIR (the sigmoid net and its gradient graph as Graphviz DOT and PNG, for the README),
 // --targets (only the performance issue's workloads at their real sizes: reported, never asserted),
-// --out DIR (CSV files and PNG plots; default out/report, written with --full, --targets or --out).
+// --out DIR (CSV files and PNG plots; default out/report, written with --full, --targets or --out),
+// --recommender --users U --items I --ratings R --rank K [--epochs E] (only the recommender, at that size).
 if (Array.IndexOf(args, "--pictures") is var p and >= 0)
     return Pictures.Write(p + 1 < args.Length ? args[p + 1] : "docs/images");
 
@@ -14,9 +15,10 @@ Console.WriteLine("# AutoDiff.Functional: the seed models");
 Console.WriteLine();
 Console.WriteLine($"BLAS backend: {Blas.Backend}  ");
 Console.WriteLine($"Runtime: .NET {Environment.Version}, {Environment.ProcessorCount} cores; mode: {(report.Full ? "full" : "default")}");
-foreach (var section in report.Targets ? [TargetsSection.Section] : Sections.All)
+bool recommender = args.Contains("--recommender");
+foreach (var section in recommender ? [RecommenderSection.Command(args)] : report.Targets ? [TargetsSection.Section] : Sections.All)
     report.Run(section.Title, () => section.Run(report));
-if (report.Full || report.Targets || args.Contains("--out"))
+if (report.Full || report.Targets || recommender || args.Contains("--out"))
     foreach (var file in Plots.Write(report, report.OutDir))
         report.Progress($"wrote {file}");
 return report.Finish();

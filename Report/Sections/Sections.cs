@@ -12,5 +12,6 @@ static class Sections
         SigmoidNetSection.Section,
         HeronSection.Section,
         TrainingSection.Section,
+        RecommenderSection.Section,
     ];
 }

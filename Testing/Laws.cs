@@ -26,7 +26,7 @@ public static class Laws
     public static IReadOnlyList<(string Name, Action<OpCase> Law)> All { get; } =
     [
         (nameof(Shape), Shape), (nameof(Value), Value), (nameof(Forward), Forward),
-        (nameof(Reverse), Reverse), (nameof(Adjoint), Adjoint), (nameof(SecondOrder), SecondOrder),
+        (nameof(Reverse), Reverse), (nameof(Adjoint), Adjoint), (nameof(SecondOrder), SecondOrder), (nameof(Batch), Batch),
     ];
 
     /// <summary>Runs <paramref name="law"/> on <paramref name="cases"/> random cases of <paramref name="entry"/>;
@@ -182,6 +182,41 @@ public static class Laws
             Require(Math.Abs(fwd[j] - fd[j]) <= 10 * FdTolerance * scale,
                 () => $"H·v element {j}: forward-over-reverse {fwd[j]:R}, differences of the gradient {fd[j]:R}");
         }
+    }
+
+    /// <summary>The batching rule (<see cref="Op.Batch"/>): the op applied to k members at once, with a random choice of
+    /// inputs batched and the rest shared, equals the op applied to each member. Members are the case's values scaled
+    /// by up to ±1% (signs kept). Ops without a rule, and composite rows, pass: their ops' own rows check theirs.</summary>
+    public static void Batch(OpCase c)
+    {
+        var g = c.Instantiate();
+        var y = g.Output;
+        if (!y.Inputs.SequenceEqual(g.Variables)) return;
+        var rng = c.Rng();
+        int k = 1 + rng.Next(3), n = g.Variables.Length;
+        var isBatched = g.Variables.Select(_ => rng.Next(2) == 0).ToArray();
+        if (!isBatched.Any(b => b)) isBatched[rng.Next(n)] = true;
+        var members = Enumerable.Range(0, k).Select(m => g.Values.Select((v, i) => isBatched[i] && m > 0
+            ? Tensor.FromColumnMajor(v.Shape, [.. v.Values.ToArray().Select(e => e * (1 + 0.01 * (2 * rng.NextDouble() - 1)))])
+            : v).ToArray()).ToArray();
+        var wide = g.Variables.Select((v, i) => isBatched[i] ? Node.Variable($"{v}·{k}", Functional.Shape.Matrix(v.Shape.Size, k)) : null).ToArray();
+        if (y.Op.Batch(y.Inputs, y, wide, k) is not { } rule) return;
+        Require(rule.Shape == Functional.Shape.Matrix(y.Shape.Size, k), () => $"the batched output has shape {rule.Shape}, not ({y.Shape.Size}×{k})");
+        var at = Bindings.Empty;
+        for (int i = 0; i < n; i++)
+            at = wide[i] is { } w
+                ? at.Bind(w, Tensor.FromColumnMajor(w.Shape, [.. members.SelectMany(m => m[i].Values.ToArray())]))
+                : at.Bind(g.Variables[i], g.Values[i]);
+        var batch = Evaluator.Evaluate(rule, at).Values.ToArray();
+        var each = members.Select(m => g.Evaluate(m).Values.ToArray()).ToArray();
+        double scale = Math.Max(1, each.Max(v => MaxAbs(v)));
+        for (int m = 0; m < k; m++)
+            for (int e = 0; e < y.Shape.Size; e++)
+            {
+                double a = batch[e + m * y.Shape.Size], b = each[m][e];
+                Require(a.Equals(b) || Math.Abs(a - b) <= ModeTolerance * scale,
+                    () => $"member {m} of {k}, element {e}: batched {a:R}, one at a time {b:R}");
+            }
     }
 }
 

@@ -45,6 +45,17 @@ internal sealed record AddN : Op, IElementwise
     }
 
     /// <inheritdoc/>
+    /// <remarks>Only a sum of batches: a shared term would be the same offset in every member, which no graph linear
+    /// in its seeds has.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        var terms = new Node[xb.Length];
+        for (int i = 0; i < xb.Length; i++)
+            if ((terms[i] = xb[i]!) is null) return null;
+        return Node.Apply(this, terms);
+    }
+
+    /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
         [.. Enumerable.Repeat<Node?>(ct, x.Length)];
 

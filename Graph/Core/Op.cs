@@ -39,6 +39,12 @@ public abstract record Op
     /// <paramref name="needed"/> is false the rule may return <c>null</c> and skip building what no one reads.</summary>
     public abstract Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed);
 
+    /// <summary>The batching rule (JAX's vmap rule): the op applied to k members at once. A batched input is a
+    /// (size × k) matrix whose column c is member c's input, flattened column-major; <paramref name="xb"/>[i] is that
+    /// matrix, or <c>null</c> where input i is <paramref name="x"/>[i] for every member. Returns the output batched
+    /// the same way, or <c>null</c> when the op has no rule (the caller then runs the members one at a time).</summary>
+    public virtual Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => null;
+
     /// <summary>A <see cref="ShapeException"/> whose message starts with this op.</summary>
     protected ShapeException ShapeError(string detail) => new($"{this}: {detail}");
 

@@ -68,49 +68,51 @@ public static class AD
         return (values[0], values[1..]);
     }
 
-    /// <summary>The Jacobian ∂output/∂(wrt) (output.Size rows, a block of columns per variable), one column per
-    /// forward-mode pass over a JVP graph compiled once.</summary>
+    /// <summary>The Jacobian ∂output/∂(wrt) (output.Size rows, a block of columns per variable) by forward mode: a
+    /// JVP graph compiled once and batched (<see cref="Batching"/>), so each pass pushes up to 128 columns' tangents
+    /// as one matrix.</summary>
     public static DenseMatrix JacFwd(Node output, Bindings bindings, params Node[] wrt)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("JacFwd", wrt);
-        var c = Compiled("JacFwd", [output], wrt, () =>
+        var c = Lines("JacFwd", [output], wrt, () =>
         {
             var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
             return (ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]), seeds);
         });
-        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: false));
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, c.Batch, byRows: false));
     }
 
-    /// <summary>The Jacobian ∂output/∂(wrt), one row per reverse-mode pass over a VJP graph compiled once.</summary>
+    /// <summary>The Jacobian ∂output/∂(wrt) by reverse mode: a VJP graph compiled once and batched, so each pass pulls
+    /// up to 128 rows' cotangents as one matrix.</summary>
     public static DenseMatrix JacRev(Node output, Bindings bindings, params Node[] wrt)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("JacRev", wrt);
-        var c = Compiled("JacRev", [output], wrt, () =>
+        var c = Lines("JacRev", [output], wrt, () =>
         {
             var u = Seeds([output], [("u", output.Shape)]);
             return (Reverse.Vjp([output], u, wrt), u);
         });
-        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: true));
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, c.Batch, byRows: true));
     }
 
     /// <summary>The Hessian of a scalar output w.r.t. (wrt), forward-over-reverse: the forward-mode Jacobian of the
-    /// gradient graph, compiled once and run once per column.</summary>
+    /// gradient graph, compiled once and batched like <see cref="JacFwd"/>.</summary>
     public static DenseMatrix Hessian(Node output, Bindings bindings, params Node[] wrt)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("Hessian", wrt); // so the error names the call the user made
-        var c = Compiled("Hessian", [output], wrt, () =>
+        var c = Lines("Hessian", [output], wrt, () =>
         {
             var gradients = Reverse.Grad(output, wrt);
             var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
             return (ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]), seeds);
         });
-        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, byRows: false));
+        return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, c.Batch, byRows: false));
     }
 
     /// <summary>The Hessian–vector product H·v of a scalar output, one block per variable, forward-over-reverse (the
@@ -161,34 +163,48 @@ public static class AD
         return result;
     }
 
-    /// <summary>A Jacobian from a plan whose outputs are linear in the <paramref name="seeds"/>: one run per unit seed
-    /// (the other seeds zero), its outputs stacked into a column, or into a row when <paramref name="byRows"/>.</summary>
-    internal static DenseMatrix Jacobian(Plan plan, Workspace workspace, Bindings bindings, Node[] seeds, bool byRows)
+    /// <summary>A Jacobian from a plan whose outputs are linear in the <paramref name="seeds"/>, each run pushing
+    /// <paramref name="batch"/> unit seeds (lines) and giving that many columns, or rows when <paramref name="byRows"/>.
+    /// Batched seeds and outputs are (size × batch) matrices (<see cref="Batching.Lines"/>); the last run's spare
+    /// members get zero seeds.</summary>
+    internal static DenseMatrix Jacobian(Plan plan, Workspace workspace, Bindings bindings, Node[] seeds, int batch, bool byRows)
     {
-        int across = seeds.Sum(s => s.Shape.Size), along = plan.Outputs.Sum(o => o.Shape.Size);
+        int[] sizes = [.. seeds.Select(s => s.Shape.Size / batch)];
+        int across = sizes.Sum(), along = plan.Outputs.Sum(o => o.Shape.Size) / batch;
         var jacobian = byRows ? new DenseMatrix(across, along) : new DenseMatrix(along, across);
         var data = jacobian.Values; // column-major
-        var zeros = seeds.Select(s => Tensor.Zeros(s.Shape)).ToArray();
-        int line = 0;
-        for (int s = 0; s < seeds.Length; s++)
-            for (int j = 0; j < seeds[s].Shape.Size; j++, line++)
+        for (int first = 0; first < across; first += batch)
+        {
+            int count = Math.Min(batch, across - first), offset = 0;
+            var at = bindings;
+            for (int s = 0; s < seeds.Length; offset += sizes[s], s++)
             {
-                var at = bindings;
-                for (int k = 0; k < seeds.Length; k++) at = at.Bind(seeds[k], k == s ? Basis(seeds[k].Shape, j) : zeros[k]);
-                int e = 0;
-                foreach (var output in plan.Run(at, workspace))
-                    foreach (var value in output.Values)
-                    {
-                        data[byRows ? e * across + line : line * along + e] = value;
-                        e++;
-                    }
+                var unit = new double[seeds[s].Shape.Size];
+                for (int c = 0; c < count; c++)
+                    if ((uint)(first + c - offset) < (uint)sizes[s]) unit[first + c - offset + c * sizes[s]] = 1;
+                at = at.Bind(seeds[s], Tensor.FromColumnMajor(seeds[s].Shape, unit));
             }
+            int e0 = 0;
+            foreach (var output in plan.Run(at, workspace))
+            {
+                var values = output.Values;
+                int size = values.Length / batch;
+                for (int c = 0; c < count; c++)
+                    for (int e = 0; e < size; e++)
+                        data[byRows ? (e0 + e) * across + first + c : (first + c) * along + e0 + e] = values[e + c * size];
+                e0 += size;
+            }
+        }
         return jacobian;
     }
 
     /// <summary>The plan of a derivative graph, from <see cref="PlanCache"/>: built on the first call on these nodes.</summary>
     static PlanCache.Derived Compiled(string call, IReadOnlyList<Node> outputs, Node[] wrt, Func<(Node[] Outputs, Node[] Seeds)> derive) =>
-        PlanCache.Get(call, outputs, wrt, derive);
+        PlanCache.Get(call, outputs, wrt, () => { var (o, s) = derive(); return new(o, s); });
+
+    /// <summary>As <see cref="Compiled"/>, for a graph linear in its seeds whose runs fill a Jacobian: batched.</summary>
+    static PlanCache.Derived Lines(string call, IReadOnlyList<Node> outputs, Node[] wrt, Func<(Node[] Outputs, Node[] Seeds)> derive) =>
+        PlanCache.Get(call, outputs, wrt, () => { var (o, s) = derive(); return Batching.Lines(o, s); });
 
     static Bindings BindSeeds(Bindings bindings, Node[] seeds, Tensor[] values)
     {

@@ -17,12 +17,12 @@ static class PlanCache
 
     static readonly ConditionalWeakTable<Node, ConcurrentDictionary<Key, Lazy<Derived>>> table = [];
 
-    /// <summary>A derivative graph's plan and the variables that seed it (tangents, cotangents; none for a gradient).</summary>
-    internal sealed record Derived(PooledPlan Plan, Node[] Seeds);
+    /// <summary>A derivative graph's plan, the variables that seed it and the members a run carries (<see cref="Derivation"/>).</summary>
+    internal sealed record Derived(PooledPlan Plan, Node[] Seeds, int Batch);
 
     /// <summary>The plan of <paramref name="derive"/>'s graph for this call on these nodes, compiled on first use.</summary>
     internal static Derived Get(string call, IReadOnlyList<Node> outputs, IReadOnlyList<Node> wrt,
-        Func<(Node[] Outputs, Node[] Seeds)> derive)
+        Func<Derivation> derive)
     {
         var entries = table.GetValue(outputs[0], _ => new());
         var key = new Key(call, [.. outputs], [.. wrt]);
@@ -43,10 +43,10 @@ static class PlanCache
     /// <summary>How many derivative plans the graph of <paramref name="output"/> keeps (for tests).</summary>
     internal static int CountFor(Node output) => table.TryGetValue(output, out var entries) ? entries.Count : 0;
 
-    static Derived Build(Func<(Node[] Outputs, Node[] Seeds)> derive)
+    static Derived Build(Func<Derivation> derive)
     {
-        var (outputs, seeds) = derive();
-        return new(new PooledPlan(Plan.Compile(outputs)), seeds);
+        var d = derive();
+        return new(new PooledPlan(Plan.Compile(d.Outputs)), d.Seeds, d.Batch);
     }
 
     /// <summary>A call on some nodes: equal when the same transformation was asked of the very same nodes.</summary>

@@ -97,7 +97,7 @@ public static class Transforms
     /// backward pass.</summary>
     public static Func<Tensor[], (double Value, Tensor[] Gradients)> ValueAndGrad(Func<Node[], Node> f, params int[] argnums)
     {
-        var compiled = Cache("ValueAndGrad", f, argnums, t => ([t.Y, .. Reverse.Grad(t.Y, t.Wrt)], []));
+        var compiled = Cache("ValueAndGrad", f, argnums, t => new Derivation([t.Y, .. Reverse.Grad(t.Y, t.Wrt)], []));
         return xs =>
         {
             var c = compiled(xs);
@@ -113,7 +113,7 @@ public static class Transforms
         var compiled = Cache("Jvp", f, argnums, t =>
         {
             var seeds = t.Seeds("t", t.Wrt);
-            return ([t.Y, ForwardMode.Jvp([t.Y], [.. t.Wrt.Zip(seeds)])[0]], seeds);
+            return new Derivation([t.Y, ForwardMode.Jvp([t.Y], [.. t.Wrt.Zip(seeds)])[0]], seeds);
         });
         return (xs, tangents) =>
         {
@@ -129,7 +129,7 @@ public static class Transforms
         var compiled = Cache("Vjp", f, argnums, t =>
         {
             var u = t.Seeds("u", [t.Y]);
-            return ([t.Y, .. Reverse.Vjp([t.Y], u, t.Wrt)], u);
+            return new Derivation([t.Y, .. Reverse.Vjp([t.Y], u, t.Wrt)], u);
         });
         return (xs, u) =>
         {
@@ -139,38 +139,38 @@ public static class Transforms
         };
     }
 
-    /// <summary>xs ↦ J(xs) with respect to the inputs listed in <paramref name="argnums"/>, column by column with
-    /// forward mode: one JVP graph, compiled once, run once per column.</summary>
+    /// <summary>xs ↦ J(xs) with respect to the inputs listed in <paramref name="argnums"/> by forward mode: one JVP
+    /// graph, compiled once and batched, each run pushing a block of columns' tangents as one matrix.</summary>
     public static Func<Tensor[], DenseMatrix> JacFwd(Func<Node[], Node> f, params int[] argnums)
     {
         var compiled = Cache("JacFwd", f, argnums, t =>
         {
             var seeds = t.Seeds("t", t.Wrt);
-            return (ForwardMode.Jvp([t.Y], [.. t.Wrt.Zip(seeds)]), seeds);
+            return Batching.Lines(ForwardMode.Jvp([t.Y], [.. t.Wrt.Zip(seeds)]), seeds);
         });
         return xs => compiled(xs).Jacobian(xs, byRows: false);
     }
 
-    /// <summary>xs ↦ J(xs) with respect to the inputs listed in <paramref name="argnums"/>, row by row with reverse
-    /// mode: one VJP graph, compiled once, run once per row.</summary>
+    /// <summary>xs ↦ J(xs) with respect to the inputs listed in <paramref name="argnums"/> by reverse mode: one VJP
+    /// graph, compiled once and batched, each run pulling a block of rows' cotangents as one matrix.</summary>
     public static Func<Tensor[], DenseMatrix> JacRev(Func<Node[], Node> f, params int[] argnums)
     {
         var compiled = Cache("JacRev", f, argnums, t =>
         {
             var u = t.Seeds("u", [t.Y]);
-            return (Reverse.Vjp([t.Y], u, t.Wrt), u);
+            return Batching.Lines(Reverse.Vjp([t.Y], u, t.Wrt), u);
         });
         return xs => compiled(xs).Jacobian(xs, byRows: true);
     }
 
     /// <summary>xs ↦ ∇²f(xs) for a scalar-valued f, with respect to the inputs listed in <paramref name="argnums"/>:
-    /// the forward-mode Jacobian of the gradient graph, compiled once, run once per column.</summary>
+    /// the forward-mode Jacobian of the gradient graph, compiled once and batched like <see cref="JacFwd(Func{Node[], Node}, int[])"/>.</summary>
     public static Func<Tensor[], DenseMatrix> Hessian(Func<Node[], Node> f, params int[] argnums)
     {
         var compiled = Cache("Hessian", f, argnums, t =>
         {
             var seeds = t.Seeds("t", t.Wrt);
-            return (ForwardMode.Jvp(Reverse.Grad(t.Y, t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
+            return Batching.Lines(ForwardMode.Jvp(Reverse.Grad(t.Y, t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
         });
         return xs => compiled(xs).Jacobian(xs, byRows: false);
     }
@@ -182,7 +182,7 @@ public static class Transforms
         var compiled = Cache("Hvp", f, argnums, t =>
         {
             var seeds = t.Seeds("v", t.Wrt);
-            return (ForwardMode.Jvp(Reverse.Grad(t.Y, t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
+            return new Derivation(ForwardMode.Jvp(Reverse.Grad(t.Y, t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
         });
         return (xs, vs) =>
         {
@@ -245,9 +245,10 @@ public static class Transforms
     /// <summary>A trace, the graphs derived from it with the variables that seed them, and their compiled plan.
     /// Workspaces are pooled (<see cref="PooledPlan"/>): each run takes one of its own, so concurrent runs never share
     /// buffers.</summary>
-    sealed class Compiled(Trace trace, Node[] outputs, Node[] seeds)
+    sealed class Compiled(Trace trace, Derivation derived)
     {
-        readonly PooledPlan plan = new(Plan.Compile(outputs));
+        readonly PooledPlan plan = new(Plan.Compile(derived.Outputs));
+        readonly Node[] seeds = derived.Seeds;
 
         public Bindings Bind(Tensor[] xs) => trace.Bind(xs);
 
@@ -261,13 +262,13 @@ public static class Transforms
 
         public Tensor[] Run(Bindings b) => plan.Run(b);
 
-        public DenseMatrix Jacobian(Tensor[] xs, bool byRows) => plan.With(ws => AD.Jacobian(plan.Plan, ws, trace.Bind(xs), seeds, byRows));
+        public DenseMatrix Jacobian(Tensor[] xs, bool byRows) => plan.With(ws => AD.Jacobian(plan.Plan, ws, trace.Bind(xs), seeds, derived.Batch, byRows));
     }
 
     // One trace, derivative graph and plan per list of input shapes, built on first use; thread-safe, never changed
     // after. A build that throws is dropped, so the next call traces again.
     static Func<Tensor[], Compiled> Cache(string who, Func<Node[], Node> f, int[] argnums,
-        Func<Trace, (Node[] Outputs, Node[] Seeds)> derive)
+        Func<Trace, Derivation> derive)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(argnums);
@@ -286,8 +287,7 @@ public static class Transforms
             var lazy = cache.GetOrAdd(shapes, s => new(() =>
             {
                 var trace = new Trace(who, f, s, argnums);
-                var (outputs, seeds) = derive(trace);
-                return new Compiled(trace, outputs, seeds);
+                return new Compiled(trace, derive(trace));
             }));
             try { return lazy.Value; }
             catch

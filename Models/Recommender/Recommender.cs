@@ -68,6 +68,7 @@ public sealed class RecommenderFactors
     /// <summary>√(mean squared error) of the predictions on <paramref name="ratings"/>, over both cores.</summary>
     public double Rmse(Ratings ratings)
     {
+        ArgumentNullException.ThrowIfNull(ratings);
         if (ratings.Count == 0) return 0;
         const int block = 1 << 16;
         var sums = new double[(ratings.Count + block - 1) / block];
@@ -103,6 +104,8 @@ public sealed record RecommenderModel(Node P, Node Q, Node? B, Node? C, Node? Mu
     /// <summary>Binds the ratings' values and the factors.</summary>
     public Bindings Bind(Ratings ratings, RecommenderFactors at)
     {
+        ArgumentNullException.ThrowIfNull(ratings);
+        ArgumentNullException.ThrowIfNull(at);
         var b = Bindings.Empty.Bind(R, Tensor.FromColumnMajor(R.Shape, ratings.Value))
             .Bind(P, Tensor.FromColumnMajor(P.Shape, at.P)).Bind(Q, Tensor.FromColumnMajor(Q.Shape, at.Q));
         return B is null ? b : b.Bind(B, Tensor.FromColumnMajor(B.Shape, at.B)).Bind(C!, Tensor.FromColumnMajor(C!.Shape, at.C)).Bind(Mu!, at.Mu);
@@ -139,6 +142,7 @@ public static class Recommender
     /// <summary>L and its gradient from the graph of <see cref="Build"/>, in one reverse pass.</summary>
     public static (double Loss, RecommenderFactors Gradient) ValueAndGradient(RecommenderModel model, Ratings ratings, RecommenderFactors at)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var (value, g) = AD.ValueAndGrad(model.Loss, model.Bind(ratings, at), model.Parameters);
         var gradient = at.ZerosLike();
         var arrays = gradient.Arrays().ToArray();

@@ -9,6 +9,8 @@ public static class RecommenderReference
     /// <summary>L and its gradient at <paramref name="at"/>.</summary>
     public static (double Loss, RecommenderFactors Gradient) Gradient(Ratings ratings, RecommenderFactors at, double lambda)
     {
+        ArgumentNullException.ThrowIfNull(ratings);
+        ArgumentNullException.ThrowIfNull(at);
         int k = at.Rank;
         var g = at.ZerosLike();
         double loss = 0;

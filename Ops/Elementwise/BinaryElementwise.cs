@@ -51,6 +51,16 @@ public abstract record BinaryElementwise : Op, IElementwise
     }
 
     /// <inheritdoc/>
+    /// <remarks>A shared tensor is spread to every member and a batched scalar filled out beside a tensor; a shared
+    /// scalar broadcasts as it always does.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Node.Apply(this, Side(x[0], xb[0], y.Shape.Size, k), Side(x[1], xb[1], y.Shape.Size, k));
+
+    static Node Side(Node x, Node? batch, int n, int k) =>
+        batch is not null ? (batch.Shape[0] == n ? batch : Batched.Filled(batch, n))
+        : x.Shape.IsScalar ? x : Batched.Shared(x, k);
+
+    /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {
         var (da, db) = Partials(x[0], x[1], y);

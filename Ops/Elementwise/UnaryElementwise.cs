@@ -26,6 +26,10 @@ public abstract record UnaryElementwise : Op, IElementwise
         t[0] is { } t0 ? Partial.Times(t0, Derivative(x[0], y)) : null;
 
     /// <inheritdoc/>
+    /// <remarks>Element by element, so the batch goes through as it is.</remarks>
+    public sealed override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Node.Apply(this, xb[0]!);
+
+    /// <inheritdoc/>
     public sealed override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
         [Partial.Times(ct, Derivative(x[0], y))];
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Numerics.Tensors;
 
 namespace AutoDiff.Functional.Ops;
@@ -45,4 +46,8 @@ internal sealed record ScatterAdd(int Axis, int[] Indices, int Count) : LinearOp
 
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => Node.Apply(new Take(Axis, Indices), ct);
+
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Batched.Scattered(new Take(Axis, Indices), y.Shape, xb[0]!);
 }

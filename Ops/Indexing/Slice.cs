@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>The <see cref="Count"/> slices from <see cref="Start"/> along one axis: a range of rows (axis 0) or columns
@@ -25,6 +26,9 @@ internal sealed record Slice(int Axis, int Start, int Count) : LinearOp
         for (int b = 0; b < outer; b++)
             x[0].Values.Slice((Start + b * length) * inner, run).CopyTo(y.AsSpan(b * run, run));
     }
+
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.Moved(this, x[0].Shape, xb[0]!);
 
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x)

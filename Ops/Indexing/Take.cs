@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>Gathers slices along one axis by an index array fixed when the node is built: slice p of the output is
@@ -35,6 +36,9 @@ internal sealed record Take(int Axis, int[] Indices) : LinearOp
                 for (int p = 0; p < k; p++) a.Slice((Indices[p] + b * length) * inner, inner).CopyTo(y.AsSpan((p + b * k) * inner, inner));
         }
     }
+
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.Moved(this, x[0].Shape, xb[0]!);
 
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => Node.Apply(new ScatterAdd(Axis, Indices, x.Shape[Axis]), ct);

@@ -61,6 +61,26 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
                 needed[1] ? Product(bbar.Item1, bbar.Item2, bbar.Item3, bbar.Item4) : null];
     }
 
+    /// <inheritdoc/>
+    /// <remarks>One factor batched, one matrix product: op(A)·Bᵢ with the members side by side, Aᵢ·op(B) with them
+    /// stacked row-wise; a batched transposed factor through the transpose of the product, (Bᵢ·op(A)ᵀ)ᵀ or
+    /// (op(B)ᵀ·Aᵢ)ᵀ. Both factors batched (a batched product) has no rule.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        Node a = x[0], b = x[1], bMatrix = b.Shape.Rank == 1 ? b.Reshape(Shape.Matrix(b.Shape[0], 1)) : b;
+        int m = y.Shape[0], p = y.Shape.Rank == 1 ? 1 : y.Shape[1];
+        return (xb[0], xb[1]) switch
+        {
+            (null, { } bb) when !TransposeB =>
+                Product(a, bb.Reshape(Shape.Matrix(b.Shape[0], p * k)), TransposeA, false).Reshape(Shape.Matrix(m * p, k)),
+            (null, { } bb) => Batched.Transposed(Batched.Unstacked(Product(Batched.Stacked(bb, p, k), a, false, !TransposeA), p, k), p, m),
+            ({ } ab, null) when !TransposeA => Batched.Unstacked(Product(Batched.Stacked(ab, m, k), b, false, TransposeB), m, k),
+            ({ } ab, null) => Batched.Transposed(
+                Product(bMatrix, ab.Reshape(Shape.Matrix(a.Shape[0], m * k)), !TransposeB, false).Reshape(Shape.Matrix(p * m, k)), p, m),
+            _ => null,
+        };
+    }
+
     static Node Product(Node a, Node b, bool transposeA, bool transposeB) => Node.Apply(new MatMul(transposeA, transposeB), a, b);
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>Aᵀ of a matrix. Linear and its own adjoint.</summary>
@@ -20,6 +21,9 @@ internal sealed record Transpose : LinearOp
                     for (int i = ib; i < Math.Min(ib + block, m); i++)
                         y[j + i * n] = a[i + j * m];
     }
+
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.Moved(this, x[0].Shape, xb[0]!);
 
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => ct.T();

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>Repeats a tensor along a new axis: a vector (n) with axis 0 becomes a (count×n) matrix whose every row is
@@ -25,6 +26,9 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
         else
             for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = input[p];
     }
+
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.Moved(this, x[0].Shape, xb[0]!);
 
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => ct.Sum(Axis);

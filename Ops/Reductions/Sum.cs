@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>The sum of all elements, a scalar. Its adjoint is <see cref="Fill"/>.</summary>
@@ -18,6 +19,8 @@ internal sealed record Sum : LinearOp, IReduce
         for (; i < x.Length; i++) s0 += x[i];
         return (s0 + s1) + (s2 + s3);
     }
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => xb[0]!.Sum(0).Reshape(Shape.Matrix(1, k));
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => ct.Fill(x.Shape);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Numerics.Tensors;
 
 namespace AutoDiff.Functional.Ops;
@@ -30,6 +31,18 @@ internal sealed record SumAxis(int Axis) : LinearOp
             for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += a[p];
             y[g] = s;
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Column sums of the members side by side, (m × n·k); row sums of the members stacked row-wise.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        var b = xb[0]!;
+        if (x[0].Shape.Rank == 1) return b.Sum(0).Reshape(Shape.Matrix(1, k));
+        int m = x[0].Shape[0];
+        return Axis == 0
+            ? b.Reshape(Shape.Matrix(m, b.Shape.Size / m)).Sum(0).Reshape(Shape.Matrix(y.Shape.Size, k))
+            : Batched.Unstacked(Batched.Stacked(b, m, k).Sum(1), m, k);
     }
 
     /// <inheritdoc/>

@@ -56,8 +56,8 @@ public static class ReadmeExample
         DenseVector hv = Transforms.Hvp(f)(x0, v).AsVector();              // ∇²f(x0)·v, no Hessian formed
         var (gx, jt) = Transforms.Jvp(g)(x0, v);                           // g(x0) and J·v (forward mode)
         var (_, jTu) = Transforms.Vjp(g)(x0, u);                           // Jᵀ·u (reverse mode)
-        DenseMatrix jacF = Transforms.JacFwd(g)(x0);                       // 2×3, column by column
-        DenseMatrix jacR = Transforms.JacRev(g)(x0);                       // 2×3, row by row
+        DenseMatrix jacF = Transforms.JacFwd(g)(x0);                       // 2×3, by forward mode
+        DenseMatrix jacR = Transforms.JacRev(g)(x0);                       // 2×3, by reverse mode
         // README:end
         return (grad, hessian, hv, jt.AsVector(), jTu.AsVector(), jacF, jacR);
     }

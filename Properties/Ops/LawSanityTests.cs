@@ -20,6 +20,7 @@ public class LawSanityTests
 
     [Fact] public void Reverse_law_catches_a_wrong_VJP() => Fails(Fault.WrongVjp, Laws.Reverse);
     [Fact] public void Forward_law_catches_a_wrong_JVP() => Fails(Fault.WrongJvp, Laws.Forward);
+    [Fact] public void Batch_law_catches_a_wrong_batching_rule() => Fails(Fault.WrongBatch, Laws.Batch);
     [Fact]
     public void Adjoint_law_catches_a_VJP_wrong_by_1e_8_that_differences_cannot_see()
     {
@@ -39,7 +40,7 @@ public class LawSanityTests
     [Fact]
     public void Every_law_holds_for_the_correct_rules()
     {
-        foreach (var law in new Action<OpCase>[] { Laws.Shape, Laws.Forward, Laws.Reverse, Laws.Adjoint, Laws.SecondOrder })
+        foreach (var law in new Action<OpCase>[] { Laws.Shape, Laws.Forward, Laws.Reverse, Laws.Adjoint, Laws.SecondOrder, Laws.Batch })
             OpLaws.Holds(Row(Fault.None), law);
     }
 }

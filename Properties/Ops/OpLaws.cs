@@ -51,4 +51,7 @@ public class OpLaws
 
     [Theory, MemberData(nameof(Rows))]
     public void Second_order_modes_agree_with_differences_of_the_gradient(string row) => Holds(row, Laws.SecondOrder);
+
+    [Theory, MemberData(nameof(Rows))]
+    public void Batching_rule_matches_each_member(string row) => Holds(row, Laws.Batch);
 }

@@ -32,6 +32,7 @@ public class NullArgumentTests(ITestOutputHelper output)
     static readonly Dictionary<Type, Func<object>> Samples = new()
     {
         [typeof(string)] = () => "x",
+        [typeof(TextReader)] = () => new StringReader("userId,movieId,rating,timestamp\n1,2,3.5,0\n"),
         [typeof(Node)] = () => X,
         [typeof(Shape)] = () => Shape.Vector(3),
         [typeof(Tensor)] = () => V,

@@ -13,6 +13,8 @@ public enum Fault
     WrongJvp,
     /// <summary>The VJP is off by a factor 1 + 1e-8: invisible to finite differences, visible to the adjoint identity.</summary>
     SlightlyWrongVjp,
+    /// <summary>The batching rule applies cos.</summary>
+    WrongBatch,
 }
 
 /// <summary>A test-only sin with a deliberately broken rule, to show that the checks catch broken rules. It lives
@@ -31,6 +33,9 @@ public sealed record FaultySin(Fault Fault) : Op
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
         t[0] is { } t0 ? t0 * (Fault == Fault.WrongJvp ? x[0].Sin() : x[0].Cos()) : null;
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Fault == Fault.WrongBatch ? xb[0]!.Cos() : Node.Apply(this, xb[0]!);
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => Fault switch
     {

@@ -1,0 +1,42 @@
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>The pieces of the ops' batching rules (<see cref="Op.Batch"/>). A batch of k members of shape S is a
+/// (|S| × k) matrix, member c in column c, flattened column-major.</summary>
+internal static class Batched
+{
+    /// <summary><paramref name="u"/>, the same for every member, as a batch: each of the k columns is u.</summary>
+    public static Node Shared(Node u, int k) => u.Reshape(Shape.Vector(u.Shape.Size)).BroadcastColumns(k);
+
+    /// <summary>A batch of scalars (1 × k) filled out to <paramref name="n"/> elements a member.</summary>
+    public static Node Filled(Node scalars, int n) =>
+        n == 1 ? scalars : scalars.Reshape(Shape.Vector(scalars.Shape[1])).BroadcastRows(n);
+
+    /// <summary>The batch of an op that only moves elements (each output element is one input element): a gather of
+    /// rows, by the op's own forward rule applied to the positions 0, 1, … of an input of shape <paramref name="input"/>.</summary>
+    public static Node Moved(Op op, Shape input, Node batch) => batch.GatherRows(Sources(op, input));
+
+    /// <summary>The batch of the adjoint of such an op (a scatter-add): each input row added into the output row it
+    /// comes from under <paramref name="gather"/>, which maps the output shape <paramref name="output"/> to the input's.</summary>
+    public static Node Scattered(Op gather, Shape output, Node batch) => batch.SegmentSum(Sources(gather, output), output.Size);
+
+    // For each output position of an op that moves elements, the input position it reads: the op applied to 0, 1, ….
+    static int[] Sources(Op op, Shape input)
+    {
+        var positions = new double[input.Size];
+        for (int p = 0; p < positions.Length; p++) positions[p] = p;
+        var source = new double[op.InferShape([input]).Size];
+        op.Forward([Tensor.FromColumnMajor(input, positions)], source);
+        return [.. source.Select(p => (int)p)];
+    }
+
+    /// <summary>The members of a batch of (m × n) matrices stacked row-wise: (k·m × n), row c + k·i is member c's row i,
+    /// so a product with one shared right factor is one matrix product. <see cref="Unstacked"/> undoes it.</summary>
+    public static Node Stacked(Node batch, int m, int k) => batch.T().Reshape(Shape.Matrix(k * m, batch.Shape[0] / m));
+
+    /// <summary>A (k·m × p) stack, or (k·m) for p = 1, back to a batch: (m·p × k).</summary>
+    public static Node Unstacked(Node stack, int m, int k) => stack.Reshape(Shape.Matrix(k, stack.Shape.Size / k)).T();
+
+    /// <summary>Each member of a batch of (rows × columns) matrices transposed.</summary>
+    public static Node Transposed(Node batch, int rows, int columns) =>
+        rows == 1 || columns == 1 ? batch : Moved(new Transpose(), Shape.Matrix(rows, columns), batch);
+}

@@ -93,17 +93,18 @@ namespace AutoDiff.Functional.Ops
             return Math.Round(b);
         }
 
-        public static void Reverse(Checkpointing policy, Tensor[] c0, int n, Func<Tensor[], Tensor[]> step, Action<int, Tensor[]> back)
+        public static void Reverse(Checkpointing policy, double[] c0, int n, Step step, Back back)
         {
             if (n == 0) return;
             var counter = LoopCounter.Current;
+            int size = c0.Length;
             switch (policy)
             {
                 case StoreAllCarries:
                     {
-                        var stored = new Tensor[n][];
-                        stored[0] = c0;
-                        for (int k = 1; k < n; k++) stored[k] = step(stored[k - 1]);
+                        var stored = new Tape(size, n);
+                        c0.CopyTo(stored[0]);
+                        for (int k = 1; k < n; k++) step(stored[k - 1], stored[k]);
                         counter?.Hold(n);
                         for (int k = n - 1; k >= 0; k--) back(k, stored[k]);
                         counter?.Hold(-n);
@@ -112,24 +113,24 @@ namespace AutoDiff.Functional.Ops
                 case SqrtCheckpoints:
                     {
                         int s = (int)Math.Ceiling(Math.Sqrt(n)), segments = (n + s - 1) / s;
-                        var checkpoints = new Tensor[segments][];
-                        checkpoints[0] = c0;
-                        var c = c0;
+                        var checkpoints = new Tape(size, segments);
+                        var segment = new Tape(size, s);
+                        c0.CopyTo(checkpoints[0]);
+                        var c = (double[])c0.Clone();
                         for (int k = 1; k <= (segments - 1) * s; k++)
                         {
-                            c = step(c);
-                            if (k % s == 0) checkpoints[k / s] = c;
+                            step(c, c);
+                            if (k % s == 0) c.CopyTo(checkpoints[k / s]);
                         }
                         counter?.Hold(segments);
                         for (int j = segments - 1; j >= 0; j--)
                         {
                             int a = j * s, b = Math.Min(a + s, n);
-                            var segment = new Tensor[b - a][];
-                            segment[0] = checkpoints[j];
-                            for (int i = 1; i < segment.Length; i++) segment[i] = step(segment[i - 1]);
-                            counter?.Hold(segment.Length - 1);
+                            checkpoints[j].CopyTo(segment[0]);
+                            for (int i = 1; i < b - a; i++) step(segment[i - 1], segment[i]);
+                            counter?.Hold(b - a - 1);
                             for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
-                            counter?.Hold(-segment.Length);
+                            counter?.Hold(-(b - a));
                         }
                         break;
                     }
@@ -141,41 +142,78 @@ namespace AutoDiff.Functional.Ops
             }
         }
 
-        // Revolve with an explicit stack (no recursion): a task reverses steps [A, B) from the carry c_A it holds with
-        // Free snapshots more. It advances to a split point m, stores c_m, reverses [m, B) with one snapshot fewer,
-        // frees c_m, then reverses [A, m). The split leaves [m, B) at most β(s − 1, t) steps and [A, m) at most
-        // β(s, t − 1), so no step is evaluated more than t times (Griewank and Walther, 2000).
-        static void Binomial(Tensor[] c0, int n, int free, Func<Tensor[], Tensor[]> step, Action<int, Tensor[]> back, LoopCounter? counter)
+        // Revolve with an explicit stack (no recursion): a task reverses steps [A, B) from the carry c_A it holds in
+        // snapshot Base, with Free snapshots more. It advances to a split point m, stores c_m, reverses [m, B) with one
+        // snapshot fewer, frees c_m, then reverses [A, m). The split leaves [m, B) at most β(s − 1, t) steps and [A, m)
+        // at most β(s, t − 1), so no step is evaluated more than t times (Griewank and Walther, 2000). Snapshots are
+        // taken and freed last in, first out: snapshot d is the d-th held at once.
+        static void Binomial(double[] c0, int n, int free, Step step, Back back, LoopCounter? counter)
         {
-            var tasks = new Stack<(int A, int B, int Free, Tensor[]? Base)>();
-            tasks.Push((0, n, free, c0));
+            int size = c0.Length;
+            var snapshots = new Tape(size, Math.Min(free, n) + 1);
+            var scratch = new double[size];
+            int held = 1;
+            c0.CopyTo(snapshots[0]);
+            var tasks = new Stack<(int A, int B, int Free, int Base)>();
+            tasks.Push((0, n, free, 0));
             counter?.Hold(1);
             while (tasks.TryPop(out var task))
             {
                 var (a, b, s, c) = task;
-                if (c is null) { counter?.Hold(-1); continue; } // a snapshot's release
+                if (c < 0) { held--; counter?.Hold(-1); continue; } // a snapshot's release
                 int length = b - a;
-                if (length == 1) { back(a, c); continue; }
+                if (length == 1) { back(a, snapshots[c]); continue; }
                 if (s == 0)
                 {
                     for (int j = b - 1; j >= a; j--)
                     {
-                        var cj = c;
-                        for (int i = a; i < j; i++) cj = step(cj);
-                        back(j, cj);
+                        snapshots[c].CopyTo(scratch);
+                        for (int i = a; i < j; i++) step(scratch, scratch);
+                        back(j, scratch);
                     }
                     continue;
                 }
                 int t = Checkpointing.Repetitions(s, length);
                 int k = (int)Math.Clamp(length - Beta(s - 1, t), 1, length - 1);
-                var cm = c;
-                for (int i = 0; i < k; i++) cm = step(cm);
+                var cm = snapshots[held];
+                snapshots[c].CopyTo(cm);
+                for (int i = 0; i < k; i++) step(cm, cm);
                 counter?.Hold(1);
                 tasks.Push((a, a + k, s, c));
-                tasks.Push((0, 0, 0, null));
-                tasks.Push((a + k, b, s - 1, cm));
+                tasks.Push((0, 0, 0, -1));
+                tasks.Push((a + k, b, s - 1, held++));
             }
             counter?.Hold(-1);
+        }
+    }
+
+    /// <summary>One step of a loop from the flat state <c>c</c> into <c>next</c> (which may be <c>c</c>).</summary>
+    internal delegate void Step(ReadOnlySpan<double> c, Span<double> next);
+    /// <summary>The reverse rule of step <c>k</c> at the flat state <c>c</c> it started from.</summary>
+    internal delegate void Back(int k, ReadOnlySpan<double> c);
+
+    /// <summary>Loop states of <c>size</c> elements each, indexed 0 … <c>capacity</c> − 1, in chunks of about a
+    /// megabyte allocated when first reached: storing N states costs a few allocations, not N.</summary>
+    internal sealed class Tape
+    {
+        readonly int size, capacity, perChunk;
+        readonly double[]?[] chunks;
+
+        public Tape(int size, int capacity)
+        {
+            (this.size, this.capacity) = (size, capacity);
+            perChunk = Math.Max(1, (1 << 17) / Math.Max(1, size));
+            chunks = new double[]?[(capacity + perChunk - 1) / perChunk];
+        }
+
+        public Span<double> this[int k]
+        {
+            get
+            {
+                int chunk = k / perChunk;
+                var storage = chunks[chunk] ??= new double[Math.Min(perChunk, capacity - chunk * perChunk) * size];
+                return storage.AsSpan((k - chunk * perChunk) * size, size);
+            }
         }
     }
 }

@@ -28,15 +28,15 @@ internal sealed record LoopOp(LoopBody Body, int Steps, int Out, bool Stacked, C
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        var run = Body.Start(x[Body.M..].ToArray());
-        var c = x[..Body.M].ToArray();
-        int size = Body.Carries[Out].Shape.Size;
+        var run = Body.Start(x[Body.M..]);
+        var c = Body.State(x[..Body.M]);
+        int from = Body.Offset(Out), size = Body.Carries[Out].Shape.Size;
         for (int k = 0; k < Steps && (Body.KeepGoing is null || run.KeepGoing(c)); k++)
         {
-            c = run.Step(c);
-            if (Stacked) c[Out].Values.CopyTo(y.AsSpan(k * size, size));
+            run.Step(c, c);
+            if (Stacked) c.AsSpan(from, size).CopyTo(y.AsSpan(k * size, size));
         }
-        if (!Stacked) c[Out].Values.CopyTo(y);
+        if (!Stacked) c.AsSpan(from, size).CopyTo(y);
     }
 
     /// <inheritdoc/>

@@ -15,6 +15,9 @@ internal sealed class LoopBody
     LoopBody(Node[] carries, Node[] parameters, Node[] next, Node? keepGoing)
     {
         (Carries, Params, Next, KeepGoing) = (carries, parameters, next, keepGoing);
+        offsets = new int[carries.Length + 1];
+        for (int i = 0; i < carries.Length; i++) offsets[i + 1] = offsets[i] + carries[i].Shape.Size;
+        ParamsSize = parameters.Sum(p => p.Shape.Size);
         Node[] inputs = [.. carries, .. parameters];
         step = new(inputs, next);
         rule = keepGoing is null ? null : new(inputs, [keepGoing]);
@@ -51,57 +54,94 @@ internal sealed class LoopBody
     /// <summary>The shape of input <paramref name="i"/> of a loop over this body (carries, then parameters).</summary>
     public Shape InputShape(int i) => i < M ? Carries[i].Shape : Params[i - M].Shape;
 
-    /// <summary>The runs of one forward or reverse pass: own workspaces, so passes stay pure and thread-safe.</summary>
-    public Runner Start(Tensor[] parameters) => new(this, parameters);
+    /// <summary>Where carry <paramref name="i"/>'s elements start in a loop state: the carries' elements flattened
+    /// and concatenated, <see cref="StateSize"/> in all.</summary>
+    public int Offset(int i) => offsets[i];
+    /// <summary>The number of elements of all carries together.</summary>
+    public int StateSize => offsets[M];
+    /// <summary>The number of elements of all parameters together.</summary>
+    public int ParamsSize { get; }
+    readonly int[] offsets;
 
-    internal sealed class Runner(LoopBody body, Tensor[] parameters)
+    /// <summary>A loop state holding the carries <paramref name="c"/>.</summary>
+    public double[] State(ReadOnlySpan<Tensor> c)
     {
-        readonly object stepSpace = body.step.NewWorkspace();
-        readonly object? ruleSpace = body.rule?.NewWorkspace();
-        object? reverseSpace;
-        readonly LoopCounter? counter = LoopCounter.Current;
-        readonly Tensor[] inputs = new Tensor[body.M + body.K];
+        var state = new double[StateSize];
+        for (int i = 0; i < M; i++) c[i].Values.CopyTo(state.AsSpan(offsets[i]));
+        return state;
+    }
 
-        public Tensor[] Step(Tensor[] c)
+    /// <summary>The runs of one forward or reverse pass: own frames, so passes stay pure and thread-safe.</summary>
+    public Runner Start(ReadOnlySpan<Tensor> parameters) => new(this, parameters);
+
+    /// <summary>One pass's runs of the step, the rule and the reverse rule over flat loop states (see
+    /// <see cref="Offset"/>), with the parameters fixed once: a step copies the carries in and the next carries out,
+    /// and allocates nothing when the body is a register program.</summary>
+    internal sealed class Runner
+    {
+        readonly LoopBody body;
+        readonly Tensor[] parameters;
+        readonly Frame step;
+        readonly Frame? rule;
+        Frame? reverse;
+        readonly double[] keepGoing = new double[1];
+        readonly LoopCounter? counter = LoopCounter.Current;
+
+        public Runner(LoopBody body, ReadOnlySpan<Tensor> parameters)
+        {
+            (this.body, this.parameters) = (body, parameters.ToArray());
+            step = Fixed(body.step.NewFrame());
+            rule = body.rule is null ? null : Fixed(body.rule.NewFrame());
+        }
+
+        Frame Fixed(Frame frame)
+        {
+            for (int j = 0; j < parameters.Length; j++) frame.Fix(body.M + j, parameters[j]);
+            return frame;
+        }
+
+        /// <summary>The next carries from <paramref name="c"/>; <paramref name="next"/> may be <paramref name="c"/> itself.</summary>
+        public void Step(ReadOnlySpan<double> c, Span<double> next)
         {
             if (counter is not null) counter.BodyRuns++;
-            return body.step.Run(Fill(c), stepSpace);
+            Load(step, 0, c);
+            step.Run(next);
         }
 
-        public bool KeepGoing(Tensor[] c)
+        public bool KeepGoing(ReadOnlySpan<double> c)
         {
             if (counter is not null) counter.ConditionRuns++;
-            return body.rule!.Run(Fill(c), ruleSpace!)[0].Storage[0] > 0;
+            Load(rule!, 0, c);
+            rule!.Run(keepGoing);
+            return keepGoing[0] > 0;
         }
 
-        /// <summary>The cotangents of (c, p) through one step at carry <paramref name="c"/>, given the next carries'.</summary>
-        public Tensor[] Back(Tensor[] c, Tensor[] cbar)
+        /// <summary>The cotangents of (c, p) through one step at carry <paramref name="c"/>, given the next carries'
+        /// <paramref name="bars"/>[..StateSize], written into <paramref name="bars"/> (carries', then parameters').</summary>
+        public void Back(ReadOnlySpan<double> c, Span<double> bars)
         {
             if (counter is not null) counter.ReverseRuns++;
-            var traced = body.reverse.Value;
-            reverseSpace ??= traced.NewWorkspace();
-            var x = new Tensor[body.M + body.K + cbar.Length];
-            Fill(c).CopyTo(x, 0);
-            cbar.CopyTo(x, body.M + body.K);
-            return traced.Run(x, reverseSpace);
+            reverse ??= Fixed(body.reverse.Value.NewFrame());
+            Load(reverse, 0, c);
+            Load(reverse, body.M + body.K, bars[..body.StateSize]);
+            reverse.Run(bars);
         }
 
         /// <summary>The trip count from c₀: <paramref name="limit"/> for a counted loop, else the steps taken before the
         /// rule stops the loop or the limit is reached.</summary>
-        public int Count(Tensor[] c0, int limit)
+        public int Count(ReadOnlySpan<double> c0, int limit)
         {
             if (body.KeepGoing is null) return limit;
-            var c = c0;
+            var c = c0.ToArray();
             int k = 0;
-            while (k < limit && KeepGoing(c)) { c = Step(c); k++; }
+            while (k < limit && KeepGoing(c)) { Step(c, c); k++; }
             return k;
         }
 
-        Tensor[] Fill(Tensor[] c)
+        // The carries' elements into inputs first … first + M − 1 of a frame.
+        void Load(Frame frame, int first, ReadOnlySpan<double> c)
         {
-            c.CopyTo(inputs, 0);
-            parameters.CopyTo(inputs, body.M);
-            return inputs;
+            for (int i = 0; i < body.M; i++) c[body.offsets[i]..body.offsets[i + 1]].CopyTo(frame.In(first + i));
         }
     }
 

@@ -44,67 +44,69 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        int m = Body.M, k = Body.K;
-        var parameters = x[m..(m + k)].ToArray();
+        int m = Body.M, k = Body.K, size = Body.StateSize;
         var seeds = x[(m + k)..].ToArray();
-        var run = Body.Start(parameters);
-        var c0 = x[..m].ToArray();
+        var run = Body.Start(x[m..(m + k)]);
+        var c0 = Body.State(x[..m]);
         int n = Policy is StoreAllCarries ? -1 : run.Count(c0, Steps);
 
-        var cbar = new double[m][];
-        for (int j = 0; j < m; j++) cbar[j] = new double[Body.Carries[j].Shape.Size];
-        var pbar = new double[k][];
-        for (int j = 0; j < k; j++) pbar[j] = new double[Body.Params[j].Shape.Size];
+        // bars holds c̄ (the carries' cotangents, flat like a state) then the parameters' cotangents of the last step
+        // reversed; pbar sums the parameters'.
+        var bars = new double[size + Body.ParamsSize];
+        var pbar = new double[Body.ParamsSize];
         for (int i = 0; i < Seeds.Length; i++)
-            if (!Seeds[i].Stacked) Accumulate(cbar[Seeds[i].Carry], seeds[i].Values);
+            if (!Seeds[i].Stacked) Accumulate(bars.AsSpan(Body.Offset(Seeds[i].Carry)), seeds[i].Values);
 
-        void Back(int step, Tensor[] c)
+        void Back(int step, ReadOnlySpan<double> c)
         {
             // The cotangent of c_{step+1}: what flows back from later steps, plus the stacked seeds' column for it.
             for (int i = 0; i < Seeds.Length; i++)
                 if (Seeds[i].Stacked)
                 {
-                    int size = cbar[Seeds[i].Carry].Length;
-                    Accumulate(cbar[Seeds[i].Carry], seeds[i].Values.Slice(step * size, size));
+                    int carry = Seeds[i].Carry, length = Body.Carries[carry].Shape.Size;
+                    Accumulate(bars.AsSpan(Body.Offset(carry)), seeds[i].Values.Slice(step * length, length));
                 }
-            var next = new Tensor[m];
-            for (int j = 0; j < m; j++) next[j] = Tensor.FromColumnMajor(Body.Carries[j].Shape, cbar[j]);
-            var bars = run.Back(c, next);
-            for (int j = 0; j < m; j++) cbar[j] = bars[j].Storage;
-            for (int j = 0; j < k; j++) Accumulate(pbar[j], bars[m + j].Values);
+            run.Back(c, bars);
+            Accumulate(pbar, bars.AsSpan(size));
         }
 
         if (n >= 0) Checkpoints.Reverse(Policy, c0, n, run.Step, Back);
         else
         {
-            // Store every carry while counting the steps.
-            var stored = new List<Tensor[]>();
+            // Store every carry while counting the steps: in one array, grown by doubling for a while loop.
+            var stored = new double[size * (Body.KeepGoing is null ? Steps : Math.Min(Steps, 64))];
             var c = c0;
+            int count = 0;
             for (int step = 0; ; step++)
             {
                 bool more = Body.KeepGoing is null ? step < Steps : step < Steps && run.KeepGoing(c);
                 if (!more) break;
-                stored.Add(c);
-                if (Body.KeepGoing is not null || step < Steps - 1) c = run.Step(c);
+                if ((count + 1) * size > stored.Length) Array.Resize(ref stored, Math.Max(2 * stored.Length, (count + 1) * size));
+                c.CopyTo(stored, count++ * size);
+                if (Body.KeepGoing is not null || step < Steps - 1) run.Step(c, c);
             }
-            LoopCounter.Current?.Hold(stored.Count);
-            for (int step = stored.Count - 1; step >= 0; step--) Back(step, stored[step]);
-            LoopCounter.Current?.Hold(-stored.Count);
+            LoopCounter.Current?.Hold(count);
+            for (int step = count - 1; step >= 0; step--) Back(step, stored.AsSpan(step * size, size));
+            LoopCounter.Current?.Hold(-count);
         }
 
         int offset = 0;
-        for (int i = 0; i < Wrt.Length; i++)
+        for (int i = 0, p = 0; i < Wrt.Length; i++)
         {
-            if (!Wrt[i]) continue;
-            var part = i < m ? cbar[i] : pbar[i - m];
-            part.CopyTo(y, offset);
-            offset += part.Length;
+            int length = Body.InputShape(i).Size;
+            if (Wrt[i])
+            {
+                var part = i < m ? bars.AsSpan(Body.Offset(i), length) : pbar.AsSpan(p, length);
+                part.CopyTo(y.AsSpan(offset));
+                offset += length;
+            }
+            if (i >= m) p += length;
         }
     }
 
-    static void Accumulate(double[] into, ReadOnlySpan<double> add)
+    static void Accumulate(Span<double> into, ReadOnlySpan<double> add)
     {
-        for (int i = 0; i < into.Length; i++) into[i] += add[i];
+        for (int i = 0; i < add.Length; i++) into[i] += add[i];
     }
 
     /// <inheritdoc/>

@@ -45,6 +45,21 @@ internal sealed class ScalarProgram
     {
         for (int i = 0; i < inputRegister.Length; i++)
             if (inputRegister[i] >= 0) registers[inputRegister[i]] = x[i].Storage[0];
+        Execute(registers);
+        var y = new Tensor[outputRegister.Length];
+        for (int i = 0; i < y.Length; i++) y[i] = Tensor.FromColumnMajor(outputShape[i], [registers[outputRegister[i]]]);
+        return y;
+    }
+
+    /// <summary>The register of traced input <paramref name="i"/>, or −1 when no output reads it.</summary>
+    public int InputRegister(int i) => inputRegister[i];
+    /// <summary>The register that holds output <paramref name="i"/> after <see cref="Execute"/>.</summary>
+    public int OutputRegister(int i) => outputRegister[i];
+
+    /// <summary>Runs the program over <paramref name="registers"/>, whose input registers are already written.
+    /// Element-wise ops allocate nothing.</summary>
+    public void Execute(double[] registers)
+    {
         foreach (var op in code)
         {
             if (op.Kernel is { } kernel)
@@ -56,8 +71,5 @@ internal sealed class ScalarProgram
             for (int k = 0; k < args.Length; k++) args[k] = Tensor.FromColumnMajor(op.Node.Inputs[k].Shape, [registers[op.Inputs[k]]]);
             registers[op.Y] = op.Node.Compute(args).Storage[0];
         }
-        var y = new Tensor[outputRegister.Length];
-        for (int i = 0; i < y.Length; i++) y[i] = Tensor.FromColumnMajor(outputShape[i], [registers[outputRegister[i]]]);
-        return y;
     }
 }

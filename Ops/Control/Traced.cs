@@ -56,6 +56,14 @@ internal sealed class Traced
         return plan.Run(ordered, (Workspace)workspace);
     }
 
+    /// <summary>A <see cref="Frame"/> for many runs on values held in place (a loop's steps): one per caller.</summary>
+    public Frame NewFrame()
+    {
+        if (scalar.Value is { } program) return new ScalarFrame(program, Inputs, Outputs.Length);
+        var (plan, order) = compiled.Value;
+        return new PlanFrame(plan, order, Inputs, Outputs.Length);
+    }
+
     /// <summary>The outputs as graphs of <paramref name="x"/>.</summary>
     public Node[] Inline(IReadOnlyList<Node> x) => Graph.Substitute(Outputs, [.. Inputs.Zip(x)]);
 

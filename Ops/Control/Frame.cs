@@ -1,0 +1,77 @@
+namespace AutoDiff.Functional.Ops;
+
+/// <summary>Many runs of one <see cref="Traced"/> graph, as a loop makes them, on values held in place: inputs that
+/// stay the same are given once (<see cref="Fix"/>), those that change are written into the frame's own storage
+/// (<see cref="In"/>) before each <see cref="Run"/>, which writes every output's elements one output after another.
+/// A graph of single numbers runs on registers and allocates nothing; any other runs its plan on one workspace.</summary>
+internal abstract class Frame
+{
+    /// <summary>Input <paramref name="input"/> is <paramref name="value"/> for every run from now on.</summary>
+    public abstract void Fix(int input, Tensor value);
+    /// <summary>The storage of input <paramref name="input"/>'s elements for the next run: write them there.</summary>
+    public abstract Span<double> In(int input);
+    /// <summary>Runs the graph; <paramref name="y"/> receives the outputs' elements, flattened and concatenated. The
+    /// inputs are read before any output is written, so <paramref name="y"/> may be where they came from.</summary>
+    public abstract void Run(Span<double> y);
+}
+
+/// <summary>A frame on the registers of a <see cref="ScalarProgram"/>: inputs are written straight into them. An
+/// input the program does not read (it may have any shape) is written into scratch space instead.</summary>
+internal sealed class ScalarFrame(ScalarProgram program, Node[] inputs, int outputs) : Frame
+{
+    readonly double[] registers = program.NewRegisters();
+    readonly double[]?[] unread = new double[]?[inputs.Length];
+
+    /// <inheritdoc/>
+    public override void Fix(int input, Tensor value) => In(input)[0] = value.Storage[0];
+
+    /// <inheritdoc/>
+    public override Span<double> In(int input) => program.InputRegister(input) is var r and >= 0 ? registers.AsSpan(r, 1)
+        : unread[input] ??= new double[inputs[input].Shape.Size];
+
+    /// <inheritdoc/>
+    public override void Run(Span<double> y)
+    {
+        program.Execute(registers);
+        for (int i = 0; i < outputs; i++) y[i] = registers[program.OutputRegister(i)];
+    }
+}
+
+/// <summary>A frame on a compiled <see cref="Plan"/> and one workspace kept across runs. The changing inputs are
+/// tensors over the frame's own arrays, rewritten between runs: no run keeps them, and the outputs are copied out
+/// before the next run, so the tensors a plan sees never change while it runs.</summary>
+internal sealed class PlanFrame(Plan plan, int[] order, Node[] inputs, int outputs) : Frame
+{
+    readonly Workspace workspace = plan.NewWorkspace();
+    readonly Tensor[] ordered = new Tensor[order.Length];
+    readonly double[]?[] own = new double[]?[inputs.Length];
+
+    /// <inheritdoc/>
+    public override void Fix(int input, Tensor value) => Place(input, value);
+
+    /// <inheritdoc/>
+    public override Span<double> In(int input)
+    {
+        if (own[input] is { } storage) return storage;
+        var created = own[input] = new double[inputs[input].Shape.Size];
+        Place(input, Tensor.FromColumnMajor(inputs[input].Shape, created));
+        return created;
+    }
+
+    void Place(int input, Tensor value)
+    {
+        for (int j = 0; j < order.Length; j++)
+            if (order[j] == input) ordered[j] = value;
+    }
+
+    /// <inheritdoc/>
+    public override void Run(Span<double> y)
+    {
+        var values = plan.Run(ordered, workspace);
+        for (int i = 0, offset = 0; i < outputs; i++)
+        {
+            values[i].Values.CopyTo(y[offset..]);
+            offset += values[i].Shape.Size;
+        }
+    }
+}

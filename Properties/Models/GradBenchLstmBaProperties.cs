@@ -73,4 +73,98 @@ public class GradBenchLstmBaProperties
         for (int j = 0; j < 3; j++)
             Close(-(target[j] - 2 * Math.Exp(outBias[j]) / (outBias.Sum(Math.Exp) + 2)) / 3, g[1][2, j], $"∂b_out[{j}]");
     }
+
+    // Per-observation variables for ba: 11 camera and 3 point vectors over the P observations, and the weights.
+    static (Node[] Camera, Node[] Point, Node Weights, Bindings At) BaVariables(double[][] cameras, double[][] points, double[] weights, int[] cameraOf, int[] pointOf)
+    {
+        int p = weights.Length;
+        var camera = Enumerable.Range(0, 11).Select(j => Node.Variable($"c{j}", Shape.Vector(p))).ToArray();
+        var point = Enumerable.Range(0, 3).Select(j => Node.Variable($"x{j}", Shape.Vector(p))).ToArray();
+        var w = Node.Variable("w", Shape.Vector(p));
+        var at = Bindings.Empty.Bind(w, Tensor.Vector(weights));
+        for (int j = 0; j < 11; j++) at = at.Bind(camera[j], Tensor.Vector([.. cameraOf.Select(c => cameras[c][j])]));
+        for (int j = 0; j < 3; j++) at = at.Bind(point[j], Tensor.Vector([.. pointOf.Select(x => points[x][j])]));
+        return (camera, point, w, at);
+    }
+
+    [Property]
+    public void Ba_sparse_Jacobian_matches_its_reference_and_finite_differences(int seed)
+    {
+        var r = new Random(seed);
+        int n = r.Next(1, 4), m = r.Next(1, 4), p = r.Next(1, 7);
+        // Cameras a few units from points in front of them; some cameras do not rotate (the θ = 0 branch).
+        var cameras = Enumerable.Range(0, n).Select(_ =>
+        {
+            var c = Rows(r, 1, 11, -0.5, 0.5)[0];
+            if (r.Next(3) == 0) c[0] = c[1] = c[2] = 0;
+            (c[5], c[6]) = (-5 + c[5], 1 + c[6]);
+            return c;
+        }).ToArray();
+        var points = Rows(r, m, 3, -1, 1);
+        var weights = Rows(r, 1, p, 0.5, 1.5)[0];
+        var features = Rows(r, p, 2, -1, 1);
+        int[] cameraOf = [.. Enumerable.Range(0, p).Select(_ => r.Next(n))], pointOf = [.. Enumerable.Range(0, p).Select(_ => r.Next(m))];
+        var (camera, point, w, at) = BaVariables(cameras, points, weights, cameraOf, pointOf);
+        var errors = Ba.ReprojectionErrors(camera, point, w, Matrix(features));
+        var entries = Plan.Compile(Ba.JacobianEntries(camera, point, w, Matrix(features))).Run(at);
+        var (rowStarts, columns, values) = Ba.SparseJacobian(n, m, cameraOf, pointOf, entries);
+        var ours = errors.Select(e => Evaluator.Evaluate(e, at)).ToArray();
+
+        Assert.Equal(3 * p + 1, rowStarts.Length);
+        for (int i = 0; i < p; i++)
+        {
+            var expected = BaReference.Evaluate(cameras[cameraOf[i]], points[pointOf[i]], weights[i], features[i]);
+            for (int k = 0; k < 2; k++)
+            {
+                Close(expected.Error[k], ours[k][i], $"error {k} of observation {i}");
+                int row = 2 * i + k, start = rowStarts[row];
+                Assert.Equal(15, rowStarts[row + 1] - start);
+                for (int j = 0; j < 15; j++)
+                {
+                    int column = j < 11 ? 11 * cameraOf[i] + j : j < 14 ? 11 * n + 3 * pointOf[i] + j - 11 : 11 * n + 3 * m + i;
+                    Assert.Equal(column, columns[start + j]);
+                    Close(expected.Jacobian[k, j], values[start + j], $"J[{row}, {column}]");
+                }
+            }
+            int weightRow = rowStarts[2 * p + i];
+            Assert.Equal(1, rowStarts[2 * p + i + 1] - weightRow);
+            Assert.Equal(11 * n + 3 * m + i, columns[weightRow]);
+            Close(expected.WeightErrorDerivative, values[weightRow], $"J[{2 * p + i}, weight]");
+        }
+        // A random projection of both errors, against finite differences and forward mode.
+        var u = Rows(r, 2, p, -1, 1);
+        var projection = (errors[0] * Node.Constant(Tensor.Vector(u[0])) + errors[1] * Node.Constant(Tensor.Vector(u[1]))).Sum();
+        var report = GradCheck.Check(projection, at, [.. camera, .. point, w]);
+        Assert.True(report.Passed, report.ToString());
+    }
+
+    [Fact]
+    public void Ba_of_an_unrotated_pinhole_camera_is_the_perspective_division()
+    {
+        // r = C = 0, f = 1, no principal point or distortion, w = 1, feature 0: the error is (X₀/X₂, X₁/X₂), so
+        // ∂/∂X = (1/X₂, 0, −X₀/X₂²) and (0, 1/X₂, −X₁/X₂²), and ∂/∂f is the error itself.
+        double[] x = [0.3, -0.8, 2.5];
+        var (camera, point, w, at) = BaVariables([[0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]], [x], [1], [0], [0]);
+        var entries = Plan.Compile(Ba.JacobianEntries(camera, point, w, Matrix([[0, 0]]))).Run(at);
+        double[] error = [x[0] / x[2], x[1] / x[2]];
+        for (int k = 0; k < 2; k++)
+        {
+            Close(error[k], entries[15 * k + 6][0], $"∂e{k}/∂f");
+            Close(k == 0 ? 1 / x[2] : 0, entries[15 * k + 11][0], $"∂e{k}/∂X₀");
+            Close(k == 1 ? 1 / x[2] : 0, entries[15 * k + 12][0], $"∂e{k}/∂X₁");
+            Close(-x[k] / (x[2] * x[2]), entries[15 * k + 13][0], $"∂e{k}/∂X₂");
+            Close(error[k], entries[15 * k + 14][0], $"∂e{k}/∂w");
+        }
+        Close(-2, entries[30][0], "∂(1 − w²)/∂w");
+    }
+
+    [Fact]
+    public void Ba_rotates_by_a_quarter_turn_about_the_optical_axis()
+    {
+        // r = (0, 0, π/2) takes (1, 0, 4) to (0, 1, 4): the projection (0, 1/4).
+        var (camera, point, w, at) = BaVariables([[0, 0, Math.PI / 2, 0, 0, 0, 1, 0, 0, 0, 0]], [[1, 0, 4]], [1], [0], [0]);
+        var errors = Ba.ReprojectionErrors(camera, point, w, Matrix([[0, 0]]));
+        Assert.True(Math.Abs(Evaluator.Evaluate(errors[0], at)[0]) < 1e-15);
+        Close(0.25, Evaluator.Evaluate(errors[1], at)[0], "y");
+    }
 }

@@ -29,27 +29,19 @@ static partial class Evals
         int[] cameraOf = [.. Enumerable.Range(0, p).Select(i => i % n)], pointOf = [.. Enumerable.Range(0, p).Select(i => i % m)];
         var (c, x, w) = (Node.Variable("cams", cameras.Shape), Node.Variable("X", points.Shape), Node.Variable("w", weights.Shape));
         var at = Bindings.Empty.Bind(c, cameras).Bind(x, points).Bind(w, weights);
-        // Each observation's copy of its camera's and point's parameters, one vector over the observations each.
-        Node[] observed = [.. Enumerable.Range(0, Ba.CameraParameters).Select(j => c.Column(j).GatherRows(cameraOf)),
-            .. Enumerable.Range(0, 3).Select(j => x.Column(j).GatherRows(pointOf))];
         if (!jacobian)
-            return Compile([.. Ba.ReprojectionErrors(observed[..Ba.CameraParameters], observed[Ba.CameraParameters..], w, features), Ba.WeightErrors(w)], at, t => new JsonObject
+        {
+            Node[] observed = [.. Enumerable.Range(0, Ba.CameraParameters).Select(j => c.Column(j).GatherRows(cameraOf)),
+                .. Enumerable.Range(0, 3).Select(j => x.Column(j).GatherRows(pointOf))];
+            var errors = Ba.ReprojectionErrors(observed[..Ba.CameraParameters], observed[Ba.CameraParameters..], w, Node.Constant(features));
+            return Compile([.. errors, Ba.WeightErrors(w)], at, t => new JsonObject
             {
                 ["reproj_error"] = new JsonObject { ["elements"] = Json([t[0][0], t[1][0]]), ["repeated"] = p },
                 ["w_err"] = new JsonObject { ["element"] = t[2][0], ["repeated"] = p },
             });
-        // The entries are derivatives with respect to each observation's own copy, so that copy is a variable.
-        var gather = Plan.Compile(observed);
-        var local = observed.Select((o, j) => Node.Variable($"observed {j}", o.Shape)).ToArray();
-        var entries = Plan.Compile(Ba.JacobianEntries(local[..Ba.CameraParameters], local[Ba.CameraParameters..], w, features));
-        var (gatherSpace, entrySpace) = (gather.NewWorkspace(), entries.NewWorkspace());
-        return new(() =>
-        {
-            var copies = gather.Run(at, gatherSpace);
-            var bound = Bindings.Empty.Bind(w, weights);
-            for (int j = 0; j < local.Length; j++) bound = bound.Bind(local[j], copies[j]);
-            return Ba.SparseJacobian(n, m, cameraOf, pointOf, entries.Run(bound, entrySpace));
-        }, r =>
+        }
+        var sparse = new BaJacobian(n, m, cameraOf, pointOf, features);
+        return new(() => sparse.Evaluate(cameras, points, weights), r =>
         {
             var (rowStarts, columns, values) = ((int[], int[], double[]))r;
             // As the eval wants: the first 30 entries of each array and its last.

@@ -105,9 +105,10 @@ public class GradBenchLstmBaProperties
         var features = Rows(r, p, 2, -1, 1);
         int[] cameraOf = [.. Enumerable.Range(0, p).Select(_ => r.Next(n))], pointOf = [.. Enumerable.Range(0, p).Select(_ => r.Next(m))];
         var (camera, point, w, at) = BaVariables(cameras, points, weights, cameraOf, pointOf);
-        var errors = Ba.ReprojectionErrors(camera, point, w, Matrix(features));
-        var entries = Plan.Compile(Ba.JacobianEntries(camera, point, w, Matrix(features))).Run(at);
-        var (rowStarts, columns, values) = Ba.SparseJacobian(n, m, cameraOf, pointOf, entries);
+        var errors = Ba.ReprojectionErrors(camera, point, w, Node.Constant(Matrix(features)));
+        // Blocks of 1 … P observations, the last one shorter or not.
+        var sparse = new BaJacobian(n, m, cameraOf, pointOf, Matrix(features), blockSize: r.Next(1, p + 1));
+        var (rowStarts, columns, values) = sparse.Evaluate(Matrix(cameras), Matrix(points), Tensor.Vector(weights));
         var ours = errors.Select(e => Evaluator.Evaluate(e, at)).ToArray();
 
         Assert.Equal(3 * p + 1, rowStarts.Length);
@@ -145,7 +146,7 @@ public class GradBenchLstmBaProperties
         // ∂/∂X = (1/X₂, 0, −X₀/X₂²) and (0, 1/X₂, −X₁/X₂²), and ∂/∂f is the error itself.
         double[] x = [0.3, -0.8, 2.5];
         var (camera, point, w, at) = BaVariables([[0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]], [x], [1], [0], [0]);
-        var entries = Plan.Compile(Ba.JacobianEntries(camera, point, w, Matrix([[0, 0]]))).Run(at);
+        var entries = Plan.Compile(Ba.JacobianEntries(camera, point, w, Node.Constant(Matrix([[0, 0]])))).Run(at);
         double[] error = [x[0] / x[2], x[1] / x[2]];
         for (int k = 0; k < 2; k++)
         {
@@ -163,7 +164,7 @@ public class GradBenchLstmBaProperties
     {
         // r = (0, 0, π/2) takes (1, 0, 4) to (0, 1, 4): the projection (0, 1/4).
         var (camera, point, w, at) = BaVariables([[0, 0, Math.PI / 2, 0, 0, 0, 1, 0, 0, 0, 0]], [[1, 0, 4]], [1], [0], [0]);
-        var errors = Ba.ReprojectionErrors(camera, point, w, Matrix([[0, 0]]));
+        var errors = Ba.ReprojectionErrors(camera, point, w, Node.Constant(Matrix([[0, 0]])));
         Assert.True(Math.Abs(Evaluator.Evaluate(errors[0], at)[0]) < 1e-15);
         Close(0.25, Evaluator.Evaluate(errors[1], at)[0], "y");
     }

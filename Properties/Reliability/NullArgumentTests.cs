@@ -72,6 +72,7 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(FactorisationModel)] = () => MatrixFactorisation.Build(2, 2, 1, 0.1),
         [typeof(RegressionModel)] = () => NonlinearRegression.Build(3),
         [typeof(SigmoidNet)] = () => SigmoidNet.Random(2, 2, 2, 1),
+        [typeof(AutoDiff.Functional.Models.GradBench.BaJacobian)] = () => new AutoDiff.Functional.Models.GradBench.BaJacobian(1, 1, [0], [0], Tensor.Matrix(new double[,] { { 0, 0 } })),
         [typeof(Exception)] = () => new InvalidOperationException("x"),
     };
 

@@ -58,9 +58,40 @@ static class Seeds
         },
         ["factorisation-1000-100-10"] = () => Factorisation(1000, 100, 10),
         ["factorisation-5000-1000-50"] = () => Factorisation(5000, 1000, 50),
+        // What repeatable bits cost: sin over 10⁶ elements by the op's scalar Math kernel (one result whatever the JIT
+        // tier or vector width) and by the System.Numerics.Tensors SIMD kernel it replaced; likewise exp.
+        ["kernel-sin"] = () => Kernel(v => v.Sin()),
+        ["kernel-sin-simd"] = () => Simd(System.Numerics.Tensors.TensorPrimitives.Sin<double>),
+        ["kernel-exp"] = () => Kernel(v => v.Exp()),
+        ["kernel-exp-simd"] = () => Simd(System.Numerics.Tensors.TensorPrimitives.Exp<double>),
         // Heron builds its graph on every call (a new x each time, as a user would).
         ["heron-10000"] = () => () => Heron.Reverse(2, 10_000),
     };
+
+    static double[] KernelInput()
+    {
+        var rng = new Random(1);
+        return [.. Enumerable.Range(0, 1_000_000).Select(_ => 0.5 + 2 * rng.NextDouble())];
+    }
+
+    static Func<object> Kernel(Func<Node, Node> op)
+    {
+        var v = Node.Variable("v", Shape.Vector(1_000_000));
+        var plan = Plan.Compile([op(v)]);
+        var workspace = plan.NewWorkspace();
+        var at = Bindings.Empty.Bind(v, Tensor.Vector(KernelInput()));
+        return () => plan.Run(at, workspace);
+    }
+
+    static Func<object> Simd(Action<ReadOnlySpan<double>, Span<double>> kernel)
+    {
+        double[] x = KernelInput(), y = new double[x.Length];
+        return () =>
+        {
+            kernel(x, y);
+            return y;
+        };
+    }
 
     static Func<object> Regression(int m)
     {

@@ -29,15 +29,15 @@ public static class Particle
     {
         ArgumentNullException.ThrowIfNull(w);
         if (!w.Shape.IsScalar) throw new ShapeException($"Particle: the control w {w.Shape} is not a scalar");
-        Node[] start = [Node.Constant(Tensor.Vector(0, 8)), Node.Constant(Tensor.Vector(0.75, 0))];
-        // Step while the next position is above the axis: x ← x + Δt·ẋ, ẋ ← ẋ − Δt·∇ₓp(x).
-        var last = Loop.While(start, c => (c[0] + TimeStep * c[1]).At(1), c =>
+        // One carry, the state (x, ẋ), so the loop runs once for both. Step while the next position is above the
+        // axis: x ← x + Δt·ẋ, ẋ ← ẋ − Δt·∇ₓp(x).
+        var last = Loop.While(Node.Constant(Tensor.Vector(0, 8, 0.75, 0)), s => (s.Slice(0, 2) + TimeStep * s.Slice(2, 2)).At(1), s =>
         {
-            var (x, velocity) = (c[0], c[1]);
+            var (x, velocity) = (s.Slice(0, 2), s.Slice(2, 2));
             var force = -Descent.ValueAndGradient(y => Potential(y, w), x, euler).Gradient;
-            return [x + TimeStep * velocity, velocity + TimeStep * force];
+            return Indexing.Concat(0, x + TimeStep * velocity, velocity + TimeStep * force);
         }, MaxSteps);
-        var (position, speed) = (last[0], last[1]);
+        var (position, speed) = (last.Slice(0, 2), last.Slice(2, 2));
         var untilAxis = (0 - position.At(1)) / speed.At(1);
         return (position + untilAxis * speed).At(0).Square();
     }

@@ -72,6 +72,7 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(RegressionModel)] = () => NonlinearRegression.Build(3),
         [typeof(SigmoidNet)] = () => SigmoidNet.Random(2, 2, 2, 1),
         [typeof(Exception)] = () => new InvalidOperationException("x"),
+        [typeof(Func<double[], (double, double[])>)] = () => (Func<double[], (double, double[])>)(x => (0, new double[x.Length])),
     };
 
     static bool Skipped(MethodBase m) =>

@@ -38,6 +38,8 @@ public static class Descent
             var (x, fx, gx, eta, moves) = (c[0], c[1], c[2], c[3], c[4]);
             var doubling = moves.EqualTo(Node.Constant(MovesBeforeDoubling));
             var trial = x - eta * gx;
+            // f and ∇f at the trial are computed on every step (a doubling step discards them): Where picks, it
+            // does not skip.
             var (fTrial, gTrial) = ValueAndGradient(f, trial, mode);
             var move = (1 - doubling) * fTrial.LessThan(fx);
             var moveEach = x.Shape.IsScalar ? move : move.Fill(x.Shape);
@@ -56,6 +58,7 @@ public static class Descent
         {
             var (x, gx, eta, moves) = (c[0], c[2], c[3], c[4]);
             var steep = gx.Norm().GreaterThan(Tolerance);
+            // The distance between the two points, as the eval measures it (it rounds unlike η‖∇f‖).
             var stepLength = (x - (x - eta * gx)).Norm();
             return steep * moves.EqualTo(Node.Constant(MovesBeforeDoubling)).Max(stepLength.GreaterThan(Tolerance));
         }

@@ -74,6 +74,7 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(SigmoidNet)] = () => SigmoidNet.Random(2, 2, 2, 1),
         [typeof(AutoDiff.Functional.Models.GradBench.BaJacobian)] = () => new AutoDiff.Functional.Models.GradBench.BaJacobian(1, 1, [0], [0], Tensor.Matrix(new double[,] { { 0, 0 } })),
         [typeof(Exception)] = () => new InvalidOperationException("x"),
+        [typeof(Func<double[], (double, double[])>)] = () => (Func<double[], (double, double[])>)(x => (0, new double[x.Length])),
     };
 
     static bool Skipped(MethodBase m) =>

@@ -8,9 +8,9 @@ sealed record Prepared(Func<object> Run, Func<object, JsonNode> Output);
 
 /// <summary>The evals this tool answers: for each, the graph of its objective, compiled once per input into a plan
 /// holding the primal or the primal with its derivative.</summary>
-static class Evals
+static partial class Evals
 {
-    static readonly HashSet<string> Modules = ["hello", "llsq", "lse", "det", "ode", "kmeans", "gmm"];
+    static readonly HashSet<string> Modules = ["hello", "llsq", "lse", "det", "ode", "kmeans", "gmm", "ht"];
 
     public static bool Defines(string module) => Modules.Contains(module);
 
@@ -25,6 +25,7 @@ static class Evals
         ("ode", "gradient") => OdeGradient(Doubles(input["x"]), (int)input["s"]!),
         ("kmeans", "cost" or "dir") => KMeansFunction(input, function == "dir"),
         ("gmm", "objective" or "jacobian") => GmmFunction(input, function == "jacobian"),
+        ("ht", "objective" or "jacobian") => HtFunction(input, function == "jacobian"),
         _ => throw new ArgumentException($"{module} has no function '{function}'"),
     };
 

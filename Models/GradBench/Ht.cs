@@ -53,7 +53,7 @@ public static class Ht
     {
         ArgumentNullException.ThrowIfNull(theta);
         ArgumentNullException.ThrowIfNull(data);
-        return PoseJacobian(theta, null, data);
+        return Derivatives(theta, null, data);
     }
 
     /// <summary>The complicated variant's Jacobian (3N×28), as the eval lays it out: ∂eᵢ/∂uᵢ₀ and ∂eᵢ/∂uᵢ₁ (each
@@ -63,14 +63,7 @@ public static class Ht
         ArgumentNullException.ThrowIfNull(theta);
         ArgumentNullException.ThrowIfNull(us);
         ArgumentNullException.ThrowIfNull(data);
-        var residuals = Residuals(theta, us, data);
-        // Seeding every u₀ (then every u₁) at once gives the compressed column: the points do not share a u.
-        var byU = Enumerable.Range(0, 2).Select(c =>
-        {
-            var seed = Tensor.FromColumnMajor(us.Shape, [.. Enumerable.Range(0, us.Shape.Size).Select(p => p / us.Shape[0] == c ? 1.0 : 0)]);
-            return ForwardMode.Jvp([residuals], [(us, Node.Constant(seed))])[0].Reshape(Shape.Matrix(residuals.Shape[0], 1));
-        });
-        return Indexing.Concat(1, [.. byU, PoseJacobian(theta, us, data)]);
+        return Derivatives(theta, us, data);
     }
 
     /// <summary>K = R·[T₀ … T_{B−1}] (3×4B) and t (3) from θ: the nonlinear part of the hand, independent of the
@@ -79,18 +72,30 @@ public static class Ht
     {
         ArgumentNullException.ThrowIfNull(theta);
         ArgumentNullException.ThrowIfNull(model);
-        int bones = model.Parents.Length;
         if (theta.Shape != Shape.Vector(Parameters))
             throw new ShapeException($"Ht: θ is {theta.Shape}, not ({Parameters})");
+        return Pose([.. Enumerable.Range(0, Parameters).Select(p => theta.At(p))], model);
+    }
+
+    // The pose from θ's entries one by one, so a parameter's tangent reaches only the bones it moves.
+    static (Node Transforms, Node Translation) Pose(Node[] theta, HtModel model)
+    {
+        int bones = model.Parents.Length;
         if (bones < MinBones)
             throw new ArgumentException($"Ht: the model has {bones} bones; the pose needs at least {MinBones}", nameof(model));
-        var pose = PoseParameters(theta, bones); // (3 × B+3): column b + 3 holds bone b's Euler angles
-        var (cos, sin) = (pose.Cos(), pose.Sin());
+        // Bone b's Euler angles (x, z, y), null for zero: finger f drives bones 2 + 4f (x and z), 3 + 4f and 4 + 4f (x).
+        var angles = new Node?[bones, 3];
+        for (int f = 0, p = 6; f < Fingers; f++)
+        {
+            int first = 2 + 4 * f;
+            (angles[first, 0], angles[first, 1], angles[first + 1, 0], angles[first + 2, 0]) = (theta[p], theta[p + 1], theta[p + 2], theta[p + 3]);
+            p += 4;
+        }
         var absolutes = new Node[bones];
         var transforms = new Node[bones];
         for (int b = 0; b < bones; b++)
         {
-            var relative = Relative(model.BaseRelatives[b], EulerRotation(cos, sin, b + 3));
+            var relative = Relative(model.BaseRelatives[b], EulerRotation(angles[b, 0], angles[b, 1], angles[b, 2]));
             int parent = model.Parents[b];
             if (parent >= b) throw new ArgumentException($"Ht: bone {b} has parent {parent}, not an earlier bone", nameof(model));
             absolutes[b] = parent < 0 ? relative : absolutes[parent].MatMul(relative);
@@ -98,41 +103,23 @@ public static class Ht
         }
         var skinning = Indexing.Concat(1, transforms); // (3 × 4B)
         if (model.IsMirrored) skinning = Node.Constant(Tensor.Matrix(new double[,] { { -1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } })).MatMul(skinning);
-        return (AngleAxisRotation(theta.Slice(0, 3)).MatMul(skinning), theta.Slice(3, 3));
+        return (AngleAxisRotation(Vector(theta[0..3])).MatMul(skinning), Vector(theta[3..6]));
     }
 
-    /// <summary>The hand points h (3m×N) for m stacked pairs (K, t): K (3m×4B), t (3m). Linear in (K, t), so a stack
-    /// of their tangents gives the tangents of h.</summary>
-    static Node Posed(Node transforms, Node translation, Node? us, HtData data)
+    // The residuals' Jacobian, columns (u₀, u₁) when there are u, then θ. The pose is built on scalar stand-ins for
+    // θ's entries, so the tangent of entry p is one forward sweep over the bones p moves (the rest are symbolic
+    // zeros); the 26 tangents of (K, t), stacked (78×4B), go through the linear skinning together. θ's entries then
+    // replace the stand-ins.
+    static Node Derivatives(Node theta, Node? us, HtData data)
     {
-        var model = data.Model;
-        var vertices = transforms.MatMul(Node.Constant(Skinning(model))); // (3m × V)
-        int n = data.Correspondences.Length, rows = transforms.Shape[0];
-        if (data.Points.Length != n)
-            throw new ArgumentException($"Ht: {data.Points.Length} points but {n} correspondences", nameof(data));
-        var shift = translation.BroadcastColumns(n);
-        if (us is null) return vertices.GatherColumns(Checked(data.Correspondences, model.BasePositions.Length, "vertex")) + shift;
-        if (us.Shape != Shape.Matrix(n, 2))
-            throw new ShapeException($"Ht: u is {us.Shape}, not ({n}×2) for {n} points");
-        var triangles = Checked(data.Correspondences, model.Triangles.Length, "triangle");
-        var corner = new Node[3];
-        for (int a = 0; a < 3; a++)
-            corner[a] = vertices.GatherColumns(Checked([.. triangles.Select(c => model.Triangles[c][a])], model.BasePositions.Length, "vertex"));
-        Node U(int c) => us.Column(c).BroadcastRows(rows);
-        return corner[2] + U(0) * (corner[0] - corner[2]) + U(1) * (corner[1] - corner[2]) + shift;
-    }
-
-    // ∂e/∂θ (3N×26): the 26 basis tangents pushed through the pose, stacked, then through the linear skinning at once.
-    static Node PoseJacobian(Node theta, Node? us, HtData data)
-    {
-        var (k, t) = Pose(theta, data.Model);
+        if (theta.Shape != Shape.Vector(Parameters))
+            throw new ShapeException($"Ht: θ is {theta.Shape}, not ({Parameters})");
+        var entries = Enumerable.Range(0, Parameters).Select(p => Node.Variable($"θ{p}", Shape.Scalar)).ToArray();
+        var (k, t) = Pose(entries, data.Model);
         var kTangents = new Node[Parameters];
         var tTangents = new Node[Parameters];
         for (int p = 0; p < Parameters; p++)
-        {
-            var tangent = ForwardMode.Jvp([k, t], [(theta, Node.Constant(AD.Basis(theta.Shape, p)))]);
-            (kTangents[p], tTangents[p]) = (tangent[0], tangent[1]);
-        }
+            (kTangents[p], tTangents[p]) = ForwardMode.Jvp([k, t], [(entries[p], Node.Constant(1.0))]) switch { var d => (d[0], d[1]) };
         // The points are constant and (K, t) ↦ h linear: the tangent of e is −h(K̇, ṫ), row 3p + j for parameter p.
         var stacked = -Posed(Indexing.Concat(0, kTangents), Indexing.Concat(0, tTangents), us, data); // (78 × N)
         int n = data.Correspondences.Length, rows = 3 * n;
@@ -140,44 +127,84 @@ public static class Ht
         for (int p = 0; p < Parameters; p++)
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < 3; j++) layout[3 * i + j + rows * p] = 3 * p + j + 3 * Parameters * i;
-        return stacked.Gather(layout).Reshape(Shape.Matrix(rows, Parameters));
-    }
-
-    // The eval's pose layout: columns 0 (global rotation), 1 (scale, ones), 2 (translation), then bone b at b + 3;
-    // finger f's four parameters go to its first bone (x and z angles), and its next two (x angle each).
-    static Node PoseParameters(Node theta, int bones)
-    {
-        int columns = bones + 3, zero = Parameters, one = Parameters + 1;
-        var map = Enumerable.Repeat(zero, 3 * columns).ToArray();
-        for (int j = 0; j < 3; j++) (map[j], map[3 + j], map[6 + j]) = (j, one, 3 + j);
-        for (int f = 0, p = 6; f < Fingers; f++)
+        var jacobian = stacked.Gather(layout).Reshape(Shape.Matrix(rows, Parameters));
+        if (us is not null)
         {
-            int first = 5 + 4 * f;
-            map[3 * first] = p++;
-            map[3 * first + 1] = p++;
-            map[3 * (first + 1)] = p++;
-            map[3 * (first + 2)] = p++;
+            var residuals = Flat(Observed(data) - Posed(k, t, us, data));
+            // Seeding every u₀ (then every u₁) at once gives the compressed column: the points do not share a u.
+            var byU = Enumerable.Range(0, 2).Select(c =>
+            {
+                var seed = Tensor.FromColumnMajor(us.Shape, [.. Enumerable.Range(0, us.Shape.Size).Select(e => e / us.Shape[0] == c ? 1.0 : 0)]);
+                return ForwardMode.Jvp([residuals], [(us, Node.Constant(seed))])[0].Reshape(Shape.Matrix(rows, 1));
+            });
+            jacobian = Indexing.Concat(1, [.. byU, jacobian]);
         }
-        return Indexing.Concat(0, theta, Node.Constant(Tensor.Vector(0, 1))).Gather(map).Reshape(Shape.Matrix(3, columns));
+        return Graph.Substitute(jacobian, [.. entries.Select((e, p) => (e, theta.At(p)))]);
     }
 
-    // Rz(ψ)·Ry(φ)·Rx(χ) for the angles (χ, ψ, φ) in rows 0, 1, 2 of pose column c.
-    static Node EulerRotation(Node cos, Node sin, int c)
+    /// <summary>The hand points h (3m×N) for m stacked pairs (K, t): K (3m×4B), t (3m). Linear in (K, t), so a stack
+    /// of their tangents gives the tangents of h.</summary>
+    static Node Posed(Node transforms, Node translation, Node? us, HtData data)
     {
-        var table = Indexing.Concat(0, cos.Column(c), sin.Column(c), -sin.Column(c), Node.Constant(Tensor.Vector(0, 1)));
-        const int Cos = 0, Sin = 3, MinusSin = 6, Zero = 9, One = 10;
-        Node Rotation(int axis, int[] columnMajor) => table.Gather([.. columnMajor.Select(e => e >= Zero ? e : e + axis)]).Reshape(Shape.Matrix(3, 3));
-        var rx = Rotation(0, [One, Zero, Zero, Zero, Cos, Sin, Zero, MinusSin, Cos]);
-        var ry = Rotation(2, [Cos, Zero, MinusSin, Zero, One, Zero, Sin, Zero, Cos]);
-        var rz = Rotation(1, [Cos, Sin, Zero, MinusSin, Cos, Zero, Zero, Zero, One]);
-        return rz.MatMul(ry).MatMul(rx);
+        var model = data.Model;
+        int n = data.Correspondences.Length, rows = transforms.Shape[0], vertexCount = model.BasePositions.Length;
+        if (data.Points.Length != n)
+            throw new ArgumentException($"Ht: {data.Points.Length} points but {n} correspondences", nameof(data));
+        if (us is not null && us.Shape != Shape.Matrix(n, 2))
+            throw new ShapeException($"Ht: u is {us.Shape}, not ({n}×2) for {n} points");
+        // The vertices each point reads: its own (simple) or its triangle's three corners (complicated).
+        var corners = us is null
+            ? [Checked(data.Correspondences, vertexCount, "vertex")]
+            : Enumerable.Range(0, 3).Select(a => Checked(
+                [.. Checked(data.Correspondences, model.Triangles.Length, "triangle").Select(c => model.Triangles[c][a])],
+                vertexCount, "vertex")).ToArray();
+        // Only the vertices read are posed: fewer columns than the mesh when the points are few.
+        var used = corners.SelectMany(c => c).Distinct().Order().ToArray();
+        var column = new Dictionary<int, int>(used.Select((v, i) => KeyValuePair.Create(v, i)));
+        var vertices = transforms.MatMul(Node.Constant(Skinning(model, used))); // (3m × used)
+        var at = corners.Select(c => vertices.GatherColumns([.. c.Select(v => column[v])])).ToArray();
+        var shift = translation.BroadcastColumns(n);
+        if (us is null) return at[0] + shift;
+        Node U(int c) => us.Column(c).BroadcastRows(rows);
+        return at[2] + U(0) * (at[0] - at[2]) + U(1) * (at[1] - at[2]) + shift;
+    }
+
+    // Rz(z)·Ry(y)·Rx(x); a null angle is zero, its factor the identity (null when all are).
+    static Node? EulerRotation(Node? x, Node? z, Node? y)
+    {
+        Node? rotation = null;
+        foreach (var (angle, axis) in new[] { (z, 2), (y, 1), (x, 0) })
+        {
+            if (angle is null) continue;
+            var about = AxisRotation(angle, axis);
+            rotation = rotation is null ? about : rotation.MatMul(about);
+        }
+        return rotation;
+    }
+
+    // The rotation by an angle about axis 0 (x), 1 (y) or 2 (z), from the table (cos, sin, −sin, 0, 1).
+    static Node AxisRotation(Node angle, int axis)
+    {
+        var (cos, sin) = (angle.Cos(), angle.Sin());
+        var table = Vector([cos, sin, -sin, Node.Constant(0.0), Node.Constant(1.0)]);
+        const int C = 0, S = 1, MinusS = 2, O = 3, I = 4;
+        int[] columnMajor = axis switch
+        {
+            0 => [I, O, O, O, C, S, O, MinusS, C],
+            1 => [C, O, MinusS, O, I, O, S, O, C],
+            _ => [C, S, O, MinusS, C, O, O, O, I],
+        };
+        return table.Gather(columnMajor).Reshape(Shape.Matrix(3, 3));
     }
 
     // Base·[[R, 0], [0, 1]]: the base's first three columns times R, its last column unchanged.
-    static Node Relative(double[][] baseRelative, Node rotation)
+    static Node Relative(double[][] baseRelative, Node? rotation)
     {
-        var b = Constant(baseRelative);
-        return Indexing.Concat(1, b.Columns(0, 3).MatMul(rotation), b.Columns(3, 1));
+        if (rotation is null) return Constant(baseRelative);
+        if (baseRelative.Length != 4 || baseRelative.Any(row => row.Length != 4))
+            throw new ArgumentException("Ht: a base relative transform is not 4×4", nameof(baseRelative));
+        var columns = baseRelative.Select(row => row[..3]).ToArray();
+        return Indexing.Concat(1, Constant(columns).MatMul(rotation), Constant([.. baseRelative.Select(row => row[3..])]));
     }
 
     // Rodrigues: cos θ·I + (1 − cos θ)·n nᵀ + sin θ·[n]×, n = a/θ; the identity when θ is below the bound.
@@ -195,22 +222,23 @@ public static class Ht
         return PiecewiseMath.Where(small.Fill(Shape.Matrix(3, 3)), Node.Constant(identity), rotation);
     }
 
-    // M (4B×V): row 4b + k, column v is w_bv·x_vk.
-    static Tensor Skinning(HtModel model)
+    // The columns of M (4B×V) for the vertices listed: row 4b + k, column v is w_bv·x_vk.
+    static Tensor Skinning(HtModel model, int[] vertices)
     {
-        int bones = model.Parents.Length, vertices = model.BasePositions.Length;
-        if (model.Weights.Length != vertices)
-            throw new ArgumentException($"Ht: {vertices} vertices but {model.Weights.Length} rows of weights", nameof(model));
-        var m = new double[4 * bones * vertices];
-        for (int v = 0; v < vertices; v++)
+        int bones = model.Parents.Length;
+        if (model.Weights.Length != model.BasePositions.Length)
+            throw new ArgumentException($"Ht: {model.BasePositions.Length} vertices but {model.Weights.Length} rows of weights", nameof(model));
+        var m = new double[4 * bones * vertices.Length];
+        for (int c = 0; c < vertices.Length; c++)
         {
+            int v = vertices[c];
             var (x, w) = (model.BasePositions[v], model.Weights[v]);
             if (x.Length != 4 || w.Length != bones)
                 throw new ArgumentException($"Ht: vertex {v} has {x.Length} coordinates and {w.Length} weights, not 4 and {bones}", nameof(model));
             for (int b = 0; b < bones; b++)
-                for (int k = 0; k < 4; k++) m[4 * b + k + 4 * bones * v] = w[b] * x[k];
+                for (int k = 0; k < 4; k++) m[4 * b + k + 4 * bones * c] = w[b] * x[k];
         }
-        return Tensor.FromColumnMajor(Shape.Matrix(4 * bones, vertices), m);
+        return Tensor.FromColumnMajor(Shape.Matrix(4 * bones, vertices.Length), m);
     }
 
     static int[] Checked(int[] indices, int count, string what)
@@ -243,6 +271,8 @@ public static class Ht
         }
         return Node.Constant(Tensor.FromColumnMajor(Shape.Matrix(3, data.Points.Length), values));
     }
+
+    static Node Vector(Node[] scalars) => Indexing.Concat(0, [.. scalars.Select(x => x.Reshape(Shape.Vector(1)))]);
 
     static Node Flat(Node matrix) => matrix.Reshape(Shape.Vector(matrix.Shape.Size));
 }

@@ -120,14 +120,8 @@ public static class Ht
         var tTangents = new Node[Parameters];
         for (int p = 0; p < Parameters; p++)
             (kTangents[p], tTangents[p]) = ForwardMode.Jvp([k, t], [(entries[p], Node.Constant(1.0))]) switch { var d => (d[0], d[1]) };
-        // The points are constant and (K, t) ↦ h linear: the tangent of e is −h(K̇, ṫ), row 3p + j for parameter p.
-        var stacked = -Posed(Indexing.Concat(0, kTangents), Indexing.Concat(0, tTangents), us, data); // (78 × N)
-        int n = data.Correspondences.Length, rows = 3 * n;
-        var layout = new int[rows * Parameters]; // entry (3i + j, p) of the Jacobian is entry (3p + j, i) of the stack
-        for (int p = 0; p < Parameters; p++)
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < 3; j++) layout[3 * i + j + rows * p] = 3 * p + j + 3 * Parameters * i;
-        var jacobian = stacked.Gather(layout).Reshape(Shape.Matrix(rows, Parameters));
+        int rows = 3 * data.Correspondences.Length;
+        var jacobian = PoseColumns(Indexing.Concat(0, kTangents), Indexing.Concat(0, tTangents), us, data);
         if (us is not null)
         {
             var residuals = Flat(Observed(data) - Posed(k, t, us, data));
@@ -146,27 +140,50 @@ public static class Ht
     /// of their tangents gives the tangents of h.</summary>
     static Node Posed(Node transforms, Node translation, Node? us, HtData data)
     {
+        var (corners, used) = Corners(us, data);
+        var vertices = transforms.MatMul(Node.Constant(Skinning(data.Model, used))); // (3m × used)
+        var at = corners.Select(c => vertices.GatherColumns(c)).ToArray();
+        var shift = translation.BroadcastColumns(data.Correspondences.Length);
+        if (us is null) return at[0] + shift;
+        Node U(int c) => us.Column(c).BroadcastRows(transforms.Shape[0]);
+        return at[2] + U(0) * (at[0] - at[2]) + U(1) * (at[1] - at[2]) + shift;
+    }
+
+    // ∂e/∂θ (3N×26) from the 26 tangents of (K, t), stacked (78×4B and 78): e is −h(K̇, ṫ) for the constant points
+    // and h linear in (K, t). Row 3p + j, column v of K̇·M is entry (jV + v, p) of its transpose read as (3V×26), so
+    // the rows each point needs are gathered straight into the Jacobian's layout.
+    static Node PoseColumns(Node transforms, Node translations, Node? us, HtData data)
+    {
+        var (corners, used) = Corners(us, data);
+        int n = data.Correspondences.Length, v = used.Length;
+        var byVertex = transforms.MatMul(Node.Constant(Skinning(data.Model, used))).T().Reshape(Shape.Matrix(3 * v, Parameters));
+        Node Rows(Func<int, int, int> row) => byVertex.GatherRows([.. Enumerable.Range(0, 3 * n).Select(r => row(r / 3, r % 3))]);
+        var shift = translations.Reshape(Shape.Matrix(3, Parameters)).GatherRows([.. Enumerable.Range(0, 3 * n).Select(r => r % 3)]);
+        if (us is null) return -(Rows((i, j) => j * v + corners[0][i]) + shift);
+        var at = corners.Select(c => Rows((i, j) => j * v + c[i])).ToArray();
+        Node U(int c) => us.Column(c).Gather([.. Enumerable.Range(0, 3 * n).Select(r => r / 3)]).BroadcastColumns(Parameters);
+        return -(at[2] + U(0) * (at[0] - at[2]) + U(1) * (at[1] - at[2]) + shift);
+    }
+
+    // The columns of the posed vertices each point reads (its own vertex, or its triangle's three corners), and the
+    // vertices read: only those are posed, fewer than the mesh when the points are few.
+    static (int[][] Corners, int[] Used) Corners(Node? us, HtData data)
+    {
         var model = data.Model;
-        int n = data.Correspondences.Length, rows = transforms.Shape[0], vertexCount = model.BasePositions.Length;
+        int n = data.Correspondences.Length, vertexCount = model.BasePositions.Length;
         if (data.Points.Length != n)
             throw new ArgumentException($"Ht: {data.Points.Length} points but {n} correspondences", nameof(data));
         if (us is not null && us.Shape != Shape.Matrix(n, 2))
             throw new ShapeException($"Ht: u is {us.Shape}, not ({n}×2) for {n} points");
-        // The vertices each point reads: its own (simple) or its triangle's three corners (complicated).
         var corners = us is null
             ? [Checked(data.Correspondences, vertexCount, "vertex")]
             : Enumerable.Range(0, 3).Select(a => Checked(
-                [.. Checked(data.Correspondences, model.Triangles.Length, "triangle").Select(c => model.Triangles[c][a])],
+                [.. Checked(data.Correspondences, model.Triangles.Length, "triangle").Select(c => model.Triangles[c].Length == 3
+                    ? model.Triangles[c][a] : throw new ArgumentException($"Ht: triangle {c} has {model.Triangles[c].Length} corners, not 3", nameof(data)))],
                 vertexCount, "vertex")).ToArray();
-        // Only the vertices read are posed: fewer columns than the mesh when the points are few.
         var used = corners.SelectMany(c => c).Distinct().Order().ToArray();
         var column = new Dictionary<int, int>(used.Select((v, i) => KeyValuePair.Create(v, i)));
-        var vertices = transforms.MatMul(Node.Constant(Skinning(model, used))); // (3m × used)
-        var at = corners.Select(c => vertices.GatherColumns([.. c.Select(v => column[v])])).ToArray();
-        var shift = translation.BroadcastColumns(n);
-        if (us is null) return at[0] + shift;
-        Node U(int c) => us.Column(c).BroadcastRows(rows);
-        return at[2] + U(0) * (at[0] - at[2]) + U(1) * (at[1] - at[2]) + shift;
+        return ([.. corners.Select(c => c.Select(v => column[v]).ToArray())], used);
     }
 
     // Rz(z)·Ry(y)·Rx(x); a null angle is zero, its factor the identity (null when all are).

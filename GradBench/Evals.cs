@@ -10,7 +10,7 @@ sealed record Prepared(Func<object> Run, Func<object, JsonNode> Output);
 /// holding the primal or the primal with its derivative.</summary>
 static partial class Evals
 {
-    static readonly HashSet<string> Modules = ["hello", "llsq", "lse", "det", "ode", "kmeans", "gmm", "lstm", "ba", "saddle", "particle"];
+    static readonly HashSet<string> Modules = ["hello", "llsq", "lse", "det", "ode", "kmeans", "gmm", "lstm", "ba", "ht", "saddle", "particle"];
 
     public static bool Defines(string module) => Modules.Contains(module);
 
@@ -28,6 +28,7 @@ static partial class Evals
         ("lstm", "objective" or "jacobian") => LstmFunction(input, function == "jacobian"),
         ("ba", "objective" or "jacobian") => BaFunction(input, function == "jacobian"),
         ("saddle" or "particle", _) => NestedFunction(module, function, input),
+        ("ht", "objective" or "jacobian") => HtFunction(input, function == "jacobian"),
         _ => throw new ArgumentException($"{module} has no function '{function}'"),
     };
 

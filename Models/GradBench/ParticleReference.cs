@@ -5,12 +5,13 @@ namespace AutoDiff.Functional.Models.GradBench;
 /// </summary>
 public static class ParticleReference
 {
-    /// <summary>x₀(t_f)² for control w, and its derivative in w.</summary>
+    /// <summary>x₀(t_f)² for control w, and its derivative in w; like the model, at most <see cref="Particle.MaxSteps"/>
+    /// Euler steps (a control that holds the particle up never reaches the axis).</summary>
     public static (double Value, double Derivative) Miss(double w)
     {
         const double dt = 0.1;
         double[] x = [0, 8], v = [0.75, 0], dx = [0, 0], dv = [0, 0];
-        while (x[1] + dt * v[1] > 0)
+        for (int step = 0; step < Particle.MaxSteps && x[1] + dt * v[1] > 0; step++)
         {
             double[] a = [0, 0], da = [0, 0];
             foreach (var (c, dc) in new[] { (new[] { 10, 10 - w }, new[] { 0.0, -1 }), (new[] { 10.0, 0 }, new[] { 0.0, 0 }) })

@@ -6,12 +6,19 @@ namespace AutoDiff.Functional.Properties.Control;
 /// grow with the step count (bytes counted on the calling thread, no timing).</summary>
 public class LoopAllocationTests
 {
+    // The least of three runs after a warm-up: the runtime itself now and then allocates a few KB on the thread (a
+    // method tiering up mid-run), which is not the loop's doing.
     static long Allocated(Action run)
     {
         run(); // compiles the body and warms the path once
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        run();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long least = long.MaxValue;
+        for (int i = 0; i < 3; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            run();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     [Theory]
@@ -30,8 +37,9 @@ public class LoopAllocationTests
             return Allocated(() => Evaluator.Evaluate(output, at));
         }
         long few = For(10), many = For(100_000);
-        // √N stores about 2√N carries: 632 of 8 bytes at 10⁵ steps; otherwise nothing grows with the steps.
-        long allowed = pass.EndsWith("√N", StringComparison.Ordinal) ? 8 * 2 * 317 + 1024 : 1024;
+        // √N stores about 2√N carries: 632 of 8 bytes at 10⁵ steps; otherwise nothing grows with the steps. The 16 KB
+        // of slack is 0.16 bytes a step at 10⁵ steps: one object a step would be 2.4 MB.
+        long allowed = (pass.EndsWith("√N", StringComparison.Ordinal) ? 8 * 2 * 317 : 0) + 16 * 1024;
         Assert.True(many - few <= allowed, $"{pass}: {few} bytes for 10 steps, {many} for 100,000");
     }
 }

@@ -44,7 +44,6 @@ public static class Indexing
         ArgumentNullException.ThrowIfNull(updates);
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(shape);
-        ArgumentNullException.ThrowIfNull(shape);
         var op = new Ops.ScatterAdd(axis, Clone(indices), (uint)axis < (uint)shape.Rank ? shape[axis] : 0);
         var y = Node.Apply(op, updates);
         return y.Shape == shape ? y : throw new ShapeException($"{op}: {updates.Shape} scatters into {y.Shape}, not {shape}");

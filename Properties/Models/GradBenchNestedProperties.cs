@@ -64,11 +64,14 @@ public class GradBenchNestedProperties
         }
     }
 
-    [Theory]
-    [InlineData(Differentiation.Forward, Differentiation.Forward)]
-    [InlineData(Differentiation.Forward, Differentiation.Reverse)]
-    [InlineData(Differentiation.Reverse, Differentiation.Forward)]
-    [InlineData(Differentiation.Reverse, Differentiation.Reverse)]
+    /// <summary>Every (outer, inner) pair of modes.</summary>
+    public static TheoryData<Differentiation, Differentiation> ModePairs => new()
+    {
+        { Differentiation.Forward, Differentiation.Forward }, { Differentiation.Forward, Differentiation.Reverse },
+        { Differentiation.Reverse, Differentiation.Forward }, { Differentiation.Reverse, Differentiation.Reverse },
+    };
+
+    [Theory, MemberData(nameof(ModePairs))]
     public void Saddle_solves_as_the_reference_does_near_the_saddle_point(Differentiation outer, Differentiation inner)
     {
         double[] start = [1, -0.5];
@@ -98,11 +101,7 @@ public class GradBenchNestedProperties
         }
     }
 
-    [Theory]
-    [InlineData(Differentiation.Forward, Differentiation.Forward)]
-    [InlineData(Differentiation.Forward, Differentiation.Reverse)]
-    [InlineData(Differentiation.Reverse, Differentiation.Forward)]
-    [InlineData(Differentiation.Reverse, Differentiation.Reverse)]
+    [Theory, MemberData(nameof(ModePairs))]
     public void Particle_solves_as_the_reference_does_and_meets_the_origin(Differentiation outer, Differentiation euler)
     {
         var w0 = Node.Variable("w0", Shape.Scalar);

@@ -9,9 +9,11 @@ internal static class Batching
     /// <summary>The outputs batched over <paramref name="batched"/> (each variable with its (size × k) replacement):
     /// an output is <c>null</c> where it does not depend on them. <c>null</c> altogether when an op on the way has no
     /// batching rule.</summary>
-    public static Node?[]? Batch(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Batch)> batched, int k)
+    public static Node?[]? Batch(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Batch)> batched, int k) =>
+        Batch(Topology.Of(outputs), outputs, batched, k);
+
+    static Node?[]? Batch(Topology topo, IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Batch)> batched, int k)
     {
-        var topo = Topology.Of(outputs);
         var order = topo.Order;
         var batch = new Node?[order.Length];
         foreach (var (v, b) in batched)
@@ -38,9 +40,8 @@ internal static class Batching
 
     /// <summary>The members per run: enough columns for matrix products to run at speed, few enough that a batched
     /// value of the largest node that depends on the seeds stays near 8 MB.</summary>
-    static int Width(IReadOnlyList<Node> outputs, Node[] seeds, int lines)
+    static int Width(Topology topo, Node[] seeds, int lines)
     {
-        var topo = Topology.Of(outputs);
         var depends = new bool[topo.Order.Length];
         int largest = 1;
         foreach (var s in seeds)
@@ -57,11 +58,12 @@ internal static class Batching
     /// run pushes several unit seeds; unbatched, one unit seed a run, when there is one line or an op cannot batch.</summary>
     public static Derivation Lines(Node[] outputs, Node[] seeds)
     {
-        int lines = seeds.Sum(s => s.Shape.Size), k = Width(outputs, seeds, lines);
+        var topo = Topology.Of(outputs);
+        int lines = seeds.Sum(s => s.Shape.Size), k = Width(topo, seeds, lines);
         if (k > 1)
         {
             Node[] wide = [.. seeds.Select(s => Node.Variable(((Variable)s.Op).Name, Shape.Matrix(s.Shape.Size, k)))];
-            if (Batch(outputs, [.. seeds.Zip(wide)], k) is { } batched)
+            if (Batch(topo, outputs, [.. seeds.Zip(wide)], k) is { } batched)
                 return new([.. batched.Select((b, i) => b ?? Node.Zeros(Shape.Matrix(outputs[i].Shape.Size, k)))], wide, k);
         }
         return new(outputs, seeds);

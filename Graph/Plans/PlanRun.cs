@@ -10,8 +10,9 @@ public sealed partial class Plan
 {
     /// <summary>Elements per block of a fused pass: the blocks of all members of a pass stay in cache.</summary>
     internal const int Tile = 1024;
-    /// <summary>Fused passes at least this large split their blocks between the cores.</summary>
-    const int ParallelSize = 1 << 18;
+    /// <summary>Fused passes (and ops that loop over independent runs, like Softmax) at least this large split their
+    /// blocks between the cores.</summary>
+    internal const int ParallelSize = 1 << 18;
 
     /// <summary>How the phases treat a node's op.</summary>
     internal static OpKind KindOf(Node node) => node.Op switch

@@ -79,6 +79,30 @@ public sealed record PlantedRatings(int Users, int Items, int Rank, double Noise
 {
     /// <summary>The planted global mean μ.</summary>
     public const double GlobalMean = 3.5;
+    /// <summary>The standard deviation of the planted biases bᵢ, cⱼ.</summary>
+    public const double BiasDeviation = 0.3;
+
+    /// <summary>An estimate (not a bound) of the best held-out RMSE a rank-k fit can reach from <paramref name="count"/>
+    /// ratings of this data: σ² plus, for every user and item weighted by its share of the ratings, the error its own
+    /// k factors and bias add when estimated from its expected n = share·count ratings. That is the least-squares excess
+    /// σ²(k + 1)/(n − k − 2) (the expected excess prediction error of a Gaussian-design regression on k + 1 unknowns),
+    /// or, when n is too small for that to be lower, Var(pᵢ·qⱼ) + Var(b) = 1 + 0.3², the price of predicting the row's
+    /// part by its mean. The noise level σ is within reach only when most ratings fall on rows with n ≫ k: at the seed's
+    /// scale (10⁸ ratings of 10⁶ items, k = 32, Zipf 0.8) the estimate is 0.66 for σ = 0.5.</summary>
+    public double AchievableRmse(long count)
+    {
+        double excess = 0, prior = 1 + BiasDeviation * BiasDeviation, noise2 = Noise * Noise;
+        foreach (var weights in new[] { Zipf(Users), Zipf(Items) })
+        {
+            double total = weights.Sum();
+            foreach (var w in weights)
+            {
+                double share = w / total, n = count * share;
+                excess += share * (n > Rank + 2 ? Math.Min(prior, noise2 * (Rank + 1) / (n - Rank - 2)) : prior);
+            }
+        }
+        return Math.Sqrt(noise2 + excess);
+    }
 
     /// <summary><paramref name="count"/> ratings from seed <paramref name="seed"/>: r = μ + bᵢ + cⱼ + pᵢ·qⱼ + σε with
     /// pᵢ, qⱼ ~ N(0, I/√k) (so pᵢ·qⱼ has variance about 1), bᵢ, cⱼ ~ N(0, 0.3²), ε ~ N(0, 1). The planted model
@@ -90,7 +114,7 @@ public sealed record PlantedRatings(int Users, int Items, int Rank, double Noise
         var random = new Random(seed);
         double scale = 1 / Math.Sqrt(Math.Sqrt(Rank));
         double[] p = Normals(random, Rank * Users, scale), q = Normals(random, Rank * Items, scale);
-        double[] b = Normals(random, Users, 0.3), c = Normals(random, Items, 0.3);
+        double[] b = Normals(random, Users, BiasDeviation), c = Normals(random, Items, BiasDeviation);
         var users = new Alias(Zipf(Users));
         var items = new Alias(Zipf(Items));
         var (u, i, v) = (new int[count], new int[count], new double[count]);

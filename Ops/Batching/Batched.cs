@@ -36,6 +36,14 @@ internal static class Batched
     /// <summary>A (k·m × p) stack, or (k·m) for p = 1, back to a batch: (m·p × k).</summary>
     public static Node Unstacked(Node stack, int m, int k) => stack.Reshape(Shape.Matrix(k, stack.Shape.Size / k)).T();
 
+    /// <summary>An op linear in its right-hand side B (n or n×p) applied with a shared left operand to each member of
+    /// <paramref name="batch"/>: the members side by side are one (n × p·k) right-hand side.</summary>
+    public static Node SideBySide(Op op, Node shared, Shape member, Node batch)
+    {
+        int n = member[0], k = batch.Shape[1];
+        return Node.Apply(op, shared, batch.Reshape(Shape.Matrix(n, member.Size / n * k))).Reshape(batch.Shape);
+    }
+
     /// <summary>Each member of a batch of (rows × columns) matrices transposed.</summary>
     public static Node Transposed(Node batch, int rows, int columns) =>
         rows == 1 || columns == 1 ? batch : Moved(new Transpose(), Shape.Matrix(rows, columns), batch);

@@ -16,4 +16,6 @@ internal sealed record StopGradient : Op, IView
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) => null;
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [null];
+    /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Node.Apply(this, xb[0]!);
 }

@@ -49,6 +49,17 @@ internal sealed record Concat(int Axis) : Op
         return Node.Apply(this, parts);
     }
 
+    /// <summary>Vectors, and matrices side by side, join as their flattened members do: one after the other down the
+    /// batch's rows. Matrices on top of one another join as row stacks (<see cref="Batched.Stacked"/>).</summary>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        var parts = new Node[x.Length];
+        for (int q = 0; q < x.Length; q++) parts[q] = xb[q] ?? Batched.Shared(x[q], k);
+        if (x[0].Shape.Rank == 1 || Axis == 1) return Node.Apply(new Concat(0), parts);
+        for (int q = 0; q < x.Length; q++) parts[q] = Batched.Stacked(parts[q], x[q].Shape[0], k);
+        return Batched.Unstacked(Node.Apply(new Concat(0), parts), y.Shape[0], k);
+    }
+
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {

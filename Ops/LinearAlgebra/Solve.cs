@@ -37,6 +37,11 @@ internal sealed record Solve(bool TransposeA = false) : Op
         return Node.Apply(this, x[0], rhs!);
     }
 
+    /// <summary>Linear in B: with A shared, the members' right-hand sides are solved side by side in one call. A batched
+    /// A (nonlinear) has no rule.</summary>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        xb[0] is null ? Batched.SideBySide(this, x[0], x[1].Shape, xb[1]!) : null;
+
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {

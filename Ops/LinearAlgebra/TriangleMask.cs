@@ -23,6 +23,14 @@ internal sealed record TriangleMask(bool Lower, double Diagonal) : LinearOp
     }
 
     /// <inheritdoc/>
+    public override Node? Batch(System.Collections.Immutable.ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        var weights = new double[y.Shape.Size];
+        Forward([Tensor.FromColumnMajor(y.Shape, [.. Enumerable.Repeat(1.0, weights.Length)])], weights);
+        return xb[0]! * Batched.Shared(Node.Constant(Tensor.FromColumnMajor(y.Shape, weights)), k);
+    }
+
+    /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => Node.Apply(this, ct);
 
     /// <inheritdoc/>

@@ -39,6 +39,15 @@ internal sealed record Select : Op
     }
 
     /// <inheritdoc/>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        int n = y.Shape.Size;
+        Node Member(Node xi, Node? b) => b is null ? (xi.Shape.IsScalar ? xi : Batched.Shared(xi, k)) : xi.Shape.IsScalar ? Batched.Filled(b, n) : b;
+        var mask = xb[0] ?? Batched.Shared(x[0], k);
+        return Node.Apply(this, mask, Member(x[1], xb[1]), Member(x[2], xb[2]));
+    }
+
+    /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {
         var zero = Node.Constant(0.0);

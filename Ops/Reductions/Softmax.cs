@@ -21,20 +21,43 @@ internal sealed record Softmax(int Axis) : Op
 
     /// <summary>exp(x − max) / Σ exp(x − max), or its logarithm (x − max) − log Σ exp(x − max), along each run of
     /// <paramref name="axis"/>. A run holding +∞ or only −∞ follows IEEE (NaN, as x − max is).</summary>
+    /// <remarks>Runs along a matrix's rows are strided (column-major storage), so they are taken a block of rows at a
+    /// time, column by column: every pass then reads memory in order. Each run's terms are still added in order along
+    /// the axis, so the bits are those of one run at a time; each exponential is computed once and kept in y.</remarks>
     internal static void Shifted(Tensor x, int axis, double[] y, bool log)
     {
         if (x.Shape.Size == 0) return;
         var walk = new Axis(x.Shape, axis);
         var a = x.Storage;
-        for (int g = 0; g < walk.Groups; g++)
+        int block = walk.Stride == 1 ? 1 : 512, blocks = (walk.Groups + block - 1) / block;
+        // Blocks are independent and each is computed the same way wherever it runs: two cores, the same bits.
+        if (x.Shape.Size >= Plan.ParallelSize) Parallel.For(0, blocks, b => Block(b * block));
+        else for (int b = 0; b < blocks; b++) Block(b * block);
+
+        void Block(int g0)
         {
-            double max = double.NegativeInfinity;
-            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) max = Math.Max(max, a[p]);
-            double s = 0;
-            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += Math.Exp(a[p] - max);
-            double logS = Math.Log(s);
-            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride)
-                y[p] = log ? a[p] - max - logS : Math.Exp(a[p] - max) / s;
+            int n = Math.Min(block, walk.Groups - g0);
+            Span<double> max = stackalloc double[n], sum = stackalloc double[n];
+            max.Fill(double.NegativeInfinity);
+            sum.Clear();
+            for (int k = 0; k < walk.Length; k++)
+                for (int g = 0; g < n; g++) max[g] = Math.Max(max[g], a[walk.Start(g0 + g) + k * walk.Stride]);
+            for (int k = 0; k < walk.Length; k++)
+                for (int g = 0; g < n; g++)
+                {
+                    int p = walk.Start(g0 + g) + k * walk.Stride;
+                    double e = Math.Exp(a[p] - max[g]);
+                    sum[g] += e;
+                    if (!log) y[p] = e;
+                }
+            if (log)
+                for (int g = 0; g < n; g++) sum[g] = Math.Log(sum[g]);
+            for (int k = 0; k < walk.Length; k++)
+                for (int g = 0; g < n; g++)
+                {
+                    int p = walk.Start(g0 + g) + k * walk.Stride;
+                    y[p] = log ? a[p] - max[g] - sum[g] : y[p] / sum[g];
+                }
         }
     }
 

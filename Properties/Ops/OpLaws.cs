@@ -54,4 +54,47 @@ public class OpLaws
 
     [Theory, MemberData(nameof(Rows))]
     public void Batching_rule_matches_each_member(string row) => Holds(row, Laws.Batch);
+
+    /// <summary>The kit's batching law checks an op's rule only where the row's output is the op applied to the
+    /// variables; many rows wrap their inputs (a well-conditioned matrix for Solve, a comparison for Select). Here the
+    /// whole row's graph is batched by the transformation itself (<see cref="Batching"/>), over a random choice of
+    /// batched variables, and must equal the row evaluated at each member. A graph with an op that has no rule passes.</summary>
+    [Theory, MemberData(nameof(Rows))]
+    public void Batching_the_whole_row_matches_each_member(string row) => Holds(row, WholeRowBatch);
+
+    static void WholeRowBatch(OpCase c)
+    {
+        var g = c.Instantiate();
+        var rng = c.Rng();
+        int k = 1 + rng.Next(3), n = g.Variables.Length;
+        var isBatched = g.Variables.Select(_ => rng.Next(2) == 0).ToArray();
+        if (n > 0 && !isBatched.Any(b => b)) isBatched[rng.Next(n)] = true;
+        // Member 0 is the case itself; the others scale each batched value by up to ±1%, signs kept.
+        var members = Enumerable.Range(0, k).Select(m => g.Values.Select((v, i) => isBatched[i] && m > 0
+            ? Tensor.FromColumnMajor(v.Shape, [.. v.Values.ToArray().Select(e => e * (1 + 0.01 * (2 * rng.NextDouble() - 1)))])
+            : v).ToArray()).ToArray();
+        var wide = new List<(Node, Node)>();
+        var at = Bindings.Empty;
+        for (int i = 0; i < n; i++)
+            if (isBatched[i])
+            {
+                var w = Node.Variable($"{g.Variables[i]}·{k}", Shape.Matrix(g.Variables[i].Shape.Size, k));
+                wide.Add((g.Variables[i], w));
+                at = at.Bind(w, Tensor.FromColumnMajor(w.Shape, [.. members.SelectMany(m => m[i].Values.ToArray())]));
+            }
+            else at = at.Bind(g.Variables[i], g.Values[i]);
+        if (Batching.Batch([g.Output], wide, k) is not [{ } batchedOutput]) return;
+        int size = g.Output.Shape.Size;
+        Laws.Require(batchedOutput.Shape == Shape.Matrix(size, k), () => $"the batched row has shape {batchedOutput.Shape}, not ({size}×{k})");
+        var batch = Evaluator.Evaluate(batchedOutput, at).Values.ToArray();
+        var each = members.Select(m => g.Evaluate(m).Values.ToArray()).ToArray();
+        double scale = Math.Max(1, each.Max(v => v.Length == 0 ? 0 : v.Max(Math.Abs)));
+        for (int m = 0; m < k; m++)
+            for (int e = 0; e < size; e++)
+            {
+                double a = batch[e + m * size], b = each[m][e];
+                Laws.Require(a.Equals(b) || Math.Abs(a - b) <= Laws.ModeTolerance * scale,
+                    () => $"member {m} of {k}, element {e}: batched {a:R}, one at a time {b:R}");
+            }
+    }
 }

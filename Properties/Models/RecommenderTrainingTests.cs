@@ -46,11 +46,25 @@ public class RecommenderTrainingTests
         var positions = Enumerable.Range(100, batch).ToArray();
         new SparseAdam(theta, batch, rate, lambda).Take(theta, ratings, positions);
 
-        // The batch's gradient by hand; at step 1 from zero moments Adam moves each element by −η·g/(|g| + ε).
+        // The batch's gradient by hand: the squared errors' part, plus each touched row's share of the regulariser,
+        // λ·(its ratings in the batch ÷ its ratings in all)·θ. At step 1 from zero moments Adam moves each element by
+        // −η·g/(|g| + ε).
         var batchRatings = ratings.Take(positions);
-        var (_, g) = RecommenderReference.Gradient(batchRatings, before, lambda);
+        var (_, g) = RecommenderReference.Gradient(batchRatings, before, 0);
         var touchedUsers = batchRatings.User.ToHashSet();
         var touchedItems = batchRatings.Item.ToHashSet();
+        void Share(double[] grad, double[] was, int[] batchRows, int[] allRows, int width)
+        {
+            foreach (var row in batchRows.Distinct())
+            {
+                double share = (double)batchRows.Count(r => r == row) / allRows.Count(r => r == row);
+                for (int l = 0; l < width; l++) grad[row * width + l] += lambda * share * was[row * width + l];
+            }
+        }
+        Share(g.P, before.P, batchRatings.User, ratings.User, 3);
+        Share(g.B, before.B, batchRatings.User, ratings.User, 1);
+        Share(g.Q, before.Q, batchRatings.Item, ratings.Item, 3);
+        Share(g.C, before.C, batchRatings.Item, ratings.Item, 1);
         void Check(string name, double[] now, double[] was, double[] grad, HashSet<int> touched, int width)
         {
             for (int x = 0; x < now.Length; x++)
@@ -74,7 +88,7 @@ public class RecommenderTrainingTests
         var train = planted.Generate(60_000, 5);
         var heldOut = planted.Generate(5_000, 5, stream: 1);
         var theta = RecommenderFactors.Random(4, 300, 400, true, 6, mean: train.Mean());
-        var adam = new SparseAdam(theta, 500, 0.01, 0.05);
+        var adam = new SparseAdam(theta, 500, 0.01, 1);
         for (int epoch = 0; epoch < 20; epoch++)
         {
             var order = AutoDiff.Functional.Training.Dataset.Permutation(train.Count, epoch);

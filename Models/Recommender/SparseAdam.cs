@@ -23,8 +23,12 @@ public sealed class SparseAdam
     readonly RecommenderFactors firstMoment, secondMoment;
     double muFirst, muSecond;
 
-    /// <summary>The learning rate η.</summary>
-    public double LearningRate { get; }
+    /// <summary>The learning rate η; a schedule may change it between steps.</summary>
+    public double LearningRate
+    {
+        get;
+        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "SparseAdam: the learning rate must be positive");
+    }
     /// <summary>λ.</summary>
     public double Lambda { get; }
     /// <summary>Steps taken.</summary>

@@ -99,6 +99,33 @@ public class RecommenderTrainingTests
     }
 
     [Fact]
+    public void A_step_names_ratings_that_do_not_fit_the_factors_and_a_bad_learning_rate()
+    {
+        var (ratings, _) = Planted(20, 30, 2, 100, biased: false, seed: 4);
+        var adam = new SparseAdam(RecommenderFactors.Random(2, 21, 30, false, 5), 4, 0.01, 1);
+        var e = Assert.Throws<ArgumentException>(() => adam.Take(RecommenderFactors.Random(2, 21, 30, false, 5), ratings, [0, 1, 2, 3]));
+        Assert.Contains("ratings of 20 users and 30 items for factors of 21 and 30", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => adam.LearningRate = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => adam.LearningRate = double.NaN);
+        Assert.Equal(0.01, adam.LearningRate);
+    }
+
+    /// <summary>The floor estimate's limits, worked out by hand from its formula's terms: no ratings leave every row at
+    /// its prior (factors' variance 1 and bias β² on each side); endless ratings leave the noise; in between it falls
+    /// as ratings are added and as the rank shrinks.</summary>
+    [Fact]
+    public void The_floor_estimate_runs_from_the_prior_to_the_noise()
+    {
+        var planted = new PlantedRatings(200, 300, 8, Noise: 0.5);
+        double beta2 = PlantedRatings.BiasDeviation * PlantedRatings.BiasDeviation;
+        Assert.Equal(Math.Sqrt(0.25 + 2 * (1 + beta2)), planted.AchievableRmse(0), 12);
+        Assert.InRange(planted.AchievableRmse(1L << 50), 0.5, 0.5 * (1 + 1e-6));
+        double[] floors = [.. new long[] { 1_000, 10_000, 100_000, 1_000_000 }.Select(planted.AchievableRmse)];
+        for (int t = 1; t < floors.Length; t++) Assert.True(floors[t] < floors[t - 1], $"{floors[t]} after {floors[t - 1]}");
+        Assert.True((planted with { Rank = 2 }).AchievableRmse(100_000) < planted.AchievableRmse(100_000));
+    }
+
+    [Fact]
     public void The_generator_gives_the_same_ratings_for_a_seed()
     {
         var planted = new PlantedRatings(100, 1000, 4);

@@ -274,8 +274,10 @@ public sealed class RecommenderFullBatch
         var losses = new double[threads];
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            // Thread 0's gradient starts as the regulariser's λθ; the others start at zero.
-            var g = gradients[t] = t == 0 ? Regulariser(at, out losses[0]) : at.ZerosLike();
+            // Thread 0's gradient starts as the regulariser's λθ; the others start at zero. The loss is summed in a
+            // local and stored once: neighbouring slots of one array, written per block, would share a cache line.
+            double loss = 0;
+            var g = gradients[t] = t == 0 ? Regulariser(at, out loss) : at.ZerosLike();
             var (fullBlock, lastBlock) = (new Block(Rank, full.Size), last is null ? null : new Block(Rank, last.Size));
             var (fullSpace, lastSpace) = (full.Plan.NewWorkspace(), last?.Plan.NewWorkspace());
             for (long b = blocks * (long)t / threads, end = blocks * (long)(t + 1) / threads; b < end; b++)
@@ -284,9 +286,10 @@ public sealed class RecommenderFullBatch
                 var (kernel, block, space) = size == BlockSize ? (full, fullBlock, fullSpace) : (last!, lastBlock!, lastSpace!);
                 block.Gather(ratings, at, start, size);
                 var y = kernel.Run(block, at.Mu, space);
-                losses[t] += y[0].ToScalar();
+                loss += y[0].ToScalar();
                 ScatterAdd(g, y, ratings.User.AsSpan(start, size), ratings.Item.AsSpan(start, size));
             }
+            losses[t] = loss;
         });
         var sum = gradients[0];
         for (int t = 1; t < threads; t++) Add(sum, gradients[t]);

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>The lower (or upper) triangle of a square matrix with its diagonal scaled by <see cref="Diagonal"/>, zero
@@ -23,7 +25,7 @@ internal sealed record TriangleMask(bool Lower, double Diagonal) : LinearOp
     }
 
     /// <inheritdoc/>
-    public override Node? Batch(System.Collections.Immutable.ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
     {
         var weights = new double[y.Shape.Size];
         Forward([Tensor.FromColumnMajor(y.Shape, [.. Enumerable.Repeat(1.0, weights.Length)])], weights);

@@ -19,7 +19,10 @@ fi
 
 dotnet build -c Release "$here/Bench.csproj" >/dev/null
 bench="$here/bin/Release/net10.0/Bench.dll"
-if [ "$#" -gt 0 ]; then workloads=("$@"); else mapfile -t workloads < <(dotnet "$bench" --seed list); fi
+# By default every workload both sides have (ours also has kernel-only seeds with no PyTorch twin).
+if [ "$#" -gt 0 ]; then workloads=("$@"); else
+  mapfile -t workloads < <(comm -12 <(dotnet "$bench" --seed list | sort) <("$python" "$here/pytorch_seeds.py" list | sort))
+fi
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 

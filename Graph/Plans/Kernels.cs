@@ -9,15 +9,6 @@ public interface IElementwise
     /// each input, or hold the single element of a scalar input; <paramref name="b"/> is empty for a unary op.
     /// <paramref name="y"/> may be the very storage of <paramref name="a"/> or <paramref name="b"/>.</summary>
     void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y);
-
-    /// <summary>The work of one element relative to an addition: 1 for arithmetic, <see cref="Transcendental"/> for a
-    /// function like exp or sin. A plan splits a fused pass between the cores when its elements times its members'
-    /// costs reach 2¹⁸, so a pass of sines over 10⁴ elements is shared out and one of additions is not.</summary>
-    int Cost => 1;
-
-    /// <summary>The cost of a transcendental function: scalar <c>Math.Exp</c> takes 5–10 ns an element here, a
-    /// memory-bound addition about 0.3 ns.</summary>
-    const int Transcendental = 20;
 }
 
 /// <summary>An op that sums its whole input to one number: plans fold it into the fused pass that produces its input,

@@ -97,9 +97,7 @@ public sealed partial class Plan
             var stored = f.Members.Select(m => m.Slot is { } slot ? Buffer(slot) : null).ToArray();
             int tiles = (f.Size + Tile - 1) / Tile;
             var partials = new double[tiles * f.Members.Length];
-            long work = 0;
-            foreach (var m in f.Members) work += m.Op is IElementwise e ? e.Cost : 1;
-            int workers = work * f.Size >= ParallelSize ? Math.Min(Environment.ProcessorCount, tiles) : 1;
+            int workers = f.Size >= ParallelSize ? Math.Min(Environment.ProcessorCount, tiles) : 1;
             if (workers == 1) Tiles(f, Values, stored, partials, 0, tiles);
             else Parallel.For(0, workers, w => Tiles(f, Values, stored, partials, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
             for (int j = 0; j < stored.Length; j++)

@@ -22,8 +22,6 @@ public abstract record BinaryElementwise : Op, IElementwise
     public sealed override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Block(x[0].Values, x[1].Values, y);
 
     /// <inheritdoc/>
-    public virtual int Cost => 1;
-    /// <inheritdoc/>
     public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
     {
         if (a.Length == b.Length) Apply(a, b, y);

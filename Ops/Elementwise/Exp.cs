@@ -4,8 +4,6 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Exp : UnaryElementwise
 {
     /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
-    /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = Math.Exp(x[i]);

@@ -3,8 +3,6 @@ namespace AutoDiff.Functional.Ops;
 /// <summary>xᵖ for a constant exponent p (x &gt; 0 unless p is an integer); derivative p·xᵖ⁻¹.</summary>
 internal sealed record Pow(double Exponent) : UnaryElementwise
 {
-    /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
     /// <summary>The constant exponent p.</summary>
     public double Exponent { get; } = double.IsFinite(Exponent) ? Exponent
         : throw new ArgumentException($"Pow: the exponent must be finite, got {Exponent}");

@@ -5,8 +5,6 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Sigmoid : UnaryElementwise
 {
     /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
-    /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {
         // The stable form: e^−|x| never overflows; σ = 1/(1 + e) for x ≥ 0, e/(1 + e) below.

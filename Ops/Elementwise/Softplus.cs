@@ -5,8 +5,6 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Softplus : UnaryElementwise
 {
     /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
-    /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = Math.Max(x[i], 0) + Log1P(Math.Exp(-Math.Abs(x[i])));

@@ -14,8 +14,6 @@ public abstract record UnaryElementwise : Op, IElementwise
     public sealed override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Apply(x[0].Values, y);
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Apply(a, y);
-    /// <inheritdoc/>
-    public virtual int Cost => 1;
 
     /// <summary>y = f(x), element by element; <paramref name="y"/> may be <paramref name="x"/>'s own storage.</summary>
     protected abstract void Apply(ReadOnlySpan<double> x, Span<double> y);

@@ -7,8 +7,6 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Digamma : UnaryElementwise
 {
     /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
-    /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = SpecialFunctions.DiGamma(x[i]);

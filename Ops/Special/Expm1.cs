@@ -4,8 +4,6 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Expm1 : UnaryElementwise
 {
     /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
-    /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = Of(x[i]);

@@ -6,8 +6,6 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record LogGamma : UnaryElementwise
 {
     /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
-    /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0 ? SpecialFunctions.GammaLn(x[i]) : double.NaN;

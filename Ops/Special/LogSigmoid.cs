@@ -4,8 +4,6 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record LogSigmoid : UnaryElementwise
 {
     /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
-    /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
     {
         // e^(−|x|) never overflows: ln σ(x) = min(x, 0) − ln(1 + e^(−|x|)).

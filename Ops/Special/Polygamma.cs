@@ -5,8 +5,6 @@ namespace AutoDiff.Functional.Ops;
 /// (−1)ⁿ⁺¹ n! ζ(n + 1, x), the recurrence ζ(s, x) = x⁻ˢ + ζ(s, x + 1) up to x ≥ 20, then the asymptotic series.</summary>
 internal sealed record Polygamma : UnaryElementwise
 {
-    /// <inheritdoc/>
-    public override int Cost => IElementwise.Transcendental;
     /// <summary>Order n ≥ 1 (order 0 is <see cref="Digamma"/>); past 40 n! alone loses accuracy.</summary>
     public Polygamma(int order)
     {

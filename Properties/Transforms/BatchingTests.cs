@@ -54,6 +54,22 @@ public class BatchingTests
         return new(y, [x, w, b], at);
     }
 
+    /// <summary>Linear algebra and joins: with S = A·Aᵀ + nI (n = N), L = chol(S), y = [L⁻¹b; S⁻¹b; where(b &gt; 0, b², −b)]
+    /// and the lower triangle of L flattened, so the derivative graphs pass through Cholesky's rules (triangle masks and
+    /// triangular solves), Solve, Concat and Select.</summary>
+    static Model Algebra(LayerCase c)
+    {
+        var rng = new Random(c.Seed);
+        int n = c.N;
+        Node a = Node.Variable("A", Shape.Matrix(n, n)), b = Node.Variable("b", Shape.Vector(n));
+        var s = a.MatMul(a.T()) + Node.Constant(Tensor.FromColumnMajor(Shape.Matrix(n, n), [.. Enumerable.Range(0, n * n).Select(p => p % n == p / n ? n : 0.0)]));
+        var l = s.Cholesky();
+        var y = Indexing.Concat(0, Node.Apply(new AutoDiff.Functional.Ops.TriangularSolve(), l, b), s.Solve(b),
+            PiecewiseMath.Where(b.GreaterThan(0), b.Square(), -b), l.Reshape(Shape.Vector(n * n)));
+        var at = Bindings.Empty.Bind(a, Random(rng, a.Shape)).Bind(b, Random(rng, b.Shape));
+        return new(y, [a, b], at);
+    }
+
     static Model Scalar(Model model) => model with { Output = (model.Output.Square() * 0.5).Sum() };
 
     static void Close(DenseMatrix batched, DenseMatrix lines, string what)
@@ -90,11 +106,12 @@ public class BatchingTests
 
     [Property] public void Jacobians_of_the_net_equal_one_line_at_a_time(LayerCase c) => SameJacobians(Net(c));
     [Property] public void Jacobians_of_the_layer_equal_one_line_at_a_time(LayerCase c) => SameJacobians(Layer(c));
+    [Property] public void Jacobians_through_linear_algebra_equal_one_line_at_a_time(LayerCase c) => SameJacobians(Algebra(c));
 
     [Property]
     public void Hessians_equal_one_Hessian_vector_product_at_a_time(LayerCase c)
     {
-        foreach (var f in new[] { Scalar(Net(c)), Scalar(Layer(c)) })
+        foreach (var f in new[] { Scalar(Net(c)), Scalar(Layer(c)), Scalar(Algebra(c)) })
             Close(AD.Hessian(f.Output, f.At, f.Wrt), ByColumns(f, v => Flatten(AD.Hvp(f.Output, f.At, v))), "Hessian");
     }
 
@@ -105,7 +122,7 @@ public class BatchingTests
     public void The_derivative_graphs_of_these_models_batch()
     {
         var c = new LayerCase(3, 4, 2, 1);
-        foreach (var f in new[] { Net(c), Layer(c) })
+        foreach (var f in new[] { Net(c), Layer(c), Algebra(c) })
         {
             var g = Scalar(f);
             var seeds = AD.Seeds([f.Output], [.. f.Wrt.Select(v => ("t", v.Shape))]);

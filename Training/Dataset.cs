@@ -69,13 +69,21 @@ public sealed class Dataset
     public static int[] Permutation(int n, int seed)
     {
         var order = Enumerable.Range(0, n).ToArray();
+        Shuffle(order, seed);
+        return order;
+    }
+
+    /// <summary><paramref name="order"/> shuffled in place by Fisher–Yates with <c>new Random(seed)</c> (uniform from
+    /// any starting order): an epoch's new order without a second array of the data's length.</summary>
+    public static void Shuffle(int[] order, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(order);
         var random = new Random(seed);
-        for (int i = n - 1; i > 0; i--)
+        for (int i = order.Length - 1; i > 0; i--)
         {
             int j = random.Next(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
-        return order;
     }
 
     /// <summary>A seeded split into a training set and a held-out set of <paramref name="heldOut"/> samples.</summary>

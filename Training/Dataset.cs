@@ -10,7 +10,9 @@ public sealed class Dataset
 
     Dataset(string[] names, Tensor[] values, int rows) => (this.names, this.values, Rows) = (names, values, rows);
 
-    /// <summary>A dataset of the given (name, tensor) pairs, each a vector or a matrix with the same number of rows.</summary>
+    /// <summary>A dataset of the given (name, tensor) pairs, each a vector or a matrix with the same number of rows:
+    /// float64 values, or int32 data such as class labels (<c>("labels", Tensor.Indices(…))</c>), which binds a
+    /// variable declared <see cref="DType.Int32"/>.</summary>
     public static Dataset Of(params (string Name, Tensor Value)[] entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -51,15 +53,22 @@ public sealed class Dataset
         var taken = new Tensor[values.Length];
         for (int t = 0; t < values.Length; t++)
         {
-            var source = values[t].Values;
             int columns = values[t].Shape.Rank == 2 ? values[t].Shape[1] : 1;
-            var o = new double[rows.Length * columns];
-            for (int j = 0; j < columns; j++)
-                for (int i = 0; i < rows.Length; i++) o[i + j * rows.Length] = source[rows[i] + j * Rows];
             var shape = values[t].Shape.Rank == 2 ? Shape.Matrix(rows.Length, columns) : Shape.Vector(rows.Length);
-            taken[t] = Tensor.FromColumnMajor(shape, o);
+            taken[t] = values[t].DType == DType.Int32
+                ? Tensor.Indices(shape, TakeRows(values[t].Ints, rows, columns))
+                : Tensor.FromColumnMajor(shape, TakeRows(values[t].Values, rows, columns));
         }
         return new(names, taken, rows.Length);
+    }
+
+    // The rows of a column-major (Rows × columns) array, in the order given.
+    T[] TakeRows<T>(ReadOnlySpan<T> source, ReadOnlySpan<int> rows, int columns)
+    {
+        var o = new T[rows.Length * columns];
+        for (int j = 0; j < columns; j++)
+            for (int i = 0; i < rows.Length; i++) o[i + j * rows.Length] = source[rows[i] + j * Rows];
+        return o;
     }
 
     /// <summary>Samples <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1.</summary>

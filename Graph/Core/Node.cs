@@ -15,15 +15,17 @@ public sealed class Node
     public ImmutableArray<Node> Inputs { get; }
     /// <summary>The shape of this node's value.</summary>
     public Shape Shape { get; }
+    /// <summary>The element type of this node's value: float64, or int32 data (which has no derivatives).</summary>
+    public DType DType { get; }
 
     /// <summary>A number unique to this node, larger than its inputs' (they exist first), so sorting by it is a
     /// topological order. It only orders nodes; it never affects a value.</summary>
     public long Id { get; }
     static long lastId;
 
-    Node(Op op, ImmutableArray<Node> inputs, Shape shape)
+    Node(Op op, ImmutableArray<Node> inputs, Shape shape, DType type = DType.Float64)
     {
-        (Op, Inputs, Shape) = (op, inputs, shape);
+        (Op, Inputs, Shape, DType) = (op, inputs, shape, type);
         Id = Interlocked.Increment(ref lastId);
     }
 
@@ -45,7 +47,7 @@ public sealed class Node
         {
             throw new ShapeException($"{op}: {string.Join(" and ", shapes.ToArray())}: {e.Message["Shape: ".Length..]}");
         }
-        return new Node(op, [.. inputs], shape);
+        return new Node(op, [.. inputs], shape, op.InferType(inputs));
     }
 
     /// <summary>Applies <paramref name="op"/> to one input; a null input is an <see cref="ArgumentNullException"/> naming
@@ -66,9 +68,13 @@ public sealed class Node
     }
 
     /// <summary>A named input of the graph, bound to a value at evaluation time.</summary>
-    public static Node Variable(string name, Shape shape) => new(new Variable(name, shape ?? throw new ArgumentNullException(nameof(shape))), [], shape);
-    /// <summary>A constant (shares <paramref name="value"/>'s storage).</summary>
-    public static Node Constant(Tensor value) => new(new Constant(value ?? throw new ArgumentNullException(nameof(value))), [], value.Shape);
+    public static Node Variable(string name, Shape shape) => Variable(name, shape, DType.Float64);
+    /// <summary>A named input of element type <paramref name="type"/>: <c>DType.Int32</c> for indices and labels bound
+    /// per call.</summary>
+    public static Node Variable(string name, Shape shape, DType type) =>
+        new(new Variable(name, shape ?? throw new ArgumentNullException(nameof(shape)), type), [], shape, type);
+    /// <summary>A constant (shares <paramref name="value"/>'s storage), of the value's element type.</summary>
+    public static Node Constant(Tensor value) => new(new Constant(value ?? throw new ArgumentNullException(nameof(value))), [], value.Shape, value.DType);
     /// <summary>A scalar constant.</summary>
     public static Node Constant(double value) => Constant(Tensor.Scalar(value));
     /// <summary>A constant of zeros: the symbolic zero made concrete.</summary>
@@ -90,11 +96,13 @@ public sealed class Node
     /// <summary>True for variables and constants.</summary>
     public bool IsLeaf => Inputs.IsEmpty;
 
-    /// <summary>E.g. <c>Sin(3×4)</c> or <c>x(5)</c>.</summary>
+    /// <summary>E.g. <c>Sin(3×4)</c> or <c>x(5)</c>; int32 data says so: <c>labels(5 int32)</c>.</summary>
     public override string ToString() => Op switch
     {
-        Variable v => $"{v.Name}{Shape}",
-        Constant { One: not null } c when Shape.IsScalar => $"{c}",
-        _ => $"{Op}{Shape}",
+        Variable v => $"{v.Name}{Printed}",
+        Constant { One: not null } c when Shape.IsScalar && DType == DType.Float64 => $"{c}",
+        _ => $"{Op}{Printed}",
     };
+
+    string Printed => DType == DType.Float64 ? $"{Shape}" : $"{Shape.ToString()[..^1]} {DType.Name()})";
 }

@@ -26,6 +26,25 @@ public abstract record Op
     /// naming the op and every shape when they do not fit.</summary>
     public abstract Shape InferShape(ReadOnlySpan<Shape> x);
 
+    /// <summary>The element type of the output for the inputs <paramref name="x"/>. By default every input must be
+    /// float64 and so is the output; an op that reads int32 data (indices, labels) says which inputs are data.</summary>
+    /// <exception cref="ShapeException">An input has a type the op does not take; the message names the op, the
+    /// input, both types and the cast to use.</exception>
+    public virtual DType InferType(ReadOnlySpan<Node> x)
+    {
+        for (int i = 0; i < x.Length; i++)
+            if (x[i].DType != DType.Float64)
+                throw ShapeError($"input {i} {x[i]} is {x[i].DType.Name()} data, and {Name} takes float64 values (cast it with ToFloat64())");
+        return DType.Float64;
+    }
+
+    /// <summary>Checks that input <paramref name="i"/> of <paramref name="x"/> is int32 data, for ops that read indices.</summary>
+    protected void RequireIndices(ReadOnlySpan<Node> x, int i, string what)
+    {
+        if (x[i].DType != DType.Int32)
+            throw ShapeError($"{what} {x[i]} is {x[i].DType.Name()}, not int32 data (declare it with Node.Variable(name, shape, DType.Int32), or make it from Tensor.Indices)");
+    }
+
     /// <summary>The forward rule: writes the value of the op at <paramref name="x"/> into <paramref name="y"/>, a
     /// buffer of the output's size that may hold anything, owned by the caller. Inputs are never modified. An
     /// element-wise op (<see cref="IElementwise"/>) may be handed one of its own inputs' storage as <paramref name="y"/>.</summary>
@@ -107,18 +126,23 @@ public abstract record Leaf : Op
 /// they are the same object; a graph may not hold two variables of one name.</summary>
 public sealed record Variable : Leaf
 {
-    internal Variable(string name, Shape shape)
+    internal Variable(string name, Shape shape, DType type)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Variable: a name is required", nameof(name));
-        (Name, Shape) = (name, shape);
+        if (!Enum.IsDefined(type)) throw new ArgumentOutOfRangeException(nameof(type), type, $"Variable '{name}': no element type {(int)type}");
+        (Name, Shape, Type) = (name, shape, type);
     }
     /// <summary>The variable's name.</summary>
     public override string Name { get; }
     /// <summary>The shape a binding must have.</summary>
     public Shape Shape { get; }
+    /// <summary>The element type a binding must have.</summary>
+    public DType Type { get; }
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Shape;
+    /// <inheritdoc/>
+    public override DType InferType(ReadOnlySpan<Node> x) => Type;
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y) =>
         throw new BindingException($"variable '{Name}' {Shape} is not bound");
@@ -139,20 +163,22 @@ public sealed record Constant : Leaf
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Value.Shape;
     /// <inheritdoc/>
+    public override DType InferType(ReadOnlySpan<Node> x) => Value.DType;
+    /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Value.Values.CopyTo(y);
     /// <inheritdoc/>
-    protected override string Parameters => Value.Shape.Size == 1 ? $"{Value.Storage[0]:G6}" : $"{Value.Shape}";
+    protected override string Parameters => One is { } one ? $"{one:G6}" : $"{Value.Shape}";
 
-    /// <summary>The single element when the constant has one, else null.</summary>
-    internal double? One => Value.Shape.Size == 1 ? Value.Storage[0] : null;
+    /// <summary>The single element when the constant is one float64 value, else null.</summary>
+    internal double? One => Value.Shape.Size == 1 && Value.DType == DType.Float64 ? Value.Storage[0] : null;
 
-    /// <summary>Constants are equal when they share storage, or are one-element tensors of one shape with the same
-    /// bits (the ½ and 1 that rules create afresh each time), so plans can merge them.</summary>
-    public bool Equals(Constant? other) => other is not null && other.Value.Shape == Value.Shape &&
-        (ReferenceEquals(other.Value.Storage, Value.Storage) ||
-         (Value.Shape.Size == 1 && BitConverter.DoubleToInt64Bits(other.Value.Storage[0]) == BitConverter.DoubleToInt64Bits(Value.Storage[0])));
+    /// <summary>Constants are equal when they share storage, or are one-element float64 tensors of one shape with the
+    /// same bits (the ½ and 1 that rules create afresh each time), so plans can merge them.</summary>
+    public bool Equals(Constant? other) => other is not null && other.Value.Shape == Value.Shape && other.Value.DType == Value.DType &&
+        (ReferenceEquals(other.Data, Data) ||
+         (One is { } one && BitConverter.DoubleToInt64Bits(other.Value.Storage[0]) == BitConverter.DoubleToInt64Bits(one)));
     /// <inheritdoc/>
-    public override int GetHashCode() => Value.Shape.Size == 1
-        ? Value.Storage[0].GetHashCode()
-        : RuntimeHelpers.GetHashCode(Value.Storage);
+    public override int GetHashCode() => One is { } one ? one.GetHashCode() : RuntimeHelpers.GetHashCode(Data);
+
+    object Data => (object?)Value.IntStorage ?? Value.Storage;
 }

@@ -23,6 +23,8 @@ public static class Graph
             if (!seen.Add(variable)) throw new ArgumentException($"Substitute: variable '{v.Name}' is listed twice");
             if (replacement.Shape != variable.Shape)
                 throw new ShapeException($"Substitute: variable '{v.Name}' has shape {variable.Shape} but its replacement has shape {replacement.Shape}");
+            if (replacement.DType != variable.DType)
+                throw new ShapeException($"Substitute: variable '{v.Name}' holds {variable.DType.Name()} but its replacement {replacement} is {replacement.DType.Name()}");
         }
 
         // One sweep, inputs first: image[i] is what node i becomes; a node keeps itself unless an input's image changed.

@@ -48,13 +48,13 @@ public sealed record GradCheckReport(IReadOnlyList<VariableCheck> Variables, dou
 public static class GradCheck
 {
     /// <summary>Compares the derivatives of <paramref name="output"/> at <paramref name="at"/> w.r.t.
-    /// <paramref name="wrt"/> (default: every variable of the graph).</summary>
+    /// <paramref name="wrt"/> (default: every float64 variable of the graph; int32 data has no derivatives).</summary>
     public static GradCheckReport Check(Node output, Bindings at, IReadOnlyList<Node>? wrt = null, GradCheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(at);
         options ??= new();
-        var variables = wrt ?? [.. Topology.Of([output]).Order.Where(n => n.IsVariable)];
+        var variables = wrt ?? [.. Topology.Of([output]).Order.Where(n => n.IsVariable && n.DType == DType.Float64)];
         Reverse.CheckVariables("GradCheck", variables);
         var rng = new Random(options.Seed);
         var u = output.Shape.IsScalar ? Tensor.Scalar(1) : Random(rng, output.Shape);

@@ -19,6 +19,9 @@ public static class Reverse
         if (outputs.Count != cotangents.Count)
             throw new ArgumentException($"Vjp: {outputs.Count} outputs but {cotangents.Count} cotangents");
         for (int i = 0; i < outputs.Count; i++)
+            if (outputs[i].DType != DType.Float64)
+                throw new ArgumentException($"Vjp: output {i} {outputs[i]} is {outputs[i].DType.Name()} data, which has no derivatives");
+        for (int i = 0; i < outputs.Count; i++)
             if (outputs[i].Shape != cotangents[i].Shape)
                 throw new ShapeException($"Vjp: output {i} has shape {outputs[i].Shape} but its cotangent has shape {cotangents[i].Shape}");
         CheckVariables("Vjp", wrt);
@@ -92,6 +95,8 @@ public static class Reverse
             if (v is null) throw new ArgumentNullException(nameof(wrt), $"{who}: a variable listed is null");
             if (!v.IsVariable) throw new ArgumentException($"{who}: can only differentiate with respect to variables, not {v}");
             if (!seen.Add(v)) throw new ArgumentException($"{who}: variable '{((Variable)v.Op).Name}' is listed twice");
+            if (v.DType != DType.Float64)
+                throw new ArgumentException($"{who}: variable '{((Variable)v.Op).Name}' holds {v.DType.Name()} data, which has no derivatives (differentiate with respect to float64 variables only)");
         }
     }
 }

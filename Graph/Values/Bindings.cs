@@ -26,10 +26,16 @@ public sealed class Bindings
             throw new BindingException($"Bind: {variable} is not a variable");
         if (value.Shape != v.Shape)
             throw new BindingException($"variable '{v.Name}' has shape {v.Shape} but is bound to a value of shape {value.Shape}");
+        if (value.DType != v.Type)
+            throw new BindingException($"variable '{v.Name}' holds {v.Type.Name()} but is bound to {value.DType.Name()} {(value.DType == DType.Int32 ? "data" : "values")} (no silent conversion: bind a tensor of {v.Type.Name()}, or declare the variable so)");
         if (values.ContainsKey(variable))
             throw new BindingException($"variable '{v.Name}' is bound twice");
         return new(values.Add(variable, value));
     }
+
+    /// <summary>Binds int32 data (indices, labels) to a variable declared with <see cref="DType.Int32"/>, copying
+    /// <paramref name="value"/> into a vector.</summary>
+    public Bindings Bind(Node variable, int[] value) => Bind(variable, Tensor.Indices(value ?? throw new ArgumentNullException(nameof(value))));
 
     /// <summary>Binds a scalar.</summary>
     public Bindings Bind(Node variable, double value) => Bind(variable, Tensor.Scalar(value));

@@ -2,18 +2,23 @@ using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional;
 
-/// <summary>An immutable dense float64 tensor (rank 0, 1 or 2 and beyond), stored in column-major order like
-/// MathNet and BLAS, so wrapping a <see cref="DenseMatrix"/> or reading a result back as one shares the storage
-/// instead of copying it.</summary>
+/// <summary>An immutable dense tensor of float64 values (or of int32 data: indices and labels), rank 0, 1, 2 and
+/// beyond, stored in column-major order like MathNet and BLAS, so wrapping a <see cref="DenseMatrix"/> or reading a
+/// result back as one shares the storage instead of copying it.</summary>
 /// <remarks>Immutability is a contract: <see cref="Wrap(DenseMatrix)"/> and <see cref="AsMatrix"/> share storage,
 /// so the caller must not write through the MathNet object while the tensor is in use. Use
 /// <see cref="Copy(DenseMatrix)"/> or <c>AsMatrix().Clone()</c> when in doubt.</remarks>
 public sealed class Tensor
 {
+    /// <summary>The float64 elements; null for int32 data, which ops only read once a node's types are checked.</summary>
     internal readonly double[] Storage;
+    /// <summary>The int32 elements; null for float64 values.</summary>
+    internal readonly int[]? IntStorage;
 
     /// <summary>The tensor's shape.</summary>
     public Shape Shape { get; }
+    /// <summary>The element type.</summary>
+    public DType DType => IntStorage is null ? DType.Float64 : DType.Int32;
 
     internal Tensor(Shape shape, double[] storage)
     {
@@ -25,12 +30,40 @@ public sealed class Tensor
         Storage = storage;
     }
 
+    Tensor(Shape shape, int[] data)
+    {
+        if (data.Length != shape.Size)
+            throw new ArgumentException($"Tensor: {data.Length} values do not fill a tensor of shape {shape}");
+        Shape = shape;
+        Storage = null!;
+        IntStorage = data;
+    }
+
     /// <summary>Takes ownership of <paramref name="columnMajor"/> without copying; the caller must not change it afterwards.</summary>
     public static Tensor FromColumnMajor(Shape shape, double[] columnMajor) =>
         new(shape ?? throw new ArgumentNullException(nameof(shape)), columnMajor ?? throw new ArgumentNullException(nameof(columnMajor)));
 
-    /// <summary>The elements in column-major order, read-only.</summary>
-    public ReadOnlySpan<double> Values => Storage;
+    /// <summary>A vector of int32 data (indices, labels, segment ids), copied from <paramref name="values"/>.</summary>
+    public static Tensor Indices(params int[] values) =>
+        new(Shape.Vector((values ?? throw new ArgumentNullException(nameof(values))).Length), (int[])values.Clone());
+
+    /// <summary>Int32 data of any shape, copied from <paramref name="columnMajor"/> (first axis fastest).</summary>
+    public static Tensor Indices(Shape shape, int[] columnMajor) =>
+        new(shape ?? throw new ArgumentNullException(nameof(shape)), (int[])(columnMajor ?? throw new ArgumentNullException(nameof(columnMajor))).Clone());
+
+    /// <summary>Int32 data owning <paramref name="columnMajor"/>, for the library's own fresh arrays.</summary>
+    internal static Tensor OwnIndices(Shape shape, int[] columnMajor) => new(shape, columnMajor);
+
+    /// <summary>The float64 elements in column-major order, read-only.</summary>
+    /// <exception cref="InvalidOperationException">The tensor holds int32 data (read <see cref="Ints"/>).</exception>
+    public ReadOnlySpan<double> Values => Storage ?? throw NotFloat("Values");
+
+    /// <summary>The int32 elements in column-major order, read-only.</summary>
+    /// <exception cref="InvalidOperationException">The tensor holds float64 values (read <see cref="Values"/>).</exception>
+    public ReadOnlySpan<int> Ints => IntStorage ?? throw new InvalidOperationException($"Ints: tensor {Shape} holds float64 values (read Values)");
+
+    InvalidOperationException NotFloat(string member) =>
+        new InvalidOperationException($"{member}: tensor {Shape} holds int32 data (read Ints, or cast the node with ToFloat64())");
 
     /// <summary>A scalar.</summary>
     public static Tensor Scalar(double value) => new(Shape.Scalar, [value]);
@@ -76,21 +109,21 @@ public sealed class Tensor
     public static implicit operator Tensor(double value) => Scalar(value);
 
     /// <summary>A MathNet view of this matrix sharing its storage (zero-copy; treat it as read-only).</summary>
-    public DenseMatrix AsMatrix() => Shape.Rank == 2
+    public DenseMatrix AsMatrix() => Storage is null ? throw NotFloat("AsMatrix") : Shape.Rank == 2
         ? new DenseMatrix(Shape[0], Shape[1], Storage)
         : throw new InvalidOperationException($"AsMatrix: tensor of shape {Shape} is not a matrix");
     /// <summary>A MathNet view of this vector (or of any tensor's elements in column-major order), sharing storage.</summary>
-    public DenseVector AsVector() => new(Storage);
+    public DenseVector AsVector() => new(Storage ?? throw NotFloat("AsVector"));
     /// <summary>The value of a scalar (or of a one-element tensor).</summary>
-    public double ToScalar() => Shape.Size == 1
+    public double ToScalar() => Storage is null ? throw NotFloat("ToScalar") : Shape.Size == 1
         ? Storage[0]
         : throw new InvalidOperationException($"ToScalar: tensor of shape {Shape} has {Shape.Size} elements");
 
     /// <summary>Element <paramref name="i"/> of a vector (or the i-th element in column-major order).</summary>
-    public double this[int i] => (uint)i < (uint)Storage.Length ? Storage[i]
+    public double this[int i] => Storage is null ? throw NotFloat("Tensor[i]") : (uint)i < (uint)Storage.Length ? Storage[i]
         : throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: index {i} is outside the {Storage.Length} elements of {Shape}");
     /// <summary>Element (<paramref name="i"/>, <paramref name="j"/>) of a matrix.</summary>
-    public double this[int i, int j] => Shape.Rank != 2
+    public double this[int i, int j] => Storage is null ? throw NotFloat("Tensor[i, j]") : Shape.Rank != 2
         ? throw new InvalidOperationException($"Tensor of shape {Shape} is not a matrix")
         : (uint)i >= (uint)Shape[0] ? throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: row {i} is outside {Shape}")
         : (uint)j >= (uint)Shape[1] ? throw new ArgumentOutOfRangeException(nameof(j), j, $"Tensor: column {j} is outside {Shape}")
@@ -99,7 +132,7 @@ public sealed class Tensor
     /// <summary>A short description: the shape and a few values.</summary>
     public override string ToString()
     {
-        var head = string.Join(", ", Storage.Take(6).Select(v => v.ToString("G6")));
-        return $"Tensor{Shape} [{head}{(Storage.Length > 6 ? ", …" : "")}]";
+        var head = IntStorage is { } ints ? string.Join(", ", ints.Take(6)) : string.Join(", ", Storage.Take(6).Select(v => v.ToString("G6")));
+        return $"Tensor{Shape}{(IntStorage is null ? "" : " int32")} [{head}{(Shape.Size > 6 ? ", …" : "")}]";
     }
 }

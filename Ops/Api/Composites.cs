@@ -18,6 +18,16 @@ public static class Composites
             ? throw new ShapeException($"CrossEntropy: the batch {logits.Shape} is empty")
             : -logits.LogSoftmax(1).PickPerRow(labels).Mean();
 
+    /// <summary>Mean cross-entropy of (N×C) logits against int32 labels bound per call (a minibatch's labels):
+    /// −(1/N) Σᵢ log softmax(logitsᵢ)[labelsᵢ]. A label outside 0..C−1 is an <see cref="IndexException"/> when the
+    /// graph runs; an empty batch is an error now.</summary>
+    public static Node CrossEntropy(this Node logits, Node labels) =>
+        logits is null ? throw new ArgumentNullException(nameof(logits))
+        : labels is null ? throw new ArgumentNullException(nameof(labels))
+        : logits.Shape.Rank == 2 && logits.Shape[0] == 0
+            ? throw new ShapeException($"CrossEntropy: the batch {logits.Shape} is empty")
+            : -logits.LogSoftmax(1).PickPerRow(labels).Mean();
+
     /// <summary>‖x‖² = Σ x², the squared Frobenius norm of a matrix.</summary>
     public static Node SquaredNorm(this Node x) => x.Square().Sum();
 

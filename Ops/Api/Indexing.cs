@@ -15,17 +15,33 @@ public static class Indexing
     public static Node GatherRows(this Node x, int[] rows)
     {
         ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(rows);
-        return Node.Apply(new Take(0, Clone(rows)), x);
+        return Node.Apply(new Take(0), x, Fixed(x, rows, 0));
     }
 
     /// <summary>The columns <paramref name="columns"/>[0], [1], … of a matrix, (m×k). Columns may repeat.</summary>
     public static Node GatherColumns(this Node x, int[] columns)
     {
         ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(columns);
-        return Node.Apply(new Take(1, Clone(columns)), x);
+        return Node.Apply(new Take(1), x, Fixed(x, columns, 1));
     }
+
+    /// <summary>The slices of <paramref name="x"/> along <paramref name="axis"/> picked by the int32 data
+    /// <paramref name="indices"/>, bound per call (JAX's <c>take</c>): rows of a matrix for axis 0, columns for axis 1.
+    /// The indices' shape takes the axis's place: an (n×d) embedding taken by a (b×t) index matrix is (b×t×d). Each
+    /// index is checked when the graph runs; one outside the bound is an <see cref="IndexException"/> naming the op,
+    /// the position, the index and the bound.</summary>
+    public static Node Take(this Node x, Node indices, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(indices);
+        return Node.Apply(new Take(axis), x, indices);
+    }
+
+    /// <summary>The rows of <paramref name="x"/> picked by int32 data bound per call: <c>x.Take(rows, 0)</c>.</summary>
+    public static Node GatherRows(this Node x, Node rows) => x.Take(rows, 0);
+
+    /// <summary>The columns of <paramref name="x"/> picked by int32 data bound per call: <c>x.Take(columns, 1)</c>.</summary>
+    public static Node GatherColumns(this Node x, Node columns) => x.Take(columns, 1);
 
     /// <summary>The elements at <paramref name="positions"/> of a tensor, as a vector (a matrix's positions are
     /// column-major: element (i, j) of an m-row matrix is at i + j·m). Positions may repeat.</summary>
@@ -44,20 +60,57 @@ public static class Indexing
         ArgumentNullException.ThrowIfNull(updates);
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(shape);
-        var op = new Ops.ScatterAdd(axis, Clone(indices), (uint)axis < (uint)shape.Rank ? shape[axis] : 0);
-        var y = Node.Apply(op, updates);
+        int count = (uint)axis < (uint)shape.Rank ? shape[axis] : 0;
+        return updates.ScatterAdd(Fixed($"ScatterAdd(axis {axis}, {indices.Length} indices into {count})", indices, count), shape, axis);
+    }
+
+    /// <summary>As <see cref="ScatterAdd(Node, int[], Shape, int)"/> with int32 <paramref name="indices"/> bound per
+    /// call, checked when the graph runs; the indices' axes sit at <paramref name="axis"/> of
+    /// <paramref name="updates"/>.</summary>
+    public static Node ScatterAdd(this Node updates, Node indices, Shape shape, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(shape);
+        var op = new Ops.ScatterAdd(axis, (uint)axis < (uint)shape.Rank ? shape[axis] : 0);
+        var y = Node.Apply(op, updates, indices);
         return y.Shape == shape ? y : throw new ShapeException($"{op}: {updates.Shape} scatters into {y.Shape}, not {shape}");
     }
 
     /// <summary>Sums the rows of a matrix (or elements of a vector) that share a segment id: row i of the result is
     /// Σ over p with <paramref name="segmentIds"/>[p] = i of row p, for i in 0 … <paramref name="segments"/> − 1
-    /// (zero for an empty segment). The same op as <see cref="ScatterAdd"/> along axis 0; its adjoint gathers the
-    /// rows back by segment id.</summary>
+    /// (zero for an empty segment). The same op as <see cref="ScatterAdd(Node, int[], Shape, int)"/> along axis 0;
+    /// its adjoint gathers the rows back by segment id.</summary>
     public static Node SegmentSum(this Node x, int[] segmentIds, int segments)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(segmentIds);
-        return Node.Apply(new Ops.ScatterAdd(0, Clone(segmentIds), segments), x);
+        return Node.Apply(new Ops.ScatterAdd(0, segments), x, Fixed($"ScatterAdd(axis 0, {segmentIds.Length} indices into {segments})", segmentIds, segments));
+    }
+
+    /// <summary>As <see cref="SegmentSum(Node, int[], int)"/> with int32 segment ids bound per call.</summary>
+    public static Node SegmentSum(this Node x, Node segmentIds, int segments)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(segmentIds);
+        return Node.Apply(new Ops.ScatterAdd(0, segments), x, segmentIds);
+    }
+
+    /// <summary>Entry (i, labels[i]) of each row i of an (N×C) matrix, for int32 labels bound per call: the logit of
+    /// each sample's true class. A label outside 0 … C − 1 is an <see cref="IndexException"/> when the graph runs.</summary>
+    public static Node PickPerRow(this Node a, Node labels)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(labels);
+        return Node.Apply(new Ops.PickPerRow(), a, labels);
+    }
+
+    /// <summary>Int32 data as float64 values (counts, or labels used as numbers): the one cast from data to values.
+    /// The result has no derivative with respect to anything.</summary>
+    public static Node ToFloat64(this Node x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Node.Apply(new Ops.ToFloat64(), x);
     }
 
     /// <summary>The rows <paramref name="start"/> … start + count − 1 of a matrix.</summary>
@@ -165,6 +218,27 @@ public static class Indexing
 
     static Node Matrix(string op, Node x) => x is { Shape.Rank: 2 } ? x : throw new ShapeException($"{op}: {x.Shape} is not a matrix");
 
-    // The one defensive copy: the caller may reuse its array, and the op must not change under a built node.
-    static int[] Clone(int[] indices) => (int[])(indices ?? throw new ArgumentNullException(nameof(indices))).Clone();
+    /// <summary>Fixed indices into the slices of <paramref name="x"/> along <paramref name="axis"/>, checked now, as a
+    /// constant: an index out of range is an error when the node is built, naming the op, the position and the bound.</summary>
+    static Node Fixed(Node x, int[] indices, int axis)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        string op = $"Take(axis {axis}, {indices.Length} indices)";
+        if ((uint)axis >= (uint)x.Shape.Rank)
+            throw new ShapeException($"{op}: {x.Shape} has no axis {axis} (a vector has axis 0, a matrix axes 0 and 1)");
+        int bound = x.Shape[axis];
+        if (Ops.Take.FirstOutside(indices, bound) is var p and >= 0)
+            throw new ShapeException($"{op}: index {indices[p]} at position {p} is outside the {bound} {Along.Noun(x.Shape, axis)} of {x.Shape}");
+        return Node.Constant(Tensor.Indices(indices));
+    }
+
+    /// <summary>Fixed indices into the <paramref name="count"/> slices a scatter writes, checked now.</summary>
+    static Node Fixed(string op, int[] indices, int count)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (count < 0) throw new ShapeException($"{op}: count {count} is negative");
+        if (Ops.Take.FirstOutside(indices, count) is var p and >= 0)
+            throw new ShapeException($"{op}: index {indices[p]} at position {p} is outside 0..{count - 1}, the {count} slices of the result");
+        return Node.Constant(Tensor.Indices(indices));
+    }
 }

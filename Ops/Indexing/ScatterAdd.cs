@@ -3,51 +3,72 @@ using System.Numerics.Tensors;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>Adds slices along one axis into <see cref="Count"/> slices of zeros by an index array fixed when the node
-/// is built: output slice i is the sum of the input slices p with <c>Indices[p] = i</c> (zero if none). Along axis 0
-/// this is a segment sum (rows sharing a segment id add up). The adjoint of <see cref="Take"/>, and
-/// <see cref="Take"/> is its adjoint.</summary>
-internal sealed record ScatterAdd(int Axis, int[] Indices, int Count) : LinearOp
+/// <summary>Adds slices into <see cref="Count"/> slices of zeros by int32 indices: inputs (updates, indices), where
+/// updates has the indices' axes at <see cref="Axis"/>; output slice i along that axis is the sum of the update slices
+/// p with <c>indices[p] = i</c> (zero if none). Along axis 0 this is a segment sum (rows sharing a segment id add up).
+/// The adjoint of <see cref="Take"/>, and <see cref="Take"/> is its adjoint; the indices get no cotangent. Indices
+/// are data, checked against <see cref="Count"/> when the op runs.</summary>
+internal sealed record ScatterAdd(int Axis, int Count) : Op
 {
     /// <inheritdoc/>
-    protected override string Parameters => $"axis {Axis}, {Indices.Length} indices into {Count}";
+    public override int Arity => 2;
+    /// <inheritdoc/>
+    protected override string Parameters => $"axis {Axis}, into {Count}";
 
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x)
     {
-        var along = Along.Of(this, x[0], Axis);
-        if (along.Length != Indices.Length)
-            throw ShapeError($"{x[0]} has {along.Length} {Along.Noun(x[0], Axis)}, one per index is needed");
         if (Count < 0) throw ShapeError($"count {Count} is negative");
-        for (int p = 0; p < Indices.Length; p++)
-            if ((uint)Indices[p] >= (uint)Count)
-                throw ShapeError($"index {Indices[p]} at position {p} is outside 0..{Count - 1}, the {Count} slices of the result");
-        return Along.Resize(x[0], Axis, Count);
+        var (updates, indices) = (x[0], x[1]);
+        bool fits = Axis >= 0 && Axis + indices.Rank <= updates.Rank;
+        for (int d = 0; fits && d < indices.Rank; d++) fits = updates[Axis + d] == indices[d];
+        if (!fits)
+            throw ShapeError($"updates {updates} do not have the index shape {indices} at axis {Axis}, one slice per index is needed");
+        return Take.Replaced(updates, Axis, indices.Rank, Shape.Vector(Count));
+    }
+
+    /// <inheritdoc/>
+    public override DType InferType(ReadOnlySpan<Node> x)
+    {
+        base.InferType(x[..1]);
+        RequireIndices(x, 1, "indices");
+        return DType.Float64;
     }
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        var (inner, k, outer) = Along.Of(this, x[0].Shape, Axis);
+        var indices = x[1].Ints;
+        int k = indices.Length, inner = 1;
+        for (int d = 0; d < Axis; d++) inner *= x[0].Shape[d];
+        int outer = k == 0 ? 0 : x[0].Shape.Size / (inner * k);
+        if (Take.FirstOutside(indices, Count) is var q and >= 0)
+            throw new IndexException($"{this}: index {indices[q]} at position {q} is outside 0..{Count - 1}, the {Count} slices of the result");
         ReadOnlySpan<double> a = x[0].Values;
         Array.Clear(y);
         for (int b = 0; b < outer; b++)
         {
             if (inner == 1)
-                for (int p = 0; p < k; p++) y[Indices[p] + b * Count] += a[p + b * k];
+                for (int p = 0; p < k; p++) y[indices[p] + b * Count] += a[p + b * k];
             else
                 for (int p = 0; p < k; p++)
                 {
-                    var target = y.AsSpan((Indices[p] + b * Count) * inner, inner);
+                    var target = y.AsSpan((indices[p] + b * Count) * inner, inner);
                     TensorPrimitives.Add(target, a.Slice((p + b * k) * inner, inner), target);
                 }
         }
     }
 
     /// <inheritdoc/>
-    protected override Node Adjoint(Node ct, Node x) => Node.Apply(new Take(Axis, Indices), ct);
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
+        t[0] is { } t0 ? Node.Apply(this, t0, x[1]) : null;
+
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
+        [Node.Apply(new Take(Axis), ct, x[1]), null];
 
     /// <inheritdoc/>
     public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
-        Batched.Scattered(new Take(Axis, Indices), y.Shape, xb[0]!);
+        xb[1] is not null ? null
+        : Node.Apply(this, xb[0]!.Reshape(Take.Appended(x[0].Shape, k)), x[1]).Reshape(Shape.Matrix(y.Shape.Size, k));
 }

@@ -184,6 +184,7 @@ public static partial class OpTable
         table.Add(new("Layer: tanh(W·x + b)", null, Fixed(2), false,
             d => [In(S(d[0], d[1]), any), In(S(d[1]), any), In(S(d[0]), any)], (x, _, _) => (x[0].MatMul(x[1]) + x[2]).Tanh())
         { Reference = (x, d, _) => [.. R.Product(x[0], x[1], false, false, d[0], d[1], 1).Select((v, i) => Math.Tanh(v + x[2][i]))] });
+        table.AddRange(DataRows());
         // ── indexing by arrays, slicing and joining (issue #12): Take, ScatterAdd, Slice, Concat; Diag, DiagMatrix and
         // LowerTriangular through Gather and Scatter; Stack, Outer, Dot composites. Index arrays come from the index
         // seed and always repeat one index, so the scatter-adds accumulate.

@@ -1,0 +1,47 @@
+using AutoDiff.Functional.Testing;
+using P = AutoDiff.Functional.Ops;
+using R = AutoDiff.Functional.Properties.Support.References;
+
+namespace AutoDiff.Functional.Properties.Ops;
+
+/// <summary>Rows of ops that read int32 data (labels, index matrices, casts). The data is a constant of the row, so
+/// the laws vary the float64 inputs only: data has no derivatives.</summary>
+public static partial class OpTable
+{
+    static Node Data(int[] values) => Node.Constant(Tensor.Indices(values));
+
+    static IEnumerable<OpEntry> DataRows()
+    {
+        var any = Domain.Any;
+        // dims [n, c]: an (n×c) matrix and n labels.
+        yield return Matrix("PickPerRow (labels as data)", typeof(P.PickPerRow), any, (x, d, k) => x[0].PickPerRow(Data(Labels(d[0], d[1], k))),
+            (x, d, k) => [.. Labels(d[0], d[1], k).Select((label, i) => R.Element(x[0], d[0], i, label))]);
+        yield return Matrix("CrossEntropy (labels as data)", null, any, (x, d, k) => x[0].CrossEntropy(Data(Labels(d[0], d[1], k))),
+            (x, d, k) => [-Labels(d[0], d[1], k).Select((label, i) => R.Element(x[0], d[0], i, label) - R.RowWise(x[0], d[0], d[1], R.LogSumExp)[i]).Average()]);
+        // dims [n, c]: n values put at (i, label i) of an (n×c) matrix of zeros.
+        yield return new("PutPerRow", typeof(P.PutPerRow), Fixed(2), false, d => [In(S(d[0]), any)],
+            (x, d, k) => Node.Apply(new P.PutPerRow(d[1]), x[0], Data(Labels(d[0], d[1], k))))
+        { Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) => Labels(d[0], d[1], k)[i] == j ? x[0][i] : 0) };
+        // The cast alone: its value; its output depends on no float64 input, so every derivative law sees zeros.
+        yield return new("ToFloat64", typeof(P.ToFloat64), Fixed(1), false, d => [In(S(d[0]), any)],
+            (x, d, k) => Data(Counts(d[0], k)).ToFloat64())
+        { Reference = (x, d, k) => [.. Counts(d[0], k).Select(c => (double)c)] };
+        // Counts as numbers inside a differentiable expression: x ⊙ float(data).
+        yield return new("ToFloat64 (x ⊙ counts)", null, Fixed(1), false, d => [In(S(d[0]), any)],
+            (x, d, k) => x[0] * Data(Counts(d[0], k)).ToFloat64())
+        { Reference = (x, d, k) => [.. x[0].Select((v, i) => v * Counts(d[0], k)[i])] };
+        // dims [n, e, b, t]: an (n×e) table taken by a (b×t) index matrix, (b×t×e): a batch of sequences of embeddings.
+        yield return new("Take by an index matrix", typeof(P.Take), Fixed(4), false, d => [In(S(d[0], d[1]), any)],
+            (x, d, k) => x[0].Take(Node.Constant(Tensor.Indices(S(d[2], d[3]), Positions(d[2] * d[3], d[0], k)))))
+        {
+            Reference = (x, d, k) =>
+            {
+                var ids = Positions(d[2] * d[3], d[0], k);
+                return [.. Enumerable.Range(0, ids.Length * d[1]).Select(q => x[0][ids[q % ids.Length] + q / ids.Length * d[0]])];
+            },
+        };
+    }
+
+    static int[] Counts(int n, int pick) => [.. Enumerable.Range(0, n).Select(i => (pick + 3 * i) % 5 - 2)];
+    static int[] Positions(int count, int bound, int pick) => [.. Enumerable.Range(0, count).Select(p => (pick + p * (pick / 7 + 1)) % bound)];
+}

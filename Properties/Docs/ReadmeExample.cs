@@ -94,4 +94,30 @@ public static class ReadmeExample
         // README:end
         return (fit, lbfgs, X, y);
     }
+
+    public static (FitResult Fit, DenseMatrix Features, int[] Classes) Classifier()
+    {
+        // 300 points in three blobs around (−2, 0), (2, 0) and (0, 2.5), class i for blob i.
+        var random = new Random(11);
+        int[] classes = [.. Enumerable.Range(0, 300).Select(i => i % 3)];
+        var centres = new[] { (-2.0, 0.0), (2.0, 0.0), (0.0, 2.5) };
+        var features = DenseMatrix.Create(300, 2, (i, j) => (j == 0 ? centres[classes[i]].Item1 : centres[classes[i]].Item2) + random.NextDouble() - 0.5);
+
+        // README:begin
+        // A softmax classifier on minibatches: the labels are int32 data, bound per batch like X.
+        Func<int, Node> crossEntropy = rows =>
+        {
+            var X = Node.Variable("X", Shape.Matrix(rows, 2));
+            var labels = Node.Variable("labels", Shape.Vector(rows), DType.Int32);
+            var W = Node.Variable("W", Shape.Matrix(2, 3));
+            var b = Node.Variable("b", Shape.Vector(3));
+            return (X.MatMul(W) + b.BroadcastRows(rows)).CrossEntropy(labels);
+        };
+        var points = Dataset.Of(("X", features), ("labels", Tensor.Indices(classes)));   // classes: int[], one per row
+        var zero = Parameters.Of(("W", Tensor.Zeros(Shape.Matrix(2, 3))), ("b", Tensor.Zeros(Shape.Vector(3))));
+        var classifier = Fit.Run(crossEntropy, zero, new Adam(0.05), points,
+            options: new FitOptions { Epochs = 30, BatchSize = 32, Seed = 1 });
+        // README:end
+        return (classifier, features, classes);
+    }
 }

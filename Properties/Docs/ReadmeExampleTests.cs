@@ -16,7 +16,7 @@ public class ReadmeExampleTests
         var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
         var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
-        Assert.Equal(4, compiled.Count);
+        Assert.Equal(5, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
@@ -144,5 +144,21 @@ public class ReadmeExampleTests
         for (int j = 0; j < 3; j++) Assert.Equal(solution[j], lbfgs.Parameters["w"][j], 1e-7);
         Assert.Equal(solution[3], lbfgs.Parameters["b"].ToScalar(), 1e-7);
         for (int j = 0; j < 3; j++) Assert.True(Math.Abs(solution[j] - fit.Parameters["w"][j]) < 0.02, $"Adam's w{j + 1}: {fit.Parameters["w"][j]} vs {solution[j]}");
+    }
+
+    [Fact]
+    public void The_README_classifier_learns_the_blobs_from_int32_labels()
+    {
+        var (fit, features, classes) = ReadmeExample.Classifier();
+        // Predictions by plain loops from the fitted W and b: argmaxⱼ (x·W + b)ⱼ.
+        var (W, b) = (fit.Parameters["W"], fit.Parameters["b"]);
+        int correct = 0;
+        for (int i = 0; i < classes.Length; i++)
+        {
+            var scores = Enumerable.Range(0, 3).Select(j => features[i, 0] * W[0, j] + features[i, 1] * W[1, j] + b[j]).ToArray();
+            if (Array.IndexOf(scores, scores.Max()) == classes[i]) correct++;
+        }
+        Assert.True(correct >= 0.95 * classes.Length, $"{correct} of {classes.Length} classified correctly");
+        Assert.True(fit.EpochLosses[^1] < 0.5 * Math.Log(3), $"last epoch's loss {fit.EpochLosses[^1]} against log 3 = {Math.Log(3)} at the start");
     }
 }

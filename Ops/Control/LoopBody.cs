@@ -154,7 +154,11 @@ internal sealed class LoopBody
         ArgumentNullException.ThrowIfNull(body);
         if (init.Length == 0) throw new ArgumentException($"{who}: a loop needs at least one carry");
         for (int i = 0; i < init.Length; i++)
+        {
             if (init[i] is null) throw new ArgumentNullException(nameof(init), $"{who}: initial carry {i} is null");
+            if (init[i].DType != DType.Float64)
+                throw new ArgumentException($"{who}: initial carry {i} {init[i]} is {init[i].DType.Name()} data; a loop carries float64 values (cast with ToFloat64())");
+        }
         Node[] carries = [.. init.Select((c, i) => Node.Variable($"c{i}", c.Shape))];
         var next = body((Node[])carries.Clone()) ?? throw new ArgumentException($"{who}: the body returned null");
         if (next.Length != carries.Length)
@@ -171,14 +175,14 @@ internal sealed class LoopBody
             rule = keepGoing((Node[])carries.Clone()) ?? throw new ArgumentException($"{who}: the stopping rule returned null");
             if (!rule.Shape.IsScalar) throw new ShapeException($"{who}: the stopping rule must be a scalar, not {rule.Shape}");
         }
-        var (closed, parameters, hoisted) = Close([.. next, .. rule is null ? [] : new[] { rule }], carries);
+        var (closed, parameters, hoisted) = Close(who, [.. next, .. rule is null ? [] : new[] { rule }], carries);
         outer = hoisted;
         return new(carries, parameters, closed[..next.Length], rule is null ? null : closed[^1]);
     }
 
     // Closure conversion: the frontier of the nodes that do not depend on the carries (constants excepted) is cut out
     // and replaced by parameter variables, so the traced graph reads only its own variables.
-    static (Node[] Closed, Node[] Params, Node[] Outer) Close(Node[] outputs, Node[] carries)
+    static (Node[] Closed, Node[] Params, Node[] Outer) Close(string who, Node[] outputs, Node[] carries)
     {
         var topo = Topology.Of(outputs);
         var order = topo.Order;
@@ -201,6 +205,8 @@ internal sealed class LoopBody
             if (!dependent[i])
             {
                 if (node.Op is Constant || !cut[i]) { image[i] = node; continue; }
+                if (node.DType != DType.Float64)
+                    throw new ArgumentException($"{who}: the body reads {node}, {node.DType.Name()} data from outside the loop; a loop body may read float64 values only (cast with ToFloat64())");
                 outer.Add(node);
                 image[i] = Node.Variable($"p{parameters.Count}", node.Shape);
                 parameters.Add(image[i]);

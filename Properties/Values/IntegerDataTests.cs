@@ -65,6 +65,21 @@ public class IntegerDataTests
         Assert.True(GradCheck.Check(loss, b).Passed);
     }
 
+    [Fact]
+    public void A_loop_that_would_carry_or_capture_int32_data_says_so()
+    {
+        var ids = Ids("ids", 3);
+        Assert.Equal("Loop.Repeat: initial carry 0 ids(3 int32) is int32 data; a loop carries float64 values (cast with ToFloat64())",
+            Assert.Throws<ArgumentException>(() => Loop.Repeat(3, ids, c => c)).Message);
+        Assert.Equal("Loop.Repeat: the body reads ids(3 int32), int32 data from outside the loop; a loop body may read float64 values only (cast with ToFloat64())",
+            Assert.Throws<ArgumentException>(() => Loop.Repeat(3, V("h", 3, 3), h => h.Take(ids) * 0.5)).Message);
+        // A take that does not depend on the carry is computed outside the loop, so it is fine.
+        var (E, h0) = (V("E", 4, 3), V("h", 3, 3));
+        var y = Loop.Repeat(2, h0, h => h * 0.5 + E.Take(ids));
+        var b = Bindings.Empty.Bind(E, Tensor.Filled(Shape.Matrix(4, 3), 1)).Bind(h0, Tensor.Zeros(Shape.Matrix(3, 3))).Bind(ids, [3, 0, 3]);
+        Assert.All(Of(Evaluator.Evaluate(y, b)), v => Assert.Equal(1.5, v));
+    }
+
     // ── bounds, on every run
 
     [Fact]

@@ -51,6 +51,11 @@ public sealed class Tensor
     public static Tensor Indices(Shape shape, int[] columnMajor) =>
         new(shape ?? throw new ArgumentNullException(nameof(shape)), (int[])(columnMajor ?? throw new ArgumentNullException(nameof(columnMajor))).Clone());
 
+    /// <summary>Wraps int32 data without copying (zero-copy, like <see cref="Wrap(DenseVector)"/>: do not change
+    /// <paramref name="values"/> while the tensor is in use).</summary>
+    public static Tensor WrapIndices(int[] values) =>
+        new(Shape.Vector((values ?? throw new ArgumentNullException(nameof(values))).Length), values);
+
     /// <summary>Int32 data owning <paramref name="columnMajor"/>, for the library's own fresh arrays.</summary>
     internal static Tensor OwnIndices(Shape shape, int[] columnMajor) => new(shape, columnMajor);
 

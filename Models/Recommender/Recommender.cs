@@ -93,20 +93,23 @@ public sealed class RecommenderFactors
 /// <param name="B">User biases (m), or null.</param>
 /// <param name="C">Item biases (n), or null.</param>
 /// <param name="Mu">The global mean, a scalar, or null.</param>
+/// <param name="User">The ratings' users, int32 data (|Ω|) bound per call.</param>
+/// <param name="Item">The ratings' items, int32 data (|Ω|) bound per call.</param>
 /// <param name="R">The ratings' values, a data vector (|Ω|).</param>
 /// <param name="Lambda">λ.</param>
 /// <param name="Loss">The loss.</param>
-public sealed record RecommenderModel(Node P, Node Q, Node? B, Node? C, Node? Mu, Node R, double Lambda, Node Loss)
+public sealed record RecommenderModel(Node P, Node Q, Node? B, Node? C, Node? Mu, Node User, Node Item, Node R, double Lambda, Node Loss)
 {
     /// <summary>The parameter variables, in the order P, Q (, b, c, μ).</summary>
     public Node[] Parameters => B is null ? [P, Q] : [P, Q, B, C!, Mu!];
 
-    /// <summary>Binds the ratings' values and the factors.</summary>
+    /// <summary>Binds the ratings (users, items and values, without copying) and the factors.</summary>
     public Bindings Bind(Ratings ratings, RecommenderFactors at)
     {
         ArgumentNullException.ThrowIfNull(ratings);
         ArgumentNullException.ThrowIfNull(at);
         var b = Bindings.Empty.Bind(R, Tensor.FromColumnMajor(R.Shape, ratings.Value))
+            .Bind(User, Tensor.WrapIndices(ratings.User)).Bind(Item, Tensor.WrapIndices(ratings.Item))
             .Bind(P, Tensor.FromColumnMajor(P.Shape, at.P)).Bind(Q, Tensor.FromColumnMajor(Q.Shape, at.Q));
         return B is null ? b : b.Bind(B, Tensor.FromColumnMajor(B.Shape, at.B)).Bind(C!, Tensor.FromColumnMajor(C!.Shape, at.C)).Bind(Mu!, at.Mu);
     }
@@ -117,29 +120,40 @@ public sealed record RecommenderModel(Node P, Node Q, Node? B, Node? C, Node? Mu
 /// r̂_ij = μ + bᵢ + cⱼ + pᵢ·qⱼ and λ/2 (‖b‖² + ‖c‖²) added (μ is not regularised).</summary>
 public static class Recommender
 {
-    /// <summary>The graph over all of <paramref name="ratings"/> (their indices become the gathers' index arrays).
-    /// Every gathered k-vector is a node, so this is for small problems, the properties and L-BFGS; at scale use
-    /// <see cref="RecommenderFullBatch"/>, which evaluates the same loss in chunks.</summary>
+    /// <summary>The graph for <paramref name="ratings"/>' sizes (<see cref="Build(int, int, int, int, double, bool)"/>),
+    /// after checking the ratings; bind them with <see cref="RecommenderModel.Bind"/>.</summary>
     public static RecommenderModel Build(Ratings ratings, int rank, double lambda, bool biased)
     {
         ArgumentNullException.ThrowIfNull(ratings);
         ratings.Checked();
-        var P = Node.Variable("P", Shape.Matrix(rank, ratings.Users));
-        var Q = Node.Variable("Q", Shape.Matrix(rank, ratings.Items));
-        var r = Node.Variable("r", Shape.Vector(ratings.Count));
-        var dots = (P.GatherColumns(ratings.User) * Q.GatherColumns(ratings.Item)).Sum(0);
-        var regulariser = P.SquaredNorm() + Q.SquaredNorm();
-        if (!biased) return new(P, Q, null, null, null, r, lambda, (r - dots).SquaredNorm() + lambda / 2 * regulariser);
-
-        var b = Node.Variable("b", Shape.Vector(ratings.Users));
-        var c = Node.Variable("c", Shape.Vector(ratings.Items));
-        var mu = Node.Variable("mu", Shape.Scalar);
-        var prediction = mu + b.GatherRows(ratings.User) + c.GatherRows(ratings.Item) + dots;
-        var loss = (r - prediction).SquaredNorm() + lambda / 2 * (regulariser + b.SquaredNorm() + c.SquaredNorm());
-        return new(P, Q, b, c, mu, r, lambda, loss);
+        return Build(ratings.Users, ratings.Items, ratings.Count, rank, lambda, biased);
     }
 
-    /// <summary>L and its gradient from the graph of <see cref="Build"/>, in one reverse pass.</summary>
+    /// <summary>The graph of L over any <paramref name="count"/> ratings of <paramref name="users"/> × <paramref name="items"/>:
+    /// the ratings' users and items are int32 data bound per call, so one graph (and one compiled plan) serves every
+    /// set of ratings of that size, a minibatch as well as the full batch. Every gathered k-vector is a value of the
+    /// graph, so this is for problems whose k·|Ω| doubles fit in memory, the properties and L-BFGS; at scale use
+    /// <see cref="RecommenderFullBatch"/>, which evaluates the same loss in blocks.</summary>
+    public static RecommenderModel Build(int users, int items, int count, int rank, double lambda, bool biased)
+    {
+        var P = Node.Variable("P", Shape.Matrix(rank, users));
+        var Q = Node.Variable("Q", Shape.Matrix(rank, items));
+        var user = Node.Variable("user", Shape.Vector(count), DType.Int32);
+        var item = Node.Variable("item", Shape.Vector(count), DType.Int32);
+        var r = Node.Variable("r", Shape.Vector(count));
+        var dots = (P.GatherColumns(user) * Q.GatherColumns(item)).Sum(0);
+        var regulariser = P.SquaredNorm() + Q.SquaredNorm();
+        if (!biased) return new(P, Q, null, null, null, user, item, r, lambda, (r - dots).SquaredNorm() + lambda / 2 * regulariser);
+
+        var b = Node.Variable("b", Shape.Vector(users));
+        var c = Node.Variable("c", Shape.Vector(items));
+        var mu = Node.Variable("mu", Shape.Scalar);
+        var prediction = mu + b.GatherRows(user) + c.GatherRows(item) + dots;
+        var loss = (r - prediction).SquaredNorm() + lambda / 2 * (regulariser + b.SquaredNorm() + c.SquaredNorm());
+        return new(P, Q, b, c, mu, user, item, r, lambda, loss);
+    }
+
+    /// <summary>L and its gradient from the graph of <see cref="Build(Ratings, int, double, bool)"/>, in one reverse pass.</summary>
     public static (double Loss, RecommenderFactors Gradient) ValueAndGradient(RecommenderModel model, Ratings ratings, RecommenderFactors at)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -87,6 +87,25 @@ public class RecommenderProperties
     }
 
     [Property]
+    public void One_compiled_plan_over_index_data_serves_every_set_of_ratings_of_its_size(RecommenderCase c)
+    {
+        // The same ratings' pairs reversed are another set of the same size: one plan, two bindings, two answers.
+        var at = c.At();
+        var model = Recommender.Build(c.Users, c.Items, c.Value.Length, c.Rank, c.Lambda, c.Biased);
+        var plan = Plan.Compile([model.Loss, .. Reverse.Grad(model.Loss, model.Parameters)]);
+        var workspace = plan.NewWorkspace();
+        foreach (var ratings in new[] { c.Ratings, new Ratings(c.Users, c.Items, [.. c.User.Reverse()], [.. c.Item.Reverse()], [.. c.Value.Reverse()]) })
+        {
+            var run = plan.Run(model.Bind(ratings, at), workspace);
+            var gradient = at.ZerosLike();
+            var arrays = gradient.Arrays().ToArray();
+            for (int t = 0; t < model.Parameters.Length; t++) run[1 + t].Values.CopyTo(arrays[t]);
+            if (c.Biased) gradient.Mu = run[5].ToScalar();
+            AssertClose("plan over index data", (run[0].ToScalar(), gradient), RecommenderReference.Gradient(ratings, at, c.Lambda), 1e-12);
+        }
+    }
+
+    [Property]
     public void The_chunked_gradient_equals_the_analytic_gradient(RecommenderCase c)
     {
         var at = c.At();

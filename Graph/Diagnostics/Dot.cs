@@ -39,7 +39,8 @@ public static class Dot
     /// <summary>The DOT text of one output's graph.</summary>
     public static string Of(Node output, string title = "graph") => Of([output ?? throw new ArgumentNullException(nameof(output))], title);
 
-    static string Summary(Tensor t) => t.Shape.Size == 1
+    static string Summary(Tensor t) => t.DType == DType.Int32 ? $"int32 data {t.Shape}"
+        : t.Shape.Size == 1
         ? t.Values[0].ToString("G4", CultureInfo.InvariantCulture)
         : $"constant {t.Shape}";
 

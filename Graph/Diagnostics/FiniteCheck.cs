@@ -98,6 +98,7 @@ public static class FiniteCheck
 
     static bool TensorIsFinite(Tensor t)
     {
+        if (t.DType == DType.Int32) return true;   // data: every int32 is finite
         foreach (var v in t.Values) if (!double.IsFinite(v)) return false;
         return true;
     }
@@ -116,6 +117,7 @@ public static class FiniteCheck
 
     static string Summary(Tensor t)
     {
+        if (t.DType == DType.Int32) return $"{t.Shape} int32 data";
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         foreach (var v in t.Values) { min = Math.Min(min, v); max = Math.Max(max, v); }
         return t.Shape.Size == 1

@@ -268,6 +268,19 @@ public class IntegerDataTests
     }
 
     [Fact]
+    public void The_checking_mode_and_pictures_read_int32_data_as_data()
+    {
+        // A NaN in the table reached through a take is named; the indices themselves are never "non-finite".
+        var (E, ids) = (V("E", 3, 2), Ids("ids", 2));
+        var b = Bindings.Empty.Bind(E, Tensor.Matrix(new double[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } })).Bind(ids, [2, 0]);
+        var y = (E.Take(ids).Log() * Node.Constant(Tensor.Indices(1, 2)).ToFloat64().BroadcastRows(2)).Sum();
+        Assert.Equal(Math.Log(5) + 2 * Math.Log(6) + Math.Log(1) + 2 * Math.Log(2), FiniteCheck.Evaluate([y], b)[0].ToScalar(), 1e-14);
+        var bad = Bindings.Empty.Bind(E, Tensor.Matrix(new double[,] { { -1, 2 }, { 3, 4 }, { 5, 6 } })).Bind(ids, [2, 0]);
+        Assert.Contains("Log (2×2) produced 1 NaN of 4 element(s)", Assert.Throws<NonFiniteException>(() => FiniteCheck.Evaluate([y], bad)).Message);
+        Assert.Contains("int32 data (2)", Dot.Of(y));
+    }
+
+    [Fact]
     public void Int32_tensors_say_what_they_hold()
     {
         var t = Tensor.Indices(3, 1, 2);

@@ -89,6 +89,20 @@ internal sealed record Einsum(string Spec, Shape Output) : Op
     }
 
     /// <inheritdoc/>
+    /// <remarks>The members along a last axis (<see cref="Batched.Trailing"/>) carry one more index, unused by the spec,
+    /// in each batched term and in the output; a shared operand keeps its term.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        var (terms, output) = EinsumSpec.Parse(Spec, x.Length);
+        if ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".FirstOrDefault(c => !Spec.Contains(c)) is not (> (char)0 and var member)) return null;   // every letter is taken
+        var operands = new Node[x.Length];
+        for (int i = 0; i < x.Length; i++)
+            (terms[i], operands[i]) = xb[i] is { } b ? (terms[i] + member, Batched.Trailing(b, x[i].Shape)) : (terms[i], x[i]);
+        var spec = $"{string.Join(",", terms)}->{output}{member}";
+        return Batched.Flat(Node.Apply(new Einsum(spec, Shape.Of([.. Output.Dimensions, k])), operands), k);
+    }
+
+    /// <inheritdoc/>
     protected override string Parameters => $"\"{Spec}\"";
 }
 

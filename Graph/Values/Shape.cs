@@ -1,7 +1,7 @@
 namespace AutoDiff.Functional;
 
-/// <summary>The dimensions of a tensor: () for a scalar, (n) for a vector, (m×n) for a matrix.
-/// Immutable; equality is by dimensions.</summary>
+/// <summary>The dimensions of a tensor: () for a scalar, (n) for a vector, (m×n) for a matrix, (d₀×d₁×…) at any rank.
+/// Immutable; equality is by dimensions. Storage follows them column-major: the first axis varies fastest.</summary>
 public sealed class Shape : IEquatable<Shape>
 {
     readonly int[] dims;
@@ -27,7 +27,7 @@ public sealed class Shape : IEquatable<Shape>
     /// <summary>A shape of any rank.</summary>
     public static Shape Of(params int[] dims) => (dims ?? throw new ArgumentNullException(nameof(dims))).Length == 0 ? Scalar : new((int[])dims.Clone());
 
-    /// <summary>Number of dimensions: 0 scalar, 1 vector, 2 matrix.</summary>
+    /// <summary>Number of dimensions: 0 scalar, 1 vector, 2 matrix, and so on.</summary>
     public int Rank => dims.Length;
     /// <summary>Number of elements.</summary>
     public int Size { get; }

@@ -5,7 +5,10 @@ namespace AutoDiff.Functional;
 /// <summary>An immutable dense tensor of float64 values (or of int32 data: indices and labels), rank 0, 1, 2 and
 /// beyond, stored in column-major order like MathNet and BLAS, so wrapping a <see cref="DenseMatrix"/> or reading a
 /// result back as one shares the storage instead of copying it.</summary>
-/// <remarks>Immutability is a contract: <see cref="Wrap(DenseMatrix)"/> and <see cref="AsMatrix"/> share storage,
+/// <remarks><para>Storage order at rank N: column-major, the first axis varying fastest. Element (i₀, …, i_{N−1}) of
+/// a (d₀×…×d_{N−1}) tensor is <see cref="Values"/>[i₀ + d₀·(i₁ + d₁·(i₂ + …))]; for a matrix that is i + m·j, MathNet's
+/// and BLAS's layout, which is what makes the views below zero-copy.</para>
+/// Immutability is a contract: <see cref="Wrap(DenseMatrix)"/> and <see cref="AsMatrix"/> share storage,
 /// so the caller must not write through the MathNet object while the tensor is in use. Use
 /// <see cref="Copy(DenseMatrix)"/> or <c>AsMatrix().Clone()</c> when in doubt.</remarks>
 public sealed class Tensor

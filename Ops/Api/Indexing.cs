@@ -139,19 +139,26 @@ public static class Indexing
     /// (axis 0), matrices on top of one another (axis 0) or side by side (axis 1).</summary>
     public static Node Concat(int axis, params ReadOnlySpan<Node> parts) => Node.Apply(new Concat(axis), parts);
 
-    /// <summary>Vectors of one length n as the rows (<paramref name="axis"/> 0, a (k×n) matrix) or the columns
-    /// (axis 1, (n×k)) of a matrix.</summary>
-    public static Node Stack(int axis, params ReadOnlySpan<Node> vectors)
+    /// <summary>Tensors of one shape side by side along a new axis at <paramref name="axis"/> (0 … their rank): scalars
+    /// into a vector, vectors (n) as the rows (axis 0, a (k×n) matrix) or the columns (axis 1, (n×k)) of a matrix,
+    /// matrices into a rank-3 tensor, and so on.</summary>
+    public static Node Stack(int axis, params ReadOnlySpan<Node> parts)
     {
-        if (axis is not (0 or 1)) throw new ShapeException($"Stack: axis {axis} (0 stacks vectors as rows, 1 as columns)");
-        var parts = new Node[vectors.Length];
-        for (int q = 0; q < vectors.Length; q++)
+        if (parts.Length == 0) throw new ShapeException($"Stack({axis}): needs at least one input");
+        var first = parts[0] ?? throw new ArgumentNullException(nameof(parts), "Stack: input 0 is null");
+        if ((uint)axis > (uint)first.Shape.Rank)
+            throw new ShapeException($"Stack({axis}): a new axis of {first.Shape} goes at 0 … {first.Shape.Rank}");
+        var dims = first.Shape.Dimensions;
+        var single = Shape.Of([.. dims[..axis], 1, .. dims[axis..]]);
+        var columns = new Node[parts.Length];
+        for (int q = 0; q < parts.Length; q++)
         {
-            var v = vectors[q] ?? throw new ArgumentNullException(nameof(vectors), $"Stack: vector {q} is null");
-            if (v.Shape.Rank != 1) throw new ShapeException($"Stack: input {q} {v.Shape} is not a vector");
-            parts[q] = v.Reshape(axis == 0 ? Shape.Matrix(1, v.Shape[0]) : Shape.Matrix(v.Shape[0], 1));
+            var part = parts[q] ?? throw new ArgumentNullException(nameof(parts), $"Stack: input {q} is null");
+            if (part.Shape != first.Shape)
+                throw new ShapeException($"Stack({axis}): input {q} {part.Shape} differs from input 0 {first.Shape}: stacked tensors have one shape");
+            columns[q] = part.Reshape(single);
         }
-        return Concat(axis, parts);
+        return Concat(axis, columns);
     }
 
     /// <summary>The diagonal (A₀₀, A₁₁, …) of an (m×n) matrix, a vector of min(m, n).</summary>

@@ -59,8 +59,9 @@ public static class NodeMath
     /// <summary>softplus(x) = log(1 + eˣ), stable for any x.</summary>
     public static Node Softplus(this Node x) => Node.Apply(new Ops.Softplus(), x);
 
-    /// <summary>The matrix product A·B, the matrix–vector product A·x, or the vector–matrix product xᵀA (as a vector,
-    /// computed as Aᵀx). A transposed operand (<c>A.T()</c>) is passed to BLAS as a flag, not copied.</summary>
+    /// <summary>The matrix product A·B, the matrix–vector product A·x, the vector–matrix product xᵀA (as a vector,
+    /// computed as Aᵀx), or the batched product of two tensors of one rank n ≥ 3 whose first n − 2 axes are a batch:
+    /// (…×m×k)·(…×k×p) → (…×m×p), member by member. A transposed operand (<c>A.T()</c>) is passed to BLAS as a flag, not copied.</summary>
     public static Node MatMul(this Node a, Node b)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -69,9 +70,9 @@ public static class NodeMath
         {
             // Checked here, so the error shows the product as written rather than the Aᵀx it is computed as.
             if (a.Shape[0] != b.Shape[0]) throw new ShapeException($"MatMul: {a.Shape}·{b.Shape}: inner dimensions {a.Shape[0]} and {b.Shape[0]} differ");
-            return b.Op is Ops.Transpose ? b.Inputs[0].MatMul(a) : Node.Apply(new Ops.MatMul(TransposeA: true), b, a);
+            return b.Op is Ops.Transpose { IsMatrix: true } ? b.Inputs[0].MatMul(a) : Node.Apply(new Ops.MatMul(TransposeA: true), b, a);
         }
-        bool ta = a.Op is Ops.Transpose, tb = b.Op is Ops.Transpose && b.Shape.Rank == 2;
+        bool ta = a.Op is Ops.Transpose { IsMatrix: true }, tb = b.Op is Ops.Transpose { IsMatrix: true };
         return Node.Apply(new Ops.MatMul(ta, tb), ta ? a.Inputs[0] : a, tb ? b.Inputs[0] : b);
     }
     /// <summary>Aᵀ.</summary>
@@ -98,10 +99,18 @@ public static class NodeMath
 
     /// <summary>A scalar repeated into <paramref name="shape"/>.</summary>
     public static Node Fill(this Node scalar, Shape shape) => Node.Apply(new Ops.Fill(shape ?? throw new ArgumentNullException(nameof(shape))), scalar);
-    /// <summary>A vector (n) repeated as every row of an (rows×n) matrix: a bias added to every sample.</summary>
-    public static Node BroadcastRows(this Node v, int rows) => Node.Apply(new Broadcast(0, rows), v);
-    /// <summary>A vector (m) repeated as every column of an (m×columns) matrix.</summary>
-    public static Node BroadcastColumns(this Node v, int columns) => Node.Apply(new Broadcast(1, columns), v);
+    /// <summary>A vector (n) repeated as every row of an (rows×n) matrix: a bias added to every sample (a scalar gives
+    /// a vector). For other ranks use <see cref="Axes.BroadcastTo"/>.</summary>
+    public static Node BroadcastRows(this Node v, int rows) => (v ?? throw new ArgumentNullException(nameof(v))).Shape.Rank <= 1
+        ? Node.Apply(new Broadcast(0, rows), v)
+        : throw new ShapeException($"BroadcastRows({rows}): {v.Shape} is not a vector (to repeat it along a new first axis, use " +
+                                   $".BroadcastTo(Shape.Of({string.Join(", ", [rows, .. v.Shape.Dimensions])}), 0))");
+    /// <summary>A vector (m) repeated as every column of an (m×columns) matrix. For other ranks use
+    /// <see cref="Axes.BroadcastTo"/>.</summary>
+    public static Node BroadcastColumns(this Node v, int columns) => (v ?? throw new ArgumentNullException(nameof(v))).Shape.Rank == 1
+        ? Broadcast.Along(v, 1, columns)
+        : throw new ShapeException($"BroadcastColumns({columns}): {v.Shape} is not a vector (to repeat it along a new last axis, use " +
+                                   $".BroadcastTo(Shape.Of({string.Join(", ", [.. v.Shape.Dimensions, columns])}), {v.Shape.Rank}))");
 
     /// <summary>Element <paramref name="i"/> of a vector: the seed's <c>w[0]</c>.</summary>
     public static Node At(this Node v, int i)

@@ -7,6 +7,14 @@ internal static class Batched
     /// <summary><paramref name="u"/>, the same for every member, as a batch: each of the k columns is u.</summary>
     public static Node Shared(Node u, int k) => u.Reshape(Shape.Vector(u.Shape.Size)).BroadcastColumns(k);
 
+    /// <summary>The batch as one tensor of <paramref name="member"/>'s shape with the k members along an extra last axis
+    /// (column-major storage puts each member's elements together, so this is a reshape): an op along one of the
+    /// member's axes then applies to every member at once. <see cref="Flat"/> undoes it.</summary>
+    public static Node Trailing(Node batch, Shape member) => batch.Reshape(Shape.Of([.. member.Dimensions, batch.Shape[1]]));
+
+    /// <summary>A tensor with the k members along its last axis back to a batch, (size/k × k).</summary>
+    public static Node Flat(Node members, int k) => members.Reshape(Shape.Matrix(members.Shape.Size / k, k));
+
     /// <summary>A batch of scalars (1 × k) filled out to <paramref name="n"/> elements a member.</summary>
     public static Node Filled(Node scalars, int n) =>
         n == 1 ? scalars : scalars.Reshape(Shape.Vector(scalars.Shape[1])).BroadcastRows(n);

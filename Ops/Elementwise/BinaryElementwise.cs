@@ -14,8 +14,7 @@ public abstract record BinaryElementwise : Op, IElementwise
     {
         if (x[0] == x[1] || x[1].IsScalar) return x[0];
         if (x[0].IsScalar) return x[1];
-        throw ShapeError($"{x[0]} and {x[1]}: shapes differ, and only a scalar broadcasts implicitly " +
-                         "(use BroadcastRows, BroadcastColumns or Reshape to say what you mean)");
+        throw ShapeError($"{x[0]} and {x[1]}: shapes differ, and only a scalar broadcasts implicitly ({Axes.Hint(x[0], x[1])})");
     }
 
     /// <inheritdoc/>

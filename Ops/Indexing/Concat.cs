@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>Joins tensors end to end along one axis: vectors into one vector, matrices on top of one another (axis 0)
-/// or side by side (axis 1); every other dimension must agree. Linear in each input: the tangent joins the tangents,
+/// <summary>Joins tensors of one rank end to end along one axis: vectors into one vector, matrices on top of one another
+/// (axis 0) or side by side (axis 1), rank-3 tensors along any of their three axes; every other dimension must agree. Linear in each input: the tangent joins the tangents,
 /// and each input's cotangent is its <see cref="Slice"/> of the output's.</summary>
 internal sealed record Concat(int Axis) : Op
 {
@@ -49,15 +49,12 @@ internal sealed record Concat(int Axis) : Op
         return Node.Apply(this, parts);
     }
 
-    /// <summary>Vectors, and matrices side by side, join as their flattened members do: one after the other down the
-    /// batch's rows. Matrices on top of one another join as row stacks (<see cref="Batched.Stacked"/>).</summary>
+    /// <summary>The members along a last axis (<see cref="Batched.Trailing"/>) join along the same axis.</summary>
     public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
     {
         var parts = new Node[x.Length];
-        for (int q = 0; q < x.Length; q++) parts[q] = xb[q] ?? Batched.Shared(x[q], k);
-        if (x[0].Shape.Rank == 1 || Axis == 1) return Node.Apply(new Concat(0), parts);
-        for (int q = 0; q < x.Length; q++) parts[q] = Batched.Stacked(parts[q], x[q].Shape[0], k);
-        return Batched.Unstacked(Node.Apply(new Concat(0), parts), y.Shape[0], k);
+        for (int q = 0; q < x.Length; q++) parts[q] = Batched.Trailing(xb[q] ?? Batched.Shared(x[q], k), x[q].Shape);
+        return Batched.Flat(Node.Apply(this, parts), k);
     }
 
     /// <inheritdoc/>

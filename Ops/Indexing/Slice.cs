@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>The <see cref="Count"/> slices from <see cref="Start"/> along one axis: a range of rows (axis 0) or columns
+/// <summary>The <see cref="Count"/> slices from <see cref="Start"/> along one axis of a tensor of any rank: a range of rows (axis 0) or columns
 /// (axis 1) of a matrix, a range of a vector. Its adjoint puts the cotangent back between zeros with
 /// <see cref="Concat"/>.</summary>
 internal sealed record Slice(int Axis, int Start, int Count) : LinearOp

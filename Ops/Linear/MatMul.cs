@@ -2,8 +2,12 @@ using System.Collections.Immutable;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>op(A)·op(B) where op transposes when asked: matrix·matrix or matrix·vector, through BLAS.
-/// Transposes are flags, not copies, so Aᵀ·ȳ in a backward pass never materialises Aᵀ.</summary>
+/// <summary>op(A)·op(B) where op transposes when asked: matrix·matrix or matrix·vector, through BLAS; and the batched
+/// product of two tensors of one rank n ≥ 3 whose leading n − 2 axes are batch axes of equal sizes, member by member:
+/// (…×m×k)·(…×k×p) → (…×m×p). Transposes are flags (on a batched product, of each member), not copies, so Aᵀ·ȳ in a
+/// backward pass never materialises Aᵀ.</summary>
+/// <remarks>The batch axes lead, as in NumPy, so in column-major storage a member's elements are B apart (B the batch
+/// size): each member is packed into a contiguous matrix, multiplied by one BLAS call, and unpacked.</remarks>
 internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) : Op
 {
     /// <inheritdoc/>
@@ -14,6 +18,7 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
     {
         Shape a = x[0], b = x[1];
         string A = $"{a}{(TransposeA ? "ᵀ" : "")}", B = $"{b}{(TransposeB ? "ᵀ" : "")}";
+        if (a.Rank >= 3 || b.Rank >= 3) return BatchedShape(a, b, A, B);
         if (a.Rank != 2 || b.Rank is not (1 or 2) || (b.Rank == 1 && TransposeB))
             throw ShapeError($"{A}·{B}: needs a matrix times a matrix or a vector");
         int m = TransposeA ? a[1] : a[0], k = TransposeA ? a[0] : a[1];
@@ -22,11 +27,45 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
         return b.Rank == 1 ? Shape.Vector(m) : Shape.Matrix(m, TransposeB ? b[0] : b[1]);
     }
 
+    Shape BatchedShape(Shape a, Shape b, string A, string B)
+    {
+        if (a.Rank != b.Rank)
+            throw ShapeError($"{A}·{B}: a batched product needs both factors of one rank, the batch axes first " +
+                             "(repeat a shared factor over the batch with BroadcastTo, or fold the batch into its rows with Reshape)");
+        int n = a.Rank;
+        var batch = a.Dimensions[..(n - 2)];
+        if (!batch.AsSpan().SequenceEqual(b.Dimensions.AsSpan(0, n - 2)))
+            throw ShapeError($"{A}·{B}: batch axes ({string.Join("×", batch)}) and ({string.Join("×", b.Dimensions[..(n - 2)])}) differ");
+        int m = TransposeA ? a[n - 1] : a[n - 2], k = TransposeA ? a[n - 2] : a[n - 1];
+        int kb = TransposeB ? b[n - 1] : b[n - 2], p = TransposeB ? b[n - 2] : b[n - 1];
+        if (k != kb) throw ShapeError($"{A}·{B}: inner dimensions {k} and {kb} differ");
+        return Shape.Of([.. batch, m, p]);
+    }
+
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         Shape a = x[0].Shape, b = x[1].Shape;
-        Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, a[0], a[1], x[1].Storage, b.Rows, b.Columns, 0.0, y);
+        if (a.Rank < 3) { Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, a[0], a[1], x[1].Storage, b.Rows, b.Columns, 0.0, y); return; }
+        int n = a.Rank, members = 1;
+        for (int d = 0; d < n - 2; d++) members *= a[d];
+        int ra = a[n - 2], ca = a[n - 1], rb = b[n - 2], cb = b[n - 1], rc = TransposeA ? ca : ra, cc = TransposeB ? rb : cb;
+        if (members == 1) { Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, ra, ca, x[1].Storage, rb, cb, 0.0, y); return; }
+        if (y.Length == 0) return;
+        double[] am = new double[ra * ca], bm = new double[rb * cb], cm = new double[rc * cc];
+        for (int c = 0; c < members; c++)
+        {
+            Pack(x[0].Storage, c, members, am);
+            Pack(x[1].Storage, c, members, bm);
+            Blas.Gemm(TransposeA, TransposeB, 1.0, am, ra, ca, bm, rb, cb, 0.0, cm);
+            for (int i = 0; i < cm.Length; i++) y[c + i * members] = cm[i];
+        }
+    }
+
+    // Member c of a batch with leading batch axes: its elements are every members-th one, from c.
+    static void Pack(double[] batch, int c, int members, double[] member)
+    {
+        for (int i = 0; i < member.Length; i++) member[i] = batch[c + i * members];
     }
 
     /// <inheritdoc/>
@@ -64,9 +103,11 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
     /// <inheritdoc/>
     /// <remarks>One factor batched, one matrix product: op(A)·Bᵢ with the members side by side, Aᵢ·op(B) with them
     /// stacked row-wise; a batched transposed factor through the transpose of the product, (Bᵢ·op(A)ᵀ)ᵀ or
-    /// (op(B)ᵀ·Aᵢ)ᵀ. Both factors batched (a batched product) has no rule.</remarks>
+    /// (op(B)ᵀ·Aᵢ)ᵀ. Both factors batched, or a batched product, is one batched product with the members as a new
+    /// leading batch axis.</remarks>
     public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
     {
+        if (x[0].Shape.Rank >= 3 || xb[0] is not null && xb[1] is not null) return MembersFirst(x, y, xb, k);
         Node a = x[0], b = x[1], bMatrix = b.Shape.Rank == 1 ? b.Reshape(Shape.Matrix(b.Shape[0], 1)) : b;
         int m = y.Shape[0], p = y.Shape.Rank == 1 ? 1 : y.Shape[1];
         return (xb[0], xb[1]) switch
@@ -79,6 +120,22 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
                 Product(bMatrix, ab.Reshape(Shape.Matrix(a.Shape[0], m * k)), !TransposeB, false).Reshape(Shape.Matrix(p * m, k)), p, m),
             _ => null,
         };
+    }
+
+    // Each factor as one tensor with the k members along a leading axis (a shared factor repeated k times), then one
+    // batched product, and the members moved back to the end.
+    Node MembersFirst(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        var factors = new Node[2];
+        for (int i = 0; i < 2; i++)
+        {
+            var member = x[i].Shape.Rank == 1 ? Shape.Matrix(x[i].Shape[0], 1) : x[i].Shape;
+            var trailing = Ops.Batched.Trailing(xb[i] ?? Ops.Batched.Shared(x[i], k), member);
+            factors[i] = Node.Apply(new Transpose(AxisOrder.Of("MatMul", [member.Rank, .. Enumerable.Range(0, member.Rank)])), trailing);
+        }
+        var product = Node.Apply(this, factors[0], factors[1]);
+        int r = product.Shape.Rank;
+        return Ops.Batched.Flat(Node.Apply(new Transpose(AxisOrder.Of("MatMul", [.. Enumerable.Range(1, r - 1), 0])), product), k);
     }
 
     static Node Product(Node a, Node b, bool transposeA, bool transposeB) => Node.Apply(new MatMul(transposeA, transposeB), a, b);

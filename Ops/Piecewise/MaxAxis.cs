@@ -1,6 +1,6 @@
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>The maximum along one axis: a matrix's axis 0 gives each column's maximum (n), axis 1 each row's (m); a
+/// <summary>The maximum along one axis of a tensor of any rank, dropping it: a matrix's axis 0 gives each column's maximum (n), axis 1 each row's (m); a
 /// vector's axis 0 a scalar. At a tie the derivative splits evenly among the maximal elements (as JAX does), the
 /// same convention as element-wise max. NaN propagates.</summary>
 internal sealed record MaxAxis(int Axis) : Op
@@ -31,9 +31,9 @@ internal sealed record MaxAxis(int Axis) : Op
     /// <summary>The weight each element gets: 1/(number of maximal elements of its group) if it is maximal, else 0.</summary>
     Node Weights(Node x, Node y)
     {
-        var spread = Node.Apply(new Broadcast(Axis, x.Shape[Axis]), y);
+        var spread = Broadcast.Along(y, Axis, x.Shape[Axis]);
         var maximal = Node.Apply(new Compare(Comparison.Equal), x, spread);
-        return maximal / Node.Apply(new Broadcast(Axis, x.Shape[Axis]), Node.Apply(new SumAxis(Axis), maximal));
+        return maximal / Broadcast.Along(Node.Apply(new SumAxis(Axis), maximal), Axis, x.Shape[Axis]);
     }
 
     /// <inheritdoc/>
@@ -42,5 +42,5 @@ internal sealed record MaxAxis(int Axis) : Op
 
     /// <inheritdoc/>
     public override Node?[] Vjp(System.Collections.Immutable.ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
-        [Weights(x[0], y) * Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), ct)];
+        [Weights(x[0], y) * Broadcast.Along(ct, Axis, x[0].Shape[Axis])];
 }

@@ -1,30 +1,60 @@
 using System.Collections.Immutable;
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>Repeats a tensor along a new axis: a vector (n) with axis 0 becomes a (count×n) matrix whose every row is
-/// the vector (a bias row added to every row); a vector (m) with axis 1 becomes (m×count), every column the vector.
-/// The explicit broadcasts that the element-wise ops refuse to do silently. Adjoint of <see cref="SumAxis"/>.</summary>
+/// <summary>Repeats a tensor along a new axis inserted at <see cref="Axis"/> of the output: a vector (n) with axis 0
+/// becomes a (count×n) matrix whose every row is the vector (a bias row added to every row); a vector (m) with axis 1
+/// becomes (m×count), every column the vector; at any rank, the new axis goes between the input's axes Axis − 1 and
+/// Axis. The explicit broadcasts that the element-wise ops refuse to do silently. Adjoint of <see cref="SumAxis"/>.</summary>
+/// <remarks><see cref="Inner"/>, the number of elements before the new axis (the product of the input's first Axis
+/// dimensions), follows from the input's shape; it is kept so that a block of the output can be computed without it.
+/// Build the op with <see cref="Along"/>, which sets it.</remarks>
 internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
 {
     /// <summary>How many copies.</summary>
     public int Count { get; } = Count >= 0 ? Count : throw new ArgumentException($"Broadcast: count {Count} is negative");
+
+    /// <summary>The product of the input's dimensions before <see cref="Axis"/>: 1 for axis 0.</summary>
+    public int Inner { get; init; } = 1;
+
+    /// <summary><paramref name="x"/> repeated <paramref name="count"/> times along a new axis at <paramref name="axis"/>.</summary>
+    public static Node Along(Node x, int axis, int count)
+    {
+        int inner = 1;
+        for (int d = 0; d < Math.Min(axis, x.Shape.Rank); d++) inner *= x.Shape[d];
+        return Node.Apply(new Broadcast(axis, count) { Inner = inner }, x);
+    }
+
     /// <inheritdoc/>
-    public override Shape InferShape(ReadOnlySpan<Shape> x) => Ops.Axis.Insert(this, x[0], Axis, Count);
+    public override Shape InferShape(ReadOnlySpan<Shape> x)
+    {
+        var y = Ops.Axis.Insert(this, x[0], Axis, Count);
+        int inner = 1;
+        for (int d = 0; d < Axis; d++) inner *= x[0][d];
+        return inner == Inner ? y : throw new InvalidOperationException($"internal: {this} built for {Inner} elements before axis {Axis}, applied to {x[0]}");
+    }
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Block(x[0].Values, 0, y);
 
     /// <inheritdoc/>
-    /// <remarks>Column-major position p of the output has coordinate (p / inner) mod Count on the new axis, where inner
-    /// is the size of the dimensions before it (the whole vector for axis 1, nothing for axis 0); dropping that
-    /// coordinate gives the input's position.</remarks>
+    /// <remarks>Column-major position p of the output has coordinate (p / Inner) mod Count on the new axis; dropping
+    /// it leaves the input's position p mod Inner + (p / (Inner·Count))·Inner.</remarks>
     public void Block(ReadOnlySpan<double> input, int start, Span<double> y)
     {
         if (y.IsEmpty) return;
-        if (Axis == 0)
+        if (Inner == 1)
             for (int i = 0; i < y.Length; i++) y[i] = input[(start + i) / Count];
-        else
+        else if (Inner == input.Length)   // the new axis is the last: the whole input, over and over
             for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = input[p];
+        else
+        {
+            long run = (long)Inner * Count;
+            for (int i = 0; i < y.Length; i++)
+            {
+                long p = start + i;
+                y[i] = input[(int)(p % Inner + p / run * Inner)];
+            }
+        }
     }
 
     /// <inheritdoc/>

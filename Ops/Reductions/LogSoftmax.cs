@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>log softmax along one axis, (x − max) − log Σ exp(x − max): right at any finite magnitude (−ln 2 for
+/// <summary>log softmax along one axis of a tensor of any rank, (x − max) − log Σ exp(x − max): right at any finite magnitude (−ln 2 for
 /// (1e17, 1e17), where x − logΣexp x gives 0). Its derivative ẏ = ṫ − Σ softmax ⊙ ṫ uses the softmax op, not
 /// exp(y), so it keeps the softmax's accuracy.</summary>
 internal sealed record LogSoftmax(int Axis) : Op
@@ -19,7 +19,7 @@ internal sealed record LogSoftmax(int Axis) : Op
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Softmax.Shifted(x[0], Axis, y, log: true);
 
-    Node Spread(Node reduced, Node like) => Node.Apply(new Broadcast(Axis, like.Shape[Axis]), reduced);
+    Node Spread(Node reduced, Node like) => Broadcast.Along(reduced, Axis, like.Shape[Axis]);
     Node Probabilities(Node x) => Node.Apply(new Softmax(Axis), x);
 
     /// <inheritdoc/>

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>log Σ exp(x) along one axis, computed as max + log Σ exp(x − max) so logits of magnitude 1e3 stay finite.
+/// <summary>log Σ exp(x) along one axis of a tensor of any rank (dropping it), computed as max + log Σ exp(x − max) so logits of magnitude 1e3 stay finite.
 /// Its derivative is the softmax along that axis, the <see cref="Softmax"/> op (not exp(x − y), which rounds to 1 when
 /// |x| is so large that y = x + ln 2 rounds to x).</summary>
 internal sealed record LogSumExp(int Axis) : Op
@@ -20,7 +20,7 @@ internal sealed record LogSumExp(int Axis) : Op
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        if (x[0].Shape.Rank == 2 && Axis == 1) { AlongRows(x[0], y); return; }
+        if (x[0].Shape.Rank >= 2 && Axis == x[0].Shape.Rank - 1) { AlongRows(x[0], y); return; }
         var walk = new Axis(x[0].Shape, Axis);
         var a = x[0].Storage;
         for (int g = 0; g < walk.Groups; g++)
@@ -34,11 +34,12 @@ internal sealed record LogSumExp(int Axis) : Op
         }
     }
 
-    // Along the rows of a column-major matrix: sweep whole columns (contiguous, vectorised) with a running max and sum
-    // per row, instead of striding across memory one row at a time. Same terms, added in the same order.
+    // Along the rows of a column-major matrix (or the last axis of a tensor, the axes before it one long column): sweep
+    // whole columns (contiguous, vectorised) with a running max and sum per row, instead of striding across memory one
+    // row at a time. Same terms, added in the same order.
     static void AlongRows(Tensor x, double[] result)
     {
-        int m = x.Shape[0], n = x.Shape[1];
+        var (m, n, _) = Along.Of(x.Shape, x.Shape.Rank - 1);
         var a = x.Storage.AsSpan();
         var max = result.AsSpan();
         a[..m].CopyTo(max);
@@ -61,5 +62,5 @@ internal sealed record LogSumExp(int Axis) : Op
         t[0] is { } t0 ? (t0 * Probabilities(x[0])).Sum(Axis) : null;
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
-        [Node.Apply(new Broadcast(Axis, x[0].Shape[Axis]), ct) * Probabilities(x[0])];
+        [Broadcast.Along(ct, Axis, x[0].Shape[Axis]) * Probabilities(x[0])];
 }

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>softmax along one axis, exp(x − max) / Σ exp(x − max): the shift by the maximum is exact where it
+/// <summary>softmax along one axis of a tensor of any rank, exp(x − max) / Σ exp(x − max): the shift by the maximum is exact where it
 /// matters (Sterbenz), so the result is right at any finite magnitude (softmax of (1e17, 1e17) is (½, ½), where
 /// exp(x − logΣexp x) gives (1, 1)). Its derivative ẏ = y ⊙ (ṫ − Σ y ⊙ ṫ) reuses the output.</summary>
 internal sealed record Softmax(int Axis) : Op
@@ -61,7 +61,7 @@ internal sealed record Softmax(int Axis) : Op
         }
     }
 
-    Node Spread(Node reduced, Node like) => Node.Apply(new Broadcast(Axis, like.Shape[Axis]), reduced);
+    Node Spread(Node reduced, Node like) => Broadcast.Along(reduced, Axis, like.Shape[Axis]);
 
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>

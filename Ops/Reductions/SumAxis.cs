@@ -3,8 +3,9 @@ using System.Numerics.Tensors;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>Sums along one axis: a matrix's axis 0 gives column sums (n), axis 1 row sums (m); a vector's axis 0 a
-/// scalar. Its adjoint is <see cref="Broadcast"/> along the same axis.</summary>
+/// <summary>Sums along one axis of a tensor of any rank, dropping it: a matrix's axis 0 gives column sums (n), axis 1
+/// row sums (m); a vector's axis 0 a scalar; a (b×m×n) tensor's axis 0 an (m×n) matrix. Its adjoint is
+/// <see cref="Broadcast"/> along the same axis.</summary>
 internal sealed record SumAxis(int Axis) : LinearOp
 {
     /// <inheritdoc/>
@@ -13,10 +14,11 @@ internal sealed record SumAxis(int Axis) : LinearOp
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        if (x[0].Shape.Rank == 2 && Axis == 1)
+        if (x[0].Shape.Rank >= 2 && Axis == x[0].Shape.Rank - 1)
         {
-            // Along rows: add whole columns (contiguous, vectorised) instead of striding one row at a time.
-            int m = x[0].Shape[0], n = x[0].Shape[1];
+            // Along the last axis (a matrix's rows): add whole columns (contiguous, vectorised) instead of striding one
+            // row at a time; the axes before it are one long column of m elements.
+            var (m, n, _) = Along.Of(x[0].Shape, Axis);
             var columns = x[0].Values;
             if (n == 0) { Array.Clear(y); return; }
             columns[..m].CopyTo(y);
@@ -34,17 +36,10 @@ internal sealed record SumAxis(int Axis) : LinearOp
     }
 
     /// <inheritdoc/>
-    /// <remarks>Column sums of the members side by side, (m × n·k); row sums of the members stacked row-wise.</remarks>
-    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
-    {
-        var b = xb[0]!;
-        if (x[0].Shape.Rank == 1) return b.Sum(0).Reshape(Shape.Matrix(1, k));
-        int m = x[0].Shape[0];
-        return Axis == 0
-            ? b.Reshape(Shape.Matrix(m, b.Shape.Size / m)).Sum(0).Reshape(Shape.Matrix(y.Shape.Size, k))
-            : Batched.Unstacked(Batched.Stacked(b, m, k).Sum(1), m, k);
-    }
+    /// <remarks>The batch is one tensor with the members along a last axis; the sum along the same axis keeps them there.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Batched.Flat(Batched.Trailing(xb[0]!, x[0].Shape).Sum(Axis), k);
 
     /// <inheritdoc/>
-    protected override Node Adjoint(Node ct, Node x) => Node.Apply(new Broadcast(Axis, x.Shape[Axis]), ct);
+    protected override Node Adjoint(Node ct, Node x) => Broadcast.Along(ct, Axis, x.Shape[Axis]);
 }

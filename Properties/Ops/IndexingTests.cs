@@ -41,7 +41,7 @@ public class IndexingTests
             Assert.Throws<ShapeException>(() => Indexing.Concat(1, V("A", 2, 3), V("B", 3, 2))).Message);
         Assert.Contains("Concat(1): (3) has no axis 1",
             Assert.Throws<ShapeException>(() => Indexing.Concat(1, V("u", 3), V("v", 2))).Message);
-        Assert.Contains("Stack: input 1 (2×1) is not a vector",
+        Assert.Contains("Stack(0): input 1 (2×1) differs from input 0 (2): stacked tensors have one shape",
             Assert.Throws<ShapeException>(() => Indexing.Stack(0, V("u", 2), V("A", 2, 1))).Message);
         Assert.Contains("LowerTriangular(3, with diagonal): (5) is not a vector of the 6 packed entries",
             Assert.Throws<ShapeException>(() => V("p", 5).LowerTriangular(3, includeDiagonal: true)).Message);

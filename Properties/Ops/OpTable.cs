@@ -287,6 +287,7 @@ public static partial class OpTable
 
         // ── piecewise, special functions and linear algebra (issue 12): rows in OpTable.Math.cs
         table.AddRange(MathRows());
+        table.AddRange(RankRows());   // any rank (issue 24): OpTable.Rank.cs
 
         // ── control: stop-gradient, user-defined rules, loops (issue #13)
         // StopGradient's derivative is zero by convention, so the laws see it where that is also the true derivative:

@@ -51,7 +51,7 @@ public class BadInputTests
         };
         var e = Fails<ShapeException>(call);
         Assert.Equal($"{op}: (2×3) and (3×2): shapes differ, and only a scalar broadcasts implicitly " +
-                     "(use BroadcastRows, BroadcastColumns or Reshape to say what you mean)", e.Message);
+                     "(use Reshape to give both one shape (both have 6 elements), or BroadcastTo(shape, newAxes) to repeat one along new axes)", e.Message);
     }
 
     [Fact]
@@ -77,9 +77,9 @@ public class BadInputTests
     [Fact]
     public void Broadcasts_take_only_what_they_can_repeat()
     {
-        Assert.Equal("Broadcast(axis 0, ×2): cannot insert axis 0 into (2×3) (a scalar takes axis 0, a vector 0 or 1)",
+        Assert.Equal("BroadcastRows(2): (2×3) is not a vector (to repeat it along a new first axis, use .BroadcastTo(Shape.Of(2, 2, 3), 0))",
             Fails<ShapeException>(() => X.BroadcastRows(2)).Message);
-        Assert.Equal("Broadcast(axis 1, ×3): cannot insert axis 1 into () (a scalar takes axis 0, a vector 0 or 1)",
+        Assert.Equal("BroadcastColumns(3): () is not a vector (to repeat it along a new last axis, use .BroadcastTo(Shape.Of(3), 0))",
             Fails<ShapeException>(() => F.BroadcastColumns(3)).Message);
         Assert.Equal("Broadcast: count -1 is negative",
             Fails<ArgumentException>(() => V.BroadcastRows(-1)).Message);
@@ -87,7 +87,7 @@ public class BadInputTests
             Fails<ShapeException>(() => V.Fill(Shape.Matrix(2, 2))).Message);
         // A broadcast of the wrong length is caught where it meets the other operand.
         Assert.Equal("Add: (2×3) and (3×3): shapes differ, and only a scalar broadcasts implicitly " +
-                     "(use BroadcastRows, BroadcastColumns or Reshape to say what you mean)",
+                     "(use BroadcastTo(shape, newAxes) to repeat one along new axes, or Reshape to say what you mean)",
             Fails<ShapeException>(() => X + V.BroadcastColumns(3)).Message);
     }
 
@@ -108,7 +108,7 @@ public class BadInputTests
     [Fact]
     public void Reductions_and_selections_name_the_axis_or_index()
     {
-        Assert.Equal("SumAxis(2): (2×3) has no axis 2 to reduce (vectors have axis 0, matrices 0 and 1)",
+        Assert.Equal("SumAxis(2): (2×3) has no axis 2 to reduce (a matrix has axes 0 and 1)",
             Fails<ShapeException>(() => X.Sum(2)).Message);
         Assert.Equal("At(3): index 3 is out of range for (3) (Parameter 'index')",
             Fails<ArgumentOutOfRangeException>(() => V.At(3)).Message);
@@ -126,7 +126,7 @@ public class BadInputTests
         var y = Node.Variable("y", Shape.Matrix(3, 2));
         var (e, line) = (Assert.Throws<ShapeException>(() => X + y), Line());
         Assert.Equal($"BadInputTests.cs:line {line}", e.CallerLocation);
-        Assert.Contains($"shapes differ, and only a scalar broadcasts implicitly (use BroadcastRows, BroadcastColumns or Reshape to say what you mean) (at BadInputTests.cs:line {line})", e.ToString());
+        Assert.Contains($"shapes differ, and only a scalar broadcasts implicitly (use Reshape to give both one shape (both have 6 elements), or BroadcastTo(shape, newAxes) to repeat one along new axes) (at BadInputTests.cs:line {line})", e.ToString());
         Assert.StartsWith("Add: (2×3) and (3×2)", e.Message);   // the message itself is unchanged
         Assert.DoesNotContain("line", e.Message);
 
@@ -304,7 +304,7 @@ public class BadInputTests
         var built = Checked.Apply(new AutoDiff.Functional.Ops.Add(), X, y);
         Assert.True(built.IsFail);
         built.IfFail(error => Assert.Equal("Add: (2×3) and (3×2): shapes differ, and only a scalar broadcasts implicitly " +
-                                           "(use BroadcastRows, BroadcastColumns or Reshape to say what you mean)", error.Message));
+                                           "(use Reshape to give both one shape (both have 6 elements), or BroadcastTo(shape, newAxes) to repeat one along new axes)", error.Message));
         Checked.Evaluate([F], Bindings.Empty).IfFail(error => Assert.Equal("variable 'x' (2×3) is not bound", error.Message));
         Assert.True(Checked.Evaluate([F], Bindings.Empty).IsFail);
         Assert.Equal(before, Snapshot());

@@ -40,7 +40,7 @@ public class ErrorMessageTests
     {
         Node a = V("a", 3, 1), b = V("b", 3);
         var e = Assert.Throws<ShapeException>(() => op switch { "Add" => a + b, "Mul" => a * b, _ => a / b });
-        Assert.Equal($"{op}: (3×1) and (3): shapes differ, and only a scalar broadcasts implicitly (use BroadcastRows, BroadcastColumns or Reshape to say what you mean)", e.Message);
+        Assert.Equal($"{op}: (3×1) and (3): shapes differ, and only a scalar broadcasts implicitly (to repeat the (3) operand along the axes it lacks, use .BroadcastTo(Shape.Of(3, 1), 1); or Reshape one to the other's shape: both have 3 elements)", e.Message);
     }
 
     [Fact]
@@ -236,7 +236,7 @@ public class ErrorMessageTests
     {
         Assert.Equal("Fill(2×2): (3) to (2×2): only a scalar fills a shape",
             Assert.Throws<ShapeException>(() => V("s", 3).Fill(Shape.Matrix(2, 2))).Message);
-        Assert.StartsWith("Broadcast(axis 1, ×3): cannot insert axis 1 into (2×2)",
+        Assert.StartsWith("BroadcastColumns(3): (2×2) is not a vector (to repeat it along a new last axis, use .BroadcastTo(Shape.Of(2, 2, 3), 2))",
             Assert.Throws<ShapeException>(() => V("m", 2, 2).BroadcastColumns(3)).Message);
         Assert.Equal("Broadcast: count -1 is negative", Assert.Throws<ArgumentException>(() => new Functional.Ops.Broadcast(0, -1)).Message);
         Assert.Equal("MatMul(A·Bᵀ): (3×4)·(5)ᵀ: needs a matrix times a matrix or a vector",

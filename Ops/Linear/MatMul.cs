@@ -64,7 +64,7 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
     /// <inheritdoc/>
     /// <remarks>One factor batched, one matrix product: op(A)·Bᵢ with the members side by side, Aᵢ·op(B) with them
     /// stacked row-wise; a batched transposed factor through the transpose of the product, (Bᵢ·op(A)ᵀ)ᵀ or
-    /// (op(B)ᵀ·Aᵢ)ᵀ. Both factors batched (a batched product) has no rule.</remarks>
+    /// (op(B)ᵀ·Aᵢ)ᵀ. Both factors batched (a batched product) is a product per member (<see cref="Batched.EachMember"/>).</remarks>
     public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
     {
         Node a = x[0], b = x[1], bMatrix = b.Shape.Rank == 1 ? b.Reshape(Shape.Matrix(b.Shape[0], 1)) : b;
@@ -77,7 +77,7 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
             ({ } ab, null) when !TransposeA => Batched.Unstacked(Product(Batched.Stacked(ab, m, k), b, false, TransposeB), m, k),
             ({ } ab, null) => Batched.Transposed(
                 Product(bMatrix, ab.Reshape(Shape.Matrix(a.Shape[0], m * k)), !TransposeB, false).Reshape(Shape.Matrix(p * m, k)), p, m),
-            _ => null,
+            _ => Batched.EachMember(this, x, xb, y.Shape, k),
         };
     }
 

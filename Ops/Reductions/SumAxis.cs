@@ -29,7 +29,7 @@ internal sealed record SumAxis(int Axis) : LinearOp
         {
             // Down columns: each added as Sum adds a vector, so the sums of a batch of vectors (Sum's batching rule)
             // have the bits of each vector's Sum.
-            for (int g = 0; g < walk.Groups; g++) y[g] = Total.Block(a.AsSpan(walk.Start(g), walk.Length));
+            for (int g = 0; g < walk.Groups; g++) y[g] = Sum.InTiles(a.AsSpan(walk.Start(g), walk.Length));
             return;
         }
         for (int g = 0; g < walk.Groups; g++)
@@ -39,8 +39,6 @@ internal sealed record SumAxis(int Axis) : LinearOp
             y[g] = s;
         }
     }
-
-    static readonly Sum Total = new();
 
     /// <inheritdoc/>
     /// <remarks>Column sums of the members side by side, (m × n·k); row sums of the members stacked row-wise.</remarks>

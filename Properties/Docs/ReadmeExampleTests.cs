@@ -16,7 +16,7 @@ public class ReadmeExampleTests
         var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
         var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
-        Assert.Equal(4, compiled.Count);
+        Assert.Equal(5, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
@@ -116,6 +116,22 @@ public class ReadmeExampleTests
         Assert.True((jacF - jacR).Enumerate().All(e => Math.Abs(e) < 1e-14));
         for (int i = 0; i < 2; i++) Assert.Equal(jacF[i, 0], jt[i], 1e-14);
         for (int j = 0; j < 3; j++) Assert.Equal(jacF[0, j] - jacF[1, j], jTu[j], 1e-14);
+    }
+
+    [Fact]
+    public void The_README_per_example_gradients_are_the_logistic_loss_gradients()
+    {
+        var (gradients, rowNorms) = ReadmeExample.PerExample();
+        // Independent reference: ∇w softplus(−y·w·x) = −y·σ(−y·w·x)·x, one row per example.
+        double[] w = [0.5, -1.0], y = [1.0, -1, 1];
+        double[,] x = { { 1, 2 }, { 0, 1 }, { -1, 3 } };
+        Assert.Equal((3, 2), (gradients.RowCount, gradients.ColumnCount));
+        for (int i = 0; i < 3; i++)
+        {
+            double margin = y[i] * (w[0] * x[i, 0] + w[1] * x[i, 1]), weight = -y[i] / (1 + Math.Exp(margin));
+            for (int j = 0; j < 2; j++) Assert.Equal(weight * x[i, j], gradients[i, j], 1e-15);
+            Assert.Equal(Math.Sqrt(x[i, 0] * x[i, 0] + x[i, 1] * x[i, 1]), rowNorms[i], 1e-15);
+        }
     }
 
     [Fact]

@@ -65,6 +65,24 @@ public class VmapTests
         Batched(Transforms.GraphOf(Transforms.Grad(Loss, 0, 1)), [w.Shape, Stack(xs, c.InAxis).Shape, Stack(ys, yAxis).Shape], [null, c.InAxis, yAxis], [wAxis, c.OutAxis]);
     }
 
+    /// <summary>Members longer than a plan's tile (1024): a plan sums a long vector tile by tile when it fuses the sum
+    /// with the ops before it, and a lone sum the same way, so a batch of sums still has each sum's bits.</summary>
+    [Fact]
+    public void Per_example_gradients_of_long_members_equal_the_loop_to_the_bit()
+    {
+        var rng = new Random(11);
+        var w = Random(rng, Shape.Vector(2500));
+        var xs = Members(rng, 3, Shape.Vector(2500));
+        static Node Long(Node[] a) => (a[0] * a[1]).Sum().Tanh() + a[1].Sum().Sin() + a[0].Sum(0).Square();
+        var batched = Transforms.Vmap(Transforms.Grad(Long, 0, 1), [null, 1], [1, 0])([w, Stack(xs, 1)]);
+        var grad = Transforms.Grad(Long, 0, 1);
+        var loop = xs.Select(x => grad([w, x])).ToList();
+        SameBits(batched[0], [.. loop.Select(g => g[0])], 1, "∇w");
+        SameBits(batched[1], [.. loop.Select(g => g[1])], 0, "∇x");
+        var values = Transforms.Vmap((Node[] a) => Long(a), [null, 0])([w, Stack(xs, 0)]);
+        SameBits(values, [.. xs.Select(x => Run(a => [Long(a)], [w, x])[0])], 0, "f");
+    }
+
     /// <summary>Several outputs: one per member of each rank, one that no member changes (v²), and a scalar.</summary>
     static Node[] Many(Node[] a)
     {

@@ -73,14 +73,15 @@ public class VmapTests
         var rng = new Random(11);
         var w = Random(rng, Shape.Vector(2500));
         var xs = Members(rng, 3, Shape.Vector(2500));
-        static Node Long(Node[] a) => (a[0] * a[1]).Sum().Tanh() + a[1].Sum().Sin() + a[0].Sum(0).Square();
+        static Node Long(Node[] a) => (a[0] * a[1]).Sum().Sin() + a[1].Sum(0).Cos();
         var batched = Transforms.Vmap(Transforms.Grad(Long, 0, 1), [null, 1], [1, 0])([w, Stack(xs, 1)]);
         var grad = Transforms.Grad(Long, 0, 1);
         var loop = xs.Select(x => grad([w, x])).ToList();
         SameBits(batched[0], [.. loop.Select(g => g[0])], 1, "∇w");
         SameBits(batched[1], [.. loop.Select(g => g[1])], 0, "∇x");
-        var values = Transforms.Vmap((Node[] a) => Long(a), [null, 0])([w, Stack(xs, 0)]);
-        SameBits(values, [.. xs.Select(x => Run(a => [Long(a)], [w, x])[0])], 0, "f");
+        static Node[] Sums(Node[] a) => [(a[0] * a[1]).Sum(), a[1].Sum(), a[1].Sum(0)];   // fused, lone, along an axis
+        var sums = Transforms.Vmap(Sums, [null, 0], [0, 0, 0])([w, Stack(xs, 0)]);
+        for (int j = 0; j < 3; j++) SameBits(sums[j], [.. xs.Select(x => Run(Sums, [w, x])[j])], 0, $"sum {j}");
     }
 
     /// <summary>Several outputs: one per member of each rank, one that no member changes (v²), and a scalar.</summary>

@@ -47,8 +47,8 @@ public static partial class Transforms
     /// are moved to the back on the way in and into place on the way out, a copy unless the axis is already last. If
     /// an op on the way has no batching rule, the plan of one member runs once per member instead: the same results,
     /// at the speed of a loop. Results equal a loop of f to the bit except where a batched kernel adds in another
-    /// order than the member's (a matrix product with the members as extra columns goes through another BLAS
-    /// kernel).</remarks>
+    /// order than the member's: a matrix product or a solve with a shared matrix, whose members become extra columns
+    /// of one BLAS or LAPACK call.</remarks>
     public static Func<Tensor[], Tensor[]> Vmap(Func<Node[], Node[]> f, int?[] inAxes, int[] outAxes)
     {
         ArgumentNullException.ThrowIfNull(f);

@@ -11,7 +11,10 @@ namespace AutoDiff.Functional;
 /// <remarks>The forms over <c>Func&lt;Node[], Node&gt;</c> take several inputs and differentiate with respect to the
 /// inputs listed in <c>argnums</c> (all of them when none are listed), as JAX's <c>argnums</c>. Their Jacobians and
 /// Hessians stack the blocks of the listed inputs, in <c>argnums</c> order: columns for the inputs, and for a Hessian
-/// rows too.</remarks>
+/// rows too. <c>Vmap</c> runs a function written for one member on a batch, through the ops' batching rules; a
+/// function <c>Grad</c> returned can be batched too (<c>Vmap(Grad(f))</c>, per-example gradients). The general form
+/// of every transform is in Tracing.cs; the forms of several inputs in Transforms.Inputs.cs; Vmap in
+/// Transforms.Vmap.cs.</remarks>
 /// <example><code>
 /// Func&lt;Node, Node&gt; f = x =&gt; x.Sin().Sum();
 /// var df = Transforms.Grad(f);

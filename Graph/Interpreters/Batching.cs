@@ -10,10 +10,15 @@ internal static class Batching
     /// an output is <c>null</c> where it does not depend on them. <c>null</c> altogether when an op on the way has no
     /// batching rule.</summary>
     public static Node?[]? Batch(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Batch)> batched, int k) =>
-        Batch(Topology.Of(outputs), outputs, batched, k);
+        Batch(Topology.Of(outputs), outputs, batched, k, out _);
 
-    static Node?[]? Batch(Topology topo, IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Batch)> batched, int k)
+    /// <summary>As above; when an op has no rule, <paramref name="unbatchable"/> is the first node of it met.</summary>
+    public static Node?[]? Batch(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Batch)> batched, int k, out Node? unbatchable) =>
+        Batch(Topology.Of(outputs), outputs, batched, k, out unbatchable);
+
+    static Node?[]? Batch(Topology topo, IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Batch)> batched, int k, out Node? unbatchable)
     {
+        unbatchable = null;
         var order = topo.Order;
         var batch = new Node?[order.Length];
         foreach (var (v, b) in batched)
@@ -30,7 +35,7 @@ internal static class Batching
             for (int j = 0; j < inputs.Length; j++) any |= (inputBatches[j] = batch[inputs[j]]) is not null;
             if (!any) continue;
             var result = node.Op.Batch(node.Inputs, node, inputBatches.AsSpan(0, inputs.Length), k);
-            if (result is null) return null;
+            if (result is null) { unbatchable = node; return null; }
             if (result.Shape != Shape.Matrix(node.Shape.Size, k))
                 throw new InvalidOperationException($"internal: batching rule of {node.Op} returned {result.Shape}, not ({node.Shape.Size}×{k})");
             batch[i] = result;
@@ -63,7 +68,7 @@ internal static class Batching
         if (k > 1)
         {
             Node[] wide = [.. seeds.Select(s => Node.Variable(((Variable)s.Op).Name, Shape.Matrix(s.Shape.Size, k)))];
-            if (Batch(topo, outputs, [.. seeds.Zip(wide)], k) is { } batched)
+            if (Batch(topo, outputs, [.. seeds.Zip(wide)], k, out _) is { } batched)
                 return new([.. batched.Select((b, i) => b ?? Node.Zeros(Shape.Matrix(outputs[i].Shape.Size, k)))], wide, k);
         }
         return new(outputs, seeds);

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>The pieces of the ops' batching rules (<see cref="Op.Batch"/>). A batch of k members of shape S is a
@@ -55,4 +57,34 @@ internal static class Batched
     /// <summary>Each member of a batch of (rows × columns) matrices transposed.</summary>
     public static Node Transposed(Node batch, int rows, int columns) =>
         rows == 1 || columns == 1 ? batch : Moved(new Transpose(), Shape.Matrix(rows, columns), batch);
+
+    /// <summary>The batch of an op that works along one axis of a vector or matrix member (a reduction, a softmax), by
+    /// the same op, made by <paramref name="along"/> for an axis, on one matrix of every member's runs: a batch of
+    /// vectors (n × k) as it is, matrices' columns side by side (m × n·k) for axis 0, their rows stacked (k·m × n) for
+    /// axis 1 (<see cref="Stacked"/>). Each run is a member's, walked in the member's order, so the bits are the
+    /// members' own. <paramref name="size"/> is the size of one member's output.</summary>
+    public static Node AlongAxis(Func<int, Op> along, Shape member, int axis, Node batch, int k, int size)
+    {
+        if (member.Rank == 1) return Node.Apply(along(0), batch).Reshape(Shape.Matrix(size, k));
+        int m = member[0];
+        return axis == 0
+            ? Node.Apply(along(0), batch.Reshape(Shape.Matrix(m, member[1] * k))).Reshape(Shape.Matrix(size, k))
+            : Unstacked(Node.Apply(along(1), Stacked(batch, m, k)), m, k);
+    }
+
+    /// <summary>The batch of an op with no batched kernel (a factorisation, a loop): the op applied to each member in
+    /// turn, k nodes side by side, each member's input cut from its column of the batch. The members run the op's own
+    /// kernel, so the bits are theirs; the graph grows with k.</summary>
+    public static Node EachMember(Op op, ImmutableArray<Node> x, ReadOnlySpan<Node?> xb, Shape output, int k)
+    {
+        var members = new Node[k];
+        var inputs = new Node[x.Length];
+        for (int c = 0; c < k; c++)
+        {
+            for (int i = 0; i < x.Length; i++)
+                inputs[i] = xb[i] is { } b ? b.Columns(c, 1).Reshape(x[i].Shape) : x[i];
+            members[c] = Node.Apply(op, inputs).Reshape(Shape.Vector(output.Size));
+        }
+        return Indexing.Concat(0, members).Reshape(Shape.Matrix(output.Size, k));
+    }
 }

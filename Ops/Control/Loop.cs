@@ -51,4 +51,8 @@ internal sealed record LoopOp(LoopBody Body, int Steps, int Out, bool Stacked, C
         var packed = Node.Apply(new LoopReverse(Body, Steps, Policy, [new(Out, Stacked)], wrt), [.. x, ct]);
         return LoopReverse.Unpack(packed, Body, wrt, x.Length);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>No batched kernel: the op on each member in turn (<see cref="Batched.EachMember"/>).</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.EachMember(this, x, xb, y.Shape, k);
 }

@@ -195,4 +195,8 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         }
         return result;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>No batched kernel: the op on each member in turn (<see cref="Batched.EachMember"/>).</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.EachMember(this, x, xb, y.Shape, k);
 }

@@ -49,6 +49,9 @@ internal sealed record Gather : LinearOp, IExpand
 
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => Node.Apply(new Scatter(this), ct);
+
+    /// <inheritdoc/>
+    public override Node? Batch(System.Collections.Immutable.ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.Moved(this, Input, xb[0]!);
 }
 
 /// <summary>The adjoint of a <see cref="Gather"/>: a tensor of the gather's input shape, zero except that input
@@ -76,4 +79,8 @@ internal sealed record Scatter(Gather Gather) : LinearOp
 
     /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => Node.Apply(Gather, ct);
+
+    /// <inheritdoc/>
+    public override Node? Batch(System.Collections.Immutable.ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Batched.Scattered(Gather, Gather.Input, xb[0]!);
 }

@@ -118,7 +118,7 @@ internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) 
             ({ } ab, null) when !TransposeA => Batched.Unstacked(Product(Batched.Stacked(ab, m, k), b, false, TransposeB), m, k),
             ({ } ab, null) => Batched.Transposed(
                 Product(bMatrix, ab.Reshape(Shape.Matrix(a.Shape[0], m * k)), !TransposeB, false).Reshape(Shape.Matrix(p * m, k)), p, m),
-            _ => null,
+            _ => Batched.EachMember(this, x, xb, y.Shape, k),
         };
     }
 

@@ -47,4 +47,8 @@ internal sealed record Cholesky : Op
         var m = Solve(y, Solve(y, p, true).T(), true).T();               // L⁻ᵀ·P·L⁻¹
         return [Phi(m + m.T())];
     }
+
+    /// <inheritdoc/>
+    /// <remarks>No batched kernel: the op on each member in turn (<see cref="Batched.EachMember"/>).</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.EachMember(this, x, xb, y.Shape, k);
 }

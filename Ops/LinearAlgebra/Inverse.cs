@@ -35,4 +35,8 @@ internal sealed record Inverse : Op
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
         [-Node.Apply(new MatMul(true, false), y, Node.Apply(new MatMul(false, true), ct, y))];
+
+    /// <inheritdoc/>
+    /// <remarks>No batched kernel: the op on each member in turn (<see cref="Batched.EachMember"/>).</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.EachMember(this, x, xb, y.Shape, k);
 }

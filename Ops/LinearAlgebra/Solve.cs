@@ -38,9 +38,9 @@ internal sealed record Solve(bool TransposeA = false) : Op
     }
 
     /// <summary>Linear in B: with A shared, the members' right-hand sides are solved side by side in one call. A batched
-    /// A (nonlinear) has no rule.</summary>
+    /// A (nonlinear) is solved member by member (<see cref="Batched.EachMember"/>).</summary>
     public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
-        xb[0] is null ? Batched.SideBySide(this, x[0], x[1].Shape, xb[1]!) : null;
+        xb[0] is null ? Batched.SideBySide(this, x[0], x[1].Shape, xb[1]!) : Batched.EachMember(this, x, xb, y.Shape, k);
 
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)

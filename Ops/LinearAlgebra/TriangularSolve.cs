@@ -36,9 +36,9 @@ internal sealed record TriangularSolve(bool Lower = true, bool Transpose = false
     }
 
     /// <summary>Linear in B: with T shared, the members' right-hand sides are solved side by side in one call. A batched
-    /// T (nonlinear) has no rule.</summary>
+    /// T (nonlinear) is solved member by member (<see cref="Batched.EachMember"/>).</summary>
     public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
-        xb[0] is null ? Batched.SideBySide(this, x[0], x[1].Shape, xb[1]!) : null;
+        xb[0] is null ? Batched.SideBySide(this, x[0], x[1].Shape, xb[1]!) : Batched.EachMember(this, x, xb, y.Shape, k);
 
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)

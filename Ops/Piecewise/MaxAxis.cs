@@ -43,4 +43,9 @@ internal sealed record MaxAxis(int Axis) : Op
     /// <inheritdoc/>
     public override Node?[] Vjp(System.Collections.Immutable.ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
         [Weights(x[0], y) * Broadcast.Along(ct, Axis, x[0].Shape[Axis])];
+
+    /// <inheritdoc/>
+    /// <remarks>The same op on a matrix of every member's runs (<see cref="Batched.AlongAxis"/>), each run in the member's order.</remarks>
+    public override Node? Batch(System.Collections.Immutable.ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Batched.AlongAxis(axis => new MaxAxis(axis), x[0].Shape, Axis, xb[0]!, k, y.Shape.Size);
 }

@@ -28,4 +28,9 @@ internal sealed record LogSoftmax(int Axis) : Op
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
         [ct - Probabilities(x[0]) * Spread(ct.Sum(Axis), y)];
+
+    /// <inheritdoc/>
+    /// <remarks>The same op on a matrix of every member's runs (<see cref="Batched.AlongAxis"/>), each run in the member's order.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Batched.AlongAxis(axis => new LogSoftmax(axis), x[0].Shape, Axis, xb[0]!, k, y.Shape.Size);
 }

@@ -63,4 +63,9 @@ internal sealed record LogSumExp(int Axis) : Op
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
         [Broadcast.Along(ct, Axis, x[0].Shape[Axis]) * Probabilities(x[0])];
+
+    /// <inheritdoc/>
+    /// <remarks>The same op on a matrix of every member's runs (<see cref="Batched.AlongAxis"/>), each run in the member's order.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
+        Batched.AlongAxis(axis => new LogSumExp(axis), x[0].Shape, Axis, xb[0]!, k, y.Shape.Size);
 }

@@ -7,7 +7,19 @@ internal sealed record Sum : LinearOp, IReduce
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Shape.Scalar;
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => y[0] = Block(x[0].Values);
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => y[0] = InTiles(x[0].Values);
+
+    /// <summary>The sum a fused pass gives (<see cref="Plan"/> sums in tiles and adds the tiles' sums in order), so a
+    /// sum has the same bits whether a plan fuses it or not, and a column sum (<see cref="SumAxis"/>) the bits of the
+    /// column's own sum: Sum's batching rule relies on it.</summary>
+    internal static double InTiles(ReadOnlySpan<double> x)
+    {
+        double sum = 0;
+        for (int start = 0; start < x.Length; start += Plan.Tile) sum += Total.Block(x.Slice(start, Math.Min(Plan.Tile, x.Length - start)));
+        return sum;
+    }
+
+    static readonly Sum Total = new();
     /// <inheritdoc/>
     public double Block(ReadOnlySpan<double> x)
     {

@@ -27,6 +27,13 @@ internal sealed record SumAxis(int Axis) : LinearOp
         }
         var walk = new Axis(x[0].Shape, Axis);
         var a = x[0].Storage;
+        if (walk.Stride == 1)
+        {
+            // Down columns: each added as Sum adds a vector, so the sums of a batch of vectors (Sum's batching rule)
+            // have the bits of each vector's Sum.
+            for (int g = 0; g < walk.Groups; g++) y[g] = Sum.InTiles(a.AsSpan(walk.Start(g), walk.Length));
+            return;
+        }
         for (int g = 0; g < walk.Groups; g++)
         {
             double s = 0;

@@ -62,6 +62,22 @@ public static class ReadmeExample
         return (grad, hessian, hv, jt.AsVector(), jTu.AsVector(), jacF, jacR);
     }
 
+    public static (DenseMatrix Gradients, DenseVector RowNorms) PerExample()
+    {
+        // README:begin
+        // Per-example gradients of a logistic loss: w shared, one example per row of X and entry of y.
+        Func<Node[], Node> loss = a => (-(a[2] * a[0].Dot(a[1]))).Softplus();   // a = [w, x, y]
+        var perExample = Transforms.Vmap(Transforms.Grad(loss, 0), inAxes: [null, 0, 0], outAxes: [0]);
+
+        var w = DenseVector.OfArray([0.5, -1.0]);
+        var X = DenseMatrix.OfArray(new double[,] { { 1, 2 }, { 0, 1 }, { -1, 3 } });
+        var y = DenseVector.OfArray([1.0, -1, 1]);
+        DenseMatrix gradients = perExample([w, X, y])[0].AsMatrix();      // 3×2: row i is ∇w of example i
+        DenseVector rowNorms = Transforms.Vmap(x => x.Norm())(X).AsVector();  // any function, row by row
+        // README:end
+        return (gradients, rowNorms);
+    }
+
     public static (FitResult Fit, FullBatchResult Lbfgs, DenseMatrix X, DenseVector Y) Fitting()
     {
         // 100 samples of 3 features in [−1, 1], y = 0.5x₁ − x₂ + 2x₃ + 0.3 plus a little noise.

@@ -119,6 +119,22 @@ public class ReadmeExampleTests
     }
 
     [Fact]
+    public void The_README_per_example_gradients_are_the_logistic_loss_gradients()
+    {
+        var (gradients, rowNorms) = ReadmeExample.PerExample();
+        // Independent reference: ∇w softplus(−y·w·x) = −y·σ(−y·w·x)·x, one row per example.
+        double[] w = [0.5, -1.0], y = [1.0, -1, 1];
+        double[,] x = { { 1, 2 }, { 0, 1 }, { -1, 3 } };
+        Assert.Equal((3, 2), (gradients.RowCount, gradients.ColumnCount));
+        for (int i = 0; i < 3; i++)
+        {
+            double margin = y[i] * (w[0] * x[i, 0] + w[1] * x[i, 1]), weight = -y[i] / (1 + Math.Exp(margin));
+            for (int j = 0; j < 2; j++) Assert.Equal(weight * x[i, j], gradients[i, j], 1e-15);
+            Assert.Equal(Math.Sqrt(x[i, 0] * x[i, 0] + x[i, 1] * x[i, 1]), rowNorms[i], 1e-15);
+        }
+    }
+
+    [Fact]
     public void The_README_example_runs_and_its_gradient_is_right()
     {
         var (loss, grad, compiled) = ReadmeExample.Run();

@@ -70,6 +70,18 @@ public class BatchingTests
         return new(y, [a, b], at);
     }
 
+    /// <summary>The softmax family and the maxima along both axes of X (m×n): their derivative graphs pass through
+    /// the batching rules of Softmax, LogSoftmax, LogSumExp and MaxAxis.</summary>
+    static Model Softmaxes(LayerCase c)
+    {
+        var rng = new Random(c.Seed);
+        Node x = Node.Variable("X", Shape.Matrix(c.M, c.N));
+        Node Flat(Node a) => a.Reshape(Shape.Vector(a.Shape.Size));
+        var y = Indexing.Concat(0, Flat(x.Softmax(1)), Flat(x.LogSoftmax(0)), x.LogSumExp(1), x.Max(0).Square(), x.LogSumExp(0).Sin(),
+            Flat(x.Softmax(0) * x.LogSoftmax(1)), x.Max(1));
+        return new(y, [x], Bindings.Empty.Bind(x, Random(rng, x.Shape)));
+    }
+
     static Model Scalar(Model model) => model with { Output = (model.Output.Square() * 0.5).Sum() };
 
     static void Close(DenseMatrix batched, DenseMatrix lines, string what)
@@ -107,11 +119,12 @@ public class BatchingTests
     [Property] public void Jacobians_of_the_net_equal_one_line_at_a_time(LayerCase c) => SameJacobians(Net(c));
     [Property] public void Jacobians_of_the_layer_equal_one_line_at_a_time(LayerCase c) => SameJacobians(Layer(c));
     [Property] public void Jacobians_through_linear_algebra_equal_one_line_at_a_time(LayerCase c) => SameJacobians(Algebra(c));
+    [Property] public void Jacobians_through_the_softmax_family_equal_one_line_at_a_time(LayerCase c) => SameJacobians(Softmaxes(c));
 
     [Property]
     public void Hessians_equal_one_Hessian_vector_product_at_a_time(LayerCase c)
     {
-        foreach (var f in new[] { Scalar(Net(c)), Scalar(Layer(c)), Scalar(Algebra(c)) })
+        foreach (var f in new[] { Scalar(Net(c)), Scalar(Layer(c)), Scalar(Algebra(c)), Scalar(Softmaxes(c)) })
             Close(AD.Hessian(f.Output, f.At, f.Wrt), ByColumns(f, v => Flatten(AD.Hvp(f.Output, f.At, v))), "Hessian");
     }
 
@@ -122,7 +135,7 @@ public class BatchingTests
     public void The_derivative_graphs_of_these_models_batch()
     {
         var c = new LayerCase(3, 4, 2, 1);
-        foreach (var f in new[] { Net(c), Layer(c), Algebra(c) })
+        foreach (var f in new[] { Net(c), Layer(c), Algebra(c), Softmaxes(c) })
         {
             var g = Scalar(f);
             var seeds = AD.Seeds([f.Output], [.. f.Wrt.Select(v => ("t", v.Shape))]);

@@ -20,6 +20,8 @@ public class CompileOnceTests
     static Node G2(Node[] x) => x[0].Sin() * x[1] + x[1];
 
     static readonly Tensor X = Tensor.Vector(0.5, -1, 2), V = Tensor.Vector(1, 0, -1), U = Tensor.Vector(1, -1);
+    static readonly Tensor M = Tensor.Matrix(new double[,] { { 0.5, -1, 2 }, { 1, 0, -1 } });
+    static readonly Func<Node[], Node> Twice = CustomRule.Define("twice", x => x[0] * 2);   // no batching rule
 
     public static TheoryData<string> Names() => [.. Calls.Keys];
 
@@ -41,6 +43,9 @@ public class CompileOnceTests
         ["JacRev(argnums)"] = () => { var t = Functional.Transforms.JacRev(G2); return () => t([X, V]); },
         ["Hessian(argnums)"] = () => { var t = Functional.Transforms.Hessian(F2, 0, 1); return () => t([X, V]); },
         ["Hvp(argnums)"] = () => { var t = Functional.Transforms.Hvp(F2, 1); return () => t([X, V], [X]); },
+        ["Vmap"] = () => { var t = Functional.Transforms.Vmap(F); return () => t(M); },
+        ["Vmap(Grad)"] = () => { var t = Functional.Transforms.Vmap(Functional.Transforms.Grad(F2, 0), [0, null], [1]); return () => t([M, V]); },
+        ["Vmap, one member at a time"] = () => { var t = Functional.Transforms.Vmap(x => Twice([x]).Sum(), 1); return () => t(M); },
     };
 
     static long Probe() => Node.Constant(0).Id;

@@ -65,6 +65,8 @@ internal static class Batched
     /// members' own. <paramref name="size"/> is the size of one member's output.</summary>
     public static Node AlongAxis(Func<int, Op> along, Shape member, int axis, Node batch, int k, int size)
     {
+        // Members of rank 3 and more: the members along a trailing axis, so each run is still walked in its own order.
+        if (member.Rank >= 3) return Flat(Node.Apply(along(axis), Trailing(batch, member)), k);
         if (member.Rank == 1) return Node.Apply(along(0), batch).Reshape(Shape.Matrix(size, k));
         int m = member[0];
         return axis == 0

@@ -87,11 +87,19 @@ public sealed class ReportWriter(string[] args)
     /// untimed calls, over <paramref name="repeats"/> timed calls (at least one warm-up is always done). With
     /// <paramref name="collect"/>, an untimed full collection precedes each timed call (large cases leave hundreds of
     /// MB behind).</summary>
-    public static double MedianMs(Action action, int warmup = 3, int repeats = 7, bool collect = false)
+    public static double MedianMs(Action action, int warmup = 3, int repeats = 7, bool collect = false) =>
+        MedianMs(action, warmup, repeats, a => TimedMs(a, collect));
+
+    /// <summary><see cref="MedianMs(Action, int, int, bool)"/> with the clock given: <paramref name="timed"/> runs the
+    /// action once and returns its milliseconds. A test passes a stand-in that counts calls, so which calls are timed
+    /// is checked without timing anything (the wall-clock check is <c>Bench.dll --median-check</c>).</summary>
+    public static double MedianMs(Action action, int warmup, int repeats, Func<Action, double> timed)
     {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(timed);
         for (int i = 0; i < Math.Max(1, warmup); i++) action();
         var times = new double[Math.Max(1, repeats)];
-        for (int i = 0; i < times.Length; i++) times[i] = TimedMs(action, collect);
+        for (int i = 0; i < times.Length; i++) times[i] = timed(action);
         Array.Sort(times);
         return times[times.Length / 2];
     }

@@ -1,26 +1,12 @@
+using AutoDiff.Functional.Properties.Support;
 using Xunit;
 
 namespace AutoDiff.Functional.Properties.Control;
 
 /// <summary>A loop's steps allocate nothing when its body runs as a register program: what a pass allocates does not
-/// grow with the step count (bytes counted on the calling thread, no timing).</summary>
+/// grow with the step count (bytes counted on the calling thread after a warm-up, the least of three runs; no timing).</summary>
 public class LoopAllocationTests
 {
-    // The least of three runs after a warm-up: the runtime itself now and then allocates a few KB on the thread (a
-    // method tiering up mid-run), which is not the loop's doing.
-    static long Allocated(Action run)
-    {
-        run(); // compiles the body and warms the path once
-        long least = long.MaxValue;
-        for (int i = 0; i < 3; i++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            run();
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return least;
-    }
-
     [Theory]
     [InlineData("value")]
     [InlineData("reverse, binomial")]
@@ -34,7 +20,7 @@ public class LoopAllocationTests
             var policy = pass.EndsWith("√N", StringComparison.Ordinal) ? Checkpointing.Sqrt : Checkpointing.Binomial(8);
             var y = Loop.Repeat(steps, Node.Constant(1.0), y => (y + x / y) * 0.5, policy);
             Node output = pass == "value" ? y : Reverse.Grad(y, [x])[0];
-            return Allocated(() => Evaluator.Evaluate(output, at));
+            return Allocations.Least(() => Evaluator.Evaluate(output, at));
         }
         long few = For(10), many = For(100_000);
         // √N stores about 2√N carries: 632 of 8 bytes at 10⁵ steps; otherwise nothing grows with the steps. The 16 KB

@@ -1,4 +1,7 @@
 using AutoDiff.Functional.Models.GradBench;
+using AutoDiff.Functional.Properties.Support;
+using FsCheck;
+using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Xunit;
 
@@ -7,8 +10,9 @@ namespace AutoDiff.Functional.Properties.Models;
 /// <summary>GradBench's nested evals (saddle, particle) and their gradient descent against plain-loop references with
 /// gradients by hand (DescentReference, SaddleReference, ParticleReference) to 1e-10, in every combination of modes,
 /// and the derivatives through the loops against central finite differences and the other mode (GradCheck). The
-/// descents start with a step of 10⁻⁵ and take hundreds of steps whatever the size, so cases are few.</summary>
-[Properties(MaxTest = 6)]
+/// descents start with a step of 10⁻⁵ and take hundreds of steps whatever the size; 100 cases built from generated
+/// numbers (<see cref="Draws"/>).</summary>
+[Properties(Arbitrary = [typeof(DrawsArbs)], MaxTest = 100)]
 public class GradBenchNestedProperties
 {
     const double Tolerance = 1e-10;
@@ -24,9 +28,9 @@ public class GradBenchNestedProperties
     }
 
     [Property]
-    public void Descent_takes_the_reference_path_on_a_quadratic(int seed)
+    public void Descent_takes_the_reference_path_on_a_quadratic(Draws draws)
     {
-        var r = new Random(seed);
+        var r = draws.Random();
         int n = r.Next(1, 4);
         // Steep enough at the start (|∂f/∂xᵢ| ≥ 2) that the first steps are longer than the stopping length 10⁻⁵.
         double[] a = [.. Enumerable.Range(0, n).Select(_ => 2 + 2 * r.NextDouble())], b = [.. Enumerable.Range(0, n).Select(_ => r.NextDouble() - 0.5)];
@@ -46,9 +50,9 @@ public class GradBenchNestedProperties
     }
 
     [Property]
-    public void Saddle_inner_max_and_its_gradient_match_the_reference_in_every_mode(int seed)
+    public void Saddle_inner_max_and_its_gradient_match_the_reference_in_every_mode(Draws draws)
     {
-        var r = new Random(seed);
+        var r = draws.Random();
         double[] point = [2 * r.NextDouble() - 1, 2 * r.NextDouble() - 1], start = [r.NextDouble() + 0.1, r.NextDouble() - 0.5];
         var (value, gradient) = SaddleReference.InnerMax(point, start);
         var x = Node.Variable("x", Shape.Vector(2));
@@ -83,11 +87,18 @@ public class GradBenchNestedProperties
 
     // Controls in [−0.3, 0.5): the particle reaches the axis within 450 Euler steps. From about −0.4 down it never
     // does (the movable charge holds it up), and both the model and the reference stop at Particle.MaxSteps instead.
+    // The miss is piecewise smooth: where the step at which the particle crosses the axis changes, its slope jumps.
+    // A case whose difference step straddles such a point (the reference's own central difference disagrees with the
+    // reference's derivative by more than 1e-6 relative) is checked against the reference only, and counted in the
+    // output as "kink within a difference step" (1 case in ~30 near w = −0.3).
     [Property]
-    public void Particle_miss_and_its_derivative_match_the_reference_and_finite_differences(int seed)
+    public Property Particle_miss_and_its_derivative_match_the_reference_and_finite_differences(Draws draws)
     {
-        double control = -0.3 + 0.8 * new Random(seed).NextDouble();
+        double control = -0.3 + 0.8 * draws.Random().NextDouble();
         var (value, derivative) = ParticleReference.Miss(control);
+        double h = GradCheck.Step(control);
+        double referenceDifference = (ParticleReference.Miss(control + h).Value - ParticleReference.Miss(control - h).Value) / (2 * h);
+        bool kink = Math.Abs(referenceDifference - derivative) > 1e-6 * Math.Max(1, Math.Abs(derivative));
         var w = Node.Variable("w", Shape.Scalar);
         var at = Bindings.Empty.Bind(w, control);
         foreach (var euler in Modes)
@@ -96,9 +107,11 @@ public class GradBenchNestedProperties
             var (ours, grads) = AD.ValueAndGrad(miss, at, w);
             Close(value, ours.ToScalar(), $"miss ({euler})");
             Close(derivative, grads[0].ToScalar(), $"d miss/dw, reverse over {euler}");
+            if (kink) continue;
             var report = GradCheck.Check(miss, at, [w]);
             Assert.True(report.Passed, report.ToString());
         }
+        return true.ToProperty().Classify(kink, "kink within a difference step: checked against the reference only");
     }
 
     [Theory, MemberData(nameof(ModePairs))]

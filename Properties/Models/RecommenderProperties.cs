@@ -113,7 +113,7 @@ public class RecommenderProperties
         AssertClose("chunked", chunked.ValueAndGradient(at), RecommenderReference.Gradient(c.Ratings, at, c.Lambda), 1e-12);
     }
 
-    [Property(MaxTest = 50)]
+    [Property]
     public void The_graph_gradient_passes_the_finite_difference_check(RecommenderCase c)
     {
         var model = Recommender.Build(c.Ratings, c.Rank, c.Lambda, c.Biased);

@@ -1,3 +1,4 @@
+using AutoDiff.Functional.Properties.Support;
 using MathNet.Numerics.LinearAlgebra.Double;
 using Xunit;
 
@@ -201,10 +202,8 @@ public class PlanTests
         var plan = Plan.Compile(X.Square().Sum());
         var at = Bindings.Empty.Bind(X, m);
         var workspace = plan.NewWorkspace();
-        plan.Run(at, workspace);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        double s = plan.Run(at, workspace)[0].ToScalar();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        double s = double.NaN;
+        long allocated = Allocations.Least(() => s = plan.Run(at, workspace)[0].ToScalar());
         Assert.True(allocated < 100_000, $"a run allocated {allocated} bytes for a 1.6 MB input");
         double reference = m.Values.Sum(v => v * v);
         Assert.True(Math.Abs(reference - s) <= 1e-12 * reference, $"sum of squares {s:R}, reference {reference:R}");

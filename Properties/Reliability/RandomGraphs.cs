@@ -18,7 +18,7 @@ public sealed record VariableSpec(int Rank, int Rows, int Columns, double[] Pool
 
 /// <summary>What a step does; its operands and variant come from the step's numbers, taken modulo what is
 /// available, so every recipe (and every shrunk recipe) builds a well-typed graph.</summary>
-public enum StepKind { Unary, Binary, MatMul, Reduce, Select, Broadcast, Reshape, Transpose }
+public enum StepKind { Unary, Binary, MatMul, Reduce, Select, Broadcast, Reshape, Transpose, Special, Piecewise, LinearAlgebra, Indexing, Loop, Custom }
 
 /// <summary>One step of a recipe: a kind, two operand choices and a variant number.</summary>
 public sealed record Step(StepKind Kind, int A, int B, int P);
@@ -28,20 +28,26 @@ public sealed record Step(StepKind Kind, int A, int B, int P);
 public sealed record GraphRecipe(VariableSpec[] Variables, Step[] Steps)
 {
     /// <summary>Builds the graph (fresh nodes on every call).</summary>
-    public BuiltGraph Build() => new GraphBuilder(this).Run();
+    public BuiltGraph Build() => new GraphBuilder(this, freeze: false).Run();
+
+    /// <summary>The same graph with every <c>StopGradient(n)</c> replaced by a constant of n's value at the bound inputs:
+    /// the function whose finite differences the derivatives of <see cref="Build"/> must match (same values, same
+    /// variable names, fresh nodes).</summary>
+    public BuiltGraph BuildFrozen() => new GraphBuilder(this, freeze: true).Run();
 
     /// <inheritdoc/>
     public override string ToString() => Environment.NewLine + Build().Listing;
 }
 
-/// <summary>A built random graph: its scalar output, variables, their values and a readable listing.</summary>
-public sealed record BuiltGraph(Node Output, Node[] Variables, Bindings Bindings, string Listing, int NodeCount);
+/// <summary>A built random graph: its scalar output (the sum of <paramref name="Terms"/>, the scalar or summed nodes no
+/// step read), variables, their values and a readable listing.</summary>
+public sealed record BuiltGraph(Node Output, Node[] Terms, Node[] Variables, Bindings Bindings, string Listing, int NodeCount);
 
 /// <summary>Interprets a recipe. Every node carries an interval [Lo, Hi] containing all of its elements for every
 /// input in [−1.5, 1.5]; the builder uses it to keep each op inside its domain by construction: Log, Sqrt, negative or
 /// fractional Pow and the denominator of Div only see something made positive (≥ ~0.05); Exp only sees something
 /// ≤ 3; products and squares only see something ≤ 10 in magnitude (else it is squashed with Tanh first).</summary>
-sealed class GraphBuilder(GraphRecipe recipe)
+sealed partial class GraphBuilder(GraphRecipe recipe, bool freeze)
 {
     const int MaxNodes = 40;
     static readonly double[] Exponents = [2, 3, -1, 0.5, 1.5, -0.5, 2.5];
@@ -51,11 +57,11 @@ sealed class GraphBuilder(GraphRecipe recipe)
     readonly List<string> names = [];
     readonly List<bool> used = [];
     readonly StringBuilder listing = new();
+    Bindings bindings = Bindings.Empty;
 
     public BuiltGraph Run()
     {
         var variables = new Node[recipe.Variables.Length];
-        var bindings = Bindings.Empty;
         for (int v = 0; v < variables.Length; v++)
         {
             var spec = recipe.Variables[v];
@@ -76,15 +82,17 @@ sealed class GraphBuilder(GraphRecipe recipe)
 
         var dangling = Enumerable.Range(0, nodes.Count).Where(i => !used[i]).ToList();
         Node output = null!;
-        var terms = new List<string>();
+        var terms = new List<Node>();
+        var text = new List<string>();
         foreach (var i in dangling)
         {
             var term = nodes[i].Shape.IsScalar ? nodes[i] : nodes[i].Sum();
-            terms.Add(nodes[i].Shape.IsScalar ? names[i] : $"Sum({names[i]})");
+            terms.Add(term);
+            text.Add(nodes[i].Shape.IsScalar ? names[i] : $"Sum({names[i]})");
             output = output is null ? term : output + term;
         }
-        listing.Append(CultureInfo.InvariantCulture, $"out = {string.Join(" + ", terms)}");
-        return new(output, variables, bindings, listing.ToString(), nodes.Count);
+        listing.Append(CultureInfo.InvariantCulture, $"out = {string.Join(" + ", text)}");
+        return new(output, [.. terms], variables, bindings, listing.ToString(), nodes.Count);
     }
 
     static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
@@ -249,6 +257,12 @@ sealed class GraphBuilder(GraphRecipe recipe)
             case StepKind.Broadcast: Broadcast(a, p); break;
             case StepKind.Reshape: Reshape(a, p); break;
             case StepKind.Transpose: Transpose(a, p); break;
+            case StepKind.Special: Special(a, p); break;
+            case StepKind.Piecewise: Piecewise(a, Pick(step.B), p); break;
+            case StepKind.LinearAlgebra: LinearAlgebraStep(a, Pick(step.B), p); break;
+            case StepKind.Indexing: IndexingStep(a, Pick(step.B), p); break;
+            case StepKind.Loop: LoopStep(a, Pick(step.B), p); break;
+            case StepKind.Custom: CustomStep(a, Pick(step.B), p); break;
         }
     }
 
@@ -268,8 +282,9 @@ sealed class GraphBuilder(GraphRecipe recipe)
                     Emit(nodes[s].Log(), (Math.Log(bounds[s].Lo), Math.Log(bounds[s].Hi)), $"Log({N(s)})", s);
                     break;
                 }
-            case 2: Emit(nodes[i].Sin(), (-1, 1), $"Sin({N(i)})", i); break;
-            case 3: Emit(nodes[i].Cos(), (-1, 1), $"Cos({N(i)})", i); break;
+            // Sine and cosine of at most 10: of a large argument they oscillate faster than any difference step resolves.
+            case 2: { int s = Squash(i, 10); Emit(nodes[s].Sin(), (-1, 1), $"Sin({N(s)})", s); break; }
+            case 3: { int s = Squash(i, 10); Emit(nodes[s].Cos(), (-1, 1), $"Cos({N(s)})", s); break; }
             case 4:
                 {
                     int s = Positive(i, p / 10);
@@ -443,7 +458,9 @@ public static class RandomGraphs
     static readonly Gen<StepKind> Kind = Gen.Frequency(
         (5, Gen.Constant(StepKind.Unary)), (5, Gen.Constant(StepKind.Binary)), (2, Gen.Constant(StepKind.MatMul)),
         (2, Gen.Constant(StepKind.Reduce)), (1, Gen.Constant(StepKind.Select)), (1, Gen.Constant(StepKind.Broadcast)),
-        (1, Gen.Constant(StepKind.Reshape)), (1, Gen.Constant(StepKind.Transpose)));
+        (1, Gen.Constant(StepKind.Reshape)), (1, Gen.Constant(StepKind.Transpose)),
+        (3, Gen.Constant(StepKind.Special)), (3, Gen.Constant(StepKind.Piecewise)), (2, Gen.Constant(StepKind.LinearAlgebra)),
+        (3, Gen.Constant(StepKind.Indexing)), (1, Gen.Constant(StepKind.Loop)), (2, Gen.Constant(StepKind.Custom)));
 
     static readonly Gen<Step> StepGen =
         from kind in Kind

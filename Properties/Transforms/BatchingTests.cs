@@ -23,7 +23,7 @@ public static class LayerArbs
 /// the same matrices built one JVP or VJP at a time (the other seeds zero), on models whose graphs pass through every
 /// batching rule: products with either factor batched and transposed or not, sums along both axes, broadcasts,
 /// transposes, reshapes, gathers and element-wise ops with shared and batched operands.</summary>
-[Properties(Arbitrary = [typeof(LayerArbs)], MaxTest = 40)]
+[Properties(Arbitrary = [typeof(LayerArbs)], MaxTest = 100)]
 public class BatchingTests
 {
     sealed record Model(Node Output, Node[] Wrt, Bindings At);

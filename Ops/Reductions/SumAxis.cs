@@ -14,24 +14,25 @@ internal sealed record SumAxis(int Axis) : LinearOp
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        if (x[0].Shape.Rank >= 2 && Axis == x[0].Shape.Rank - 1)
+        var walk = new Axis(x[0].Shape, Axis);
+        var a = x[0].Storage;
+        if (walk.Stride == 1)
+        {
+            // Down contiguous runs (columns, or the last axis when the axes before it are all 1): each added as Sum adds
+            // a vector, so the sums of a batch of vectors (Sum's batching rule) have the bits of each vector's Sum.
+            for (int g = 0; g < walk.Groups; g++) y[g] = Sum.InTiles(a.AsSpan(walk.Start(g), walk.Length));
+            return;
+        }
+        if (Axis == x[0].Shape.Rank - 1)
         {
             // Along the last axis (a matrix's rows): add whole columns (contiguous, vectorised) instead of striding one
-            // row at a time; the axes before it are one long column of m elements.
+            // row at a time; the axes before it are one long column of m elements. Each element is added in the order
+            // of the strided loop below, so a batch with the members along a trailing axis has the same bits.
             var (m, n, _) = Along.Of(x[0].Shape, Axis);
             var columns = x[0].Values;
             if (n == 0) { Array.Clear(y); return; }
             columns[..m].CopyTo(y);
             for (int j = 1; j < n; j++) TensorPrimitives.Add(y, columns.Slice(j * m, m), y);
-            return;
-        }
-        var walk = new Axis(x[0].Shape, Axis);
-        var a = x[0].Storage;
-        if (walk.Stride == 1)
-        {
-            // Down columns: each added as Sum adds a vector, so the sums of a batch of vectors (Sum's batching rule)
-            // have the bits of each vector's Sum.
-            for (int g = 0; g < walk.Groups; g++) y[g] = Sum.InTiles(a.AsSpan(walk.Start(g), walk.Length));
             return;
         }
         for (int g = 0; g < walk.Groups; g++)

@@ -22,7 +22,7 @@ public class ExtremeSweepTests
     public void Every_row_takes_extreme_values_without_throwing_and_a_plan_agrees(string row)
     {
         var entry = OpTable.Named(row);
-        foreach (int[] dims in new[] { new[] { 4, 5 }, [19], [4, 5, 3] })
+        foreach (int[] dims in new[] { new[] { 4, 5 }, [19], [4, 5, 3], [4, 5, 3, 2] })
         {
             Input[] inputs;
             Node[] x;

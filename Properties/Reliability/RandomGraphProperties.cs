@@ -35,7 +35,7 @@ public class RandomGraphProperties
     static double InnerScale(IReadOnlyList<Node> roots, Bindings bindings)
     {
         var inner = Topology.Of(roots).Order.Where(n => !n.IsLeaf).ToArray();
-        return inner.Length == 0 ? 0 : Evaluator.Evaluate(inner, bindings).Max(t => MaxAbs(t.Values));
+        return inner.Length == 0 ? 0 : Evaluator.Evaluate(inner, bindings).Max(MaxAbs);
     }
 
     /// <summary>For each term, the largest magnitude among the values of its nodes: its evaluation rounds at that size
@@ -45,7 +45,7 @@ public class RandomGraphProperties
         var all = Topology.Of([g.Output]).Order;
         var values = Evaluator.Evaluate(all, g.Bindings);
         var size = new Dictionary<Node, double>(ReferenceEqualityComparer.Instance);
-        for (int n = 0; n < all.Length; n++) size[all[n]] = MaxAbs(values[n].Values);
+        for (int n = 0; n < all.Length; n++) size[all[n]] = MaxAbs(values[n]);
         return [.. g.Terms.Select(t => Topology.Of([t]).Order.Max(n => size[n]))];
     }
 
@@ -152,7 +152,7 @@ public class RandomGraphProperties
             double inner = InnerScale([overReverse, .. ForwardMode.Jvp([gradient], [(x, Node.Constant(d))])], g.Bindings);
             // The gradient is evaluated from inner values that may cancel (Σ softmax): its round-off is of their size.
             var gradientNodes = Topology.Of([frozenGradient]).Order.Where(n => !n.IsLeaf).ToArray();
-            double innerValues = gradientNodes.Length == 0 ? 0 : Evaluator.Evaluate(gradientNodes, frozen.Bindings).Max(t => MaxAbs(t.Values));
+            double innerValues = gradientNodes.Length == 0 ? 0 : Evaluator.Evaluate(gradientNodes, frozen.Bindings).Max(MaxAbs);
 
             double h = Math.Cbrt(GradCheck.Epsilon) * Math.Max(1, MaxAbs(at.Values));
             Tensor Shifted(double s) => Tensor.FromColumnMajor(x.Shape, [.. at.Values.ToArray().Select((xi, k) => xi + s * d.Values[k])]);
@@ -182,6 +182,9 @@ public class RandomGraphProperties
         var rng = new Random(977 + salt);
         return Tensor.FromColumnMajor(shape, [.. Enumerable.Range(0, shape.Size).Select(_ => 2 * rng.NextDouble() - 1)]);
     }
+
+    /// <summary>The largest magnitude of a value; int32 data (fixed indices) is no value, and counts as 0.</summary>
+    static double MaxAbs(Tensor t) => t.DType == DType.Int32 ? 0 : MaxAbs(t.Values);
 
     static double MaxAbs(ReadOnlySpan<double> values)
     {

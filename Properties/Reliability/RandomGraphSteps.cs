@@ -273,10 +273,28 @@ sealed partial class GraphBuilder
 
     void IndexingStep(int i, int j, int p)
     {
-        int variant = p / 12, k = 1 + variant % 4;
+        int variant = p / 14, k = 1 + variant % 4;
         var (lo, hi) = bounds[i];
-        switch (p % 12)
+        switch (p % 14)
         {
+            case 12:
+                {
+                    // One entry per row by int32 labels (data, a constant here); its reverse rule puts them back (PutPerRow).
+                    int s = AsMatrix(i, variant);
+                    var labels = Indices(S(s)[0], S(s)[1], variant);
+                    Emit(nodes[s].PickPerRow(Node.Constant(Tensor.Indices(labels))), bounds[s], $"PickPerRow({N(s)}, labels {List(labels)})", s);
+                    break;
+                }
+            case 13:
+                {
+                    // Counts as numbers (ToFloat64 of int32 data) times a square matrix's diagonal by a repeated-index Einsum.
+                    int n = 1 + variant % 3;
+                    int s = Adapt(i, Shape.Matrix(n, n), variant / 3);
+                    int[] counts = [.. Enumerable.Range(0, n).Select(q => 1 + (variant + q) % 2)];
+                    Emit(Contractions.Einsum("ii->i", nodes[s]) * Node.Constant(Tensor.Indices(counts)).ToFloat64(),
+                        (Math.Min(bounds[s].Lo, 2 * bounds[s].Lo), Math.Max(bounds[s].Hi, 2 * bounds[s].Hi)), $"Einsum(ii->i, {N(s)}) * {List(counts)}", s);
+                    break;
+                }
             case 0:
                 {
                     int s = S(i).Rank == 0 ? AsMatrix(i, variant) : i;

@@ -16,7 +16,9 @@ public class RandomProgramTests
         "value" => Functional.Testing.Laws.Value,
         "forward" => Functional.Testing.Laws.Forward,
         "reverse" => Functional.Testing.Laws.Reverse,
-        "adjoint" => Functional.Testing.Laws.Adjoint,
+        // A program that is one element-wise op of a variable shares its modes' derivative graph: the identity would
+        // compare a number with itself there (the op's Derivative law checks it), so such a program checks nothing.
+        "adjoint" => c => { if (Functional.Testing.Laws.NotApplicable(Functional.Testing.Laws.Adjoint, c) is null) Functional.Testing.Laws.Adjoint(c); },
         "second order" => Functional.Testing.Laws.SecondOrder,
         _ => TopologyLaw,
     });

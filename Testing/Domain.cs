@@ -16,6 +16,16 @@ public sealed record Domain(string Name, double Low, double High, double Gap = 0
     /// <summary>Large magnitudes of either sign: for functions that must stay stable far out (log σ).</summary>
     public static readonly Domain Wide = new("wide", -30, 30);
 
+    /// <summary>Values whose magnitudes spread evenly in log scale over [<paramref name="smallest"/>,
+    /// <paramref name="largest"/>], of both signs when <paramref name="signed"/>: reaches the subnormals (below 2.2e-308)
+    /// and the huge magnitudes that a grid on an interval never does, e.g. <c>Domain.Magnitudes("tiny to huge",
+    /// 1e-310, 1e300)</c> for log.</summary>
+    public static Domain Magnitudes(string name, double smallest, double largest, bool signed = false) =>
+        new(name, signed ? -largest : smallest, largest, smallest) { Logarithmic = true };
+
+    /// <summary>Magnitudes spread in log scale between <see cref="Gap"/> and the larger bound (see <see cref="Magnitudes"/>).</summary>
+    public bool Logarithmic { get; init; }
+
     /// <summary>Symmetric positive definite n×n matrices B·Bᵀ/n + I from entries B in [−2, 2]: eigenvalues in [1, 4n + 1].</summary>
     public static readonly Domain Spd = new("SPD", -2, 2) { Map = SpdOf };
     /// <summary>Square matrices A + (2n + 1)·I from entries A in [−2, 2]: every Gershgorin disc lies in Re z ≥ 1, so the
@@ -29,13 +39,23 @@ public sealed record Domain(string Name, double Low, double High, double Gap = 0
     public double[] ValuesOf(Shape shape, double[] drawn) => Map is null ? drawn : Map(shape, drawn);
 
     /// <summary>The integers of the domain: edge values (0, ±1, ...) that a fine grid almost never hits.</summary>
-    public double[] Integers => [.. Enumerable.Range((int)Math.Ceiling(Low), (int)Math.Floor(High) - (int)Math.Ceiling(Low) + 1)
-        .Select(i => (double)i).Where(Contains)];
+    public double[] Integers => Logarithmic || High - Low > 1000
+        ? [.. new double[] { 1, -1, 2, -2, 3, -3, 10, -10, 100, -100 }.Where(Contains) is var few && few.Any() ? few : [Simplest]]
+        : [.. Enumerable.Range((int)Math.Ceiling(Low), (int)Math.Floor(High) - (int)Math.Ceiling(Low) + 1)
+            .Select(i => (double)i).Where(Contains)];
 
     /// <summary>The value for a grid point <paramref name="tick"/> in 0..1000; ticks above 1000 pick an integer.</summary>
     public double At(int tick)
     {
         if (tick > 1000) return Integers[(tick - 1001) % Integers.Length];
+        if (Logarithmic)
+        {
+            // Ticks 0–499 negative (when the domain has a negative side), 500–1000 positive, magnitudes log-spaced.
+            bool negative = Low < 0 && tick < 500;
+            double fraction = Low < 0 ? (negative ? tick / 499.0 : (tick - 500) / 500.0) : tick / 1000.0;
+            double magnitude = Math.Clamp(Math.Exp(Math.Log(Gap) + (Math.Log(High) - Math.Log(Gap)) * fraction), Gap, High);
+            return negative ? -magnitude : magnitude;
+        }
         if (Gap == 0) return Low + (High - Low) * tick / 1000;
         // Left half of the ticks cover [Low, −Gap], right half [Gap, High].
         return tick < 500 ? Low + (-Gap - Low) * tick / 499 : Gap + (High - Gap) * (tick - 500) / 500;

@@ -5,32 +5,73 @@ using static AutoDiff.Functional.Testing.Numerics;
 namespace AutoDiff.Functional.Testing;
 
 /// <summary>The op laws: each one a check of one <see cref="OpCase"/> that throws <see cref="LawViolated"/> naming the
-/// quantity and both values, and <see cref="Check(OpEntry, Action{OpCase}, int, ValueTuple{ulong, ulong}?)"/> to run one
-/// on random cases of an entry with shrinking. From xunit: <c>[Fact] public void Reverse() =&gt; Laws.Check(cube,
-/// Laws.Reverse);</c>, or with FsCheck.Xunit: <c>[Property] public Property Reverse() =&gt;
-/// Prop.ForAll(OpCases.Arbitrary(cube), Laws.Reverse);</c>. From a console program: call <c>Check</c> and catch.</summary>
-/// <remarks>References are independent of the library's derivatives: float64 central differences per element, and
-/// the two modes against each other.</remarks>
+/// quantity and both values (or <see cref="LawNotApplicable"/> with the reason, when the law cannot apply to the
+/// entry), and <see cref="Check(OpEntry, Action{OpCase}, int, ValueTuple{ulong, ulong}?)"/> to run one on random cases
+/// of an entry with shrinking. From xunit: <c>[Fact] public void Reverse() =&gt; Laws.Check(cube, Laws.Reverse);</c>,
+/// or with FsCheck.Xunit: <c>[Property] public Property Reverse() =&gt; Prop.ForAll(OpCases.Arbitrary(cube),
+/// Laws.Reverse);</c>. From a console program: call <c>Check</c> and catch.</summary>
+/// <remarks>
+/// <para>What each law compares, and against what:</para>
+/// <list type="bullet">
+/// <item><see cref="Value"/>: the forward rule against the entry's plain-loop <see cref="OpEntry.Reference"/>, to
+/// <see cref="ValueTolerance"/> of max(1, |reference|).</item>
+/// <item><see cref="Forward"/> and <see cref="Reverse"/>: J·t and Jᵀ·u against Richardson-extrapolated central
+/// differences (<see cref="Numerics.Richardson"/>), element by element, to <see cref="FdTolerance"/> of the size of the
+/// terms plus the differences' own error estimate; no floor of 1. Past <see cref="JacobianLimit"/> input elements, one
+/// random projection ⟨u, J·w⟩ instead of the whole Jacobian.</item>
+/// <item><see cref="Adjoint"/>: ⟨u, J·t⟩ from forward mode against ⟨Jᵀ·u, t⟩ from reverse mode, to
+/// <see cref="ModeTolerance"/>. Not a check for an element-wise op (<c>UnaryElementwise</c>, <c>BinaryElementwise</c>):
+/// both modes multiply by one shared derivative graph, so the identity holds by construction; the law then throws
+/// <see cref="LawNotApplicable"/>, and <see cref="Derivative"/> is the check.</item>
+/// <item><see cref="Derivative"/>: for element-wise entries, the JVP and the VJP element by element against the
+/// entry's separately written f′ (<see cref="OpEntry.Derivative"/>), to <see cref="DerivativeTolerance"/>.</item>
+/// <item><see cref="SecondOrder"/>: H·w of ⟨u, f⟩ by forward-over-reverse against reverse-over-reverse
+/// (<see cref="SecondOrderModeTolerance"/>) and against Richardson differences of the gradient
+/// (<see cref="SecondOrderFdTolerance"/> plus the error estimate).</item>
+/// <item><see cref="SecondDerivative"/>: for element-wise entries, H·w by both second-order modes against the entry's
+/// separately written f″ (<see cref="OpEntry.SecondDerivative"/>), element by element.</item>
+/// <item><see cref="Batch"/>: the op's batching rule against the op applied member by member, exactly or to
+/// <see cref="ModeTolerance"/>; <see cref="LawNotApplicable"/> when the op has no rule.</item>
+/// </list>
+/// </remarks>
 public static class Laws
 {
-    /// <summary>Agreement of a mode with finite differences: |a − fd| ≤ FdTolerance·max(1, size of the terms).</summary>
-    public const double FdTolerance = 1e-6;
-    /// <summary>Agreement of two AD computations of one quantity, relative to the size of its terms.</summary>
+    /// <summary>A mode against Richardson differences: AD rounds to ~1e-15 of the terms and the differences' error is
+    /// added separately (their estimate), so this only absorbs the estimate's misses (a few 1e-10 where a special
+    /// function's value is not smooth to the last digits, as MathNet's ln Γ); half of 1e-9, so that a rule wrong by
+    /// 1e-9 relative fails.</summary>
+    public const double FdTolerance = 5e-10;
+    /// <summary>Two AD computations of one quantity: each rounds to a few ε (2.2e-16) per term, over up to ~100 terms.</summary>
     public const double ModeTolerance = 1e-12;
-    /// <summary>Second order: the two modes reach one quantity along different graphs.</summary>
+    /// <summary>Second order: the two modes reach one quantity along different graphs of a few dozen nodes, each
+    /// rounding a few ε; 1e-11 of the largest element.</summary>
     public const double SecondOrderModeTolerance = 1e-11;
+    /// <summary>Second order against Richardson differences of the gradient, normwise (the gradient graph cancels
+    /// internally more than the function does), plus the error estimate; half of 1e-9, as for the first order.</summary>
+    public const double SecondOrderFdTolerance = 5e-10;
     /// <summary>Vectorised kernels and summation orders differ from the reference loops by a few ulps.</summary>
     public const double ValueTolerance = 1e-13;
+    /// <summary>An element-wise rule against a separately written f′ or f″: the rule and the reference each round to a
+    /// few ε of the terms (special functions to ~1e-14); 1e-12 leaves a margin of 10 and fails a rule wrong by 1e-11.</summary>
+    public const double DerivativeTolerance = 1e-12;
+    /// <summary>Below 2⁻¹⁰²² a product keeps only absolute precision, one subnormal ulp 2⁻¹⁰⁷⁴ ≈ 4.9e-324 per operation:
+    /// 64 of them cover the few operations of a rule.</summary>
+    public const double UnderflowFloor = 64 * double.Epsilon;
+    /// <summary>Input elements up to which the laws build the whole Jacobian by differences (six evaluations of the
+    /// function per element); past it, one random projection, so derivative laws also run at dimensions up to 70.</summary>
+    public const int JacobianLimit = 400;
 
     /// <summary>Every law, by name, in the order <see cref="CheckAll"/> runs them.</summary>
     public static IReadOnlyList<(string Name, Action<OpCase> Law)> All { get; } =
     [
-        (nameof(Shape), Shape), (nameof(Value), Value), (nameof(Forward), Forward),
-        (nameof(Reverse), Reverse), (nameof(Adjoint), Adjoint), (nameof(SecondOrder), SecondOrder), (nameof(Batch), Batch),
+        (nameof(Shape), Shape), (nameof(Value), Value), (nameof(Forward), Forward), (nameof(Reverse), Reverse),
+        (nameof(Adjoint), Adjoint), (nameof(Derivative), Derivative), (nameof(SecondOrder), SecondOrder),
+        (nameof(SecondDerivative), SecondDerivative), (nameof(Batch), Batch),
     ];
 
     /// <summary>Runs <paramref name="law"/> on <paramref name="cases"/> random cases of <paramref name="entry"/>;
-    /// on failure throws <see cref="LawViolated"/> with FsCheck's shrunk counterexample and its replay seed.</summary>
+    /// on failure throws <see cref="LawViolated"/> with FsCheck's shrunk counterexample and its replay seed, and
+    /// <see cref="LawNotApplicable"/> when the law does not apply to the entry.</summary>
     public static void Check(OpEntry entry, Action<OpCase> law, int cases = 100, (ulong Seed, ulong Gamma)? replay = null) =>
         Check(OpCases.Arbitrary(entry), law, cases, replay);
 
@@ -39,20 +80,52 @@ public static class Laws
     {
         var config = Config.QuickThrowOnFailure.WithMaxTest(cases);
         if (replay is { } r) config = config.WithReplay(r.Seed, r.Gamma);
+        LawNotApplicable? notApplicable = null;
         try
         {
-            FsCheck.Check.One(config, Prop.ForAll(arbitrary, law));
+            FsCheck.Check.One(config, Prop.ForAll(arbitrary, c =>
+            {
+                try { law(c); }
+                catch (LawNotApplicable e) { notApplicable = e; throw; }
+            }));
         }
         catch (Exception e) when (e is not LawViolated)
         {
+            if (notApplicable is not null) throw new LawNotApplicable(notApplicable.Message);
             throw new LawViolated($"the {law.Method.Name} law failed: {e.Message}", e);
         }
     }
 
-    /// <summary>Runs every law of <see cref="All"/> on <paramref name="entry"/>, stopping at the first that fails.</summary>
-    public static void CheckAll(OpEntry entry, int cases = 100)
+    /// <summary>Runs every law of <see cref="All"/> on <paramref name="entry"/>, stopping at the first that fails, and
+    /// returns the laws that did not apply, each with its reason (never a silent pass).</summary>
+    public static IReadOnlyList<(string Law, string Reason)> CheckAll(OpEntry entry, int cases = 100)
     {
-        foreach (var (_, law) in All) Check(entry, law, cases);
+        var skipped = new List<(string, string)>();
+        foreach (var (name, law) in All)
+            try { Check(entry, law, cases); }
+            catch (LawNotApplicable e) { skipped.Add((name, e.Message)); }
+        return skipped;
+    }
+
+    /// <summary>Why <paramref name="law"/> does not apply to <paramref name="c"/>'s entry, or null when it does: the
+    /// law's own applicability test, without running the check.</summary>
+    public static string? NotApplicable(Action<OpCase> law, OpCase c)
+    {
+        var g = c.Instantiate();
+        var y = g.Output;
+        if (law == Adjoint && SharedDerivative(g)) return SharedReason(y.Op);
+        if ((law == Derivative && c.Entry.Derivative is null) || (law == SecondDerivative && c.Entry.SecondDerivative is null))
+            return $"{c.Entry.Name} is not an element-wise row with a separately written {(law == Derivative ? "f′" : "f″")}";
+        if (law == Batch)
+        {
+            // Applicable when some choice of batched inputs has a rule: every input, or one alone.
+            int n = g.Variables.Length;
+            var reasons = new[] { Enumerable.Repeat(true, n).ToArray() }.Concat(Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => j == i).ToArray()))
+                .Select(choice => BatchRule(g, [.. g.Variables.Select((v, i) => choice[i] ? Node.Variable("probe", Functional.Shape.Matrix(v.Shape.Size, 2)) : null)], 2).Reason)
+                .ToList();
+            return reasons.Any(r => r is null) ? null : reasons[0];
+        }
+        return null;
     }
 
     /// <summary>Throws <see cref="LawViolated"/> with <paramref name="message"/> unless <paramref name="ok"/>.</summary>
@@ -60,6 +133,11 @@ public static class Laws
     {
         if (!ok) throw new LawViolated(message());
     }
+
+    /// <summary>The graph is one element-wise op applied to the variables, whose JVP and VJP share one derivative
+    /// graph (a composite graph's modes go through different rules, so the identity is a check there).</summary>
+    static bool SharedDerivative(Instance g) => g.Output.Op is Ops.UnaryElementwise or Ops.BinaryElementwise && g.Output.Inputs.All(g.Variables.Contains);
+    static string SharedReason(Op op) => $"{op}: JVP and VJP multiply by one shared derivative graph, so the adjoint identity holds by construction (the Derivative law checks it)";
 
     /// <summary>The shape rule is a function of the input shapes; the forward rule writes every element of a buffer of
     /// that shape; the tangent from the JVP rule and each input's cotangent from the VJP rule have the shapes of the
@@ -89,58 +167,110 @@ public static class Laws
                 Require(ct.Shape == y.Inputs[k].Shape, () => $"{y.Op}: VJP gave input {k} a cotangent {ct.Shape}, the input is {y.Inputs[k].Shape}");
     }
 
-    /// <summary>The forward rule computes what the definition says: the value against the entry's reference.</summary>
+    /// <summary>The forward rule computes what the definition says: the value against the entry's reference, to
+    /// <see cref="ValueTolerance"/>·max(1, |reference|) (NaN and ±∞ must match exactly).</summary>
     public static void Value(OpCase c)
     {
         var value = c.Instantiate().Evaluate();
         var reference = c.ReferenceValue();
         Require(value.Shape.Size == reference.Length, () => $"{value.Shape.Size} values, the reference has {reference.Length}");
         for (int i = 0; i < reference.Length; i++)
-            Require(Math.Abs(value[i] - reference[i]) <= ValueTolerance * Math.Max(1, Math.Abs(reference[i])),
+            Require(value[i].Equals(reference[i]) || Math.Abs(value[i] - reference[i]) <= ValueTolerance * Math.Max(1, Math.Abs(reference[i])),
                 () => $"element {i}: {value[i]:R}, reference {reference[i]:R}");
     }
 
-    /// <summary>J·t from forward mode equals J·t from central differences, element by element.</summary>
+    /// <summary>The bound on |AD − differences| for one quantity: <see cref="FdTolerance"/> of its terms plus the
+    /// differences' error estimate, never looser than the law's former 1e-6·max(1, terms).</summary>
+    static double FdBound(OpCase c, double terms, double error) => Math.Min(c.Entry.ToleranceScale * FdTolerance * terms + error + UnderflowFloor, 1e-6 * Math.Max(1, terms));
+
+    /// <summary>Differences whose own error estimate exceeds the law's former bound 1e-6·max(1, terms) (steps that leave
+    /// the domain, overflow, or round away, as eˣ at x = 1e-300 in steps of x's size) cannot check an element; it is left
+    /// to the other laws (the Derivative law, for element-wise ops).</summary>
+    static bool Resolved(double error, double terms = 0) => double.IsFinite(error) && error <= 1e-6 * Math.Max(1, terms);
+
+    /// <summary>J·t from forward mode equals J·t from Richardson differences, element by element (past
+    /// <see cref="JacobianLimit"/> input elements: ⟨u, J·w⟩ for random u and a direction w scaled to x).</summary>
     public static void Forward(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
+        if (g.Values.Sum(v => v.Shape.Size) > JacobianLimit) { Projected(c, g, rng, reverse: false); return; }
         var t = g.Variables.Select(v => Numerics.Random(rng, v.Shape)).ToArray();
         var jvp = AD.Jvp([g.Output], g.Bind(), [.. g.Variables.Zip(t)]).Tangents[0];
-        var jac = Jacobian(g.Evaluate, g.Values);
-        var fd = Times(jac, t);
+        var (jac, err) = RichardsonJacobian(g.Evaluate, g.Values);
         var tFlat = Flatten(t);
-        for (int i = 0; i < fd.Length; i++)
+        for (int i = 0; i < jac.GetLength(0); i++)
         {
-            double scale = 0;
-            for (int j = 0; j < tFlat.Length; j++) scale += Math.Abs(jac[i, j] * tFlat[j]);
-            Require(Math.Abs(jvp[i] - fd[i]) <= FdTolerance * Math.Max(1, scale),
-                () => $"output element {i}: forward mode {jvp[i]:R}, finite differences {fd[i]:R}");
+            double fd = 0, terms = 0, error = 0;
+            for (int j = 0; j < tFlat.Length; j++)
+            {
+                fd += jac[i, j] * tFlat[j];
+                terms += Math.Abs(jac[i, j] * tFlat[j]);
+                error += tFlat[j] == 0 ? 0 : err[i, j] * Math.Abs(tFlat[j]);
+            }
+            if (!Resolved(error, terms)) continue;
+            Require(Math.Abs(jvp[i] - fd) <= FdBound(c, terms, error),
+                () => $"output element {i}: forward mode {jvp[i]:R}, finite differences (Richardson) {fd:R} (error estimate {error:G3}, relative error {Math.Abs(jvp[i] - fd) / terms:G3})");
         }
     }
 
-    /// <summary>Jᵀ·u from reverse mode equals Jᵀ·u from central differences, element by element.</summary>
+    /// <summary>Jᵀ·u from reverse mode equals Jᵀ·u from Richardson differences, element by element (past
+    /// <see cref="JacobianLimit"/> input elements: ⟨Jᵀ·u, w⟩ against ⟨u, J·w⟩ by differences).</summary>
     public static void Reverse(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
+        if (g.Values.Sum(v => v.Shape.Size) > JacobianLimit) { Projected(c, g, rng, reverse: true); return; }
         var u = Numerics.Random(rng, g.Output.Shape);
         var vjp = Flatten(AD.Vjp(g.Output, g.Bind(), u, g.Variables).Cotangents);
-        var jac = Jacobian(g.Evaluate, g.Values);
-        var fd = TransposeTimes(jac, u.Values);
-        for (int j = 0; j < fd.Length; j++)
+        var (jac, err) = RichardsonJacobian(g.Evaluate, g.Values);
+        for (int j = 0; j < vjp.Length; j++)
         {
-            double scale = 0;
-            for (int i = 0; i < u.Shape.Size; i++) scale += Math.Abs(jac[i, j] * u[i]);
-            Require(Math.Abs(vjp[j] - fd[j]) <= FdTolerance * Math.Max(1, scale),
-                () => $"input element {j}: reverse mode {vjp[j]:R}, finite differences {fd[j]:R}");
+            double fd = 0, terms = 0, error = 0;
+            for (int i = 0; i < u.Shape.Size; i++)
+            {
+                fd += jac[i, j] * u[i];
+                terms += Math.Abs(jac[i, j] * u[i]);
+                error += u[i] == 0 ? 0 : err[i, j] * Math.Abs(u[i]);
+            }
+            if (!Resolved(error, terms)) continue;
+            Require(Math.Abs(vjp[j] - fd) <= FdBound(c, terms, error),
+                () => $"input element {j}: reverse mode {vjp[j]:R}, finite differences (Richardson) {fd:R} (error estimate {error:G3}, relative error {Math.Abs(vjp[j] - fd) / terms:G3})");
         }
     }
 
-    /// <summary>⟨u, J·t⟩ from forward mode equals ⟨Jᵀ·u, t⟩ from reverse mode to ~1e-12 of the size of the terms.</summary>
+    /// <summary>The large-case form of <see cref="Forward"/> and <see cref="Reverse"/>: ⟨u, J·w⟩ by Richardson differences
+    /// along w against ⟨u, J·w⟩ from forward mode, or against ⟨Jᵀ·u, w⟩ from reverse mode. The terms are those of the
+    /// mode's inner product (AD rounds each element to ~1e-15 of its own terms; summed over elements of random signs).</summary>
+    static void Projected(OpCase c, Instance g, Random rng, bool reverse)
+    {
+        var u = Numerics.Random(rng, g.Output.Shape);
+        var w = ScaledDirection(rng, g.Values);
+        var (fdAlong, err) = RichardsonDirectional(x => [g.Evaluate(x)], g.Values, w);
+        double fd = Dot(u.Values, fdAlong[0]), error = AbsDot(u.Values, err[0]);
+        double ad, terms;
+        if (reverse)
+        {
+            var vjp = Flatten(AD.Vjp(g.Output, g.Bind(), u, g.Variables).Cotangents);
+            var wFlat = Flatten(w);
+            (ad, terms) = (Dot(vjp, wFlat), AbsDot(vjp, wFlat));
+        }
+        else
+        {
+            var jvp = AD.Jvp([g.Output], g.Bind(), [.. g.Variables.Zip(w)]).Tangents[0];
+            (ad, terms) = (Dot(u.Values, jvp.Values), AbsDot(u.Values, jvp.Values));
+        }
+        if (!Resolved(error, terms)) return;
+        Require(Math.Abs(ad - fd) <= c.Entry.ToleranceScale * FdTolerance * terms + error + UnderflowFloor,
+            () => $"⟨u, J·w⟩ over {g.Values.Sum(v => v.Shape.Size)} input elements: {(reverse ? "reverse" : "forward")} mode {ad:R}, finite differences (Richardson) {fd:R} (error estimate {error:G3}, relative error {Math.Abs(ad - fd) / terms:G3})");
+    }
+
+    /// <summary>⟨u, J·t⟩ from forward mode equals ⟨Jᵀ·u, t⟩ from reverse mode to ~1e-12 of the size of the terms. Not
+    /// applicable to an element-wise op, whose two modes share one derivative graph.</summary>
     public static void Adjoint(OpCase c)
     {
         var g = c.Instantiate();
+        if (SharedDerivative(g)) throw new LawNotApplicable(SharedReason(g.Output.Op));
         var rng = c.Rng();
         var t = g.Variables.Select(v => Numerics.Random(rng, v.Shape)).ToArray();
         var u = Numerics.Random(rng, g.Output.Shape);
@@ -151,56 +281,185 @@ public static class Laws
         // The scale is the size of the terms of uᵀJt (Jacobian by differences: a scale needs no precision), but at
         // least ‖u‖·‖t‖: a function that cancels internally (f(x) = m(x) − m(m(x)) ≡ 0 in a random program) has tiny
         // final terms while the modes still round on intermediate terms of size ~‖u‖·‖t‖.
-        double scale = Math.Max(AbsBilinear(u.Values, Jacobian(g.Evaluate, g.Values), t),
-            Math.Max(AbsDot(u.Values, jt.Values), AbsDot(jtu, tFlat)));
+        double scale = Math.Max(AbsDot(u.Values, jt.Values), AbsDot(jtu, tFlat));
+        if (tFlat.Length <= JacobianLimit) scale = Math.Max(scale, AbsBilinear(u.Values, Jacobian(g.Evaluate, g.Values), t));
         scale = Math.Max(scale, Math.Sqrt(Dot(u.Values, u.Values) * Dot(tFlat, tFlat)));
         Require(Math.Abs(lhs - rhs) <= ModeTolerance * scale + double.Epsilon,
             () => $"⟨u, J·t⟩ = {lhs:R} but ⟨Jᵀ·u, t⟩ = {rhs:R} (terms of size {scale:G3}, relative error {Math.Abs(lhs - rhs) / scale:G3})");
     }
 
-    /// <summary>Second order through the gradient graph: the Hessian–vector product of ⟨u, f⟩ by forward-over-reverse
-    /// and by reverse-over-reverse agree with each other and with central differences of the gradient.</summary>
+    /// <summary>Where output element i of an element-wise entry reads input k: element i, or element 0 of a scalar.</summary>
+    static int Source(double[][] x, int k, int i) => x[k].Length == 1 ? 0 : i;
+
+    /// <summary>The JVP and the VJP of an element-wise entry against its separately written f′
+    /// (<see cref="OpEntry.Derivative"/>), element by element: J·t against Σₖ ∂f/∂xₖ·tₖ and Jᵀ·u against Σᵢ ∂f/∂xₖ·uᵢ, to
+    /// <see cref="DerivativeTolerance"/> of the terms (plus <see cref="UnderflowFloor"/>).</summary>
+    public static void Derivative(OpCase c)
+    {
+        var d = c.Entry.Derivative ?? throw new LawNotApplicable($"{c.Entry.Name} is not an element-wise row with a separately written f′");
+        var g = c.Instantiate();
+        var x = c.InputValues;
+        int n = g.Output.Shape.Size, a = x.Length;
+        var partials = Enumerable.Range(0, n).Select(i => d([.. Enumerable.Range(0, a).Select(k => x[k][Source(x, k, i)])])).ToArray();
+        var rng = c.Rng();
+        var t = g.Variables.Select(v => Numerics.Random(rng, v.Shape)).ToArray();
+        var u = Numerics.Random(rng, g.Output.Shape);
+        var jt = AD.Jvp([g.Output], g.Bind(), [.. g.Variables.Zip(t)]).Tangents[0];
+        for (int i = 0; i < n; i++)
+        {
+            double expected = 0, terms = 0;
+            for (int k = 0; k < a; k++)
+            {
+                expected += partials[i][k] * t[k][Source(x, k, i)];
+                terms += Math.Abs(partials[i][k] * t[k][Source(x, k, i)]);
+            }
+            double absolute = 0;
+            for (int k = 0; k < a; k++) absolute += c.Entry.DerivativeAbsoluteError * Math.Abs(t[k][Source(x, k, i)]);
+            Require(Same(jt[i], expected, terms, absolute),
+                () => $"output element {i} at x = ({Args(x, i)}): forward mode {jt[i]:R}, the row's f′ gives {expected:R} (relative error {Math.Abs(jt[i] - expected) / terms:G3})");
+        }
+        var cotangents = AD.Vjp(g.Output, g.Bind(), u, g.Variables).Cotangents;
+        var expectedCt = x.Select(v => new double[v.Length]).ToArray();
+        var termsCt = x.Select(v => new double[v.Length]).ToArray();
+        var absoluteCt = x.Select(v => new double[v.Length]).ToArray();
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < a; k++)
+            {
+                expectedCt[k][Source(x, k, i)] += partials[i][k] * u[i];
+                termsCt[k][Source(x, k, i)] += Math.Abs(partials[i][k] * u[i]);
+                absoluteCt[k][Source(x, k, i)] += Math.Abs(u[i]);
+            }
+        for (int k = 0; k < a; k++)
+            for (int j = 0; j < x[k].Length; j++)
+            {
+                double r = cotangents[k][j], e = expectedCt[k][j], terms = termsCt[k][j];
+                Require(Same(r, e, terms, c.Entry.DerivativeAbsoluteError * absoluteCt[k][j]), () => $"input {k} element {j} at x = ({Args(x, j)}): reverse mode {r:R}, the row's f′ gives {e:R} (relative error {Math.Abs(r - e) / terms:G3})");
+            }
+    }
+
+    static bool Same(double ad, double reference, double terms, double absolute = 0) =>
+        ad.Equals(reference) || Math.Abs(ad - reference) <= DerivativeTolerance * terms + absolute + UnderflowFloor;
+
+    static string Args(double[][] x, int i) => string.Join(", ", x.Select((v, k) => v[Source(x, k, i)].ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>Second order through the gradient graph: the Hessian–vector product H·w of ⟨u, f⟩ by forward-over-reverse
+    /// and by reverse-over-reverse agree with each other (<see cref="SecondOrderModeTolerance"/> of the largest element)
+    /// and with Richardson differences of the gradient along w (<see cref="SecondOrderFdTolerance"/> of the largest
+    /// element plus the error estimate), w a random direction scaled to x.</summary>
     public static void SecondOrder(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
         var u = Node.Constant(Numerics.Random(rng, g.Output.Shape));
-        var v = g.Variables.Select(x => Numerics.Random(rng, x.Shape)).ToArray();
-        var gradient = Functional.Reverse.Vjp([g.Output], [u], g.Variables);
-        var forwardOverReverse = ForwardMode.Jvp(gradient, [.. g.Variables.Zip(v.Select(Node.Constant))]);
-        // H is symmetric, so the VJP of the gradient along v is H·v too.
-        var reverseOverReverse = Functional.Reverse.Vjp(gradient, [.. v.Select(Node.Constant)], g.Variables);
-        var b = g.Bind();
-        var fwd = Flatten(Evaluator.Evaluate(forwardOverReverse, b));
-        var rev = Flatten(Evaluator.Evaluate(reverseOverReverse, b));
-        var fd = Directional(x => Evaluator.Evaluate(gradient, g.Bind(x)), g.Values, v).SelectMany(a => a).ToArray();
-        double scale = Math.Max(1, Math.Max(MaxAbs(fd), Math.Max(MaxAbs(fwd), MaxAbs(rev))));
+        var w = ScaledDirection(rng, g.Values);
+        var (fwd, rev, gradient) = Hvp(g, u, w);
+        var (fdParts, errParts) = RichardsonDirectional(x => Evaluator.Evaluate(gradient, g.Bind(x)), g.Values, w);
+        double[] fd = [.. fdParts.SelectMany(p => p)], err = [.. errParts.SelectMany(p => p)];
+        // The scale: the largest element of H·w, but at least the size H·w would have with H of the size of ∇f/x (the
+        // terms the gradient graph rounds on: a Hessian that is 0 by cancellation, as for |x|, still rounds on them).
+        var grad = Flatten(Evaluator.Evaluate(gradient, g.Bind()));
+        double xSize = MaxAbs(Flatten(g.Values)), terms = xSize == 0 ? 0 : FiniteMaxAbs(grad) * FiniteMaxAbs(Flatten(w)) / xSize;
+        double scale = Math.Max(terms, Math.Max(FiniteMaxAbs(fd), Math.Max(FiniteMaxAbs(fwd), FiniteMaxAbs(rev))));
         for (int j = 0; j < fd.Length; j++)
         {
-            Require(Math.Abs(fwd[j] - rev[j]) <= SecondOrderModeTolerance * scale,
-                () => $"H·v element {j}: forward-over-reverse {fwd[j]:R}, reverse-over-reverse {rev[j]:R}");
-            Require(Math.Abs(fwd[j] - fd[j]) <= 10 * FdTolerance * scale,
-                () => $"H·v element {j}: forward-over-reverse {fwd[j]:R}, differences of the gradient {fd[j]:R}");
+            // Former bounds: 1e-11·max(1, scale) between the modes, 1e-5·max(1, scale) against plain differences.
+            Require(fwd[j].Equals(rev[j]) || Math.Abs(fwd[j] - rev[j]) <= Math.Min(SecondOrderModeTolerance * scale + UnderflowFloor, SecondOrderModeTolerance * Math.Max(1, scale)),
+                () => $"H·w element {j}: forward-over-reverse {fwd[j]:R}, reverse-over-reverse {rev[j]:R}");
+            if (!Resolved(err[j], scale / 10)) continue; // the former bound: 1e-5·max(1, scale)
+            Require(Math.Abs(fwd[j] - fd[j]) <= Math.Min(c.Entry.ToleranceScale * SecondOrderFdTolerance * scale + err[j] + UnderflowFloor, 1e-5 * Math.Max(1, scale)),
+                () => $"H·w element {j}: forward-over-reverse {fwd[j]:R}, finite differences of the gradient (Richardson) {fd[j]:R} (error estimate {err[j]:G3}, relative to the largest element {Math.Abs(fwd[j] - fd[j]) / scale:G3})");
         }
     }
 
+    static double FiniteMaxAbs(double[] a) => MaxAbs([.. a.Where(double.IsFinite)]);
+
+    /// <summary>H·w of ⟨u, f⟩ by forward-over-reverse and by reverse-over-reverse (H is symmetric, so the VJP of the
+    /// gradient along w is H·w too), and the gradient graph.</summary>
+    static (double[] Fwd, double[] Rev, Node[] Gradient) Hvp(Instance g, Node u, Tensor[] w)
+    {
+        var gradient = Functional.Reverse.Vjp([g.Output], [u], g.Variables);
+        var forwardOverReverse = ForwardMode.Jvp(gradient, [.. g.Variables.Zip(w.Select(Node.Constant))]);
+        var reverseOverReverse = Functional.Reverse.Vjp(gradient, [.. w.Select(Node.Constant)], g.Variables);
+        var b = g.Bind();
+        return (Flatten(Evaluator.Evaluate(forwardOverReverse, b)), Flatten(Evaluator.Evaluate(reverseOverReverse, b)), gradient);
+    }
+
+    /// <summary>Second order of an element-wise entry against its separately written f″ (<see cref="OpEntry.SecondDerivative"/>),
+    /// element by element: H·w of ⟨u, f⟩ by both second-order modes against Σᵢ uᵢ·∂²f/∂xₖ∂xₗ·wₗ, to
+    /// <see cref="DerivativeTolerance"/> of the terms. A self-consistent wrong second derivative fails here.</summary>
+    public static void SecondDerivative(OpCase c)
+    {
+        var d2 = c.Entry.SecondDerivative ?? throw new LawNotApplicable($"{c.Entry.Name} is not an element-wise row with a separately written f″");
+        var g = c.Instantiate();
+        var x = c.InputValues;
+        int n = g.Output.Shape.Size, a = x.Length;
+        var rng = c.Rng();
+        var u = Numerics.Random(rng, g.Output.Shape);
+        var w = g.Variables.Select(v => Numerics.Random(rng, v.Shape)).ToArray();
+        var (fwd, rev, _) = Hvp(g, Node.Constant(u), w);
+        var expected = x.Select(v => new double[v.Length]).ToArray();
+        var terms = x.Select(v => new double[v.Length]).ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            var h = d2([.. Enumerable.Range(0, a).Select(k => x[k][Source(x, k, i)])]); // a×a, row-major
+            for (int k = 0; k < a; k++)
+                for (int l = 0; l < a; l++)
+                {
+                    double term = u[i] * h[k * a + l] * w[l][Source(x, l, i)];
+                    expected[k][Source(x, k, i)] += term;
+                    terms[k][Source(x, k, i)] += Math.Abs(term);
+                }
+        }
+        for (int k = 0, flat = 0; k < a; k++)
+            for (int j = 0; j < x[k].Length; j++, flat++)
+            {
+                double e = expected[k][j], s = terms[k][j], f = fwd[flat], r = rev[flat];
+                Require(Same(f, e, s), () => $"H·w, input {k} element {j} at x = ({Args(x, j)}): forward-over-reverse {f:R}, the row's f″ gives {e:R} (relative error {Math.Abs(f - e) / s:G3})");
+                Require(Same(r, e, s), () => $"H·w, input {k} element {j} at x = ({Args(x, j)}): reverse-over-reverse {r:R}, the row's f″ gives {e:R} (relative error {Math.Abs(r - e) / s:G3})");
+            }
+    }
+
+    /// <summary>The op's batching rule applied to <paramref name="wide"/> (null where an input is shared), or the reason
+    /// the law does not apply.</summary>
+    static (Node? Rule, string? Reason) BatchRule(Instance g, Node?[] wide, int k)
+    {
+        var y = g.Output;
+        if (!y.Inputs.SequenceEqual(g.Variables))
+            return (null, $"the row's output is not its op applied to its variables (the op's own row, and batching the whole row, check it)");
+        return y.Op.Batch(y.Inputs, y, wide, k) is { } rule ? (rule, null) : (null, $"{y.Op} has no batching rule");
+    }
+
     /// <summary>The batching rule (<see cref="Op.Batch"/>): the op applied to k members at once, with a random choice of
-    /// inputs batched and the rest shared, equals the op applied to each member. Members are the case's values scaled
-    /// by up to ±1% (signs kept). Ops without a rule, and composite rows, pass: their ops' own rows check theirs.</summary>
+    /// inputs batched and the rest shared, equals the op applied to each member, exactly or to
+    /// <see cref="ModeTolerance"/>·max(1, largest value). Members are the case's values scaled by up to ±1% (signs kept).
+    /// Throws <see cref="LawNotApplicable"/> for an op without a rule and for a row that is not its op applied to its
+    /// variables.</summary>
     public static void Batch(OpCase c)
     {
         var g = c.Instantiate();
         var y = g.Output;
-        if (!y.Inputs.SequenceEqual(g.Variables)) return;
         var rng = c.Rng();
         int k = 1 + rng.Next(3), n = g.Variables.Length;
-        var isBatched = g.Variables.Select(_ => rng.Next(2) == 0).ToArray();
-        if (!isBatched.Any(b => b)) isBatched[rng.Next(n)] = true;
+        var chosen = g.Variables.Select(_ => rng.Next(2) == 0).ToArray();
+        if (!chosen.Any(b => b)) chosen[rng.Next(n)] = true;
+        // Some rules batch only some inputs (a product of two batched factors has none; AddN needs every term
+        // batched): the random choice first, then every input, then each one alone.
+        bool[][] choices = [chosen, [.. chosen.Select(_ => true)], .. Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => j == i).ToArray())];
+        bool[] isBatched = chosen;
+        Node?[] wide = [];
+        Node? rule = null;
+        string? reason = null;
+        foreach (var choice in choices)
+        {
+            isBatched = choice;
+            wide = [.. g.Variables.Select((v, i) => isBatched[i] ? Node.Variable($"{v}·{k}", Functional.Shape.Matrix(v.Shape.Size, k)) : null)];
+            (rule, reason) = BatchRule(g, wide, k);
+            if (rule is not null || !reason!.EndsWith("has no batching rule", StringComparison.Ordinal)) break;
+        }
+        if (rule is null) throw new LawNotApplicable(reason!);
         var members = Enumerable.Range(0, k).Select(m => g.Values.Select((v, i) => isBatched[i] && m > 0
             ? Tensor.FromColumnMajor(v.Shape, [.. v.Values.ToArray().Select(e => e * (1 + 0.01 * (2 * rng.NextDouble() - 1)))])
             : v).ToArray()).ToArray();
-        var wide = g.Variables.Select((v, i) => isBatched[i] ? Node.Variable($"{v}·{k}", Functional.Shape.Matrix(v.Shape.Size, k)) : null).ToArray();
-        if (y.Op.Batch(y.Inputs, y, wide, k) is not { } rule) return;
         Require(rule.Shape == Functional.Shape.Matrix(y.Shape.Size, k), () => $"the batched output has shape {rule.Shape}, not ({y.Shape.Size}×{k})");
         var at = Bindings.Empty;
         for (int i = 0; i < n; i++)
@@ -219,6 +478,11 @@ public static class Laws
             }
     }
 }
+
+/// <summary>A law does not apply to an entry (an op without a batching rule, a row without a separately written f′, the
+/// adjoint identity of an op whose modes share one derivative graph); the message says why. Callers count these and
+/// show them: a law that does not apply is never a silent pass.</summary>
+public sealed class LawNotApplicable(string reason) : Exception(reason);
 
 /// <summary>A law failed; the message says which law, which quantity and both values, and the shrunk counterexample.</summary>
 public sealed class LawViolated : Exception

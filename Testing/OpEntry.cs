@@ -27,17 +27,56 @@ public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool Va
     /// <summary>The forward reference, for <see cref="Laws.Value"/>.</summary>
     public Reference? Reference { get; init; }
 
-    /// <summary>An element-wise op of one input over scalars, vectors and matrices (dimensions 1–6), with values from
-    /// <paramref name="domain"/>: <c>OpEntry.Unary("Cube", Domain.Any, x => x.Cube(), v => v * v * v)</c>.</summary>
-    public static OpEntry Unary(string name, Domain domain, Func<Node, Node> f, Func<double, double> reference, Type? covers = null) =>
-        new(name, covers, Shapes.AnyRank, true, d => [new(Shape.Of(d), domain)], (x, _, _) => f(x[0]))
-        { Reference = (x, _, _) => [.. x[0].Select(reference)] };
+    /// <summary>For an element-wise entry (output element i reads element i of each input, or element 0 of a scalar
+    /// input): the partial derivatives ∂f/∂xₖ at one element's arguments, written from the maths, not by calling the
+    /// library; for <see cref="Laws.Derivative"/>.</summary>
+    public Func<double[], double[]>? Derivative { get; init; }
 
-    /// <summary>An element-wise op of two inputs of one shape (scalar, vector or matrix).</summary>
+    /// <summary>The absolute error, per unit tangent, that <see cref="Laws.Derivative"/> allows on top of its relative
+    /// tolerance: for an f′ that crosses zero while computed from terms of size ~1 (ψ near 1.4616), where no relative
+    /// accuracy exists; 0 by default.</summary>
+    public double DerivativeAbsoluteError { get; init; }
+
+    /// <summary>A factor on the tolerances of the laws against differences (<see cref="Laws.FdTolerance"/>,
+    /// <see cref="Laws.SecondOrderFdTolerance"/>) for an entry that cannot meet them, with the reason stated where it is
+    /// set; 1 by default.</summary>
+    public double ToleranceScale { get; init; } = 1;
+
+    /// <summary>For an element-wise entry: the second partials ∂²f/∂xₖ∂xₗ at one element's arguments (k·arity + l,
+    /// row-major), written from the maths; for <see cref="Laws.SecondDerivative"/>.</summary>
+    public Func<double[], double[]>? SecondDerivative { get; init; }
+
+    /// <summary>An element-wise op of one input over scalars, vectors and matrices (dimensions 1–6), with values from
+    /// <paramref name="domain"/>: <c>OpEntry.Unary("Cube", Domain.Any, x => x.Cube(), v => v * v * v, v => 3 * v * v, v => 6 * v)</c>.
+    /// Give f′ and f″ (written from the maths) for the <see cref="Laws.Derivative"/> and <see cref="Laws.SecondDerivative"/> laws.</summary>
+    public static OpEntry Unary(string name, Domain domain, Func<Node, Node> f, Func<double, double> reference,
+        Func<double, double>? derivative = null, Func<double, double>? secondDerivative = null, Type? covers = null) =>
+        new(name, covers, Shapes.AnyRank, true, d => [new(Shape.Of(d), domain)], (x, _, _) => f(x[0]))
+        {
+            Reference = (x, _, _) => [.. x[0].Select(reference)],
+            Derivative = derivative is null ? null : v => [derivative(v[0])],
+            SecondDerivative = secondDerivative is null ? null : v => [secondDerivative(v[0])],
+        };
+
+    /// <summary>An element-wise op of two inputs of one shape (scalar, vector or matrix), with its partials
+    /// (∂f/∂a, ∂f/∂b) and second partials (∂²f/∂a², ∂²f/∂a∂b, ∂²f/∂b²) if given.</summary>
     public static OpEntry Binary(string name, Domain left, Domain right, Func<Node, Node, Node> f,
-        Func<double, double, double> reference, Type? covers = null) =>
+        Func<double, double, double> reference, Func<double, double, (double, double)>? partials = null,
+        Func<double, double, (double, double, double)>? secondPartials = null, Type? covers = null) =>
         new(name, covers, Shapes.AnyRank, true, d => [new(Shape.Of(d), left), new(Shape.Of(d), right)], (x, _, _) => f(x[0], x[1]))
-        { Reference = (x, _, _) => [.. x[0].Select((a, i) => reference(a, x[1][i]))] };
+        {
+            Reference = (x, _, _) => [.. x[0].Select((a, i) => reference(a, x[1][i]))],
+            Derivative = Pair(partials),
+            SecondDerivative = Hessian(secondPartials),
+        };
+
+    /// <summary>Partials (∂f/∂a, ∂f/∂b) as the array <see cref="Derivative"/> holds.</summary>
+    public static Func<double[], double[]>? Pair(Func<double, double, (double, double)>? partials) =>
+        partials is null ? null : v => partials(v[0], v[1]) is var (da, db) ? [da, db] : [];
+
+    /// <summary>Second partials (∂²f/∂a², ∂²f/∂a∂b, ∂²f/∂b²) as the symmetric 2×2 array <see cref="SecondDerivative"/> holds.</summary>
+    public static Func<double[], double[]>? Hessian(Func<double, double, (double, double, double)>? second) =>
+        second is null ? null : v => second(v[0], v[1]) is var (aa, ab, bb) ? [aa, ab, ab, bb] : [];
 
     /// <summary>An op applied as it is, <c>Node.Apply(op, x0, x1, ...)</c>, to inputs whose shapes and domains follow
     /// from dimensions drawn by <paramref name="dims"/>: the laws then check exactly the op's own rules.</summary>
@@ -56,6 +95,13 @@ public static class Shapes
 
     /// <summary><paramref name="count"/> free dimensions.</summary>
     public static Gen<int[]> Fixed(int count) => Gen.ArrayOf(Dimension, count);
+
+    /// <summary><paramref name="count"/> free dimensions, one case in four with one of them 60–70: past the 32- and
+    /// 64-wide tiles and kernel switches, while the rest stay small so that derivative laws keep a sane run time (past
+    /// <see cref="Laws.JacobianLimit"/> input elements they check a random projection instead of the whole Jacobian).</summary>
+    public static Gen<int[]> WithLarge(int count) => Gen.Frequency(
+        (3, Fixed(count)),
+        (1, from i in Gen.Choose(0, count - 1) from large in Gen.Choose(60, 70) from rest in Fixed(count) select With(rest, i, large)));
 
     /// <summary>A scalar, a vector or a matrix: 0, 1 or 2 dimensions.</summary>
     public static readonly Gen<int[]> AnyRank = Gen.Choose(0, 2).SelectMany(r => Gen.ArrayOf(Dimension, r));

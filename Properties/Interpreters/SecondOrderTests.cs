@@ -89,15 +89,18 @@ public class SecondOrderTests
         var x = g.Variables[0];
         var forward = AD.JacFwd(g.Output, b, x);
         var reverse = AD.JacRev(g.Output, b, x);
-        var fd = Jacobian(v => g.Evaluate([v[0], .. g.Values[1..]]), [g.Values[0]]);
+        // Richardson differences with their error estimate (the table's hard-region rows reach 1e-300 and 1e5, where a
+        // plain step of ∛ε·max(1, |x|) misses); an entry they cannot resolve to 1e-6 is left to the op laws.
+        var (fd, err) = RichardsonJacobian(v => g.Evaluate([v[0], .. g.Values[1..]]), [g.Values[0]]);
         double scale = Math.Max(1, forward.Enumerate().Select(Math.Abs).DefaultIfEmpty().Max());
         for (int i = 0; i < forward.RowCount; i++)
             for (int j = 0; j < forward.ColumnCount; j++)
             {
-                Laws.Require(Math.Abs(forward[i, j] - reverse[i, j]) <= 1e-12 * scale,
+                Laws.Require(forward[i, j].Equals(reverse[i, j]) || Math.Abs(forward[i, j] - reverse[i, j]) <= 1e-12 * scale,
                     () => $"J[{i},{j}]: forward {forward[i, j]:R}, reverse {reverse[i, j]:R}");
-                Laws.Require(Math.Abs(forward[i, j] - fd[i, j]) <= 1e-6 * scale,
-                    () => $"J[{i},{j}]: forward {forward[i, j]:R}, differences {fd[i, j]:R}");
+                if (double.IsFinite(err[i, j]) && err[i, j] <= 1e-6 * scale)
+                    Laws.Require(Math.Abs(forward[i, j] - fd[i, j]) <= 1e-6 * scale,
+                        () => $"J[{i},{j}]: forward {forward[i, j]:R}, differences {fd[i, j]:R}");
             }
     });
 }

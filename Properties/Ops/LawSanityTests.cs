@@ -1,46 +1,135 @@
 using AutoDiff.Functional.Properties.Support;
+using FsCheck;
 using FsCheck.Fluent;
 using Xunit;
 
 namespace AutoDiff.Functional.Properties.Ops;
 
 /// <summary>The laws are only worth something if they fail on broken rules: run them on test-only ops with a
-/// deliberately wrong VJP or JVP, and on the same op with correct rules.</summary>
+/// deliberately wrong rule, and on the same ops with correct rules. Each planted fault names the law that must catch it
+/// (and, where it matters, the law that cannot).</summary>
 public class LawSanityTests
 {
-    static OpEntry Row(Fault fault) => new($"FaultySin({fault})", typeof(FaultySin),
-        Gen.Choose(0, 2).SelectMany(r => Gen.ArrayOf(Gen.Choose(1, 6), r)), true,
-        d => [new Input(Shape.Of(d), Domain.Any)], (x, _, _) => Node.Apply(new FaultySin(fault), x[0]));
+    static readonly Gen<int[]> AnyRank = Gen.Choose(0, 2).SelectMany(r => Gen.ArrayOf(Gen.Choose(1, 6), r));
 
-    static void Fails(Fault fault, Action<OpCase> law)
+    static OpEntry Row(Fault fault) => new($"FaultySin({fault})", typeof(FaultySin), AnyRank, true,
+        d => [new Input(Shape.Of(d), Domain.Any)], (x, _, _) => Node.Apply(new FaultySin(fault), x[0]))
+    { Derivative = v => [Math.Cos(v[0])], SecondDerivative = v => [-Math.Sin(v[0])] };
+
+    /// <summary>An element-wise test op as a row with its f′ and f″ written from the maths.</summary>
+    static OpEntry Unary(string name, Op op, Domain domain, Func<double, double> f, Func<double, double> d1, Func<double, double> d2) =>
+        new(name, op.GetType(), AnyRank, true, d => [new Input(Shape.Of(d), domain)], (x, _, _) => Node.Apply(op, x[0]))
+        { Reference = (x, _, _) => [.. x[0].Select(f)], Derivative = v => [d1(v[0])], SecondDerivative = v => [d2(v[0])] };
+
+    static void Fails(Fault fault, Action<OpCase> law) => Fails(Row(fault), law);
+
+    static LawViolated Fails(OpEntry row, Action<OpCase> law)
     {
-        var e = Assert.ThrowsAny<Exception>(() => OpLaws.Holds(Row(fault), law));
-        Assert.Contains($"FaultySin({fault})", e.Message); // the counterexample names the row
+        var e = Assert.Throws<LawViolated>(() => OpLaws.Holds(row, law));
+        Assert.Contains(row.Name, e.Message); // the counterexample names the row
+        return e;
     }
 
     [Fact] public void Reverse_law_catches_a_wrong_VJP() => Fails(Fault.WrongVjp, Laws.Reverse);
     [Fact] public void Forward_law_catches_a_wrong_JVP() => Fails(Fault.WrongJvp, Laws.Forward);
     [Fact] public void Batch_law_catches_a_wrong_batching_rule() => Fails(Fault.WrongBatch, Laws.Batch);
+
+    /// <summary>A VJP wrong by 1e-8 relative: the adjoint identity sees it, and so do the Richardson differences (the
+    /// former plain differences at 1e-6 let it through).</summary>
     [Fact]
-    public void Adjoint_law_catches_a_VJP_wrong_by_1e_8_that_differences_cannot_see()
+    public void Adjoint_and_reverse_laws_catch_a_VJP_wrong_by_1e_8()
     {
         Fails(Fault.SlightlyWrongVjp, Laws.Adjoint);
-        OpLaws.Holds(Row(Fault.SlightlyWrongVjp), Laws.Reverse); // below the finite-difference tolerance
+        Fails(Fault.SlightlyWrongVjp, Laws.Reverse);
+        Fails(Fault.SlightlyWrongVjp, Laws.Derivative);
     }
+
     /// <summary>In x ⊙ sin(x) the faulty op stays in the gradient graph, so forward-over-reverse differentiates it by
     /// its wrong JVP, while reverse-over-reverse and the differences of the gradient do not.</summary>
     [Fact]
     public void Second_order_law_catches_a_wrong_JVP_inside_the_gradient_graph()
     {
         var row = Row(Fault.WrongJvp) with { Build = (x, _, _) => x[0] * Node.Apply(new FaultySin(Fault.WrongJvp), x[0]) };
-        var e = Assert.ThrowsAny<Exception>(() => OpLaws.Holds(row, Laws.SecondOrder));
+        var e = Fails(row, Laws.SecondOrder);
         Assert.Contains("forward-over-reverse", e.Message);
     }
 
     [Fact]
     public void Every_law_holds_for_the_correct_rules()
     {
-        foreach (var law in new Action<OpCase>[] { Laws.Shape, Laws.Forward, Laws.Reverse, Laws.Adjoint, Laws.SecondOrder, Laws.Batch })
+        foreach (var law in new Action<OpCase>[] { Laws.Shape, Laws.Forward, Laws.Reverse, Laws.Adjoint, Laws.Derivative, Laws.SecondOrder, Laws.SecondDerivative, Laws.Batch })
             OpLaws.Holds(Row(Fault.None), law);
+    }
+
+    // ── the planted rules of issue 23, each caught
+
+    static OpEntry Exp(double error) => Unary($"Exp′×(1 + {error:G2})", new SharedFaultyExp(error), Domain.Any, Math.Exp, Math.Exp, Math.Exp);
+
+    /// <summary>Exp′ × (1 + 1e-9): within the old 1e-6 of finite differences; the Richardson laws (1e-10) and the
+    /// independent f′ (1e-12) both see it.</summary>
+    [Fact]
+    public void A_derivative_off_by_1e_9_relative_fails_the_difference_and_derivative_laws()
+    {
+        Fails(Exp(1e-9), Laws.Forward);
+        Fails(Exp(1e-9), Laws.Reverse);
+        Fails(Exp(1e-9), Laws.Derivative);
+    }
+
+    /// <summary>One wrong derivative graph shared by the JVP and the VJP: the adjoint identity holds by construction, so
+    /// it passes that law; the independent f′ and the differences catch it.</summary>
+    [Fact]
+    public void A_wrong_rule_shared_by_both_modes_passes_the_adjoint_law_and_fails_the_derivative_law()
+    {
+        OpLaws.Holds(Exp(1e-3), Laws.Adjoint);
+        Fails(Exp(1e-3), Laws.Derivative);
+        Fails(Exp(1e-3), Laws.Forward);
+    }
+
+    /// <summary>LogSigmoid′ = −σ(−x) (the sign flipped) on [−30, 30]: the error 2σ(−x) is 4e-9 at x = 20, below the
+    /// former floor of 1e-6; relative to the terms it is 200%.</summary>
+    [Fact]
+    public void A_sign_error_where_the_derivative_is_tiny_fails()
+    {
+        var far = new Domain("20 to 30", 20, 30);
+        var row = Unary("LogSigmoid′ with its sign flipped", new SignFlippedLogSigmoid(), far,
+            v => -Math.Log(1 + Math.Exp(-v)), v => Analytic.Sigmoid(-v), v => -Analytic.SigmoidPrime(v));
+        var e = Fails(row, Laws.Derivative);
+        Assert.Contains("relative error 2", e.Message);
+        Fails(row, Laws.Reverse);
+    }
+
+    /// <summary>x² with an exact first derivative whose own derivative is 2(1 + 1e-7): both second-order modes share
+    /// the wrong rule and agree; the analytic f″ and the Richardson differences of the gradient catch it.</summary>
+    [Fact]
+    public void A_self_consistent_wrong_second_derivative_fails_the_second_derivative_laws()
+    {
+        var row = Unary("x² with f″ = 2(1 + 1e-7)", new SelfConsistentSquare(), Domain.Any, v => v * v, v => 2 * v, _ => 2);
+        OpLaws.Holds(row, Laws.Derivative); // the first derivative is right
+        Fails(row, Laws.SecondDerivative);
+        var e = Fails(row, Laws.SecondOrder);
+        Assert.Contains("differences of the gradient", e.Message);
+    }
+
+    /// <summary>A matrix product whose VJP is wrong only when the inner dimension is above 64: invisible at dimensions
+    /// 1–6, caught once the dimensions reach 60–70 (<see cref="Shapes.WithLarge"/>).</summary>
+    [Fact]
+    public void A_rule_wrong_only_at_large_dimensions_fails_with_large_dimensions()
+    {
+        OpEntry Product(Gen<int[]> dims) => new("TiledMatMul", typeof(TiledMatMul), dims, false,
+            d => [new Input(Shape.Matrix(d[0], d[1]), Domain.Any), new Input(Shape.Matrix(d[1], d[2]), Domain.Any)],
+            (x, _, _) => Node.Apply(new TiledMatMul(), x[0], x[1]));
+        OpLaws.Holds(Product(Shapes.Fixed(3)), Laws.Reverse);
+        Fails(Product(Shapes.WithLarge(3)), Laws.Reverse);
+        Fails(Product(Shapes.WithLarge(3)), Laws.Adjoint);
+    }
+
+    /// <summary>The rule Expm1 had, y + 1: below x ≈ −37 it gives 0 for eˣ, and from x ≈ −10 it keeps few digits.
+    /// Differences cannot see it (eˣ − 1 ≈ −1 there, so their round-off ε/h exceeds eˣ); the independent f′ can.</summary>
+    [Fact]
+    public void The_old_Expm1_rule_fails_the_derivative_law_far_out()
+    {
+        var row = Unary("Expm1 with the rule y + 1", new OldExpm1(), new Domain("−700 to 2", -700, 2), v => Math.Exp(v) - 1, Math.Exp, Math.Exp);
+        var e = Fails(row, Laws.Derivative);
+        Assert.Contains("the row's f′ gives", e.Message);
     }
 }

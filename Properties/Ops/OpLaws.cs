@@ -1,5 +1,7 @@
 using FsCheck;
+using FsCheck.Fluent;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace AutoDiff.Functional.Properties.Ops;
 
@@ -34,6 +36,20 @@ public class OpLaws
         Laws.Check(arbitrary, law, cases, replay);
     }
 
+    /// <summary>The rows to which <paramref name="law"/> applies (<see cref="Laws.NotApplicable"/> on a sample case): the
+    /// others are listed, with the reason, by <see cref="Laws_that_do_not_apply_are_counted_with_their_reasons"/>.</summary>
+    static TheoryData<string> Applicable(Action<OpCase> law) => new(OpTable.Entries.Where(e => NotApplicable(law, e) is null).Select(e => e.Name));
+
+    /// <summary>Why <paramref name="law"/> does not apply to <paramref name="entry"/>, judged on a few sample cases (a
+    /// reason on any of them counts), or null.</summary>
+    internal static string? NotApplicable(Action<OpCase> law, OpEntry entry) =>
+        Gen.Sample(OpCases.Generator(entry), 10, 3).Select(c => Laws.NotApplicable(law, c)).FirstOrDefault(r => r is not null);
+
+    public static TheoryData<string> AdjointRows => Applicable(Laws.Adjoint);
+    public static TheoryData<string> DerivativeRows => Applicable(Laws.Derivative);
+    public static TheoryData<string> SecondDerivativeRows => Applicable(Laws.SecondDerivative);
+    public static TheoryData<string> BatchRows => Applicable(Laws.Batch);
+
     [Theory, MemberData(nameof(Rows))]
     public void Shape_rule_matches_forward_result(string row) => Holds(row, Laws.Shape);
 
@@ -46,44 +62,137 @@ public class OpLaws
     [Theory, MemberData(nameof(Rows))]
     public void Reverse_mode_matches_finite_differences(string row) => Holds(row, Laws.Reverse);
 
-    [Theory, MemberData(nameof(Rows))]
+    [Theory, MemberData(nameof(AdjointRows))]
     public void Adjoint_identity_between_modes(string row) => Holds(row, Laws.Adjoint);
+
+    [Theory, MemberData(nameof(DerivativeRows))]
+    public void Forward_and_reverse_modes_match_the_rows_derivative(string row) => Holds(row, Laws.Derivative);
 
     [Theory, MemberData(nameof(Rows))]
     public void Second_order_modes_agree_with_differences_of_the_gradient(string row) => Holds(row, Laws.SecondOrder);
 
-    [Theory, MemberData(nameof(Rows))]
+    [Theory, MemberData(nameof(SecondDerivativeRows))]
+    public void Second_order_modes_match_the_rows_second_derivative(string row) => Holds(row, Laws.SecondDerivative);
+
+    [Theory, MemberData(nameof(BatchRows))]
     public void Batching_rule_matches_each_member(string row) => Holds(row, Laws.Batch);
+
+    /// <summary>The laws that do not apply to a row are counted and printed with their reasons (run with
+    /// <c>--logger "console;verbosity=detailed"</c>, or read the test's output in a .trx log): none passes silently, and
+    /// the theories above leave exactly these rows out.</summary>
+    [Fact]
+    public void Laws_that_do_not_apply_are_counted_with_their_reasons()
+    {
+        var laws = new (string Name, Action<OpCase> Law)[] { ("Adjoint", Laws.Adjoint), ("Derivative", Laws.Derivative), ("SecondDerivative", Laws.SecondDerivative), ("Batch", Laws.Batch) };
+        foreach (var (name, law) in laws)
+        {
+            var skipped = OpTable.Entries.Select(e => (e.Name, Reason: NotApplicable(law, e))).Where(r => r.Reason is not null).ToList();
+            output.WriteLine($"{name}: {OpTable.Entries.Count - skipped.Count} rows checked, {skipped.Count} not applicable");
+            foreach (var (row, reason) in skipped) output.WriteLine($"  {row}: {reason}");
+        }
+        // Whole-row batching over the rows whose graph has an op without a rule.
+        var wholeRowSkips = OpTable.Entries.Where(e => !WholeRowBatchable(e)).Select(e => e.Name).ToList();
+        output.WriteLine($"whole-row batching: {OpTable.Entries.Count - wholeRowSkips.Count} rows checked, {wholeRowSkips.Count} with an op without a batching rule");
+        foreach (var row in wholeRowSkips) output.WriteLine($"  {row}");
+    }
+
+    /// <summary>The ops that have no batching rule yet, each named: the value-model work shrinks this list to empty. An op
+    /// on the list that gains a rule, or an op off the list without one, fails the test below. (MatMul is not on it: it
+    /// batches one factor at a time, and only a product of two batched factors has no rule.)</summary>
+    internal static readonly IReadOnlySet<Type> WithoutBatchingRule = new HashSet<Type>
+    {
+        typeof(Functional.Ops.LogSumExp), typeof(Functional.Ops.Softmax), typeof(Functional.Ops.LogSoftmax),
+        typeof(Functional.Ops.Gather), typeof(Functional.Ops.Scatter),
+        typeof(Functional.Ops.Custom), typeof(Functional.Ops.LoopOp), typeof(Functional.Ops.LoopReverse),
+        typeof(Functional.Ops.ImplicitSolve), typeof(Functional.Ops.ImplicitLinear),
+    };
+
+    [Fact]
+    public void Ops_without_a_batching_rule_are_exactly_the_allow_list()
+    {
+        var reasons = OpTable.Entries
+            .Where(e => e.Covers is not null)
+            .Select(e => (e.Covers!, Reason: NotApplicable(Laws.Batch, e)))
+            .ToList();
+        // An op counts as ruled when some row applies it to its variables and its rule answers; rows that wrap their
+        // inputs (a well-conditioned matrix for Solve) cannot tell, and are judged by the op's other rows.
+        var ruled = reasons.Where(r => r.Reason is null).Select(r => r.Item1).ToHashSet();
+        var noRule = reasons.Where(r => r.Reason is { } s && s.EndsWith("has no batching rule", StringComparison.Ordinal)).Select(r => r.Item1).ToHashSet();
+        noRule.ExceptWith(ruled);
+        var gained = WithoutBatchingRule.Where(ruled.Contains).Select(t => t.Name).ToList();
+        var unlisted = noRule.Where(t => !WithoutBatchingRule.Contains(t)).Select(t => t.Name).ToList();
+        Assert.True(gained.Count == 0, $"ops on the allow-list that now have a batching rule (remove them from the list): {string.Join(", ", gained)}");
+        Assert.True(unlisted.Count == 0, $"ops without a batching rule that are not on the allow-list: {string.Join(", ", unlisted)}");
+    }
+
+    readonly ITestOutputHelper output;
+
+    /// <summary>xunit's output, for the counts of laws that do not apply.</summary>
+    public OpLaws(ITestOutputHelper output) => this.output = output;
+
+    static bool WholeRowBatchable(OpEntry entry) => Gen.Sample(OpCases.Generator(entry), 10, 3).All(c =>
+    {
+        var g = c.Instantiate();
+        return BatchChoices(new bool[g.Variables.Length]).Skip(1).Any(choice => Batching.Batch([g.Output], Wide(g, choice, 2), 2) is not null);
+    });
+
+    /// <summary><paramref name="chosen"/>, then every variable batched, then each one alone.</summary>
+    static IEnumerable<bool[]> BatchChoices(bool[] chosen)
+    {
+        int n = chosen.Length;
+        yield return chosen;
+        yield return [.. chosen.Select(_ => true)];
+        for (int i = 0; i < n; i++) yield return [.. Enumerable.Range(0, n).Select(j => j == i)];
+    }
+
+    /// <summary>Each batched variable with its (size × k) replacement.</summary>
+    static List<(Node, Node)> Wide(Instance g, bool[] isBatched, int k) =>
+        [.. g.Variables.Where((_, i) => isBatched[i]).Select(v => (v, Node.Variable($"{v}·{k}", Shape.Matrix(v.Shape.Size, k))))];
+
+    /// <summary>Whole-row batching applies to the rows whose every op has a rule; the rest are on this list, by name.</summary>
+    [Theory, MemberData(nameof(WholeRowBatchRows))]
+    public void Batching_the_whole_row_matches_each_member(string row) => Holds(row, WholeRowBatch);
+
+    public static TheoryData<string> WholeRowBatchRows => new(OpTable.Entries.Where(WholeRowBatchable).Select(e => e.Name));
 
     /// <summary>The kit's batching law checks an op's rule only where the row's output is the op applied to the
     /// variables; many rows wrap their inputs (a well-conditioned matrix for Solve, a comparison for Select). Here the
     /// whole row's graph is batched by the transformation itself (<see cref="Batching"/>), over a random choice of
-    /// batched variables, and must equal the row evaluated at each member. A graph with an op that has no rule passes.</summary>
-    [Theory, MemberData(nameof(Rows))]
-    public void Batching_the_whole_row_matches_each_member(string row) => Holds(row, WholeRowBatch);
-
+    /// batched variables, and must equal the row evaluated at each member.</summary>
     static void WholeRowBatch(OpCase c)
     {
         var g = c.Instantiate();
         var rng = c.Rng();
         int k = 1 + rng.Next(3), n = g.Variables.Length;
-        var isBatched = g.Variables.Select(_ => rng.Next(2) == 0).ToArray();
-        if (n > 0 && !isBatched.Any(b => b)) isBatched[rng.Next(n)] = true;
+        var chosen = g.Variables.Select(_ => rng.Next(2) == 0).ToArray();
+        if (n > 0 && !chosen.Any(b => b)) chosen[rng.Next(n)] = true;
+        // The random choice of batched variables first; where an op has no rule for it, every variable, then each alone.
+        bool[]? isBatched = null;
+        Node?[]? batched = null;
+        List<(Node, Node)> wide = [];
+        foreach (var choice in BatchChoices(chosen))
+            if ((batched = Batching.Batch([g.Output], wide = Wide(g, choice, k), k)) is not null) { isBatched = choice; break; }
+        if (batched is null || isBatched is null) throw new LawNotApplicable($"{c.Entry.Name}: an op of the row has no batching rule");
         // Member 0 is the case itself; the others scale each batched value by up to ±1%, signs kept.
         var members = Enumerable.Range(0, k).Select(m => g.Values.Select((v, i) => isBatched[i] && m > 0
             ? Tensor.FromColumnMajor(v.Shape, [.. v.Values.ToArray().Select(e => e * (1 + 0.01 * (2 * rng.NextDouble() - 1)))])
             : v).ToArray()).ToArray();
-        var wide = new List<(Node, Node)>();
         var at = Bindings.Empty;
-        for (int i = 0; i < n; i++)
+        for (int i = 0, w = 0; i < n; i++)
             if (isBatched[i])
             {
-                var w = Node.Variable($"{g.Variables[i]}·{k}", Shape.Matrix(g.Variables[i].Shape.Size, k));
-                wide.Add((g.Variables[i], w));
-                at = at.Bind(w, Tensor.FromColumnMajor(w.Shape, [.. members.SelectMany(m => m[i].Values.ToArray())]));
+                var (_, column) = wide[w++];
+                at = at.Bind(column, Tensor.FromColumnMajor(column.Shape, [.. members.SelectMany(m => m[i].Values.ToArray())]));
             }
             else at = at.Bind(g.Variables[i], g.Values[i]);
-        if (Batching.Batch([g.Output], wide, k) is not [{ } batchedOutput]) return;
+        // A row whose output does not depend on the batched variables batches to null: the members are all equal.
+        if (batched is not [{ } batchedOutput])
+        {
+            var first = g.Evaluate(members[0]).Values.ToArray();
+            foreach (var m in members.Skip(1))
+                Laws.Require(g.Evaluate(m).Values.ToArray().SequenceEqual(first), () => "the batched row does not depend on the batched variables, yet its members differ");
+            return;
+        }
         int size = g.Output.Shape.Size;
         Laws.Require(batchedOutput.Shape == Shape.Matrix(size, k), () => $"the batched row has shape {batchedOutput.Shape}, not ({size}×{k})");
         var batch = Evaluator.Evaluate(batchedOutput, at).Values.ToArray();

@@ -22,7 +22,11 @@ public static partial class OpTable
     static OpEntry Compare(P.Comparison kind, Func<Node, Node, Node> f, Func<double, double, bool> r) =>
         new($"Compare({kind})", typeof(P.Compare), AnyRank, true, d => [In(S(d), Domain.Any), In(S(d), Domain.Any)],
             (x, _, _) => f(x[0], x[1] + Off))
-        { Reference = (x, _, _) => [.. x[0].Select((a, i) => r(a, x[1][i] + Off) ? 1.0 : 0.0)] };
+        {
+            Reference = (x, _, _) => [.. x[0].Select((a, i) => r(a, x[1][i] + Off) ? 1.0 : 0.0)],
+            Derivative = OpEntry.Pair((_, _) => (0, 0)), // a step function: flat off the ties
+            SecondDerivative = OpEntry.Hessian((_, _) => (0, 0, 0)),
+        };
 
     /// <summary>A mask fixed at build time, derived from the index seed so it shrinks with it.</summary>
     static bool[] Mask(int size, int pick) => [.. Enumerable.Range(0, size).Select(k => (pick >> (k % 10) & 1) == 1)];
@@ -32,16 +36,18 @@ public static partial class OpTable
         var any = Domain.Any;
 
         // ── piecewise: inputs off the kinks (b shifted by Off, distinct elements, |x| ≥ 0.5, bounds off the grid)
-        foreach (var e in Binary("Max", typeof(P.Maximum), any, any, (a, b) => a.Max(b + Off), (a, b) => Math.Max(a, b + Off))) yield return e;
+        foreach (var e in Binary("Max", typeof(P.Maximum), any, any, (a, b) => a.Max(b + Off), (a, b) => Math.Max(a, b + Off),
+            (a, b) => a > b + Off ? (1, 0) : (0, 1), (_, _) => (0, 0, 0))) yield return e;
         yield return new("Min (composite)", null, AnyRank, true, d => [In(S(d), any), In(S(d), any)], (x, _, _) => x[0].Min(x[1] + Off))
         { Reference = (x, _, _) => [.. x[0].Select((a, i) => Math.Min(a, x[1][i] + Off))] };
         yield return Matrix("MaxAxis(0)", typeof(P.MaxAxis), any, (x, _, _) => Distinct(x[0]).Max(0), (x, d, _) => R.ColumnWise(Distinct(x[0]), d[0], d[1], v => v.Max()));
         yield return Matrix("MaxAxis(1)", typeof(P.MaxAxis), any, (x, _, _) => Distinct(x[0]).Max(1), (x, d, _) => R.RowWise(Distinct(x[0]), d[0], d[1], v => v.Max()));
         yield return Vector("MaxAxis(0) of a vector", typeof(P.MaxAxis), any, (x, _, _) => Distinct(x[0]).Max(0), (x, _, _) => [Distinct(x[0]).Max()]);
         yield return Matrix("Min(1) (composite)", null, any, (x, _, _) => Distinct(x[0]).Min(1), (x, d, _) => R.RowWise(Distinct(x[0]), d[0], d[1], v => v.Min()));
-        yield return Unary("Abs", typeof(P.Abs), Domain.NonZero, x => x.Abs(), Math.Abs);
-        yield return Unary("Relu", typeof(P.Relu), Domain.NonZero, x => x.Relu(), v => v > 0 ? v : 0);
-        yield return Unary("Clamp(−0.701, 0.903)", typeof(P.Clamp), any, x => x.Clamp(-0.701, 0.903), v => Math.Min(Math.Max(v, -0.701), 0.903));
+        yield return Unary("Abs", typeof(P.Abs), Domain.NonZero, x => x.Abs(), Math.Abs, v => Math.Sign(v), _ => 0);
+        yield return Unary("Relu", typeof(P.Relu), Domain.NonZero, x => x.Relu(), v => v > 0 ? v : 0, v => v > 0 ? 1 : 0, _ => 0);
+        yield return Unary("Clamp(−0.701, 0.903)", typeof(P.Clamp), any, x => x.Clamp(-0.701, 0.903), v => Math.Min(Math.Max(v, -0.701), 0.903),
+            v => v > -0.701 && v < 0.903 ? 1 : 0, _ => 0);
         yield return Compare(P.Comparison.Greater, (a, b) => a.GreaterThan(b), (a, b) => a > b);
         yield return Compare(P.Comparison.GreaterOrEqual, (a, b) => a.GreaterOrEqual(b), (a, b) => a >= b);
         yield return Compare(P.Comparison.Less, (a, b) => a.LessThan(b), (a, b) => a < b);
@@ -57,17 +63,42 @@ public static partial class OpTable
             d => [In(S(d), any), In(S(d), any)], (x, d, k) => PiecewiseMath.Where(Mask(S(d).Size, k), x[0], x[1]))
         { Reference = (x, d, k) => [.. Mask(S(d).Size, k).Select((m, i) => m ? x[0][i] : x[1][i])] };
         yield return Unary("double where: Where(x > 0, Sqrt(Where(x > 0, x, 1)), 0)", null, Domain.NonZero,
-            x => PiecewiseMath.Where(x.GreaterThan(0), PiecewiseMath.Where(x.GreaterThan(0), x, 1).Sqrt(), 0), v => v > 0 ? Math.Sqrt(v) : 0);
+            x => PiecewiseMath.Where(x.GreaterThan(0), PiecewiseMath.Where(x.GreaterThan(0), x, 1).Sqrt(), 0), v => v > 0 ? Math.Sqrt(v) : 0,
+            v => v > 0 ? 0.5 / Math.Sqrt(v) : 0, v => v > 0 ? -0.25 / (v * Math.Sqrt(v)) : 0);
 
         // ── special functions: references by other algorithms (MathReferences)
-        yield return Unary("Log1p", typeof(P.Log1p), Domain.AboveMinusOne, x => x.Log1p(), v => Math.Log(1 + v));
-        yield return Unary("Expm1", typeof(P.Expm1), any, x => x.Expm1(), v => Math.Exp(v) - 1);
-        yield return Unary("LogSigmoid", typeof(P.LogSigmoid), Domain.Wide, x => x.LogSigmoid(), v => -Math.Log(1 + Math.Exp(-v)));
-        yield return Unary("Erf", typeof(P.Erf), any, x => x.Erf(), M.Erf);
-        yield return Unary("LogGamma", typeof(P.LogGamma), Domain.Positive, x => x.LogGamma(), M.LogGamma);
-        yield return Unary("Digamma", typeof(P.Digamma), Domain.Positive, x => x.Digamma(), M.Digamma);
+        // Log1p and Expm1 stay on moderate domains here: their far-out behaviour is being fixed in their own files.
+        yield return Unary("Log1p", typeof(P.Log1p), Domain.AboveMinusOne, x => x.Log1p(), v => Math.Log(1 + v), v => 1 / (1 + v), v => -1 / ((1 + v) * (1 + v)));
+        yield return Unary("Expm1", typeof(P.Expm1), any, x => x.Expm1(), v => Math.Exp(v) - 1, Math.Exp, Math.Exp);
+        yield return Unary("LogSigmoid", typeof(P.LogSigmoid), Domain.Wide, x => x.LogSigmoid(), v => Math.Min(v, 0) - Analytic.Log1p(Math.Exp(-Math.Abs(v))),
+            v => Analytic.Sigmoid(-v), v => -Analytic.SigmoidPrime(v));
+        yield return Unary("LogSigmoid (−700 to 700)", typeof(P.LogSigmoid), new("−700 to 700", -700, 700), x => x.LogSigmoid(),
+            v => Math.Min(v, 0) - Analytic.Log1p(Math.Exp(-Math.Abs(v))), v => Analytic.Sigmoid(-v), v => -Analytic.SigmoidPrime(v));
+        yield return Unary("Erf", typeof(P.Erf), any, x => x.Erf(), M.Erf, Analytic.ErfPrime, v => -2 * v * Analytic.ErfPrime(v));
+        // ψ crosses 0 at 1.4616 while summing terms of size ~1: there it has ~1e-15 of absolute accuracy, no relative one.
+        yield return Unary("LogGamma", typeof(P.LogGamma), Domain.Positive, x => x.LogGamma(), M.LogGamma, M.Digamma, v => M.Polygamma(1, v))
+        with
+        { DerivativeAbsoluteError = 2e-15 };
+        yield return Unary("Digamma", typeof(P.Digamma), Domain.Positive, x => x.Digamma(), M.Digamma, v => M.Polygamma(1, v), v => M.Polygamma(2, v));
         foreach (var n in new[] { 1, 2, 3 })
-            yield return Unary($"Polygamma({n})", typeof(P.Polygamma), Domain.Positive, x => x.Polygamma(n), v => M.Polygamma(n, v));
+            yield return Unary($"Polygamma({n})", typeof(P.Polygamma), Domain.Positive, x => x.Polygamma(n), v => M.Polygamma(n, v),
+                v => M.Polygamma(n + 1, v), v => M.Polygamma(n + 2, v));
+        // The gamma family near 0, large, and at negative non-integers (ln Γ is defined for x > 0 only).
+        var gammaMagnitudes = Domain.Magnitudes("1e-8 to 1e4", 1e-8, 1e4);
+        yield return Unary($"LogGamma ({gammaMagnitudes})", typeof(P.LogGamma), gammaMagnitudes, x => x.LogGamma(), M.LogGamma, M.Digamma, v => M.Polygamma(1, v))
+        with
+        { DerivativeAbsoluteError = 2e-15 };
+        yield return Unary($"Digamma ({gammaMagnitudes})", typeof(P.Digamma), gammaMagnitudes, x => x.Digamma(), M.Digamma,
+            v => M.Polygamma(1, v), v => M.Polygamma(2, v));
+        yield return Unary("Digamma (negative non-integer)", typeof(P.Digamma), NegativeNonInteger, x => x.Digamma(), Analytic.Digamma,
+            v => M.Polygamma(1, v), v => M.Polygamma(2, v));
+        // Every order offered, 1 to 40, near 0 and up to 1000 (across the switch to the asymptotic series). Negative
+        // arguments only for ψ: ψ⁽ⁿ⁾ of even n sums terms of both signs there, n!/0.05ⁿ⁺¹ in size, so its value near a
+        // root has no relative accuracy for the laws to check.
+        var polygammaMagnitudes = Domain.Magnitudes("1e-2 to 1e3", 1e-2, 1e3);
+        foreach (var n in Enumerable.Range(1, 40))
+            yield return Unary($"Polygamma({n}) ({polygammaMagnitudes})", typeof(P.Polygamma), polygammaMagnitudes, x => x.Polygamma(n),
+                v => M.Polygamma(n, v), v => M.Polygamma(n + 1, v), v => M.Polygamma(n + 2, v));
 
         // ── linear algebra: well-conditioned inputs built from any entries (LinearAlgebraRows)
         foreach (var e in LinearAlgebraRows()) yield return e;

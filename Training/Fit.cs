@@ -19,11 +19,11 @@ public sealed record FitOptions
     } = 32;
     /// <summary>Seeds the order of the rows in every epoch: the same seed gives the same fit, bit for bit.</summary>
     public int Seed { get; init; }
-    /// <summary>Clip each gradient to this global norm (&gt; 0; +∞ never clips) before the optimiser sees it (none when null).</summary>
+    /// <summary>Clip each gradient to this global norm (finite, &gt; 0) before the optimiser sees it (none when null).</summary>
     public double? ClipNorm
     {
         get;
-        init => field = value is null or > 0 ? value : throw new ArgumentOutOfRangeException(nameof(ClipNorm), value, "FitOptions: ClipNorm must be positive (null for none)");
+        init => field = value is null or (> 0 and < double.PositiveInfinity) ? value : throw new ArgumentOutOfRangeException(nameof(ClipNorm), value, "FitOptions: ClipNorm must be positive and finite (null for none)");
     }
     /// <summary>Early stopping: stop after this many epochs (≥ 0) without a lower held-out loss (never when null).</summary>
     public int? Patience

@@ -8,7 +8,7 @@ namespace AutoDiff.Functional.Report;
 
 /// <summary>Issue #15: the seed's recommender over observed ratings only, at a quick size in the report and at any
 /// size with <c>--recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ]</c>.</summary>
-static class RecommenderSection
+public static class RecommenderSection
 {
     public static readonly Section Section = new("Seed 000, task 3 as a recommender: observed ratings only", report =>
     {

@@ -26,13 +26,14 @@ public static class Tool
         {
             number++;
             if (string.IsNullOrWhiteSpace(line)) continue;   // between messages: nothing to answer
-            output.WriteLine(Answer(line, number, log).ToJsonString());
+            output.WriteLine(Answer(line, number, log));
             output.Flush();
         }
     }
 
-    /// <summary>The answer to message <paramref name="number"/>, <paramref name="line"/>: never throws.</summary>
-    public static JsonObject Answer(string line, long number, TextWriter log)
+    /// <summary>The answer to message <paramref name="number"/>, <paramref name="line"/>, as one line of JSON: never
+    /// throws.</summary>
+    public static string Answer(string line, long number, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(line);
         ArgumentNullException.ThrowIfNull(log);
@@ -61,7 +62,8 @@ public static class Tool
                 case var kind:
                     throw new ProtocolException($"the field $.kind is '{Evals.Clip(kind)}', not start, define, evaluate or analysis");
             }
-            return answer;
+            try { return answer.ToJsonString(); }
+            catch (ArgumentException) { throw new ProtocolException("the output holds ±∞ or NaN, which JSON cannot carry (the input drove the function beyond the doubles)"); }
         }
         catch (Exception e)   // whatever a message does, it gets an answer and the session goes on
         {
@@ -72,7 +74,7 @@ public static class Tool
                 ["id"] = id?.DeepClone(),
                 ["success"] = false,
                 ["error"] = $"message {number}{(id is null ? "" : $" (id {Evals.Clip(id.ToJsonString())})")}: {what}",
-            };
+            }.ToJsonString();
         }
     }
 

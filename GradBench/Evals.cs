@@ -18,32 +18,32 @@ static partial class Evals
     {
         ("hello", "square") => Scalar(input, x => x.Square(), gradient: false),
         ("hello", "double") => Scalar(input, x => x.Square(), gradient: true),
-        ("llsq", _) => Vector(Doubles(input["x"]), x => Llsq.Objective(x, (int)input["n"]!), Gradient(function)),
-        ("lse", _) => Vector(Doubles(input["x"]), Lse.Objective, Gradient(function)),
-        ("det", _) => Vector(Doubles(input["A"]), a => Det.Objective(a, (int)input["ell"]!), Gradient(function)),
-        ("ode", "primal") => Compile([Ode.FinalState(X(Doubles(input["x"]), out var at), (int)input["s"]!)], at, t => Json(t[0].Values)),
-        ("ode", "gradient") => OdeGradient(Doubles(input["x"]), (int)input["s"]!),
+        ("llsq", _) => Vector(Doubles(Field(input, "x")), x => Llsq.Objective(x, Int(Field(input, "n"))), Gradient(function)),
+        ("lse", _) => Vector(Doubles(Field(input, "x")), Lse.Objective, Gradient(function)),
+        ("det", _) => Vector(Doubles(Field(input, "A")), a => Det.Objective(a, Int(Field(input, "ell"))), Gradient(function)),
+        ("ode", "primal") => Compile([Ode.FinalState(X(Doubles(Field(input, "x")), out var at), Int(Field(input, "s")))], at, t => Json(t[0].Values)),
+        ("ode", "gradient") => OdeGradient(Doubles(Field(input, "x")), Int(Field(input, "s"))),
         ("kmeans", "cost" or "dir") => KMeansFunction(input, function == "dir"),
         ("gmm", "objective" or "jacobian") => GmmFunction(input, function == "jacobian"),
         ("lstm", "objective" or "jacobian") => LstmFunction(input, function == "jacobian"),
         ("ba", "objective" or "jacobian") => BaFunction(input, function == "jacobian"),
         ("saddle" or "particle", _) => NestedFunction(module, function, input),
         ("ht", "objective" or "jacobian") => HtFunction(input, function == "jacobian"),
-        _ => throw new ArgumentException($"{module} has no function '{function}'"),
+        _ => throw new ProtocolException($"the field $.function is '{Clip(function)}': {module} has no such function"),
     };
 
     static bool Gradient(string function) => function switch
     {
         "primal" => false,
         "gradient" => true,
-        _ => throw new ArgumentException($"no function '{function}' (expected primal or gradient)"),
+        _ => throw new ProtocolException($"the field $.function is '{Clip(function)}', not primal or gradient"),
     };
 
     static Prepared Scalar(JsonNode input, Func<Node, Node> f, bool gradient)
     {
         var x = Node.Variable("x", Shape.Scalar);
         var y = f(x);
-        var at = Bindings.Empty.Bind(x, (double)input!);
+        var at = Bindings.Empty.Bind(x, Real(input));
         return Compile(gradient ? Reverse.Grad(y, [x]) : [y], at, t => JsonValue.Create(t[0].ToScalar()));
     }
 
@@ -65,8 +65,8 @@ static partial class Evals
 
     static Prepared KMeansFunction(JsonNode input, bool direction)
     {
-        var points = Matrix(input["points"]);
-        var start = Matrix(input["centroids"]);
+        var points = Matrix(Field(input, "points"));
+        var start = Matrix(Field(input, "centroids"));
         var c = Node.Variable("C", start.Shape);
         var at = Bindings.Empty.Bind(c, start);
         var cost = KMeans.Cost(c, points);
@@ -77,11 +77,11 @@ static partial class Evals
 
     static Prepared GmmFunction(JsonNode input, bool gradient)
     {
-        var alpha = Doubles(input["alpha"]);
-        var (mu, q, l) = (Matrix(input["mu"]), Matrix(input["q"]), Matrix(input["l"], columns: (int)input["d"]! * ((int)input["d"]! - 1) / 2));
+        var alpha = Doubles(Field(input, "alpha"));
+        var (mu, q, l) = (Matrix(Field(input, "mu")), Matrix(Field(input, "q")), Matrix(Field(input, "l"), columns: Int(Field(input, "d")) * (Int(Field(input, "d")) - 1) / 2));
         var p = Gmm.Variables(alpha.Length, mu.Shape[1]);
         var at = Bindings.Empty.Bind(p.Alpha, Tensor.FromColumnMajor(p.Alpha.Shape, alpha)).Bind(p.Means, mu).Bind(p.LogDiagonals, q).Bind(p.Lower, l);
-        var f = Gmm.LogPosterior(p, Matrix(input["x"]), (int)input["m"]!, (double)input["gamma"]!);
+        var f = Gmm.LogPosterior(p, Matrix(Field(input, "x")), Int(Field(input, "m")), Real(Field(input, "gamma")));
         return gradient
             ? Compile(Reverse.Grad(f, [p.Alpha, p.Means, p.LogDiagonals, p.Lower]), at, t => new JsonObject
             {
@@ -96,14 +96,14 @@ static partial class Evals
     /// <summary>A matrix from a JSON list of rows (of <paramref name="columns"/> entries when the list may be empty).</summary>
     static Tensor Matrix(JsonNode? rows, int columns = -1)
     {
-        var list = (rows ?? throw new ArgumentException("a field is missing")).AsArray();
-        int m = list.Count, n = columns >= 0 ? columns : m == 0 ? 0 : list[0]!.AsArray().Count;
-        var values = new double[m * n];
+        var list = List(rows);
+        int m = list.Count, n = columns >= 0 ? columns : m == 0 ? 0 : List(list[0], list, 0).Count;
+        var values = new double[Size(list, m, n)];
         for (int i = 0; i < m; i++)
         {
-            var row = list[i]!.AsArray();
-            if (row.Count != n) throw new ArgumentException($"row {i} has {row.Count} entries, not {n}");
-            for (int j = 0; j < n; j++) values[i + j * m] = (double)row[j]!;
+            var row = List(list[i], list, i);
+            if (row.Count != n) throw new ProtocolException($"{row.GetPath()} has {row.Count} entries, not {n} as row 0");
+            for (int j = 0; j < n; j++) values[i + j * m] = Real(row[j], row, j);
         }
         return Tensor.FromColumnMajor(Shape.Matrix(m, n), values);
     }
@@ -134,8 +134,69 @@ static partial class Evals
         return new(() => plan.Run(at, workspace), r => output((Tensor[])r));
     }
 
-    public static double[] Doubles(JsonNode? array) =>
-        [.. (array ?? throw new ArgumentException("a field is missing")).AsArray().Select(v => (double)v!)];
+    public static double[] Doubles(JsonNode? array)
+    {
+        var a = List(array);
+        return [.. a.Select((v, i) => Real(v, a, i))];
+    }
+
+    // ---- Reading a message: every failure is a ProtocolException naming the field by its JSON path ("$.input.x[3]"). ----
+
+    /// <summary>The field <paramref name="name"/> of the object <paramref name="parent"/>.</summary>
+    public static JsonNode Field(JsonNode? parent, string name) => parent is JsonObject o
+        ? o[name] ?? throw new ProtocolException($"the field {o.GetPath()}.{name} is {(o.ContainsKey(name) ? "null" : "missing")}")
+        : throw new ProtocolException($"{PathOf(parent)} is {Kind(parent)}, not an object with the field '{name}'");
+
+    /// <summary>A number (<paramref name="list"/> and <paramref name="index"/> name a null element's place).</summary>
+    public static double Real(JsonNode? node, JsonArray? list = null, int index = 0) =>
+        node is JsonValue v && v.TryGetValue(out double d) ? d : throw Wrong(node, "a number", list, index);
+
+    /// <summary>A whole number in the int range.</summary>
+    public static int Int(JsonNode? node, JsonArray? list = null, int index = 0) =>
+        node is JsonValue v && v.TryGetValue(out int i) ? i : throw Wrong(node, "a whole number from −2³¹ to 2³¹ − 1", list, index);
+
+    /// <summary>true or false.</summary>
+    public static bool Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue(out bool b) ? b : throw Wrong(node, "true or false", null, 0);
+
+    /// <summary>A string.</summary>
+    public static string Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : throw Wrong(node, "a string", null, 0);
+
+    /// <summary>A list.</summary>
+    public static JsonArray List(JsonNode? node, JsonArray? list = null, int index = 0) => node as JsonArray ?? throw Wrong(node, "a list", list, index);
+
+    /// <summary>A positive count in <paramref name="parent"/>'s field <paramref name="name"/>, such that
+    /// count·<paramref name="width"/> elements fit one array (checked in 64 bits).</summary>
+    public static int Count(JsonNode parent, string name, int width)
+    {
+        var node = Field(parent, name);
+        int count = Int(node);
+        if (count <= 0 || (long)count * width > Array.MaxLength)
+            throw new ProtocolException($"{node.GetPath()} is {count}; it must be positive, and {count}·{width} elements must fit one array ({Array.MaxLength})");
+        return count;
+    }
+
+    /// <summary>m·n elements of <paramref name="list"/>'s matrix, checked in 64 bits.</summary>
+    static int Size(JsonArray list, int m, int n) => (long)m * n <= Array.MaxLength ? m * n
+        : throw new ProtocolException($"{list.GetPath()} is {m}×{n}: more elements than one array holds ({Array.MaxLength})");
+
+    static ProtocolException Wrong(JsonNode? node, string expected, JsonArray? list, int index) =>
+        new($"{(node is null && list is not null ? $"{list.GetPath()}[{index}]" : PathOf(node))} is {Kind(node)}, not {expected}");
+
+    static string PathOf(JsonNode? node) => node?.GetPath() ?? "a value";
+
+    /// <summary>What a JSON value is, for a message: "null", "a string", "the number 1.5", "a list", "an object".</summary>
+    public static string Kind(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonArray a => $"a list of {a.Count}",
+        JsonObject => "an object",
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number => $"the number {Clip(v.ToJsonString())}",
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => $"the string {Clip(v.ToJsonString())}",
+        _ => Clip(node.ToJsonString()),
+    };
+
+    /// <summary>At most 40 characters of a value quoted in a message.</summary>
+    public static string Clip(string text) => text.Length <= 40 ? text : $"{text[..40]}… ({text.Length} characters)";
 
     public static JsonArray Json(ReadOnlySpan<double> values)
     {

@@ -8,15 +8,15 @@ static partial class Evals
     // ht: the residuals, or their dense Jacobian (the pose's 26 tangents pushed through the skinning as one stack).
     static Prepared HtFunction(JsonNode input, bool jacobian)
     {
-        var data = input["data"] ?? throw new ArgumentException("a field is missing");
-        var model = data["model"] ?? throw new ArgumentException("a field is missing");
+        var data = Field(input, "data");
+        var model = Field(data, "model");
         var hand = new HtData(
-            new HtModel(Ints(model["parents"]), Transforms(model["base_relatives"]), Transforms(model["inverse_base_absolutes"]),
-                Jagged(model["base_positions"]), Jagged(model["weights"]), [.. List(model["triangles"]).Select(Ints)],
-                (bool)model["is_mirrored"]!),
-            Ints(data["correspondences"]), Jagged(data["points"]));
-        var theta = X(Doubles(input["theta"]), out var at);
-        var barycentric = List(input["us"]);
+            new HtModel(Ints(Field(model, "parents")), Transforms(Field(model, "base_relatives")), Transforms(Field(model, "inverse_base_absolutes")),
+                Jagged(Field(model, "base_positions")), Jagged(Field(model, "weights")), [.. List(Field(model, "triangles")).Select(Ints)],
+                Bool(Field(model, "is_mirrored"))),
+            Ints(Field(data, "correspondences")), Jagged(Field(data, "points")));
+        var theta = X(Doubles(Field(input, "theta")), out var at);
+        var barycentric = List(Field(input, "us"));
         if (barycentric.Count == 0)
             return jacobian
                 ? Compile([Ht.Jacobian(theta, hand)], at, t => Rows(t[0]))
@@ -28,9 +28,11 @@ static partial class Evals
             : Compile([Ht.Residuals(theta, us, hand)], at, t => Json(t[0].Values));
     }
 
-    static JsonArray List(JsonNode? list) => (list ?? throw new ArgumentException("a field is missing")).AsArray();
-
-    static int[] Ints(JsonNode? list) => [.. List(list).Select(v => (int)v!)];
+    static int[] Ints(JsonNode? list)
+    {
+        var a = List(list);
+        return [.. a.Select((v, i) => Int(v, a, i))];
+    }
 
     static double[][] Jagged(JsonNode? rows) => [.. List(rows).Select(Doubles)];
 

@@ -7,10 +7,10 @@ static partial class Evals
 {
     static Prepared LstmFunction(JsonNode input, bool gradient)
     {
-        var (main, extra) = (Matrix(input["main_params"]), Matrix(input["extra_params"]));
+        var (main, extra) = (Matrix(Field(input, "main_params")), Matrix(Field(input, "extra_params")));
         var (p, q) = (Node.Variable("main", main.Shape), Node.Variable("extra", extra.Shape));
         var at = Bindings.Empty.Bind(p, main).Bind(q, extra);
-        var loss = Lstm.Loss(p, q, Matrix(input["state"]), Matrix(input["sequence"]));
+        var loss = Lstm.Loss(p, q, Matrix(Field(input, "state")), Matrix(Field(input, "sequence")));
         // The gradient rows adjacent: each matrix row-major, main then extra.
         return gradient
             ? Compile(Reverse.Grad(loss, [p, q]), at, t => Json([.. RowMajor(t[0]), .. RowMajor(t[1])]))
@@ -21,11 +21,12 @@ static partial class Evals
     // observation i of camera i mod n and point i mod m); every observation is computed, none is skipped as a repeat.
     static Prepared BaFunction(JsonNode input, bool jacobian)
     {
-        int n = (int)input["n"]!, m = (int)input["m"]!, p = (int)input["p"]!;
-        var cameras = Repeated(Doubles(input["cam"]), n);
-        var points = Repeated(Doubles(input["x"]), m);
-        var weights = Tensor.FromColumnMajor(Shape.Vector(p), [.. Enumerable.Repeat((double)input["w"]!, p)]);
-        var features = Repeated(Doubles(input["feat"]), p);
+        // Sizes checked in 64 bits against one array's limit (p·2 features, n·11 camera and m·3 point parameters).
+        int n = Count(input, "n", 11), m = Count(input, "m", 3), p = Count(input, "p", 2);
+        var cameras = Repeated(Doubles(Field(input, "cam")), n);
+        var points = Repeated(Doubles(Field(input, "x")), m);
+        var weights = Tensor.FromColumnMajor(Shape.Vector(p), [.. Enumerable.Repeat(Real(Field(input, "w")), p)]);
+        var features = Repeated(Doubles(Field(input, "feat")), p);
         int[] cameraOf = [.. Enumerable.Range(0, p).Select(i => i % n)], pointOf = [.. Enumerable.Range(0, p).Select(i => i % m)];
         var (c, x, w) = (Node.Variable("cams", cameras.Shape), Node.Variable("X", points.Shape), Node.Variable("w", weights.Shape));
         var at = Bindings.Empty.Bind(c, cameras).Bind(x, points).Bind(w, weights);

@@ -12,11 +12,11 @@ static partial class Evals
         var (outer, inner) = Modes(function);
         if (module == "saddle")
         {
-            var start = X(Doubles(input["start"]), out var at);
+            var start = X(Doubles(Field(input, "start")), out var at);
             return Compile([Saddle.Solve(start, outer, inner)], at, t => Json(t[0].Values));
         }
         var w0 = Node.Variable("w0", Shape.Scalar);
-        var w = (double)(input["w"] ?? throw new ArgumentException("particle: the field 'w' is missing"));
+        var w = Real(Field(input, "w"));
         return Compile([Particle.Solve(w0, outer, inner)], Bindings.Empty.Bind(w0, w), t => JsonValue.Create(t[0].ToScalar()));
     }
 
@@ -26,6 +26,6 @@ static partial class Evals
         "fr" => (Differentiation.Forward, Differentiation.Reverse),
         "rf" => (Differentiation.Reverse, Differentiation.Forward),
         "rr" => (Differentiation.Reverse, Differentiation.Reverse),
-        _ => throw new ArgumentException($"no function '{function}' (expected ff, fr, rf or rr)"),
+        _ => throw new ProtocolException($"the field $.function is '{Clip(function)}', not ff, fr, rf or rr"),
     };
 }

@@ -7,16 +7,27 @@ using AutoDiff.Functional.Report;
 // --targets (only the performance issue's workloads at their real sizes: reported, never asserted),
 // --out DIR (CSV files and PNG plots; default out/report, written with --full, --targets or --out),
 // --recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ] (only the recommender, at that size).
-if (Array.IndexOf(args, "--pictures") is var p and >= 0)
-    return Pictures.Write(p + 1 < args.Length ? args[p + 1] : "docs/images");
+Options options;
+try
+{
+    options = Options.Parse(args);
+    if (options.Has("--recommender")) RecommenderSection.Command(options);   // its numbers checked before anything runs
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"Report: {e.Message}");
+    return 2;
+}
+if (options.Has("--pictures"))
+    return Pictures.Write(options.Text("--pictures") ?? "docs/images");
 
 var report = new ReportWriter(args);
 Console.WriteLine("# AutoDiff.Functional: the seed models");
 Console.WriteLine();
 Console.WriteLine($"BLAS backend: {Blas.Backend}  ");
 Console.WriteLine($"Runtime: .NET {Environment.Version}, {Environment.ProcessorCount} cores; mode: {(report.Full ? "full" : "default")}");
-bool recommender = args.Contains("--recommender");
-foreach (var section in recommender ? [RecommenderSection.Command(args)] : report.Targets ? [TargetsSection.Section] : Sections.All)
+bool recommender = options.Has("--recommender");
+foreach (var section in recommender ? [RecommenderSection.Command(options)] : report.Targets ? [TargetsSection.Section] : Sections.All)
     report.Run(section.Title, () => section.Run(report));
 if (report.Full || report.Targets || recommender || args.Contains("--out"))
     foreach (var file in Plots.Write(report, report.OutDir))

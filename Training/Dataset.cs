@@ -17,6 +17,11 @@ public sealed class Dataset
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Length == 0) throw new ArgumentException("Dataset: no tensors");
+        foreach (var (name, value) in entries)
+        {
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Dataset: a name is required");
+            ArgumentNullException.ThrowIfNull(value, name);
+        }
         int rows = entries[0].Value.Shape.Rows;
         foreach (var (name, value) in entries)
         {
@@ -25,7 +30,7 @@ public sealed class Dataset
             if (value.Shape.Rows != rows)
                 throw new ArgumentException($"Dataset: '{name}' {value.Shape} has {value.Shape.Rows} rows but '{entries[0].Name}' {entries[0].Value.Shape} has {rows}");
         }
-        if (entries.Select(e => e.Name).Distinct().Count() != entries.Length) throw new ArgumentException("Dataset: a name appears twice");
+        if (entries.GroupBy(e => e.Name).FirstOrDefault(g => g.Count() > 1) is { } twice) throw new ArgumentException($"Dataset: '{twice.Key}' appears twice");
         return new([.. entries.Select(e => e.Name)], [.. entries.Select(e => e.Value)], rows);
     }
 

@@ -5,18 +5,50 @@ namespace AutoDiff.Functional.Training;
 /// <summary>How <see cref="Fit.Run"/> walks the data.</summary>
 public sealed record FitOptions
 {
-    /// <summary>Passes over the training rows.</summary>
-    public int Epochs { get; init; } = 10;
-    /// <summary>Rows per step; the last batch of an epoch holds the rows left over.</summary>
-    public int BatchSize { get; init; } = 32;
+    /// <summary>Passes over the training rows (≥ 0).</summary>
+    public int Epochs
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Epochs), value, "FitOptions: Epochs must be ≥ 0");
+    } = 10;
+    /// <summary>Rows per step (&gt; 0); the last batch of an epoch holds the rows left over.</summary>
+    public int BatchSize
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(BatchSize), value, "FitOptions: BatchSize must be positive");
+    } = 32;
     /// <summary>Seeds the order of the rows in every epoch: the same seed gives the same fit, bit for bit.</summary>
     public int Seed { get; init; }
-    /// <summary>Clip each gradient to this global norm before the optimiser sees it (none when null).</summary>
-    public double? ClipNorm { get; init; }
-    /// <summary>Early stopping: stop after this many epochs without a lower held-out loss (never when null).</summary>
-    public int? Patience { get; init; }
-    /// <summary>Stop after this many steps in all (never when null).</summary>
-    public long? MaxSteps { get; init; }
+    /// <summary>Clip each gradient to this global norm (finite, &gt; 0) before the optimiser sees it (none when null).</summary>
+    public double? ClipNorm
+    {
+        get;
+        init => field = value is null or (> 0 and < double.PositiveInfinity) ? value : throw new ArgumentOutOfRangeException(nameof(ClipNorm), value, "FitOptions: ClipNorm must be positive and finite (null for none)");
+    }
+    /// <summary>Early stopping: stop after this many epochs (≥ 0) without a lower held-out loss (never when null).</summary>
+    public int? Patience
+    {
+        get;
+        init => field = value is null or >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Patience), value, "FitOptions: Patience must be ≥ 0 (null for none)");
+    }
+    /// <summary>Stop after this many steps (≥ 0) in all (never when null).</summary>
+    public long? MaxSteps
+    {
+        get;
+        init => field = value is null or >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxSteps), value, "FitOptions: MaxSteps must be ≥ 0 (null for none)");
+    }
+}
+
+/// <summary>Where a fit met a value that is not finite, and stopped rather than go on with NaN parameters.</summary>
+/// <param name="Step">For a batch loss or an update, the step that could not be completed (1 for the first): the
+/// parameters after step − 1 are kept. For a held-out loss, the epoch's last step, whose parameters it was measured at.</param>
+/// <param name="Epoch">Its epoch, from 0.</param>
+/// <param name="What">What was not finite: the batch loss, the held-out loss, or the first parameter element the
+/// update made NaN or ±∞ ("'W' (3×2) element 4 is NaN").</param>
+public sealed record Divergence(long Step, int Epoch, string What)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"step {Step} (epoch {Epoch}): {What}";
 }
 
 /// <summary>One completed step, as the callback sees it.</summary>
@@ -39,8 +71,12 @@ public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Param
 /// <param name="BestEpoch">The epoch with the lowest held-out loss (−1 without a held-out set or a completed epoch).</param>
 /// <param name="StoppedEarly">Early stopping ended the fit.</param>
 /// <param name="Cancelled">The cancellation token ended the fit.</param>
+/// <param name="Diverged">Null when every loss and parameter stayed finite; otherwise where the fit stopped because one
+/// did not (a NaN in the data, divergence at too large a rate): <paramref name="Parameters"/> and
+/// <paramref name="Last"/> are then finite, those of the last completed step, and the step that failed is not counted.</param>
 public sealed record FitResult(Parameters Parameters, Parameters Last, OptimiserState State, IReadOnlyList<double> StepLosses,
-    IReadOnlyList<double> EpochLosses, IReadOnlyList<double> HeldOutLosses, int BestEpoch, bool StoppedEarly, bool Cancelled)
+    IReadOnlyList<double> EpochLosses, IReadOnlyList<double> HeldOutLosses, int BestEpoch, bool StoppedEarly, bool Cancelled,
+    Divergence? Diverged = null)
 {
     /// <summary>Steps completed.</summary>
     public long Steps => State.Step;
@@ -62,9 +98,11 @@ public static class Fit
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(optimiser);
         ArgumentNullException.ThrowIfNull(train);
-        options ??= new FitOptions();
-        if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "Fit: the batch size must be positive");
-        if (options.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Fit: the number of epochs must be ≥ 0");
+        options ??= new FitOptions();   // its values were checked where they were set
+        if (train.Rows == 0) throw new ArgumentException($"Fit: the training set ({string.Join(", ", train.Names)}) has no rows", nameof(train));
+        if (heldOut is { Rows: 0 }) throw new ArgumentException($"Fit: the held-out set ({string.Join(", ", heldOut.Names)}) has no rows (pass null for none)", nameof(heldOut));
+        CheckNames(start, train, nameof(train));
+        if (heldOut is not null) CheckNames(start, heldOut, nameof(heldOut));
 
         var objectives = new Dictionary<int, (Objective Objective, Workspace Workspace)>();
         (Objective, Workspace) ObjectiveFor(int rows)
@@ -88,8 +126,9 @@ public static class Fit
         var best = (Parameters: start, Loss: double.PositiveInfinity, Epoch: -1);
         List<double> stepLosses = [], epochLosses = [], heldOutLosses = [];
         bool stoppedEarly = false, cancelled = false;
+        Divergence? diverged = null;
 
-        for (int epoch = 0; epoch < options.Epochs && !stoppedEarly && !cancelled; epoch++)
+        for (int epoch = 0; epoch < options.Epochs && !stoppedEarly && !cancelled && diverged is null; epoch++)
         {
             // One seed per epoch, derived from the fit's seed: epoch k's order does not depend on how epochs before it ended.
             var order = Dataset.Permutation(train.Rows, unchecked(options.Seed * 1_000_003 + epoch));
@@ -101,9 +140,14 @@ public static class Fit
                 var rows = train.Take(order.AsSpan(first, Math.Min(batch, train.Rows - first)));
                 var (objective, workspace) = ObjectiveFor(rows.Rows);
                 var (value, gradient) = objective.ValueAndGradient(theta, rows, workspace);
+                // Watched once per step (the loss is one number, the parameters one pass beside the step's own): a NaN
+                // from the data or a divergence stops the fit at its last finite parameters, named in the result.
+                if (!double.IsFinite(value)) { diverged = new(state.Step + 1, epoch, $"the batch loss is {value}"); break; }
                 if (options.ClipNorm is double clip) gradient = gradient.ClipByNorm(clip);
                 var (next, update) = optimiser.Step(state, gradient, theta);
-                (theta, state) = (theta.Axpy(1, update), next);   // the step completes here, all at once
+                var moved = theta.Axpy(1, update);
+                if (moved.FirstNonFinite() is { } bad) { diverged = new(state.Step + 1, epoch, $"the update made parameter {bad}"); break; }
+                (theta, state) = (moved, next);   // the step completes here, all at once
                 stepLosses.Add(value);
                 epochSum += value;
                 epochSteps++;
@@ -114,6 +158,7 @@ public static class Fit
             if (heldOutObjective is not null)
             {
                 double h = heldOutObjective.Value(theta, heldOut);
+                if (!double.IsFinite(h)) { diverged = new(state.Step, epoch, $"the held-out loss after the epoch is {h}"); break; }
                 heldOutLosses.Add(h);
                 if (h < best.Loss) best = (theta, h, epoch);
                 else if (options.Patience is int patience && epoch - best.Epoch >= patience) stoppedEarly = true;
@@ -121,6 +166,15 @@ public static class Fit
         }
         cancelled |= cancellation.IsCancellationRequested && state.Step < total;
         var chosen = heldOutObjective is null || cancelled || best.Epoch < 0 ? theta : best.Parameters;
-        return new(chosen, theta, state, stepLosses, epochLosses, heldOutLosses, heldOutObjective is null ? -1 : best.Epoch, stoppedEarly, cancelled);
+        return new(chosen, theta, state, stepLosses, epochLosses, heldOutLosses, heldOutObjective is null ? -1 : best.Epoch, stoppedEarly, cancelled, diverged);
+    }
+
+    /// <summary>A parameter must not share a name with a data column: it would bind the graph's variable of that name,
+    /// and the data would be silently ignored.</summary>
+    static void CheckNames(Parameters parameters, Dataset data, string which)
+    {
+        foreach (var name in parameters.Names)
+            if (data.Find(name) is not null)
+                throw new ArgumentException($"Fit: '{name}' is both a parameter and a column of the {(which == "train" ? "training" : "held-out")} data; rename one (the parameter would silently shadow the data)", which);
     }
 }

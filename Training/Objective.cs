@@ -97,6 +97,10 @@ public sealed class Objective
         ArgumentNullException.ThrowIfNull(parameters);
         if (!parameters.Names.SequenceEqual(ParameterNames))
             throw new ArgumentException($"Objective: the loss is over ({string.Join(", ", ParameterNames)}) but the parameters are ({parameters.Describe()})");
+        if (data is not null)
+            foreach (var name in ParameterNames)
+                if (data.Find(name) is not null)
+                    throw new ArgumentException($"Objective: '{name}' is both a parameter and a data column; rename one (the parameter would silently shadow the data)");
         var at = Bindings.Empty;
         foreach (var variable in plan.Variables)
         {

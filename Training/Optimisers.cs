@@ -17,7 +17,8 @@ public sealed record RmsPropState(long Step, Parameters MeanSquare) : OptimiserS
 /// the same state and gradient always give the same bits, and a state can be saved, copied or replayed.</summary>
 public abstract class Optimiser
 {
-    /// <summary>The learning rate η_t at step t (the number of steps already taken).</summary>
+    /// <summary>The learning rate η_t at step t (the number of steps already taken). Every <see cref="Schedule"/> checks
+    /// its rates where it is made (finite, ≥ 0), so a NaN, infinite or negative rate fails there, naming it.</summary>
     public Schedule LearningRate { get; }
 
     private protected Optimiser(Schedule learningRate) => LearningRate = learningRate ?? throw new ArgumentNullException(nameof(learningRate));
@@ -99,9 +100,9 @@ public sealed class Adam(Schedule learningRate, double beta1 = 0.9, double beta2
     /// <summary>β₂, the second moment's decay.</summary>
     public double Beta2 { get; } = beta2 is >= 0 and < 1 ? beta2 : throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "Adam: β₂ must be in [0, 1)");
     /// <summary>ε, added to √v̂.</summary>
-    public double Epsilon { get; } = epsilon > 0 ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "Adam: ε must be positive");
+    public double Epsilon { get; } = epsilon > 0 && double.IsFinite(epsilon) ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "Adam: ε must be positive and finite");
     /// <summary>λ, AdamW's decoupled weight decay (0: plain Adam).</summary>
-    public double WeightDecay { get; } = weightDecay >= 0 ? weightDecay : throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Adam: weight decay must be ≥ 0");
+    public double WeightDecay { get; } = weightDecay >= 0 && double.IsFinite(weightDecay) ? weightDecay : throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Adam: weight decay must be finite and ≥ 0");
 
     /// <summary>AdamW: Adam with decoupled weight decay λ.</summary>
     public static Adam W(Schedule learningRate, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) =>
@@ -148,7 +149,7 @@ public sealed class RmsProp(Schedule learningRate, double rho = 0.99, double eps
     /// <summary>ρ, the decay of the running mean of g².</summary>
     public double Rho { get; } = rho is >= 0 and < 1 ? rho : throw new ArgumentOutOfRangeException(nameof(rho), rho, "RmsProp: ρ must be in [0, 1)");
     /// <summary>ε, added to √s.</summary>
-    public double Epsilon { get; } = epsilon > 0 ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "RmsProp: ε must be positive");
+    public double Epsilon { get; } = epsilon > 0 && double.IsFinite(epsilon) ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "RmsProp: ε must be positive and finite");
 
     /// <inheritdoc/>
     public override OptimiserState Init(Parameters parameters)

@@ -179,6 +179,19 @@ public sealed class Parameters
     /// <inheritdoc/>
     public override string ToString() => $"Parameters({Describe()})";
 
+    /// <summary>The first element that is NaN or ±∞, as "'W' element 3 is NaN", or null when every element is finite.
+    /// One branch per element, no allocation: cheap beside the step that made the values.</summary>
+    internal string? FirstNonFinite()
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            ReadOnlySpan<double> a = values[i].Values;
+            for (int k = 0; k < a.Length; k++)
+                if (!double.IsFinite(a[k])) return $"'{names[i]}' {values[i].Shape} element {k} is {a[k]}";
+        }
+        return null;
+    }
+
     /// <summary>Fails, naming the first difference, unless <paramref name="other"/> has the same names and shapes.</summary>
     internal void CheckSameLayout(string who, Parameters other)
     {

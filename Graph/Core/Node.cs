@@ -53,12 +53,15 @@ public sealed class Node
     /// <summary>Applies <paramref name="op"/> to one input; a null input is an <see cref="ArgumentNullException"/> naming
     /// the caller's argument (<c>x</c> in <c>Node.Apply(new Sin(), x)</c>).</summary>
     public static Node Apply(Op op, Node x, [CallerArgumentExpression(nameof(x))] string? xName = null) =>
-        Apply(op, [x ?? throw new ArgumentNullException(xName ?? nameof(x))]);
+        Apply(op, [x ?? throw NullInput(op, 0, xName ?? nameof(x))]);
 
     /// <summary>Applies <paramref name="op"/> to two inputs, naming the caller's argument when one is null.</summary>
     public static Node Apply(Op op, Node a, Node b,
         [CallerArgumentExpression(nameof(a))] string? aName = null, [CallerArgumentExpression(nameof(b))] string? bName = null) =>
-        Apply(op, [a ?? throw new ArgumentNullException(aName ?? nameof(a)), b ?? throw new ArgumentNullException(bName ?? nameof(b))]);
+        Apply(op, [a ?? throw NullInput(op, 0, aName ?? nameof(a)), b ?? throw NullInput(op, 1, bName ?? nameof(b))]);
+
+    // The op and the position in the message ("Add: input 1 is null"), the caller's argument as the parameter.
+    static ArgumentNullException NullInput(Op op, int i, string name) => new ArgumentNullException(name, $"{op}: input {i} is null");
 
     [InlineArray(Length)]
     struct SmallShapes

@@ -77,7 +77,7 @@ static class PlanCache
             h.Add(call);
             foreach (var n in outputs) h.Add(n.Id);
             h.Add(-1);
-            foreach (var n in wrt) h.Add(n.Id);
+            foreach (var n in wrt) h.Add(n?.Id ?? 0);   // a null is named by the derivation's own check
             return h.ToHashCode();
         }
     }

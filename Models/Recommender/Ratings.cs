@@ -112,6 +112,10 @@ public sealed record PlantedRatings(int Users, int Items, int Rank, double Noise
     public Ratings Generate(int count, int seed, int stream = 0)
     {
         if (Users <= 0 || Items <= 0 || Rank <= 0 || count < 0) throw new ArgumentOutOfRangeException(nameof(count), $"PlantedRatings: m = {Users}, n = {Items}, k = {Rank}, {count} ratings");
+        if (!(double.IsFinite(Noise) && Noise >= 0 && double.IsFinite(ZipfExponent) && ZipfExponent >= 0))
+            throw new ArgumentOutOfRangeException(nameof(Noise), $"PlantedRatings: σ = {Noise} and the Zipf exponent {ZipfExponent} must be finite and ≥ 0");
+        RecommenderChecks.Size("PlantedRatings", "k·m", Rank, Users);
+        RecommenderChecks.Size("PlantedRatings", "k·n", Rank, Items);
         var random = new Random(seed);
         double scale = 1 / Math.Sqrt(Math.Sqrt(Rank));
         double[] p = Normals(random, Rank * Users, scale), q = Normals(random, Rank * Items, scale);
@@ -186,34 +190,112 @@ public sealed record PlantedRatings(int Users, int Items, int Rank, double Noise
 }
 
 /// <summary>Reads MovieLens's <c>ratings.csv</c> (<c>userId,movieId,rating,timestamp</c> after a header line) in one
-/// streaming pass, mapping the ids to dense indices in order of first appearance. A malformed line fails the whole
-/// read, naming its line number and text: nothing is returned half-loaded.</summary>
+/// streaming pass, mapping the ids to dense indices in order of first appearance. Strict, so that nothing is guessed:
+/// the header exactly (after an optional byte-order mark), then exactly four comma-separated fields a line, the ids
+/// and the timestamp whole numbers of ASCII digits, the rating a decimal number with a point ("3.5", never the
+/// decimal comma of "3,5", which reads as an extra field), empty lines skipped. A bad line fails the whole read with a
+/// <see cref="FormatException"/> naming its line number, the field and its column, and quoting at most
+/// <see cref="Excerpt"/>'s 80 characters with invisible characters escaped: nothing is returned half-loaded. Lines
+/// are read in bounded pieces: a line longer than <see cref="MaxLineLength"/> is named by its length, never held whole.</summary>
 public static class MovieLens
 {
+    /// <summary>The header line.</summary>
+    public const string Header = "userId,movieId,rating,timestamp";
+    /// <summary>The longest line read (a ratings line is about 30 characters).</summary>
+    public const int MaxLineLength = 1024;
+
+    static readonly string[] FieldNames = ["userId", "movieId", "rating", "timestamp"];
+
     /// <summary>The ratings and the original ids of each user and item index.</summary>
+    /// <exception cref="FormatException">A line is not a ratings line; the message names it.</exception>
     public static (Ratings Ratings, long[] UserIds, long[] ItemIds) Read(TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var header = reader.ReadLine();
-        if (header is null || !header.StartsWith("userId,movieId,rating", StringComparison.Ordinal))
-            throw new FormatException($"MovieLens: line 1 is '{header}', not the header 'userId,movieId,rating,timestamp'");
+        var lines = new BoundedLines(reader, MaxLineLength);
+        var header = lines.Next(out long length);
+        if (header is not null && header.StartsWith('\uFEFF')) (header, length) = (header[1..], length - 1);   // the encoding's mark, not data
+        if (header is null) throw new FormatException($"MovieLens: the input is empty, not a file starting with the header '{Header}'");
+        if (header != Header) throw new FormatException($"MovieLens: line 1 is '{Excerpt(header, length)}', not the header '{Header}'");
         var (userIndex, itemIndex) = (new Dictionary<long, int>(), new Dictionary<long, int>());
         var (users, items, values) = (new List<int>(), new List<int>(), new List<double>());
         long number = 1;
-        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        Span<int> starts = stackalloc int[5];
+        Span<long> whole = stackalloc long[4];
+        for (var line = lines.Next(out length); line is not null; line = lines.Next(out length))
         {
             number++;
-            if (line.Length == 0) continue;
-            var fields = line.Split(',');
-            if (fields.Length < 3 || !long.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long user)
-                || !long.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long item)
-                || !double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double rating) || !double.IsFinite(rating))
-                throw new FormatException($"MovieLens: line {number} '{line}' is not 'userId,movieId,rating,timestamp'");
-            users.Add(IndexOf(userIndex, user));
-            items.Add(IndexOf(itemIndex, item));
+            if (length == 0) continue;
+            if (length > MaxLineLength)
+                throw new FormatException($"MovieLens: line {number} has {length} characters, more than a ratings line's {MaxLineLength}; it begins '{Excerpt(line, length)}'");
+            int fields = 1;
+            starts[0] = 0;
+            for (int c = 0; c < line.Length; c++)
+                if (line[c] == ',' && fields++ < 4) starts[fields - 1] = c + 1;
+            if (fields != 4)
+                throw new FormatException($"MovieLens: line {number} has {fields} comma-separated fields, not the 4 of '{Header}' (numbers in invariant culture, a point before decimals): '{Excerpt(line, length)}'");
+            starts[4] = line.Length + 1;
+            double rating = 0;
+            for (int f = 0; f < 4; f++)
+            {
+                var text = line.AsSpan(starts[f], starts[f + 1] - starts[f] - 1);
+                if (!(f == 2 ? TryRating(text, out rating) : TryWhole(text, out whole[f])))
+                    throw new FormatException($"MovieLens: line {number}, field {f + 1} ({FieldNames[f]}) at column {starts[f] + 1}: '{Excerpt(text.ToString(), text.Length)}' is not {(f == 2 ? "a decimal number such as 3.5" : "a whole number of digits")}; the line is '{Excerpt(line, length)}'");
+            }
+            if (values.Count == Array.MaxLength)
+                throw new FormatException($"MovieLens: line {number} is rating {values.Count + 1L}, more than the {Array.MaxLength} one array holds");
+            users.Add(IndexOf(userIndex, whole[0]));
+            items.Add(IndexOf(itemIndex, whole[1]));
             values.Add(rating);
         }
         return (new Ratings(userIndex.Count, itemIndex.Count, [.. users], [.. items], [.. values]), Ids(userIndex), Ids(itemIndex));
+    }
+
+    /// <summary>1 to 18 ASCII digits (so the value fits a long).</summary>
+    static bool TryWhole(ReadOnlySpan<char> text, out long value)
+    {
+        value = 0;
+        if (text.Length is 0 or > 18) return false;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '9') return false;
+            value = value * 10 + (c - '0');
+        }
+        return true;
+    }
+
+    /// <summary>An optional minus, digits, and optionally a point and digits: a finite number in invariant culture.</summary>
+    static bool TryRating(ReadOnlySpan<char> text, out double value)
+    {
+        value = 0;
+        int i = text.StartsWith("-") ? 1 : 0, digits = 0, point = -1;
+        for (int c = i; c < text.Length; c++)
+            if (text[c] is >= '0' and <= '9') digits++;
+            else if (text[c] == '.' && point < 0 && c > i) point = c;
+            else return false;
+        return digits > 0 && point != text.Length - 1
+            && double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value)
+            && double.IsFinite(value);
+    }
+
+    /// <summary><paramref name="text"/> as a message quotes it: at most 80 characters (then "… (n characters)", n the
+    /// whole <paramref name="length"/>), with characters one cannot see escaped (a byte-order mark as \uFEFF, a tab
+    /// as \t, a NUL from a UTF-16 file read as UTF-8 as \u0000), so the reader sees what the parser saw.</summary>
+    public static string Excerpt(string text, long length)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        const int Shown = 80;
+        var o = new System.Text.StringBuilder();
+        for (int i = 0; i < Math.Min(text.Length, Shown); i++)
+        {
+            char c = text[i];
+            if (c == '\t') o.Append(@"\t");
+            else if (c == '\r') o.Append(@"\r");
+            else if (c == '\\') o.Append(@"\\");
+            else if (c == ' ' || char.IsLetterOrDigit(c) || char.IsPunctuation(c) || char.IsSymbol(c)) o.Append(c);
+            else o.Append($"\\u{(int)c:X4}");
+        }
+        if (length > Shown || text.Length > Shown) o.Append($"… ({Math.Max(length, text.Length)} characters)");
+        return o.ToString();
     }
 
     static int IndexOf(Dictionary<long, int> index, long id)
@@ -227,5 +309,49 @@ public static class MovieLens
         var ids = new long[index.Count];
         foreach (var (id, i) in index) ids[i] = id;
         return ids;
+    }
+
+    /// <summary>Lines of a reader, each cut after <c>max</c> + 1 characters: the rest of a longer line is counted,
+    /// not kept, so a 100 MB line costs its count and one buffer. A final '\r' (CRLF files) is dropped.</summary>
+    sealed class BoundedLines(TextReader reader, int max)
+    {
+        readonly char[] buffer = new char[1 << 16];
+        readonly System.Text.StringBuilder piece = new();
+        int start, end;
+
+        /// <summary>The next line (or its first max + 1 characters), its full length in <paramref name="length"/>;
+        /// null at the end.</summary>
+        public string? Next(out long length)
+        {
+            piece.Clear();
+            length = 0;
+            char last = '\0';
+            bool any = false;
+            while (true)
+            {
+                if (start == end)
+                {
+                    (start, end) = (0, reader.Read(buffer, 0, buffer.Length));
+                    if (end == 0)
+                    {
+                        if (!any) return null;
+                        break;
+                    }
+                }
+                any = true;
+                int newline = Array.IndexOf(buffer, '\n', start, end - start), stop = newline < 0 ? end : newline;
+                if (stop > start) last = buffer[stop - 1];
+                piece.Append(buffer, start, (int)Math.Min(stop - start, Math.Max(0, max + 1 - piece.Length)));
+                length += stop - start;
+                start = newline < 0 ? end : newline + 1;
+                if (newline >= 0) break;
+            }
+            if (last == '\r' && length > 0)
+            {
+                length--;
+                if (piece.Length > length) piece.Length = (int)length;
+            }
+            return piece.ToString();
+        }
     }
 }

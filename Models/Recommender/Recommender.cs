@@ -30,7 +30,7 @@ public sealed class RecommenderFactors
     {
         if (rank <= 0 || users < 0 || items < 0) throw new ArgumentOutOfRangeException(nameof(rank), $"RecommenderFactors: k = {rank}, m = {users}, n = {items}");
         (Rank, Users, Items, Biased) = (rank, users, items, biased);
-        (P, Q) = (new double[(long)rank * users > int.MaxValue ? throw new ArgumentOutOfRangeException(nameof(users), "RecommenderFactors: k·m exceeds one array") : rank * users], new double[checked(rank * items)]);
+        (P, Q) = (new double[RecommenderChecks.Size("RecommenderFactors", "k·m", rank, users)], new double[RecommenderChecks.Size("RecommenderFactors", "k·n", rank, items)]);
         (B, C) = biased ? (new double[users], new double[items]) : ([], []);
     }
 
@@ -136,6 +136,8 @@ public static class Recommender
     /// <see cref="RecommenderFullBatch"/>, which evaluates the same loss in blocks.</summary>
     public static RecommenderModel Build(int users, int items, int count, int rank, double lambda, bool biased)
     {
+        if (rank <= 0) throw new ArgumentOutOfRangeException(nameof(rank), rank, "Recommender.Build: the rank k must be positive");
+        RecommenderChecks.Lambda("Recommender.Build", lambda);
         var P = Node.Variable("P", Shape.Matrix(rank, users));
         var Q = Node.Variable("Q", Shape.Matrix(rank, items));
         var user = Node.Variable("user", Shape.Vector(count), DType.Int32);
@@ -271,6 +273,8 @@ public sealed class RecommenderFullBatch
         if (blockSize == 0) blockSize = Math.Max(16, 8192 / Math.Max(1, rank));
         this.ratings = (ratings ?? throw new ArgumentNullException(nameof(ratings))).Checked();
         if (blockSize <= 0 || threads <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), $"RecommenderFullBatch: block size {blockSize} and threads {threads} must be positive");
+        if (rank <= 0) throw new ArgumentOutOfRangeException(nameof(rank), rank, "RecommenderFullBatch: the rank k must be positive");
+        RecommenderChecks.Lambda("RecommenderFullBatch", lambda);
         (Rank, Lambda, Biased, BlockSize, Threads) = (rank, lambda, biased, blockSize, threads);
         full = new BlockKernel(rank, blockSize, biased);
         int rest = ratings.Count % blockSize;
@@ -346,5 +350,21 @@ public sealed class RecommenderFullBatch
         foreach (var (a, b) in into.Arrays().Zip(x.Arrays()).Take(into.Biased ? 4 : 2))
             for (int i = 0; i < a.Length; i++) a[i] += b[i];
         into.Mu += x.Mu;
+    }
+}
+
+/// <summary>The recommender's checks, made where a value is given (a constructor), never in a loop.</summary>
+static class RecommenderChecks
+{
+    /// <summary>λ, finite and ≥ 0.</summary>
+    public static double Lambda(string who, double lambda) =>
+        double.IsFinite(lambda) && lambda >= 0 ? lambda : throw new ArgumentOutOfRangeException(nameof(lambda), lambda, $"{who}: λ must be finite and ≥ 0");
+
+    /// <summary>a·b as an array length, computed in 64 bits so a product past the int range is named, not wrapped.</summary>
+    public static int Size(string who, string what, int a, int b)
+    {
+        long size = (long)a * b;
+        return size <= Array.MaxLength ? (int)size
+            : throw new ArgumentOutOfRangeException(what, size, $"{who}: {what} = {a}·{b} = {size} exceeds the {Array.MaxLength} elements of one array");
     }
 }

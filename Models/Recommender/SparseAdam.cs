@@ -27,7 +27,7 @@ public sealed class SparseAdam
     public double LearningRate
     {
         get;
-        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "SparseAdam: the learning rate must be positive");
+        set => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "SparseAdam: the learning rate must be positive and finite");
     }
     /// <summary>λ.</summary>
     public double Lambda { get; }
@@ -43,8 +43,11 @@ public sealed class SparseAdam
     public SparseAdam(RecommenderFactors like, int batchSize, double learningRate, double lambda)
     {
         ArgumentNullException.ThrowIfNull(like);
-        if (batchSize <= 0 || !(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(batchSize), $"SparseAdam: batch size {batchSize} and learning rate {learningRate} must be positive");
-        (BatchSize, LearningRate, Lambda) = (batchSize, learningRate, lambda);
+        // Checked here, once: the inner loop then trusts η and λ (a NaN would spread through every row it touched).
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "SparseAdam: the batch size must be positive");
+        if (!(learningRate > 0 && double.IsFinite(learningRate))) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "SparseAdam: the learning rate must be positive and finite");
+        Lambda = RecommenderChecks.Lambda("SparseAdam", lambda);
+        (BatchSize, LearningRate) = (batchSize, learningRate);
         kernel = new BlockKernel(like.Rank, batchSize, like.Biased);
         workspace = kernel.Plan.NewWorkspace();
         block = new Block(like.Rank, batchSize);

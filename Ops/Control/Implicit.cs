@@ -7,7 +7,10 @@ namespace AutoDiff.Functional.Ops;
 /// function theorem: with A = ∂F/∂y at (y*, θ), the JVP is ẏ = −A⁻¹(∂F/∂θ·θ̇) and the VJP θ̄ = −(∂F/∂θ)ᵀA⁻ᵀȳ. The
 /// solver's iterations are neither stored nor differentiated; the linear systems are <see cref="ImplicitLinear"/> nodes,
 /// so the derivative is a graph and can be differentiated again.</summary>
-internal sealed record ImplicitSolve(string Description, Traced Residual, Func<Tensor, Tensor> Solver, LinearSolver Linear) : Op
+/// <remarks>The forward rule checks the solver's answer once, F evaluated there: the derivative is that of a root, so
+/// an answer that is not one (a solver that stopped early) is an error naming <see cref="Tolerance"/>, not a silently
+/// wrong derivative. Non-finite θ is left to IEEE rules, as every op leaves it.</remarks>
+internal sealed record ImplicitSolve(string Description, Traced Residual, Func<Tensor, Tensor> Solver, LinearSolver Linear, double Tolerance) : Op
 {
     /// <inheritdoc/>
     public override string Name => Description;
@@ -27,7 +30,33 @@ internal sealed record ImplicitSolve(string Description, Traced Residual, Func<T
         var root = Solver(x[0]) ?? throw new InvalidOperationException($"{this}: the solver returned null");
         if (root.Shape != Residual.Inputs[0].Shape)
             throw new ShapeException($"{this}: the solver returned y of shape {root.Shape}; the residual takes {Residual.Inputs[0].Shape}");
+        CheckRoot(root, x[0]);
         root.Values.CopyTo(y);
+    }
+
+    /// <summary>Fails unless max |F(y, θ)| ≤ tolerance·max(1, max |y|, max |θ|): relative to the operands' size, as
+    /// F's own rounding is.</summary>
+    void CheckRoot(Tensor root, Tensor theta)
+    {
+        if (double.IsPositiveInfinity(Tolerance) || !AllFinite(theta.Values)) return;
+        var residual = Residual.Run([root, theta], Residual.NewWorkspace())[0].Values;
+        double worst = 0, scale = Math.Max(1, Math.Max(MaxAbs(root.Values), MaxAbs(theta.Values)));
+        foreach (var r in residual) worst = double.IsNaN(r) ? double.NaN : Math.Max(worst, Math.Abs(r));
+        if (!(worst <= Tolerance * scale))
+            throw new InvalidOperationException($"{this}: the solver's answer is not a root: max |F(y, θ)| = {worst:G3} exceeds the tolerance {Tolerance:G3}·max(1, max |y|, max |θ|) = {Tolerance * scale:G3}; solve to full precision or pass a larger residualTolerance");
+    }
+
+    static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values) if (!double.IsFinite(v)) return false;
+        return true;
+    }
+
+    static double MaxAbs(ReadOnlySpan<double> values)
+    {
+        double m = 0;
+        foreach (var v in values) m = Math.Max(m, Math.Abs(v));
+        return m;
     }
 
     /// <inheritdoc/>

@@ -9,11 +9,12 @@ internal sealed record Log1p : UnaryElementwise
         for (int i = 0; i < y.Length; i++) y[i] = Of(x[i]);
     }
 
-    /// <summary>Goldberg's correction: u = 1 + x rounds, but ln(u)·x/(u − 1) divides that rounding back out.</summary>
+    /// <summary>Goldberg's correction: u = 1 + x rounds, but ln(u)·x/(u − 1) divides that rounding back out. The ratio
+    /// x/(u − 1) ≈ 1 is formed first: ln(u)·x overflows for x above about 1.8e308/709, where ln(1 + x) is finite.</summary>
     internal static double Of(double x)
     {
         double u = 1 + x;
-        return u == 1 ? x : double.IsPositiveInfinity(u) ? u : Math.Log(u) * x / (u - 1);
+        return u == 1 ? x : double.IsPositiveInfinity(u) ? u : Math.Log(u) * (x / (u - 1));
     }
 
     /// <inheritdoc/>

@@ -218,6 +218,22 @@ public class NullArgumentTests(ITestOutputHelper output)
         Assert.True(entryPoints > 150, $"only {entryPoints} entry points found");
     }
 
+    /// <summary>The old promise, by message and not only by type: a null operand names the op and its position, a null
+    /// variable names the call (a NullReferenceException from inside the library broke it once).</summary>
+    [Fact]
+    public void A_null_operand_or_variable_is_named_by_the_op_or_the_call()
+    {
+        Node none = null!;
+        var b = Bindings.Empty.Bind(X, V);
+        Assert.Equal("Add: input 1 is null (Parameter 'b')", Assert.Throws<ArgumentNullException>(() => X + none).Message);
+        Assert.Equal("Add: input 0 is null (Parameter 'a')", Assert.Throws<ArgumentNullException>(() => none + X).Message);
+        Assert.StartsWith("Mul: input 1 is null", Assert.Throws<ArgumentNullException>(() => X * none).Message);
+        Assert.StartsWith("Sin: input 0 is null", Assert.Throws<ArgumentNullException>(() => none.Sin()).Message);
+        Assert.StartsWith("Expm1: input 0 is null", Assert.Throws<ArgumentNullException>(() => none.Expm1()).Message);
+        Assert.Equal("Grad: a variable listed is null (Parameter 'wrt')", Assert.Throws<ArgumentNullException>(() => AD.ValueAndGrad(X.Sum(), b, none)).Message);
+        Assert.Equal("Grad: a variable listed is null (Parameter 'wrt')", Assert.Throws<ArgumentNullException>(() => AD.Grad(X.Sum(), b, X, none)).Message);
+    }
+
     [Fact]
     public void Node_Apply_names_a_null_op_or_input()
     {

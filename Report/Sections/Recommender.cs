@@ -8,7 +8,7 @@ namespace AutoDiff.Functional.Report;
 
 /// <summary>Issue #15: the seed's recommender over observed ratings only, at a quick size in the report and at any
 /// size with <c>--recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ]</c>.</summary>
-static class RecommenderSection
+public static class RecommenderSection
 {
     public static readonly Section Section = new("Seed 000, task 3 as a recommender: observed ratings only", report =>
     {
@@ -23,16 +23,12 @@ static class RecommenderSection
     const int Decay = 4;
 
     /// <summary>The command: the section alone at the given size.</summary>
-    public static Section Command(string[] args)
+    public static Section Command(Options options)
     {
-        string? Text(string name) => Array.IndexOf(args, name) is var i and >= 0 ? (i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{name} needs a value")) : null;
-        int Arg(string name, int fallback) => Text(name) is not { } t ? fallback
-            : int.TryParse(t, out var v) && v > 0 ? v : throw new ArgumentException($"{name} {t}: a positive whole number is needed");
-        double Real(string name, double fallback) => Text(name) is not { } t ? fallback
-            : double.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{name} {t}: a positive number is needed");
-        int users = Arg("--users", 100_000), items = Arg("--items", 1_000_000), count = Arg("--ratings", 10_000_000), rank = Arg("--rank", 32);
-        int epochs = Arg("--epochs", 8);
-        double rate = Real("--rate", Rate), lambda = Real("--lambda", Lambda);
+        ArgumentNullException.ThrowIfNull(options);
+        int users = options.Count("--users", 100_000), items = options.Count("--items", 1_000_000), count = options.Count("--ratings", 10_000_000);
+        int rank = options.Count("--rank", 32), epochs = options.Count("--epochs", 8);
+        double rate = options.Real("--rate", Rate), lambda = options.Real("--lambda", Lambda, zeroAllowed: true);
         return new($"Recommender at m = {users}, n = {items}, |Ω| = {count}, k = {rank}", report => Run(report, users, items, count, rank, epochs, rate, lambda));
     }
 

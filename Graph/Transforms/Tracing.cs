@@ -9,24 +9,30 @@ namespace AutoDiff.Functional;
 // graph from the trace, compile it into a plan, all once per list of input shapes; every later call only runs the plan.
 public static partial class Transforms
 {
-    /// <summary>A value per list of input shapes, built by <paramref name="build"/> on first use; thread-safe, never
-    /// changed after. A build that throws is dropped, so the next call builds again. <paramref name="check"/> sees
-    /// the inputs, none of them null, before any build.</summary>
-    static Func<Tensor[], T> PerShapes<T>(string who, Func<Shape[], T> build, Action<Tensor[]>? check = null)
+    /// <summary>The shape and element type of an input: what a trace depends on.</summary>
+    internal readonly record struct Signature(Shape Shape, DType Type);
+
+    /// <summary>A value per list of input shapes and element types, built by <paramref name="build"/> on first use;
+    /// thread-safe, never changed after. A build that throws is dropped, so the next call builds again.
+    /// <paramref name="check"/> sees the inputs, none of them null, before any build.</summary>
+    static Func<Tensor[], T> PerShapes<T>(string who, Func<Signature[], T> build, Action<Tensor[]>? check = null)
     {
-        var cache = new ConcurrentDictionary<Shape[], Lazy<T>>(ShapeList.Comparer);
+        var cache = new ConcurrentDictionary<Signature[], Lazy<T>>(SignatureList.Comparer);
         return xs =>
         {
             ArgumentNullException.ThrowIfNull(xs);
-            var shapes = new Shape[xs.Length];
+            var signatures = new Signature[xs.Length];
             for (int i = 0; i < xs.Length; i++)
-                shapes[i] = (xs[i] ?? throw new ArgumentNullException(nameof(xs), $"Transforms.{who}: input {i} is null")).Shape;
+            {
+                var x = xs[i] ?? throw new ArgumentNullException(nameof(xs), $"Transforms.{who}: input {i} is null");
+                signatures[i] = new(x.Shape, x.DType);
+            }
             check?.Invoke(xs);
-            var lazy = cache.GetOrAdd(shapes, s => new(() => build(s)));
+            var lazy = cache.GetOrAdd(signatures, s => new(() => build(s)));
             try { return lazy.Value; }
             catch
             {
-                cache.TryRemove(new KeyValuePair<Shape[], Lazy<T>>(shapes, lazy));
+                cache.TryRemove(new KeyValuePair<Signature[], Lazy<T>>(signatures, lazy));
                 throw;
             }
         };
@@ -38,9 +44,9 @@ public static partial class Transforms
     {
         ArgumentNullException.ThrowIfNull(f);
         argnums = Checked(who, argnums);
-        return PerShapes(who, shapes =>
+        return PerShapes(who, signatures =>
         {
-            var trace = new Trace(who, f, shapes, argnums);
+            var trace = new Trace(who, f, signatures, argnums);
             return new Compiled(trace, derive(trace));
         }, xs =>
         {
@@ -85,10 +91,10 @@ public static partial class Transforms
         public Node[] Wrt { get; }
         public Node Y { get; }
 
-        public Trace(string who, Func<Node[], Node> f, Shape[] shapes, int[] argnums)
+        public Trace(string who, Func<Node[], Node> f, Signature[] inputs, int[] argnums)
         {
             this.who = who;
-            X = [.. shapes.Select((s, i) => Node.Variable($"x{i}", s))];
+            X = [.. inputs.Select((s, i) => Node.Variable($"x{i}", s.Shape, s.Type))];
             Wrt = argnums.Length == 0 ? X : [.. argnums.Select(i => X[i])];
             Y = f((Node[])X.Clone()) ?? throw new ArgumentException($"Transforms.{who}: the function returned null");
             ReadsOnly(who, [Y], X);
@@ -137,14 +143,14 @@ public static partial class Transforms
         public DenseMatrix Jacobian(Tensor[] xs, bool byRows) => plan.With(ws => AD.Jacobian(plan.Plan, ws, trace.Bind(xs), seeds, derived.Batch, byRows));
     }
 
-    sealed class ShapeList : IEqualityComparer<Shape[]>
+    sealed class SignatureList : IEqualityComparer<Signature[]>
     {
-        public static readonly ShapeList Comparer = new();
-        public bool Equals(Shape[]? a, Shape[]? b) => a.AsSpan().SequenceEqual(b);
-        public int GetHashCode(Shape[] shapes)
+        public static readonly SignatureList Comparer = new();
+        public bool Equals(Signature[]? a, Signature[]? b) => a.AsSpan().SequenceEqual(b);
+        public int GetHashCode(Signature[] signatures)
         {
             var hash = new HashCode();
-            foreach (var s in shapes) hash.Add(s);
+            foreach (var s in signatures) hash.Add(s);
             return hash.ToHashCode();
         }
     }

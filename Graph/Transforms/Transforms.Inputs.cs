@@ -19,7 +19,7 @@ public static partial class Transforms
     {
         if (argnums.FirstOrDefault(i => i >= xs.Length, -1) is var missing and >= 0)
             throw new ArgumentException($"Transforms.Grad: argnums names input {missing}, but the function was given {xs.Length} input(s)", nameof(argnums));
-        var trace = new Trace("Grad", f, [.. xs.Select(x => x.Shape)], argnums);
+        var trace = new Trace("Grad", f, [.. xs.Select(x => new Signature(x.Shape, x.DType))], argnums);
         return Graph.Substitute(Reverse.Grad(trace.Y, trace.Wrt), [.. trace.X.Zip(xs)]);
     };
 

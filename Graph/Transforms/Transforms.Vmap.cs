@@ -57,10 +57,13 @@ public static partial class Transforms
         (inAxes, outAxes) = ((int?[])inAxes.Clone(), (int[])outAxes.Clone());
         if (inAxes.All(a => a is null))
             throw new ArgumentException("Transforms.Vmap: no input is batched (every in axis is null)", nameof(inAxes));
-        var compiled = PerShapes("Vmap", shapes => new Vectorised(f, shapes, inAxes, outAxes), xs =>
+        var compiled = PerShapes("Vmap", inputs => new Vectorised(f, [.. inputs.Select(s => s.Shape)], inAxes, outAxes), xs =>
         {
             if (xs.Length != inAxes.Length)
                 throw new ArgumentException($"Transforms.Vmap: {inAxes.Length} in axes for {xs.Length} input(s)", nameof(inAxes));
+            for (int i = 0; i < xs.Length; i++)
+                if (xs[i].DType != DType.Float64)
+                    throw new ArgumentException($"Transforms.Vmap: input {i} is {xs[i].DType.Name()} data; Vmap takes float64 inputs only (bind data inside the function as a constant, or loop over it)", nameof(xs));
         });
         return xs => compiled(xs).Run(xs);
     }

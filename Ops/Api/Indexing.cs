@@ -15,6 +15,7 @@ public static class Indexing
     public static Node GatherRows(this Node x, int[] rows)
     {
         ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(rows);
         return Node.Apply(new Take(0), x, Fixed(x, rows, 0));
     }
 
@@ -22,6 +23,7 @@ public static class Indexing
     public static Node GatherColumns(this Node x, int[] columns)
     {
         ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(columns);
         return Node.Apply(new Take(1), x, Fixed(x, columns, 1));
     }
 
@@ -38,10 +40,10 @@ public static class Indexing
     }
 
     /// <summary>The rows of <paramref name="x"/> picked by int32 data bound per call: <c>x.Take(rows, 0)</c>.</summary>
-    public static Node GatherRows(this Node x, Node rows) => x.Take(rows, 0);
+    public static Node GatherRows(this Node x, Node rows) => x.Take(rows ?? throw new ArgumentNullException(nameof(rows)), 0);
 
     /// <summary>The columns of <paramref name="x"/> picked by int32 data bound per call: <c>x.Take(columns, 1)</c>.</summary>
-    public static Node GatherColumns(this Node x, Node columns) => x.Take(columns, 1);
+    public static Node GatherColumns(this Node x, Node columns) => x.Take(columns ?? throw new ArgumentNullException(nameof(columns)), 1);
 
     /// <summary>The elements at <paramref name="positions"/> of a tensor, as a vector (a matrix's positions are
     /// column-major: element (i, j) of an m-row matrix is at i + j·m). Positions may repeat.</summary>

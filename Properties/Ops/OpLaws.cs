@@ -101,10 +101,8 @@ public class OpLaws
     /// batches one factor at a time, and only a product of two batched factors has no rule.)</summary>
     internal static readonly IReadOnlySet<Type> WithoutBatchingRule = new HashSet<Type>
     {
-        typeof(Functional.Ops.LogSumExp), typeof(Functional.Ops.Softmax), typeof(Functional.Ops.LogSoftmax),
-        typeof(Functional.Ops.Gather), typeof(Functional.Ops.Scatter),
-        typeof(Functional.Ops.Custom), typeof(Functional.Ops.LoopOp), typeof(Functional.Ops.LoopReverse),
-        typeof(Functional.Ops.ImplicitSolve), typeof(Functional.Ops.ImplicitLinear),
+        typeof(Functional.Ops.PickPerRow), typeof(Functional.Ops.PutPerRow),
+        typeof(Functional.Ops.Custom), typeof(Functional.Ops.ImplicitSolve), typeof(Functional.Ops.ImplicitLinear),
     };
 
     [Fact]

@@ -281,6 +281,25 @@ public class IntegerDataTests
     }
 
     [Fact]
+    public void Transforms_trace_int32_inputs_as_data_and_differentiate_the_float64_ones()
+    {
+        // f(W, labels) = CrossEntropy(X·W, labels) for a fixed X: the gradient with respect to W, with labels as data,
+        // equals AD's on the same graph; a second call with other labels reuses the trace (one per shape and type).
+        var X = Node.Constant(Tensor.Matrix(new double[,] { { 1, 2 }, { -1, 0.5 }, { 0.3, -2 } }));
+        Func<Node[], Node> f = xs => X.MatMul(xs[0]).CrossEntropy(xs[1]);
+        var grad = Transforms.Grad(f, 0);
+        var W0 = Tensor.Matrix(new double[,] { { 0.1, -0.2, 0.3 }, { 0.5, 0, -0.4 } });
+        var (W, labels) = (V("W", 2, 3), Ids("labels", 3));
+        foreach (int[] batch in new[] { new[] { 0, 2, 1 }, [1, 1, 0] })
+        {
+            var expected = AD.Grad(X.MatMul(W).CrossEntropy(labels), Bindings.Empty.Bind(W, W0).Bind(labels, batch), W)[0];
+            Assert.Equal(Of(expected), Of(grad([W0, Tensor.Indices(batch)])[0]));
+        }
+        Assert.Equal("Transforms.Vmap: input 1 is int32 data; Vmap takes float64 inputs only (bind data inside the function as a constant, or loop over it) (Parameter 'xs')",
+            Assert.Throws<ArgumentException>(() => Transforms.Vmap(grad, [0, 0], [0])([Tensor.Zeros(Shape.Of(2, 2, 3)), Tensor.Indices(Shape.Matrix(2, 3), [0, 1, 2, 0, 1, 2])])).Message);
+    }
+
+    [Fact]
     public void Int32_tensors_say_what_they_hold()
     {
         var t = Tensor.Indices(3, 1, 2);

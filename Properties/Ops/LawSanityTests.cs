@@ -23,9 +23,9 @@ public class LawSanityTests
 
     static void Fails(Fault fault, Action<OpCase> law) => Fails(Row(fault), law);
 
-    static LawViolated Fails(OpEntry row, Action<OpCase> law)
+    static LawViolated Fails(OpEntry row, Action<OpCase> law, int cases = 100)
     {
-        var e = Assert.Throws<LawViolated>(() => OpLaws.Holds(row, law));
+        var e = Assert.Throws<LawViolated>(() => OpLaws.Holds(row, law, cases));
         Assert.Contains(row.Name, e.Message); // the counterexample names the row
         return e;
     }
@@ -119,8 +119,10 @@ public class LawSanityTests
             d => [new Input(Shape.Matrix(d[0], d[1]), Domain.Any), new Input(Shape.Matrix(d[1], d[2]), Domain.Any)],
             (x, _, _) => Node.Apply(new TiledMatMul(), x[0], x[1]));
         OpLaws.Holds(Product(Shapes.Fixed(3)), Laws.Reverse);
-        Fails(Product(Shapes.WithLarge(3)), Laws.Reverse);
-        Fails(Product(Shapes.WithLarge(3)), Laws.Adjoint);
+        // A case reaches the fault when WithLarge makes the inner dimension the large one and above 64: 1/4 · 1/3 · 6/11
+        // ≈ 4.5% of cases, so 100 cases miss it about 1% of the time; 600 miss it with probability 0.955⁶⁰⁰ ≈ 1e-12.
+        Fails(Product(Shapes.WithLarge(3)), Laws.Reverse, cases: 600);
+        Fails(Product(Shapes.WithLarge(3)), Laws.Adjoint, cases: 600);
     }
 
     /// <summary>The rule Expm1 had, y + 1: below x ≈ −37 it gives 0 for eˣ, and from x ≈ −10 it keeps few digits.

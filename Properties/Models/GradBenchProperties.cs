@@ -130,6 +130,8 @@ public class GradBenchProperties
         var r = draws.Random();
         int k = r.Next(1, 4), d = r.Next(1, 4), n = k + r.Next(0, 10);
         var points = Enumerable.Range(0, n).Select(_ => Draw(r, d)).ToArray();
+        // Drawn points may coincide (shrinking makes them so): the first k are moved 3 apart, so they are distinct.
+        for (int j = 0; j < k; j++) points[j][0] += 3 * j;
         // Each centroid near a distinct point, so every centroid has a nearest point (the Hessian is invertible).
         var centroids = points.Take(k).Select(p => p.Select(v => v + 0.01 * (r.NextDouble() - 0.5)).ToArray()).ToArray();
         var c = Node.Variable("C", Shape.Matrix(k, d));

@@ -181,7 +181,8 @@ public static class Laws
 
     /// <summary>The bound on |AD − differences| for one quantity: <see cref="FdTolerance"/> of its terms plus the
     /// differences' error estimate, never looser than the law's former 1e-6·max(1, terms).</summary>
-    static double FdBound(OpCase c, double terms, double error) => Math.Min(c.Entry.ToleranceScale * FdTolerance * terms + error + UnderflowFloor, 1e-6 * Math.Max(1, terms));
+    static double FdBound(OpCase c, double terms, double error) =>
+        Math.Min(c.Entry.ToleranceScale * FdTolerance * terms + error + UnderflowFloor + c.Entry.DifferencesAbsoluteError, 1e-6 * Math.Max(1, terms));
 
     /// <summary>Differences whose own error estimate exceeds the law's former bound 1e-6·max(1, terms) (steps that leave
     /// the domain, overflow, or round away, as eˣ at x = 1e-300 in steps of x's size) cannot check an element; it is left
@@ -261,7 +262,7 @@ public static class Laws
             (ad, terms) = (Dot(u.Values, jvp.Values), AbsDot(u.Values, jvp.Values));
         }
         if (!Resolved(error, terms)) return;
-        Require(Math.Abs(ad - fd) <= c.Entry.ToleranceScale * FdTolerance * terms + error + UnderflowFloor,
+        Require(Math.Abs(ad - fd) <= c.Entry.ToleranceScale * FdTolerance * terms + error + UnderflowFloor + c.Entry.DifferencesAbsoluteError * Math.Max(1, terms),
             () => $"⟨u, J·w⟩ over {g.Values.Sum(v => v.Shape.Size)} input elements: {(reverse ? "reverse" : "forward")} mode {ad:R}, finite differences (Richardson) {fd:R} (error estimate {error:G3}, relative error {Math.Abs(ad - fd) / terms:G3})");
     }
 

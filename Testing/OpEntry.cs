@@ -37,6 +37,11 @@ public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool Va
     /// accuracy exists; 0 by default.</summary>
     public double DerivativeAbsoluteError { get; init; }
 
+    /// <summary>The absolute error that the laws against differences allow on top of their relative tolerance, for a
+    /// function whose value is accurate only to a few ulps of terms larger than itself (ln Γ near its minimum, where
+    /// the differences carry that error divided by the step); 0 by default.</summary>
+    public double DifferencesAbsoluteError { get; init; }
+
     /// <summary>A factor on the tolerances of the laws against differences (<see cref="Laws.FdTolerance"/>,
     /// <see cref="Laws.SecondOrderFdTolerance"/>) for an entry that cannot meet them, with the reason stated where it is
     /// set; 1 by default.</summary>

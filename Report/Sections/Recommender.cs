@@ -159,7 +159,7 @@ public static class RecommenderSection
         var parameters = Parameters.Of(("P", Tensor.FromColumnMajor(model.P.Shape, start.P)), ("Q", Tensor.FromColumnMajor(model.Q.Shape, start.Q)),
             ("b", Tensor.FromColumnMajor(model.B!.Shape, start.B)), ("mu", Tensor.Scalar(start.Mu)), ("c", Tensor.FromColumnMajor(model.C!.Shape, start.C)));
         var result = FullBatch.Minimise(new LimitedMemoryBfgsMinimizer(1e-6, 1e-10, 1e-10, 10, 500), objective, parameters,
-            Dataset.Of(("r", Tensor.FromColumnMajor(model.R.Shape, train.Value))));
+            Dataset.Of(("r", Tensor.FromColumnMajor(model.R.Shape, train.Value)), ("user", Tensor.WrapIndices(train.User)), ("item", Tensor.WrapIndices(train.Item))));
         var fitted = new RecommenderFactors(3, 40, 50, true) { Mu = result.Parameters["mu"].ToScalar() };
         result.Parameters["P"].Values.CopyTo(fitted.P);
         result.Parameters["Q"].Values.CopyTo(fitted.Q);

@@ -30,11 +30,22 @@ public abstract record Op
     /// float64 and so is the output; an op that reads int32 data (indices, labels) says which inputs are data.</summary>
     /// <exception cref="ShapeException">An input has a type the op does not take; the message names the op, the
     /// input, both types and the cast to use.</exception>
-    public virtual DType InferType(ReadOnlySpan<Node> x)
+    public virtual DType InferType(ReadOnlySpan<Node> x) => InferFloat(x);
+
+    DType InferFloat(ReadOnlySpan<Node> x)
     {
         for (int i = 0; i < x.Length; i++)
             if (x[i].DType != DType.Float64)
                 throw ShapeError($"input {i} {x[i]} is {x[i].DType.Name()} data, and {Name} takes float64 values (cast it with ToFloat64())");
+        return DType.Float64;
+    }
+
+    /// <summary>The type rule of an op that reads float64 values (input 0) by int32 data (input 1, named
+    /// <paramref name="what"/> in errors): a float64 output.</summary>
+    protected DType ValuesByIndices(ReadOnlySpan<Node> x, string what)
+    {
+        InferFloat(x[..1]);
+        RequireIndices(x, 1, what);
         return DType.Float64;
     }
 

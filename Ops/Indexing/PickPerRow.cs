@@ -16,12 +16,7 @@ internal sealed record PickPerRow : Op
         : throw ShapeError($"{x[0]} and labels {x[1]}: needs an (N×C) matrix and N labels, one per row");
 
     /// <inheritdoc/>
-    public override DType InferType(ReadOnlySpan<Node> x)
-    {
-        base.InferType(x[..1]);
-        RequireIndices(x, 1, "labels");
-        return DType.Float64;
-    }
+    public override DType InferType(ReadOnlySpan<Node> x) => ValuesByIndices(x, "labels");
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
@@ -62,12 +57,7 @@ internal sealed record PutPerRow(int Classes) : Op
         : throw ShapeError($"{x[0]} and labels {x[1]}: needs N values and N labels");
 
     /// <inheritdoc/>
-    public override DType InferType(ReadOnlySpan<Node> x)
-    {
-        base.InferType(x[..1]);
-        RequireIndices(x, 1, "labels");
-        return DType.Float64;
-    }
+    public override DType InferType(ReadOnlySpan<Node> x) => ValuesByIndices(x, "labels");
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)

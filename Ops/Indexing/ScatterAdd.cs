@@ -28,12 +28,7 @@ internal sealed record ScatterAdd(int Axis, int Count) : Op
     }
 
     /// <inheritdoc/>
-    public override DType InferType(ReadOnlySpan<Node> x)
-    {
-        base.InferType(x[..1]);
-        RequireIndices(x, 1, "indices");
-        return DType.Float64;
-    }
+    public override DType InferType(ReadOnlySpan<Node> x) => ValuesByIndices(x, "indices");
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)

@@ -34,7 +34,7 @@ namespace AutoDiff.Functional.Testing;
 /// <see cref="ModeTolerance"/>; <see cref="LawNotApplicable"/> when the op has no rule.</item>
 /// </list>
 /// </remarks>
-public static class Laws
+public static partial class Laws
 {
     /// <summary>A mode against Richardson differences: AD rounds to ~1e-15 of the terms and the differences' error is
     /// added separately (their estimate), so this only absorbs the estimate's misses (a few 1e-10 where a special
@@ -66,7 +66,7 @@ public static class Laws
     [
         (nameof(Shape), Shape), (nameof(Value), Value), (nameof(Forward), Forward), (nameof(Reverse), Reverse),
         (nameof(Adjoint), Adjoint), (nameof(Derivative), Derivative), (nameof(SecondOrder), SecondOrder),
-        (nameof(SecondDerivative), SecondDerivative), (nameof(Batch), Batch),
+        (nameof(SecondDerivative), SecondDerivative), (nameof(Batch), Batch), (nameof(Float32), Float32),
     ];
 
     /// <summary>Runs <paramref name="law"/> on <paramref name="cases"/> random cases of <paramref name="entry"/>;
@@ -114,6 +114,7 @@ public static class Laws
         var g = c.Instantiate();
         var y = g.Output;
         if (law == Adjoint && SharedDerivative(g)) return SharedReason(y.Op);
+        if (law == Float32) return Float32NotApplicable(c);
         if ((law == Derivative && c.Entry.Derivative is null) || (law == SecondDerivative && c.Entry.SecondDerivative is null))
             return $"{c.Entry.Name} is not an element-wise row with a separately written {(law == Derivative ? "f′" : "f″")}";
         if (law == Batch)

@@ -17,11 +17,15 @@ public sealed record OpCase(OpEntry Entry, int[] Dims, int Pick, double[][] Valu
     public double[][] InputValues => [.. Inputs.Select((s, i) => s.Domain.ValuesOf(s.Shape, (double[])Values[i].Clone()))];
 
     /// <summary>Builds the graph: one variable per input (its name, or x0, x1, ...), bound to <see cref="InputValues"/>.</summary>
-    public Instance Instantiate()
+    public Instance Instantiate() => Instantiate(DType.Float64);
+
+    /// <summary>Builds the graph on variables of the float type <paramref name="type"/>, bound to
+    /// <see cref="InputValues"/> rounded to that type.</summary>
+    public Instance Instantiate(DType type)
     {
         var inputs = Inputs;
-        var variables = inputs.Select((s, i) => Node.Variable(s.Name ?? $"x{i}", s.Shape)).ToArray();
-        var values = InputValues.Select((v, i) => Tensor.FromColumnMajor(inputs[i].Shape, v)).ToArray();
+        var variables = inputs.Select((s, i) => Node.Variable(s.Name ?? $"x{i}", s.Shape, type)).ToArray();
+        var values = InputValues.Select((v, i) => Tensor.FromColumnMajor(inputs[i].Shape, v).To(type)).ToArray();
         return new Instance(variables, Entry.Build(variables, Dims, Pick), values);
     }
 

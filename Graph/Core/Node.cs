@@ -15,17 +15,21 @@ public sealed class Node
     public ImmutableArray<Node> Inputs { get; }
     /// <summary>The shape of this node's value.</summary>
     public Shape Shape { get; }
-    /// <summary>The element type of this node's value: float64, or int32 data (which has no derivatives).</summary>
+    /// <summary>The element type of this node's value: float64, float32, or int32 data (which has no derivatives).</summary>
     public DType DType { get; }
+    /// <summary>A weak float64 value (JAX's weak type): a scalar literal, a rule's zero, or an op of only such values. It
+    /// takes the type of a float32 value it meets (a cast is inserted), so <c>x * 0.5</c> and the constants of the
+    /// derivative rules work at every float type without a silent promotion.</summary>
+    internal bool Weak { get; }
 
     /// <summary>A number unique to this node, larger than its inputs' (they exist first), so sorting by it is a
     /// topological order. It only orders nodes; it never affects a value.</summary>
     public long Id { get; }
     static long lastId;
 
-    Node(Op op, ImmutableArray<Node> inputs, Shape shape, DType type = DType.Float64)
+    Node(Op op, ImmutableArray<Node> inputs, Shape shape, DType type = DType.Float64, bool weak = false)
     {
-        (Op, Inputs, Shape, DType) = (op, inputs, shape, type);
+        (Op, Inputs, Shape, DType, Weak) = (op, inputs, shape, type, weak);
         Id = Interlocked.Increment(ref lastId);
     }
 
@@ -47,8 +51,31 @@ public sealed class Node
         {
             throw new ShapeException($"{op}: {string.Join(" and ", shapes.ToArray())}: {e.Message["Shape: ".Length..]}");
         }
-        return new Node(op, [.. inputs], shape, op.InferType(inputs));
+        var typed = WithWeakResolved(op, inputs, out bool weak);
+        return new Node(op, typed, shape, op.InferType(typed.AsSpan()), weak);
     }
+
+    /// <summary>The inputs with each weak one cast to float32 when a strong float32 input is among them; <paramref name="weak"/>
+    /// says whether the result is weak too (its float inputs are all weak).</summary>
+    static ImmutableArray<Node> WithWeakResolved(Op op, ReadOnlySpan<Node> inputs, out bool weak)
+    {
+        bool anyWeak = false, anyFloat32 = false, anyStrong = false;
+        foreach (var x in inputs)
+        {
+            if (!x.DType.IsFloat()) continue;
+            anyWeak |= x.Weak;
+            anyStrong |= !x.Weak;
+            anyFloat32 |= !x.Weak && x.DType == DType.Float32;
+        }
+        weak = anyWeak && !anyStrong && op is not Cast;
+        if (!(anyWeak && anyFloat32)) return [.. inputs];
+        var typed = new Node[inputs.Length];
+        for (int i = 0; i < typed.Length; i++) typed[i] = inputs[i].Weak ? inputs[i].As(DType.Float32) : inputs[i];
+        return [.. typed];
+    }
+
+    /// <summary>This node as type <paramref name="type"/>: itself when it is of that type, else a <see cref="Cast"/>.</summary>
+    internal Node As(DType type) => DType == type ? this : Apply(new Cast(type), this);
 
     /// <summary>Applies <paramref name="op"/> to one input; a null input is an <see cref="ArgumentNullException"/> naming
     /// the caller's argument (<c>x</c> in <c>Node.Apply(new Sin(), x)</c>).</summary>
@@ -78,20 +105,24 @@ public sealed class Node
         new(new Variable(name, shape ?? throw new ArgumentNullException(nameof(shape)), type), [], shape, type);
     /// <summary>A constant (shares <paramref name="value"/>'s storage), of the value's element type.</summary>
     public static Node Constant(Tensor value) => new(new Constant(value ?? throw new ArgumentNullException(nameof(value))), [], value.Shape, value.DType);
-    /// <summary>A scalar constant.</summary>
-    public static Node Constant(double value) => Constant(Tensor.Scalar(value));
-    /// <summary>A constant of zeros: the symbolic zero made concrete.</summary>
-    public static Node Zeros(Shape shape) => Constant(Tensor.Zeros(shape ?? throw new ArgumentNullException(nameof(shape))));
+    /// <summary>A scalar constant, weak (it takes the float type of the value it meets: float64 unless that is float32).</summary>
+    public static Node Constant(double value) => WeakConstant(Tensor.Scalar(value));
+    /// <summary>A constant of zeros (the symbolic zero made concrete), weak like a scalar literal.</summary>
+    public static Node Zeros(Shape shape) => WeakConstant(Tensor.Zeros(shape ?? throw new ArgumentNullException(nameof(shape))));
+    /// <summary>A constant of zeros of type <paramref name="type"/>.</summary>
+    public static Node Zeros(Shape shape, DType type) => Zeros(shape).As(type);
+    /// <summary>A float64 constant that is weak: for the constants the library's own rules build.</summary>
+    internal static Node WeakConstant(Tensor value) => new(new Constant(value), [], value.Shape, DType.Float64, weak: true);
 
     /// <summary>This node's value given its inputs' values <paramref name="x"/>: input 0's storage for a view, else the
     /// forward rule written into <paramref name="y"/> (a fresh array when none is given). The one place interpreters
     /// call the forward rule, so its shape is checked once.</summary>
     internal Tensor Compute(ReadOnlySpan<Tensor> x, double[]? y = null)
     {
-        if (Op is IView) return Tensor.FromColumnMajor(Shape, x[0].Storage);
+        if (Op is IView) return new Tensor(Shape, x[0].Storage, DType);
         y ??= GC.AllocateUninitializedArray<double>(Shape.Size);
         Op.Forward(x, y);
-        return Tensor.FromColumnMajor(Shape, y);
+        return new Tensor(Shape, Tensor.Rounded(y, DType), DType);
     }
 
     /// <summary>True when this node is a <see cref="Functional.Variable"/>.</summary>

@@ -27,26 +27,31 @@ public abstract record Op
     public abstract Shape InferShape(ReadOnlySpan<Shape> x);
 
     /// <summary>The element type of the output for the inputs <paramref name="x"/>. By default every input must be
-    /// float64 and so is the output; an op that reads int32 data (indices, labels) says which inputs are data.</summary>
+    /// a float value of one type (float64 or float32), and so is the output; an op that reads int32 data (indices,
+    /// labels) says which inputs are data.</summary>
     /// <exception cref="ShapeException">An input has a type the op does not take; the message names the op, the
     /// input, both types and the cast to use.</exception>
     public virtual DType InferType(ReadOnlySpan<Node> x) => InferFloat(x);
 
-    DType InferFloat(ReadOnlySpan<Node> x)
+    /// <summary>The one float type of <paramref name="x"/> (float64 for none); int32 data or two float types are errors.</summary>
+    protected DType InferFloat(ReadOnlySpan<Node> x)
     {
         for (int i = 0; i < x.Length; i++)
-            if (x[i].DType != DType.Float64)
+        {
+            if (!x[i].DType.IsFloat())
                 throw ShapeError($"input {i} {x[i]} is {x[i].DType.Name()} data, and {Name} takes float64 values (cast it with ToFloat64())");
-        return DType.Float64;
+            if (x[i].DType != x[0].DType)
+                throw ShapeError($"input 0 {x[0]} is {x[0].DType.Name()} and input {i} {x[i]} is {x[i].DType.Name()}: no op mixes float types silently (cast one with {x[0].DType.Cast()} or {x[i].DType.Cast()})");
+        }
+        return x.Length == 0 ? DType.Float64 : x[0].DType;
     }
 
-    /// <summary>The type rule of an op that reads float64 values (input 0) by int32 data (input 1, named
-    /// <paramref name="what"/> in errors): a float64 output.</summary>
+    /// <summary>The type rule of an op that reads float values (input 0) by int32 data (input 1, named
+    /// <paramref name="what"/> in errors): the values' type.</summary>
     protected DType ValuesByIndices(ReadOnlySpan<Node> x, string what)
     {
-        InferFloat(x[..1]);
         RequireIndices(x, 1, what);
-        return DType.Float64;
+        return InferFloat(x[..1]);
     }
 
     /// <summary>Checks that input <paramref name="i"/> of <paramref name="x"/> is int32 data, for ops that read indices.</summary>
@@ -180,8 +185,8 @@ public sealed record Constant : Leaf
     /// <inheritdoc/>
     protected override string Parameters => One is { } one ? $"{one:G6}" : $"{Value.Shape}";
 
-    /// <summary>The single element when the constant is one float64 value, else null.</summary>
-    internal double? One => Value.Shape.Size == 1 && Value.DType == DType.Float64 ? Value.Storage[0] : null;
+    /// <summary>The single element when the constant is one float value, else null.</summary>
+    internal double? One => Value.Shape.Size == 1 && Value.DType.IsFloat() ? Value.Storage[0] : null;
 
     /// <summary>Constants are equal when they share storage, or are one-element float64 tensors of one shape with the
     /// same bits (the ½ and 1 that rules create afresh each time), so plans can merge them.</summary>

@@ -54,7 +54,7 @@ public static class GradCheck
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(at);
         options ??= new();
-        var variables = wrt ?? [.. Topology.Of([output]).Order.Where(n => n.IsVariable && n.DType == DType.Float64)];
+        var variables = wrt ?? [.. Topology.Of([output]).Order.Where(n => n.IsVariable && n.DType.IsFloat())];
         Reverse.CheckVariables("GradCheck", variables);
         var rng = new Random(options.Seed);
         var u = output.Shape.IsScalar ? Tensor.Scalar(1) : Random(rng, output.Shape);
@@ -67,7 +67,7 @@ public static class GradCheck
         {
             var variable = variables[v];
             var x = at[variable];
-            var tangent = AD.Seeds([output], [("\u2202" + ((Variable)variable.Op).Name, variable.Shape)])[0];
+            var tangent = AD.Seeds([output], [("\u2202" + ((Variable)variable.Op).Name, variable)])[0];
             var jvp = ForwardMode.Jvp([output], [(variable, tangent)])[0];
             double revFdAbs = 0, revFdRel = 0, fwdFdAbs = 0, fwdFdRel = 0, revFwd = 0, scale = 0;
             bool passed = true;

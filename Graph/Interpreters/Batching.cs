@@ -67,9 +67,9 @@ internal static class Batching
         int lines = seeds.Sum(s => s.Shape.Size), k = Width(topo, seeds, lines);
         if (k > 1)
         {
-            Node[] wide = [.. seeds.Select(s => Node.Variable(((Variable)s.Op).Name, Shape.Matrix(s.Shape.Size, k)))];
+            Node[] wide = [.. seeds.Select(s => Node.Variable(((Variable)s.Op).Name, Shape.Matrix(s.Shape.Size, k), s.DType))];
             if (Batch(topo, outputs, [.. seeds.Zip(wide)], k, out _) is { } batched)
-                return new([.. batched.Select((b, i) => b ?? Node.Zeros(Shape.Matrix(outputs[i].Shape.Size, k)))], wide, k);
+                return new([.. batched.Select((b, i) => b ?? Node.Zeros(Shape.Matrix(outputs[i].Shape.Size, k), outputs[i].DType))], wide, k);
         }
         return new(outputs, seeds);
     }

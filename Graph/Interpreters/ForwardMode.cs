@@ -12,14 +12,18 @@ public static class ForwardMode
         ArgumentNullException.ThrowIfNull(tangents);
         Reverse.CheckVariables("Jvp", [.. tangents.Select(t => t.Variable)]);
         foreach (var (v, t) in tangents)
+        {
             if ((t ?? throw new ArgumentNullException(nameof(tangents), $"Jvp: the tangent of {v} is null")).Shape != v.Shape)
                 throw new ShapeException($"Jvp: variable '{((Variable)v.Op).Name}' has shape {v.Shape} but its tangent has shape {t.Shape}");
+            if (t.DType != v.DType && !t.Weak)
+                throw new ArgumentException($"Jvp: variable '{((Variable)v.Op).Name}' is {v.DType.Name()} but its tangent {t} is {t.DType.Name()} (cast the tangent with {v.DType.Cast()})");
+        }
 
         var topo = Topology.Of(outputs);
         var order = topo.Order;
         var tangent = new Node?[order.Length];
         foreach (var (v, t) in tangents)
-            if (topo.IndexOf(v) is var k and >= 0) tangent[k] = t;
+            if (topo.IndexOf(v) is var k and >= 0) tangent[k] = t.As(v.DType);
 
         var inputTangents = new Node?[8];
         for (int i = 0; i < order.Length; i++)
@@ -36,6 +40,6 @@ public static class ForwardMode
                 throw new InvalidOperationException($"internal: JVP rule of {node.Op} returned a tangent of shape {result.Shape}, the output is {node.Shape}");
             tangent[i] = result;
         }
-        return [.. outputs.Select(o => tangent[topo.IndexOf(o)] ?? Node.Zeros(o.Shape))];
+        return [.. outputs.Select(o => (tangent[topo.IndexOf(o)] ?? Node.Zeros(o.Shape)).As(o.DType))];
     }
 }

@@ -19,8 +19,12 @@ public static class Reverse
         if (outputs.Count != cotangents.Count)
             throw new ArgumentException($"Vjp: {outputs.Count} outputs but {cotangents.Count} cotangents");
         for (int i = 0; i < outputs.Count; i++)
-            if (outputs[i].DType != DType.Float64)
+        {
+            if (!outputs[i].DType.IsFloat())
                 throw new ArgumentException($"Vjp: output {i} {outputs[i]} is {outputs[i].DType.Name()} data, which has no derivatives");
+            if (cotangents[i].DType != outputs[i].DType && !cotangents[i].Weak)
+                throw new ArgumentException($"Vjp: output {i} {outputs[i]} is {outputs[i].DType.Name()} but its cotangent {cotangents[i]} is {cotangents[i].DType.Name()} (cast the cotangent with {outputs[i].DType.Cast()})");
+        }
         for (int i = 0; i < outputs.Count; i++)
             if (outputs[i].Shape != cotangents[i].Shape)
                 throw new ShapeException($"Vjp: output {i} has shape {outputs[i].Shape} but its cotangent has shape {cotangents[i].Shape}");
@@ -36,7 +40,7 @@ public static class Reverse
 
         // A node's cotangent contributions: usually one Node, a List<Node> once a second arrives (a node read twice).
         var parts = new object?[order.Length];
-        for (int i = 0; i < outputs.Count; i++) Add(topo.IndexOf(outputs[i]), cotangents[i]);
+        for (int i = 0; i < outputs.Count; i++) Add(topo.IndexOf(outputs[i]), cotangents[i].As(outputs[i].DType));
 
         Span<bool> few = stackalloc bool[8];
         for (int i = order.Length - 1; i >= 0; i--)
@@ -59,7 +63,8 @@ public static class Reverse
                 Add(positions[k], ct);
             }
         }
-        return [.. wrt.Select(v => topo.IndexOf(v) is var k and >= 0 && parts[k] is { } p ? Sum(p) : Node.Zeros(v.Shape))];
+        // Each cotangent of a variable's type: a weak seed or zero that met no value of the variable's type is cast.
+        return [.. wrt.Select(v => (topo.IndexOf(v) is var k and >= 0 && parts[k] is { } p ? Sum(p) : Node.Zeros(v.Shape)).As(v.DType))];
 
         void Add(int k, Node ct)
         {
@@ -95,7 +100,7 @@ public static class Reverse
             if (v is null) throw new ArgumentNullException(nameof(wrt), $"{who}: a variable listed is null");
             if (!v.IsVariable) throw new ArgumentException($"{who}: can only differentiate with respect to variables, not {v}");
             if (!seen.Add(v)) throw new ArgumentException($"{who}: variable '{((Variable)v.Op).Name}' is listed twice");
-            if (v.DType != DType.Float64)
+            if (!v.DType.IsFloat())
                 throw new ArgumentException($"{who}: variable '{((Variable)v.Op).Name}' holds {v.DType.Name()} data, which has no derivatives (differentiate with respect to float64 variables only)");
         }
     }

@@ -31,3 +31,8 @@ public interface IExpand
 /// <summary>An op whose value is its input's elements unchanged, in the output's shape (a reshape). Interpreters give
 /// it its input's storage instead of calling its forward rule, and plans keep that storage alive as long as the view.</summary>
 public interface IView;
+
+/// <summary>An op that evaluates a graph of its own (a loop body, a custom rule's function, an implicit function's
+/// residual). In float32 every node of that inner graph rounds, so its result is not one rounding of its float64
+/// value: the test kit's float32 law, which bounds one rounding per node, does not apply to graphs holding one.</summary>
+public interface IInnerGraph;

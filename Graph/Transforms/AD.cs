@@ -42,7 +42,7 @@ public static class AD
                 throw new ShapeException($"Jvp: variable '{Name(v)}' has shape {v.Shape} but its tangent has shape {t.Shape}");
         var c = Compiled("Jvp", outputs, wrt, () =>
         {
-            var seeds = Seeds(outputs, [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            var seeds = Seeds(outputs, [.. wrt.Select(v => ("∂" + Name(v), v))]);
             return ([.. outputs, .. ForwardMode.Jvp(outputs, [.. wrt.Zip(seeds)])], seeds);
         });
         var values = c.Plan.Run(BindSeeds(bindings, c.Seeds, [.. tangents.Select(t => t.Tangent)]));
@@ -61,7 +61,7 @@ public static class AD
             throw new ShapeException($"Vjp: output 0 has shape {output.Shape} but its cotangent has shape {cotangent.Shape}");
         var c = Compiled("Vjp", [output], wrt, () =>
         {
-            var u = Seeds([output], [("u", output.Shape)]);
+            var u = Seeds([output], [("u", output)]);
             return ([output, .. Reverse.Vjp([output], u, wrt)], u);
         });
         var values = c.Plan.Run(BindSeeds(bindings, c.Seeds, [cotangent]));
@@ -78,7 +78,7 @@ public static class AD
         Reverse.CheckVariables("JacFwd", wrt);
         var c = Lines("JacFwd", [output], wrt, () =>
         {
-            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v))]);
             return (ForwardMode.Jvp([output], [.. wrt.Zip(seeds)]), seeds);
         });
         return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, c.Batch, byRows: false));
@@ -93,7 +93,7 @@ public static class AD
         Reverse.CheckVariables("JacRev", wrt);
         var c = Lines("JacRev", [output], wrt, () =>
         {
-            var u = Seeds([output], [("u", output.Shape)]);
+            var u = Seeds([output], [("u", output)]);
             return (Reverse.Vjp([output], u, wrt), u);
         });
         return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, c.Batch, byRows: true));
@@ -109,7 +109,7 @@ public static class AD
         var c = Lines("Hessian", [output], wrt, () =>
         {
             var gradients = Reverse.Grad(output, wrt);
-            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v.Shape))]);
+            var seeds = Seeds([output], [.. wrt.Select(v => ("∂" + Name(v), v))]);
             return (ForwardMode.Jvp(gradients, [.. wrt.Zip(seeds)]), seeds);
         });
         return c.Plan.With(ws => Jacobian(c.Plan.Plan, ws, bindings, c.Seeds, c.Batch, byRows: false));
@@ -130,7 +130,7 @@ public static class AD
                 throw new ShapeException($"Hvp: variable '{Name(v)}' has shape {v.Shape} but its direction has shape {d.Shape}");
         var c = Compiled("Hvp", [output], wrt, () =>
         {
-            var seeds = Seeds([output], [.. wrt.Select(v => ("v", v.Shape))]);
+            var seeds = Seeds([output], [.. wrt.Select(v => ("v", v))]);
             return (ForwardMode.Jvp(Reverse.Grad(output, wrt), [.. wrt.Zip(seeds)]), seeds);
         });
         return c.Plan.Run(BindSeeds(bindings, c.Seeds, [.. directions.Select(d => d.Direction)]));
@@ -147,10 +147,14 @@ public static class AD
         return Tensor.FromColumnMajor(shape, e);
     }
 
-    /// <summary>Variables for tangents or cotangents, one per (stem, shape), each named after its stem but unlike
+    /// <summary>Variables for tangents or cotangents, one per (stem, node it is like: its shape and type), each named after its stem but unlike
     /// every variable of the graph of <paramref name="outputs"/> and each other (primes are appended), so a user's
     /// variable '∂w' beside 'w' never meets ours.</summary>
-    internal static Node[] Seeds(IReadOnlyList<Node> outputs, IReadOnlyList<(string Stem, Shape Shape)> seeds)
+    /// <summary>Float64 seeds of the given shapes (<see cref="Seeds(IReadOnlyList{Node}, IReadOnlyList{ValueTuple{string, Node}})"/>).</summary>
+    internal static Node[] Seeds(IReadOnlyList<Node> outputs, IReadOnlyList<(string Stem, Shape Shape)> seeds) =>
+        Seeds(outputs, [.. seeds.Select(s => (s.Stem, Node.Variable(s.Stem, s.Shape)))]);
+
+    internal static Node[] Seeds(IReadOnlyList<Node> outputs, IReadOnlyList<(string Stem, Node Like)> seeds)
     {
         var taken = Topology.Of(outputs).Order.Where(n => n.IsVariable).Select(Name).ToHashSet();
         var result = new Node[seeds.Count];
@@ -158,7 +162,7 @@ public static class AD
         {
             var name = seeds[i].Stem;
             while (!taken.Add(name)) name += "′";
-            result[i] = Node.Variable(name, seeds[i].Shape);
+            result[i] = Node.Variable(name, seeds[i].Like.Shape, seeds[i].Like.DType);
         }
         return result;
     }
@@ -182,7 +186,7 @@ public static class AD
                 var unit = new double[seeds[s].Shape.Size];
                 for (int c = 0; c < count; c++)
                     if ((uint)(first + c - offset) < (uint)sizes[s]) unit[first + c - offset + c * sizes[s]] = 1;
-                at = at.Bind(seeds[s], Tensor.FromColumnMajor(seeds[s].Shape, unit));
+                at = at.Bind(seeds[s], new Tensor(seeds[s].Shape, unit, seeds[s].DType));
             }
             int e0 = 0;
             foreach (var output in plan.Run(at, workspace))

@@ -42,12 +42,12 @@ internal static class BatchAxis
         int k = x.Shape[axis];
         var (p, q) = Split(Remove(x.Shape, axis), axis);
         var shape = Shape.Matrix(p * q, k);
-        if (q == 1) return new Tensor(shape, x.Storage);
+        if (q == 1) return new Tensor(shape, x.Storage, x.DType);
         var y = new double[x.Storage.Length];
         for (int j = 0; j < q; j++)
             for (int c = 0; c < k; c++)
                 Array.Copy(x.Storage, p * (c + k * j), y, p * (j + q * c), p);
-        return new Tensor(shape, y);
+        return new Tensor(shape, y, x.DType);
     }
 
     /// <summary>A (P·Q × k) batch of members of shape <paramref name="member"/> with its axis moved to <paramref name="axis"/>.</summary>
@@ -55,12 +55,12 @@ internal static class BatchAxis
     {
         var shape = Insert(member, axis, k);
         var (p, q) = Split(member, axis);
-        if (q == 1) return new Tensor(shape, batch.Storage);
+        if (q == 1) return new Tensor(shape, batch.Storage, batch.DType);
         var y = new double[batch.Storage.Length];
         for (int j = 0; j < q; j++)
             for (int c = 0; c < k; c++)
                 Array.Copy(batch.Storage, p * (j + q * c), y, p * (c + k * j), p);
-        return new Tensor(shape, y);
+        return new Tensor(shape, y, batch.DType);
     }
 
     /// <summary>k copies of <paramref name="value"/> stacked along <paramref name="axis"/>: an output no member changes.</summary>
@@ -68,7 +68,7 @@ internal static class BatchAxis
     {
         var y = new double[value.Shape.Size * k];
         for (int c = 0; c < k; c++) Place(value, axis, k, c, y);
-        return new Tensor(Insert(value.Shape, axis, k), y);
+        return new Tensor(Insert(value.Shape, axis, k), y, value.DType);
     }
 
     /// <summary>Member <paramref name="c"/> of the batch <paramref name="x"/> along <paramref name="axis"/>, copied.</summary>
@@ -79,7 +79,7 @@ internal static class BatchAxis
         var (p, q) = Split(member, axis);
         var m = new double[member.Size];
         for (int j = 0; j < q; j++) Array.Copy(x.Storage, p * (c + k * j), m, p * j, p);
-        return new Tensor(member, m);
+        return new Tensor(member, m, x.DType);
     }
 
     /// <summary>Writes <paramref name="value"/> as member <paramref name="c"/> of <paramref name="k"/> along

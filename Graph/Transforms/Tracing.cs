@@ -101,7 +101,7 @@ public static partial class Transforms
         }
 
         /// <summary>Tangent or cotangent variables shaped like <paramref name="like"/>, named unlike any variable here.</summary>
-        public Node[] Seeds(string stem, Node[] like) => AD.Seeds([Y], [.. like.Select(n => (stem, n.Shape))]);
+        public Node[] Seeds(string stem, Node[] like) => AD.Seeds([Y], [.. like.Select(n => (stem, n))]);
 
         public Bindings Bind(Tensor[] xs)
         {

@@ -57,12 +57,12 @@ public static partial class Transforms
         (inAxes, outAxes) = ((int?[])inAxes.Clone(), (int[])outAxes.Clone());
         if (inAxes.All(a => a is null))
             throw new ArgumentException("Transforms.Vmap: no input is batched (every in axis is null)", nameof(inAxes));
-        var compiled = PerShapes("Vmap", inputs => new Vectorised(f, [.. inputs.Select(s => s.Shape)], inAxes, outAxes), xs =>
+        var compiled = PerShapes("Vmap", inputs => new Vectorised(f, [.. inputs.Select(s => s.Shape)], [.. inputs.Select(s => s.Type)], inAxes, outAxes), xs =>
         {
             if (xs.Length != inAxes.Length)
                 throw new ArgumentException($"Transforms.Vmap: {inAxes.Length} in axes for {xs.Length} input(s)", nameof(inAxes));
             for (int i = 0; i < xs.Length; i++)
-                if (xs[i].DType != DType.Float64)
+                if (!xs[i].DType.IsFloat())
                     throw new ArgumentException($"Transforms.Vmap: input {i} is {xs[i].DType.Name()} data; Vmap takes float64 inputs only (bind data inside the function as a constant, or loop over it)", nameof(xs));
         });
         return xs => compiled(xs).Run(xs);
@@ -96,6 +96,7 @@ public static partial class Transforms
         readonly Node[] members;      // one member of each input, as traced
         readonly Node[] variables;    // what each input binds when batched: the batch with its axis moved last, or the member
         readonly Shape[] outputs;     // one member's output shapes
+        readonly DType[] outputTypes; // and types
         readonly bool[] perMember;    // output j has a column per member (else it is the same for all of them)
         readonly PooledPlan plan;
 
@@ -105,6 +106,9 @@ public static partial class Transforms
         internal bool OneByOne { get; }
 
         public Vectorised(Func<Node[], Node[]> f, Shape[] shapes, int?[] inAxes, int[] outAxes)
+            : this(f, shapes, [.. shapes.Select(_ => DType.Float64)], inAxes, outAxes) { }
+
+        public Vectorised(Func<Node[], Node[]> f, Shape[] shapes, DType[] types, int?[] inAxes, int[] outAxes)
         {
             this.inAxes = new int?[shapes.Length];
             k = -1;
@@ -121,20 +125,21 @@ public static partial class Transforms
                                                 $"but input {Array.FindIndex(this.inAxes, x => x is not null)} has {k}", nameof(inAxes));
             }
 
-            Node[] x = [.. shapes.Select((s, i) => Node.Variable($"x{i}", this.inAxes[i] is { } a ? BatchAxis.Remove(s, a) : s))];
+            Node[] x = [.. shapes.Select((s, i) => Node.Variable($"x{i}", this.inAxes[i] is { } a ? BatchAxis.Remove(s, a) : s, types[i]))];
             var y = f((Node[])x.Clone()) ?? throw new ArgumentException("Transforms.Vmap: the function returned null");
             if (Array.IndexOf(y, null) is var missing and >= 0) throw new ArgumentException($"Transforms.Vmap: output {missing} of the function is null");
             ReadsOnly("Vmap", y, x);
             if (outAxes.Length != y.Length)
                 throw new ArgumentException($"Transforms.Vmap: {outAxes.Length} out axes for {y.Length} output(s)", nameof(outAxes));
             outputs = [.. y.Select(o => o.Shape)];
+            outputTypes = [.. y.Select(o => o.DType)];
             this.outAxes = new int[y.Length];
             for (int j = 0; j < y.Length; j++)
                 if ((this.outAxes[j] = BatchAxis.Normalise(outAxes[j], outputs[j].Rank + 1)) < 0)
                     throw new ArgumentException($"Transforms.Vmap: out axis {outAxes[j]} of output {j} is outside the {outputs[j].Rank + 1} axes of a batch of {outputs[j]}", nameof(outAxes));
 
             // A batched input is a (member size × k) matrix, member c in column c: the layout the batching rules use.
-            variables = [.. x.Select((v, i) => this.inAxes[i] is null ? v : Node.Variable($"x{i}", Shape.Matrix(v.Shape.Size, k)))];
+            variables = [.. x.Select((v, i) => this.inAxes[i] is null ? v : Node.Variable($"x{i}", Shape.Matrix(v.Shape.Size, k), v.DType))];
             (Node Variable, Node Batch)[] pairs = [.. x.Zip(variables).Where(p => p.Item1 != p.Item2)];
             Node? unbatchable = null;
             var batched = k == 0 ? null : Batching.Batch(y, pairs, k, out unbatchable);
@@ -173,7 +178,7 @@ public static partial class Transforms
                 }
                 return 0;
             });
-            return [.. results.Select((r, j) => Tensor.FromColumnMajor(BatchAxis.Insert(outputs[j], outAxes[j], k), r))];
+            return [.. results.Select((r, j) => new Tensor(BatchAxis.Insert(outputs[j], outAxes[j], k), r, outputTypes[j]))];
         }
     }
 }

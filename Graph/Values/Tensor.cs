@@ -2,7 +2,7 @@ using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional;
 
-/// <summary>An immutable dense tensor of float64 values (or of int32 data: indices and labels), rank 0, 1, 2 and
+/// <summary>An immutable dense tensor of float64 or float32 values (or of int32 data: indices and labels), rank 0, 1, 2 and
 /// beyond, stored in column-major order like MathNet and BLAS, so wrapping a <see cref="DenseMatrix"/> or reading a
 /// result back as one shares the storage instead of copying it.</summary>
 /// <remarks><para>Storage order at rank N: column-major, the first axis varying fastest. Element (i₀, …, i_{N−1}) of
@@ -13,17 +13,23 @@ namespace AutoDiff.Functional;
 /// <see cref="Copy(DenseMatrix)"/> or <c>AsMatrix().Clone()</c> when in doubt.</remarks>
 public sealed class Tensor
 {
-    /// <summary>The float64 elements; null for int32 data, which ops only read once a node's types are checked.</summary>
+    /// <summary>The float elements; null for int32 data, which ops only read once a node's types are checked. A
+    /// float32 tensor keeps its values here too, each exactly a float32 number: the kernels are written once, in
+    /// float64, and an op's float32 result is its float64 result rounded (see <see cref="DType.Float32"/>).</summary>
     internal readonly double[] Storage;
-    /// <summary>The int32 elements; null for float64 values.</summary>
+    /// <summary>The int32 elements; null for float values.</summary>
     internal readonly int[]? IntStorage;
+    readonly DType floatType;
 
     /// <summary>The tensor's shape.</summary>
     public Shape Shape { get; }
     /// <summary>The element type.</summary>
-    public DType DType => IntStorage is null ? DType.Float64 : DType.Int32;
+    public DType DType => IntStorage is null ? floatType : DType.Int32;
 
-    internal Tensor(Shape shape, double[] storage)
+    internal Tensor(Shape shape, double[] storage) : this(shape, storage, DType.Float64) { }
+
+    /// <summary>Float values of type <paramref name="type"/>; float32 storage must already hold float32 numbers.</summary>
+    internal Tensor(Shape shape, double[] storage, DType type)
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentNullException.ThrowIfNull(storage);
@@ -31,6 +37,7 @@ public sealed class Tensor
             throw new ArgumentException($"Tensor: {storage.Length} values do not fill a tensor of shape {shape}");
         Shape = shape;
         Storage = storage;
+        floatType = type;
     }
 
     Tensor(Shape shape, int[] data)
@@ -62,7 +69,8 @@ public sealed class Tensor
     /// <summary>Int32 data owning <paramref name="columnMajor"/>, for the library's own fresh arrays.</summary>
     internal static Tensor OwnIndices(Shape shape, int[] columnMajor) => new(shape, columnMajor);
 
-    /// <summary>The float64 elements in column-major order, read-only.</summary>
+    /// <summary>The float elements in column-major order, read-only (a float32 tensor's as the float64 numbers they
+    /// equal exactly).</summary>
     /// <exception cref="InvalidOperationException">The tensor holds int32 data (read <see cref="Ints"/>).</exception>
     public ReadOnlySpan<double> Values => Storage ?? throw NotFloat("Values");
 
@@ -75,6 +83,65 @@ public sealed class Tensor
 
     /// <summary>A scalar.</summary>
     public static Tensor Scalar(double value) => new(Shape.Scalar, [value]);
+
+    /// <summary>A float32 scalar.</summary>
+    public static Tensor Scalar32(float value) => new(Shape.Scalar, [value], DType.Float32);
+    /// <summary>A float32 vector, copied from <paramref name="values"/>.</summary>
+    public static Tensor Vector32(params float[] values) =>
+        FromColumnMajor32(Shape.Vector((values ?? throw new ArgumentNullException(nameof(values))).Length), values);
+    /// <summary>A float32 tensor of any shape, copied from <paramref name="columnMajor"/> (first axis fastest).</summary>
+    public static Tensor FromColumnMajor32(Shape shape, float[] columnMajor)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(columnMajor);
+        var s = new double[columnMajor.Length];
+        for (int i = 0; i < s.Length; i++) s[i] = columnMajor[i];
+        return new(shape, s, DType.Float32);
+    }
+    /// <summary>A float32 matrix, copied from a row-major C# array.</summary>
+    public static Tensor Matrix(float[,] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        int m = values.GetLength(0), n = values.GetLength(1);
+        var s = new double[m * n];
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < m; i++) s[i + j * m] = values[i, j];
+        return new(Shape.Matrix(m, n), s, DType.Float32);
+    }
+    /// <summary>Copies a MathNet single-precision matrix into a float32 tensor.</summary>
+    public static Tensor Copy(MathNet.Numerics.LinearAlgebra.Single.DenseMatrix matrix) =>
+        FromColumnMajor32(Shape.Matrix((matrix ?? throw new ArgumentNullException(nameof(matrix))).RowCount, matrix.ColumnCount), matrix.Values);
+    /// <summary>Copies a MathNet single-precision vector into a float32 tensor.</summary>
+    public static Tensor Copy(MathNet.Numerics.LinearAlgebra.Single.DenseVector vector) =>
+        FromColumnMajor32(Shape.Vector((vector ?? throw new ArgumentNullException(nameof(vector))).Count), vector.Values);
+
+    /// <summary>This tensor's values as float32 (each rounded to nearest), or itself when it is float32 already.</summary>
+    public Tensor ToFloat32() => DType == DType.Float32 ? this : new(Shape, Rounded(Storage ?? Array.ConvertAll(IntStorage!, v => (double)v), DType.Float32), DType.Float32);
+    /// <summary>This tensor's values as float64 (exact), or itself when it is float64 already.</summary>
+    public Tensor ToFloat64() => DType == DType.Float64 ? this : new(Shape, IntStorage is { } ints ? Array.ConvertAll(ints, v => (double)v) : Storage, DType.Float64);
+    /// <summary>This tensor's values as the float type <paramref name="type"/>.</summary>
+    public Tensor To(DType type) => type switch
+    {
+        DType.Float32 => ToFloat32(),
+        DType.Float64 => ToFloat64(),
+        _ => throw new ArgumentException($"To: tensors are cast to float64 or float32, not {type.Name()}", nameof(type)),
+    };
+    /// <summary>The elements as float32, column-major (a float64 tensor's rounded to nearest).</summary>
+    public float[] ToFloat32Array() => Array.ConvertAll(Storage ?? throw NotFloat("ToFloat32Array"), v => (float)v);
+
+    /// <summary>Rounds <paramref name="values"/> in place to <paramref name="type"/> (a no-op for float64) and returns
+    /// them: the one place a float32 result is made.</summary>
+    internal static double[] Rounded(double[] values, DType type)
+    {
+        if (type == DType.Float32) Round32(values);
+        return values;
+    }
+
+    /// <summary>Each element rounded to the nearest float32 (ties to even), in place.</summary>
+    internal static void Round32(Span<double> values)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = (float)values[i];
+    }
     /// <summary>A vector, copied from <paramref name="values"/>.</summary>
     public static Tensor Vector(params double[] values) =>
         new(Shape.Vector((values ?? throw new ArgumentNullException(nameof(values))).Length), (double[])values.Clone());
@@ -141,6 +208,6 @@ public sealed class Tensor
     public override string ToString()
     {
         var head = IntStorage is { } ints ? string.Join(", ", ints.Take(6)) : string.Join(", ", Storage.Take(6).Select(v => v.ToString("G6")));
-        return $"Tensor{Shape}{(IntStorage is null ? "" : " int32")} [{head}{(Shape.Size > 6 ? ", …" : "")}]";
+        return $"Tensor{Shape}{(DType == DType.Float64 ? "" : " " + DType.Name())} [{head}{(Shape.Size > 6 ? ", …" : "")}]";
     }
 }

@@ -25,7 +25,7 @@ public static class Implicit
         ArgumentNullException.ThrowIfNull(solver);
         ArgumentNullException.ThrowIfNull(theta);
         ArgumentNullException.ThrowIfNull(yShape);
-        var traced = Ops.Traced.Of("Implicit.Solve", [yShape, theta.Shape], v => [residual(v[0], v[1])]);
+        var traced = Ops.Traced.Of("Implicit.Solve", [yShape, theta.Shape], v => [residual(v[0], v[1])], [theta.DType, theta.DType]);
         if (traced.Outputs[0].Shape != yShape)
             throw new ShapeException($"Implicit.Solve: the residual has shape {traced.Outputs[0].Shape}; it must be shaped like y {yShape}");
         return Node.Apply(new Ops.ImplicitSolve("Implicit.Solve", traced, solver, linear ?? LinearSolver.Gmres, residualTolerance), theta);

@@ -107,14 +107,6 @@ public static class Indexing
         return Node.Apply(new Ops.PickPerRow(), a, labels);
     }
 
-    /// <summary>Int32 data as float64 values (counts, or labels used as numbers): the one cast from data to values.
-    /// The result has no derivative with respect to anything.</summary>
-    public static Node ToFloat64(this Node x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return Node.Apply(new Ops.ToFloat64(), x);
-    }
-
     /// <summary>The rows <paramref name="start"/> … start + count − 1 of a matrix.</summary>
     public static Node Rows(this Node x, int start, int count)
     {

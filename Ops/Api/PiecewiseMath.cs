@@ -92,6 +92,6 @@ public static class PiecewiseMath
         var shape = a.Shape.IsScalar ? b.Shape : a.Shape;
         if (mask.Count != shape.Size)
             throw new ShapeException($"Where: {mask.Count} mask flags for {shape}, one per element is needed");
-        return Where(Node.Constant(Tensor.FromColumnMajor(shape, [.. mask.Select(m => m ? 1.0 : 0.0)])), a, b);
+        return Where(Node.WeakConstant(Tensor.FromColumnMajor(shape, [.. mask.Select(m => m ? 1.0 : 0.0)])), a, b);
     }
 }

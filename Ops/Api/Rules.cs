@@ -36,7 +36,7 @@ public static class CustomRule
             var shapes = new Shape[xs.Length];
             for (int i = 0; i < xs.Length; i++)
                 shapes[i] = (xs[i] ?? throw new ArgumentNullException(nameof(xs), $"{name}: argument {i} is null")).Shape;
-            var body = Ops.Traced.Of(name, shapes, x => [f(x)]);
+            var body = Ops.Traced.Of(name, shapes, x => [f(x)], [.. xs.Select(x => x.DType)]);
             return Node.Apply(new Ops.Custom(name, body, jvp, vjp), xs);
         };
     }

@@ -6,7 +6,7 @@ namespace AutoDiff.Functional.Ops;
 /// is the traced function <see cref="Body"/>, the JVP and VJP are the user's lambdas where given, and otherwise the
 /// derivatives of the body itself. The rules are called with nodes and must return nodes built from ops that have
 /// rules, so a custom rule can be differentiated again; a rule returning a wrong shape is an error naming it.</summary>
-internal sealed record Custom(string Description, Traced Body, CustomJvp? JvpRule, CustomVjp? VjpRule) : Op
+internal sealed record Custom(string Description, Traced Body, CustomJvp? JvpRule, CustomVjp? VjpRule) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     public override string Name => Description;

@@ -54,7 +54,7 @@ internal sealed class PlanFrame(Plan plan, int[] order, Node[] inputs, int outpu
     {
         if (own[input] is { } storage) return storage;
         var created = own[input] = new double[inputs[input].Shape.Size];
-        Place(input, Tensor.FromColumnMajor(inputs[input].Shape, created));
+        Place(input, new Tensor(inputs[input].Shape, created, inputs[input].DType));
         return created;
     }
 

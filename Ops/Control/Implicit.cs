@@ -10,7 +10,7 @@ namespace AutoDiff.Functional.Ops;
 /// <remarks>The forward rule checks the solver's answer once, F evaluated there: the derivative is that of a root, so
 /// an answer that is not one (a solver that stopped early) is an error naming <see cref="Tolerance"/>, not a silently
 /// wrong derivative. Non-finite θ is left to IEEE rules, as every op leaves it.</remarks>
-internal sealed record ImplicitSolve(string Description, Traced Residual, Func<Tensor, Tensor> Solver, LinearSolver Linear, double Tolerance) : Op
+internal sealed record ImplicitSolve(string Description, Traced Residual, Func<Tensor, Tensor> Solver, LinearSolver Linear, double Tolerance) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     public override string Name => Description;
@@ -79,7 +79,7 @@ internal sealed record ImplicitSolve(string Description, Traced Residual, Func<T
 /// <see cref="LinearSolver.ConjugateGradient"/>) or densely (<see cref="LinearSolver.Dense"/>), with M·v from the
 /// compiled JVP of F and Mᵀ·v from its VJP. Its own derivatives: dz = M⁻¹(dr − dM·z), so the JVP is one more solve,
 /// and the VJP is μ = M⁻ᵀz̄ for r and −∇_(y,θ)⟨μ, M(y, θ)·z⟩ for y and θ.</summary>
-internal sealed record ImplicitLinear(Traced Residual, bool Transposed, LinearSolver Linear) : Op
+internal sealed record ImplicitLinear(Traced Residual, bool Transposed, LinearSolver Linear) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     protected override string Parameters => $"{(Transposed ? "Mᵀ" : "M")}, {Linear}";

@@ -9,7 +9,7 @@ namespace AutoDiff.Functional.Ops;
 /// tangent extension; the VJP is a <see cref="LoopReverse"/>, the body's reverse rule run backwards over the trip
 /// count the forward pass takes, with the carries recovered by <paramref name="Policy"/>. The trip count of a while
 /// loop is piecewise constant in the inputs, so it contributes no derivative.</summary>
-internal sealed record LoopOp(LoopBody Body, int Steps, int Out, bool Stacked, Checkpointing Policy) : Op
+internal sealed record LoopOp(LoopBody Body, int Steps, int Out, bool Stacked, Checkpointing Policy) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     public override string Name => Stacked ? "Scan" : Body.KeepGoing is null ? "Loop" : "While";

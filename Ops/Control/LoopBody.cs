@@ -23,13 +23,13 @@ internal sealed class LoopBody
         rule = keepGoing is null ? null : new(inputs, [keepGoing]);
         reverse = new(() =>
         {
-            var u = AD.Seeds(next, [.. next.Select(c => ("c̄", c.Shape))]);
+            var u = AD.Seeds(next, [.. next.Select(c => ("c̄", c))]);
             return new([.. inputs, .. u], Functional.Reverse.Vjp(next, u, inputs));
         });
         tangent = new(() =>
         {
             Node[] all = [.. next, .. keepGoing is null ? [] : new[] { keepGoing }];
-            var seeds = AD.Seeds(all, [.. inputs.Select(v => ("ṫ", v.Shape))]);
+            var seeds = AD.Seeds(all, [.. inputs.Select(v => ("ṫ", v))]);
             var tangents = ForwardMode.Jvp(next, [.. inputs.Zip(seeds)]);
             int m = carries.Length;
             return new([.. carries, .. seeds[..m]], [.. parameters, .. seeds[m..]], [.. next, .. tangents], keepGoing);
@@ -156,10 +156,10 @@ internal sealed class LoopBody
         for (int i = 0; i < init.Length; i++)
         {
             if (init[i] is null) throw new ArgumentNullException(nameof(init), $"{who}: initial carry {i} is null");
-            if (init[i].DType != DType.Float64)
+            if (!init[i].DType.IsFloat())
                 throw new ArgumentException($"{who}: initial carry {i} {init[i]} is {init[i].DType.Name()} data; a loop carries float64 values (cast with ToFloat64())");
         }
-        Node[] carries = [.. init.Select((c, i) => Node.Variable($"c{i}", c.Shape))];
+        Node[] carries = [.. init.Select((c, i) => Node.Variable($"c{i}", c.Shape, c.DType))];
         var next = body((Node[])carries.Clone()) ?? throw new ArgumentException($"{who}: the body returned null");
         if (next.Length != carries.Length)
             throw new ArgumentException($"{who}: the body returned {next.Length} carries for {carries.Length}");
@@ -168,6 +168,9 @@ internal sealed class LoopBody
             if (next[i] is null) throw new ArgumentException($"{who}: the body returned null for carry {i}");
             if (next[i].Shape != carries[i].Shape)
                 throw new ShapeException($"{who}: the body returned carry {i} of shape {next[i].Shape}; it enters as {carries[i].Shape}");
+            if (next[i].DType != carries[i].DType && !next[i].Weak)
+                throw new ArgumentException($"{who}: the body returned carry {i} as {next[i].DType.Name()}; it enters as {carries[i].DType.Name()} (cast with {carries[i].DType.Cast()})");
+            next[i] = next[i].As(carries[i].DType);
         }
         Node? rule = null;
         if (keepGoing is not null)
@@ -205,10 +208,10 @@ internal sealed class LoopBody
             if (!dependent[i])
             {
                 if (node.Op is Constant || !cut[i]) { image[i] = node; continue; }
-                if (node.DType != DType.Float64)
+                if (!node.DType.IsFloat())
                     throw new ArgumentException($"{who}: the body reads {node}, {node.DType.Name()} data from outside the loop; a loop body may read float64 values only (cast with ToFloat64())");
                 outer.Add(node);
-                image[i] = Node.Variable($"p{parameters.Count}", node.Shape);
+                image[i] = Node.Variable($"p{parameters.Count}", node.Shape, node.DType);
                 parameters.Add(image[i]);
                 continue;
             }

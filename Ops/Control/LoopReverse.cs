@@ -13,7 +13,7 @@ internal readonly record struct Seed(int Carry, bool Stacked);
 /// Its own derivatives are reverse passes of the body's tangent extension F′ (carries (c, ċ), parameters (p, ṗ)):
 /// by the symmetry of second derivatives, its JVP is ∇⟨(ṡ, s), F′⟩ and its VJP along w is ∇⟨s, F′(·; w)⟩ together with
 /// the tangent F′(·; w) itself for the seeds, so a loop can be differentiated to any order.</summary>
-internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, Seed[] Seeds, bool[] Wrt) : Op
+internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, Seed[] Seeds, bool[] Wrt) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     protected override string Parameters =>

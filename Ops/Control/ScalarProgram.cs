@@ -65,6 +65,7 @@ internal sealed class ScalarProgram
             if (op.Kernel is { } kernel)
             {
                 kernel.Block(registers.AsSpan(op.A, 1), op.B < 0 ? default : registers.AsSpan(op.B, 1), registers.AsSpan(op.Y, 1));
+                if (op.Node.DType == DType.Float32) registers[op.Y] = (float)registers[op.Y];
                 continue;
             }
             var args = new Tensor[op.Inputs!.Length];

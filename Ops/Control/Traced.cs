@@ -20,12 +20,12 @@ internal sealed class Traced
         scalar = new(() => ScalarProgram.TryCompile(Inputs, Outputs));
         product = new(() =>
         {
-            var v = AD.Seeds(Outputs, [("v", Inputs[0].Shape)])[0];
+            var v = AD.Seeds(Outputs, [("v", Inputs[0])])[0];
             return new([.. Inputs, v], ForwardMode.Jvp(Outputs, [(Inputs[0], v)]));
         });
         transposedProduct = new(() =>
         {
-            var v = AD.Seeds(Outputs, [("v", Outputs[0].Shape)])[0];
+            var v = AD.Seeds(Outputs, [("v", Outputs[0])])[0];
             return new([.. Inputs, v], Reverse.Vjp(Outputs, [v], [Inputs[0]]));
         });
     }
@@ -70,7 +70,7 @@ internal sealed class Traced
     /// <summary>The outputs' tangents as graphs of <paramref name="x"/> and their tangents <paramref name="t"/>.</summary>
     public Node[] InlineJvp(IReadOnlyList<Node> x, IReadOnlyList<Node> t)
     {
-        var seeds = AD.Seeds(Outputs, [.. Inputs.Select(v => ("t", v.Shape))]);
+        var seeds = AD.Seeds(Outputs, [.. Inputs.Select(v => ("t", v))]);
         var tangents = ForwardMode.Jvp(Outputs, [.. Inputs.Zip(seeds)]);
         return Graph.Substitute(tangents, [.. Inputs.Zip(x), .. seeds.Zip(t)]);
     }
@@ -78,15 +78,16 @@ internal sealed class Traced
     /// <summary>The inputs' cotangents as graphs of <paramref name="x"/> and the outputs' cotangents <paramref name="ct"/>.</summary>
     public Node[] InlineVjp(IReadOnlyList<Node> x, IReadOnlyList<Node> ct)
     {
-        var seeds = AD.Seeds(Outputs, [.. Outputs.Select(o => ("u", o.Shape))]);
+        var seeds = AD.Seeds(Outputs, [.. Outputs.Select(o => ("u", o))]);
         var cotangents = Reverse.Vjp(Outputs, seeds, Inputs);
         return Graph.Substitute(cotangents, [.. Inputs.Zip(x), .. seeds.Zip(ct)]);
     }
 
-    /// <summary>Traces <paramref name="f"/> on one variable per shape; the function may read only its inputs.</summary>
-    public static Traced Of(string who, Shape[] shapes, Func<Node[], Node[]> f)
+    /// <summary>Traces <paramref name="f"/> on one variable per shape (of the types <paramref name="types"/>, float64
+    /// by default); the function may read only its inputs.</summary>
+    public static Traced Of(string who, Shape[] shapes, Func<Node[], Node[]> f, DType[]? types = null)
     {
-        Node[] inputs = [.. shapes.Select((s, i) => Node.Variable($"x{i}", s))];
+        Node[] inputs = [.. shapes.Select((s, i) => Node.Variable($"x{i}", s, types?[i] ?? DType.Float64))];
         var outputs = f((Node[])inputs.Clone()) ?? throw new ArgumentException($"{who}: the function returned null");
         if (outputs.Length == 0 || outputs.Any(o => o is null)) throw new ArgumentException($"{who}: the function returned no output or a null one");
         foreach (var node in Topology.Of(outputs).Order)

@@ -29,7 +29,7 @@ internal sealed record TriangleMask(bool Lower, double Diagonal) : LinearOp
     {
         var weights = new double[y.Shape.Size];
         Forward([Tensor.FromColumnMajor(y.Shape, [.. Enumerable.Repeat(1.0, weights.Length)])], weights);
-        return xb[0]! * Batched.Shared(Node.Constant(Tensor.FromColumnMajor(y.Shape, weights)), k);
+        return xb[0]! * Batched.Shared(Node.WeakConstant(Tensor.FromColumnMajor(y.Shape, weights)), k);
     }
 
     /// <inheritdoc/>

@@ -49,12 +49,16 @@ public class OpLaws
     public static TheoryData<string> DerivativeRows => Applicable(Laws.Derivative);
     public static TheoryData<string> SecondDerivativeRows => Applicable(Laws.SecondDerivative);
     public static TheoryData<string> BatchRows => Applicable(Laws.Batch);
+    public static TheoryData<string> Float32Rows => Applicable(Laws.Float32);
 
     [Theory, MemberData(nameof(Rows))]
     public void Shape_rule_matches_forward_result(string row) => Holds(row, Laws.Shape);
 
     [Theory, MemberData(nameof(Rows))]
     public void Forward_value_matches_reference(string row) => Holds(row, Laws.Value);
+
+    [Theory, MemberData(nameof(Float32Rows))]
+    public void Float32_agrees_with_float64_within_its_rounding(string row) => Holds(row, Laws.Float32);
 
     [Theory, MemberData(nameof(Rows))]
     public void Forward_mode_matches_finite_differences(string row) => Holds(row, Laws.Forward);

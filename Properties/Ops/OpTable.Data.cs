@@ -23,12 +23,12 @@ public static partial class OpTable
             (x, d, k) => Node.Apply(new P.PutPerRow(d[1]), x[0], Data(Labels(d[0], d[1], k))))
         { Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) => Labels(d[0], d[1], k)[i] == j ? x[0][i] : 0) };
         // The cast alone: its value; its output depends on no float64 input, so every derivative law sees zeros.
-        yield return new("ToFloat64", typeof(P.ToFloat64), Fixed(1), false, d => [In(S(d[0]), any)],
+        yield return new("ToFloat64", typeof(Cast), Fixed(1), false, d => [In(S(d[0]), any)],
             (x, d, k) => Data(Counts(d[0], k)).ToFloat64())
         { Reference = (x, d, k) => [.. Counts(d[0], k).Select(c => (double)c)] };
         // Counts as numbers inside a differentiable expression: x ⊙ float(data).
         yield return new("ToFloat64 (x ⊙ counts)", null, Fixed(1), false, d => [In(S(d[0]), any)],
-            (x, d, k) => x[0] * Data(Counts(d[0], k)).ToFloat64())
+            (x, d, k) => x[0] * Data(Counts(d[0], k)).To(x[0].DType))
         { Reference = (x, d, k) => [.. x[0].Select((v, i) => v * Counts(d[0], k)[i])] };
         // dims [n, e, b, t]: an (n×e) table taken by a (b×t) index matrix, (b×t×e): a batch of sequences of embeddings.
         yield return new("Take by an index matrix", typeof(P.Take), Fixed(4), false, d => [In(S(d[0], d[1]), any)],

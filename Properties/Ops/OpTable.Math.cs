@@ -15,7 +15,7 @@ public static partial class OpTable
 
     /// <summary>x plus a ramp of distinct offsets in (0, 0.004): the elements of a grid input become distinct, at
     /// least 1e-4 apart, so a maximum along an axis has no tie.</summary>
-    static Node Distinct(Node x) => x + Node.Constant(Tensor.FromColumnMajor(x.Shape, Ramp(x.Shape.Size)));
+    static Node Distinct(Node x) => x + Node.Constant(Tensor.FromColumnMajor(x.Shape, Ramp(x.Shape.Size))).To(x.DType);
     static double[] Distinct(double[] x) => [.. x.Zip(Ramp(x.Length), (a, r) => a + r)];
     static double[] Ramp(int n) => [.. Enumerable.Range(0, n).Select(k => 0.004 * (k + 1) / (n + 1))];
 
@@ -117,7 +117,7 @@ public static partial class OpTable
     /// <summary>A + c·I with c = 2n + 1: for entries in [−2, 2] every Gershgorin disc lies in Re z ≥ 1, so the matrix
     /// is nonsingular and its symmetrised lower triangle positive definite, with condition below ~4n + 1.</summary>
     static Node WellConditioned(Node a, double sign = 1) =>
-        a + Node.Constant(Tensor.FromColumnMajor(a.Shape, [.. LinearReferences.Identity(a.Shape[0]).Select(v => sign * (2 * a.Shape[0] + 1) * v)]));
+        a + Node.Constant(Tensor.FromColumnMajor(a.Shape, [.. LinearReferences.Identity(a.Shape[0]).Select(v => sign * (2 * a.Shape[0] + 1) * v)])).To(a.DType);
     static double[] WellConditioned(double[] a, int n, double sign = 1) =>
         [.. a.Zip(LinearReferences.Identity(n), (v, e) => v + sign * (2 * n + 1) * e)];
 

@@ -353,7 +353,7 @@ public static partial class OpTable
         foreach (var transposed in new[] { false, true })
             table.Add(new($"ImplicitLinear: (y² + θ)⁻¹⊙r{(transposed ? ", transposed" : "")}", typeof(P.ImplicitLinear), AnyRank, true,
                 d => [In(S(d), Domain.Positive), In(S(d), Domain.Positive), In(S(d), any)],
-                (x, _, _) => Node.Apply(new P.ImplicitLinear(P.Traced.Of("F", [x[0].Shape, x[1].Shape], v => [v[0].Pow(3) / 3 + v[1] * v[0]]),
+                (x, _, _) => Node.Apply(new P.ImplicitLinear(P.Traced.Of("F", [x[0].Shape, x[1].Shape], v => [v[0].Pow(3) / 3 + v[1] * v[0]], [x[0].DType, x[1].DType]),
                     transposed, transposed ? LinearSolver.ConjugateGradient : LinearSolver.Gmres), x))
             {
                 Reference = (x, _, _) => [.. x[2].Select((r, i) => r / (x[0][i] * x[0][i] + x[1][i]))],

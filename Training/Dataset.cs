@@ -62,7 +62,7 @@ public sealed class Dataset
             var shape = values[t].Shape.Rank == 2 ? Shape.Matrix(rows.Length, columns) : Shape.Vector(rows.Length);
             taken[t] = values[t].DType == DType.Int32
                 ? Tensor.Indices(shape, TakeRows(values[t].Ints, rows, columns))
-                : Tensor.FromColumnMajor(shape, TakeRows(values[t].Values, rows, columns));
+                : Tensor.FromColumnMajor(shape, TakeRows(values[t].Values, rows, columns)).To(values[t].DType);
         }
         return new(names, taken, rows.Length);
     }

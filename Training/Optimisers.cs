@@ -130,10 +130,13 @@ public sealed class Adam(Schedule learningRate, double beta1 = 0.9, double beta2
             var m = first[p] = new double[gp.Length];
             var v = second[p] = new double[gp.Length];
             var u = update[p] = new double[gp.Length];
+            // Float32 parameters keep float32 moments: rounded as they are made, before the update reads them.
+            bool single = theta[p].DType == DType.Float32;
             for (int i = 0; i < gp.Length; i++)
             {
                 m[i] = b1 * mp[i] + (1 - b1) * gp[i];
                 v[i] = b2 * vp[i] + (1 - b2) * (gp[i] * gp[i]);
+                if (single) (m[i], v[i]) = ((float)m[i], (float)v[i]);
                 double mHat = m[i] / c1, vHat = v[i] / c2;
                 u[i] = -rate * (mHat / (Math.Sqrt(vHat) + Epsilon) + lambda * wp[i]);
             }

@@ -69,7 +69,7 @@ public sealed class Parameters
     }
 
     /// <summary>A set of the same names and shapes, all zero.</summary>
-    public Parameters Zeros() => new(names, [.. values.Select(v => Tensor.Zeros(v.Shape))]);
+    public Parameters Zeros() => new(names, [.. values.Select(v => Tensor.Zeros(v.Shape).To(v.DType))]);
 
     /// <summary>All elements in one vector: the tensors in order, each in column-major order.</summary>
     public double[] Flatten()
@@ -98,7 +98,7 @@ public sealed class Parameters
         for (int i = 0; i < values.Length; i++)
         {
             int n = values[i].Shape.Size;
-            result[i] = Tensor.FromColumnMajor(values[i].Shape, flat.Slice(offset, n).ToArray());
+            result[i] = Tensor.FromColumnMajor(values[i].Shape, flat.Slice(offset, n).ToArray()).To(values[i].DType);
             offset += n;
         }
         return new(names, result);
@@ -212,11 +212,13 @@ public sealed class Parameters
         return new(names, tensors.ToArray());
     }
 
-    /// <summary>A set of the same layout holding <paramref name="arrays"/> (taken, not copied), one per tensor.</summary>
+    /// <summary>A set of the same layout holding <paramref name="arrays"/> (taken, not copied), one per tensor, each of
+    /// its parameter's type: a float32 parameter's new values (and an optimiser's state for it) round to float32, as
+    /// PyTorch keeps an optimiser's state in its parameter's dtype.</summary>
     internal Parameters WithArrays(double[][] arrays)
     {
         var result = new Tensor[values.Length];
-        for (int i = 0; i < values.Length; i++) result[i] = Tensor.FromColumnMajor(values[i].Shape, arrays[i]);
+        for (int i = 0; i < values.Length; i++) result[i] = Tensor.FromColumnMajor(values[i].Shape, arrays[i]).To(values[i].DType);
         return new(names, result);
     }
 }

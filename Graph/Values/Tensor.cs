@@ -116,7 +116,7 @@ public sealed class Tensor
         FromColumnMajor32(Shape.Vector((vector ?? throw new ArgumentNullException(nameof(vector))).Count), vector.Values);
 
     /// <summary>This tensor's values as float32 (each rounded to nearest), or itself when it is float32 already.</summary>
-    public Tensor ToFloat32() => DType == DType.Float32 ? this : new(Shape, Rounded(Storage ?? Array.ConvertAll(IntStorage!, v => (double)v), DType.Float32), DType.Float32);
+    public Tensor ToFloat32() => DType == DType.Float32 ? this : new(Shape, Rounded(Storage is { } s ? (double[])s.Clone() : Array.ConvertAll(IntStorage!, v => (double)v), DType.Float32), DType.Float32);
     /// <summary>This tensor's values as float64 (exact), or itself when it is float64 already.</summary>
     public Tensor ToFloat64() => DType == DType.Float64 ? this : new(Shape, IntStorage is { } ints ? Array.ConvertAll(ints, v => (double)v) : Storage, DType.Float64);
     /// <summary>This tensor's values as the float type <paramref name="type"/>.</summary>

@@ -136,4 +136,26 @@ public static class ReadmeExample
         // README:end
         return (classifier, features, classes);
     }
+
+    public static (FitResult Fit, DenseMatrix Features, int[] Classes) Classifier32()
+    {
+        var (_, features, classes) = Classifier();
+
+        // README:begin
+        // The same classifier in float32: declare the float variables Float32, and give float32 data and parameters.
+        Func<int, Node> crossEntropy32 = rows =>
+        {
+            var X = Node.Variable("X", Shape.Matrix(rows, 2), DType.Float32);
+            var labels = Node.Variable("labels", Shape.Vector(rows), DType.Int32);
+            var W = Node.Variable("W", Shape.Matrix(2, 3), DType.Float32);
+            var b = Node.Variable("b", Shape.Vector(3), DType.Float32);
+            return (X.MatMul(W) + b.BroadcastRows(rows)).CrossEntropy(labels);
+        };
+        var points32 = Dataset.Of(("X", Tensor.Wrap(features).ToFloat32()), ("labels", Tensor.Indices(classes)));
+        var zero32 = Parameters.Of(("W", Tensor.Zeros(Shape.Matrix(2, 3)).ToFloat32()), ("b", Tensor.Zeros(Shape.Vector(3)).ToFloat32()));
+        var classifier32 = Fit.Run(crossEntropy32, zero32, new Adam(0.05), points32,
+            options: new FitOptions { Epochs = 30, BatchSize = 32, Seed = 1 });
+        // README:end
+        return (classifier32, features, classes);
+    }
 }

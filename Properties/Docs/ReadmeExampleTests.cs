@@ -16,7 +16,7 @@ public class ReadmeExampleTests
         var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
         var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
-        Assert.Equal(6, compiled.Count);
+        Assert.Equal(7, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
@@ -168,6 +168,24 @@ public class ReadmeExampleTests
         var (fit, features, classes) = ReadmeExample.Classifier();
         // Predictions by plain loops from the fitted W and b: argmaxⱼ (x·W + b)ⱼ.
         var (W, b) = (fit.Parameters["W"], fit.Parameters["b"]);
+        int correct = 0;
+        for (int i = 0; i < classes.Length; i++)
+        {
+            var scores = Enumerable.Range(0, 3).Select(j => features[i, 0] * W[0, j] + features[i, 1] * W[1, j] + b[j]).ToArray();
+            if (Array.IndexOf(scores, scores.Max()) == classes[i]) correct++;
+        }
+        Assert.True(correct >= 0.95 * classes.Length, $"{correct} of {classes.Length} classified correctly");
+        Assert.True(fit.EpochLosses[^1] < 0.5 * Math.Log(3), $"last epoch's loss {fit.EpochLosses[^1]} against log 3 = {Math.Log(3)} at the start");
+    }
+
+    [Fact]
+    public void The_README_float32_classifier_keeps_float32_parameters_and_learns_the_blobs()
+    {
+        var (fit, features, classes) = ReadmeExample.Classifier32();
+        var (W, b) = (fit.Parameters["W"], fit.Parameters["b"]);
+        Assert.Equal(DType.Float32, W.DType);
+        Assert.Equal(DType.Float32, b.DType);
+        Assert.All(W.Values.ToArray().Concat(b.Values.ToArray()), v => Assert.Equal(v, (double)(float)v));
         int correct = 0;
         for (int i = 0; i < classes.Length; i++)
         {

@@ -1,3 +1,4 @@
+using AutoDiff.Functional.Training;
 using Xunit;
 using Single = MathNet.Numerics.LinearAlgebra.Single;
 
@@ -185,5 +186,32 @@ public class Float32Tests
         Assert.Equal(DType.Float32, Tensor.Vector(0.1, 1e300).ToFloat32().DType);
         Assert.Equal([(double)0.1f, double.PositiveInfinity], Tensor.Vector(0.1, 1e300).ToFloat32().Values.ToArray());
         Assert.Equal("Tensor(2) float32 [0.1, 0.2]", v.ToString());
+    }
+}
+
+/// <summary>Training float32 parameters: an optimiser keeps each parameter's type, and its state in that type (as
+/// PyTorch does), each arithmetic result rounded once.</summary>
+public class Float32TrainingTests
+{
+    [Fact]
+    public void One_Adam_step_on_float32_parameters_is_float32_arithmetic_written_out()
+    {
+        var theta = Parameters.Of(("w", Tensor.Vector32(0.3f, -1.7f, 2.5f)));
+        var gradient = Parameters.Of(("w", Tensor.Vector32(0.11f, -4f, 1e-3f)));
+        var adam = new Adam(0.01);
+        var (state, update) = adam.Step(adam.Init(theta), gradient, theta);
+        var moved = theta.Axpy(1, update);
+        Assert.Equal(DType.Float32, moved["w"].DType);
+        var first = ((AdamState)state).FirstMoment["w"];
+        Assert.Equal(DType.Float32, first.DType);
+        // Step 1: m = (1 − β₁)g and v = (1 − β₂)g² rounded, bias corrections 1 − β, u = −α·m̂/(√v̂ + ε) rounded, then θ + u rounded.
+        float[] w = [0.3f, -1.7f, 2.5f], g = [0.11f, -4f, 1e-3f];
+        for (int i = 0; i < 3; i++)
+        {
+            float m = (float)((1 - 0.9) * g[i]), v = (float)((1 - 0.999) * ((double)g[i] * g[i]));
+            float u = (float)(-0.01 * ((m / (1 - 0.9)) / (Math.Sqrt(v / (1 - 0.999)) + 1e-8)));
+            Assert.Equal((double)m, first[i]);
+            Assert.Equal((double)(float)(w[i] + (double)u), moved["w"][i]);
+        }
     }
 }

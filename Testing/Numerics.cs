@@ -67,7 +67,9 @@ public static class Numerics
     /// <param name="levels">The number of steps per scale, each a quarter of the one before.</param>
     /// <param name="origin">The coordinate's value, when the steps move one coordinate: steps that reach half of it are
     /// skipped.</param>
-    public static (double[] Value, double[] Error) Richardson(Func<double, double[]> g, double[] scales, Func<double, double>? taken = null, int levels = 5, double? origin = null)
+    /// <param name="noise">The rounding noise of each element of g, when measured (<see cref="Noise"/>): the round-off
+    /// bound uses the larger of it and 8 ulps of the values.</param>
+    public static (double[] Value, double[] Error) Richardson(Func<double, double[]> g, double[] scales, Func<double, double>? taken = null, int levels = 5, double? origin = null, double[]? noise = null)
     {
         taken ??= s => s;
         int n = g(0).Length;
@@ -94,7 +96,7 @@ public static class Numerics
                 for (int i = 0; i < n; i++)
                 {
                     d[k][i] = (plus[i] - minus[i]) / step;
-                    rounding[k][i] = 17.0 / 15 * 8 * Ulp(Math.Max(Math.Abs(plus[i]), Math.Abs(minus[i]))) / (step / 2);
+                    rounding[k][i] = 17.0 / 15 * Math.Max(8 * Ulp(Math.Max(Math.Abs(plus[i]), Math.Abs(minus[i]))), 2 * (noise?[i] ?? 0)) / (step / 2);
                 }
             }
             for (int i = 0; i < n; i++)
@@ -117,6 +119,37 @@ public static class Numerics
     /// <summary>The gap from |<paramref name="v"/>| to the next double: the rounding unit at v, subnormals included.</summary>
     public static double Ulp(double v) => Math.BitIncrement(Math.Abs(v)) - Math.Abs(v);
 
+    /// <summary>The rounding noise of each element of <paramref name="g"/> (along one coordinate, at the value
+    /// <paramref name="x"/>), measured: g at five shifts s = −2δ … 2δ, δ = 2¹⁰ ulps of x (or of 1 at x = 0), so small that g
+    /// is a straight line there to far below its rounding; the largest distance of a value from the least-squares line
+    /// through the five is the noise. It catches what 8 ulps of |g| cannot: a value rounded relative to terms much larger
+    /// than itself (a sum that cancels, ln(1 + u) for small u, a loop's carries).</summary>
+    public static double[] Noise(Func<double, double[]> g, double x)
+    {
+        double δ = 1024 * Ulp(x == 0 ? 1 : x);
+        var shifts = new double[5];
+        var values = new double[5][];
+        for (int k = 0; k < 5; k++)
+        {
+            shifts[k] = (x + (k - 2) * δ) - x;
+            values[k] = g(shifts[k]);
+        }
+        double mean = shifts.Average(), spread = shifts.Sum(s => (s - mean) * (s - mean));
+        var noise = new double[values[0].Length];
+        for (int i = 0; i < noise.Length; i++)
+        {
+            double centre = values.Average(v => v[i]), slope = 0;
+            for (int k = 0; k < 5; k++) slope += (shifts[k] - mean) * (values[k][i] - centre);
+            slope /= spread;
+            for (int k = 0; k < 5; k++)
+            {
+                double residual = Math.Abs(values[k][i] - centre - slope * (shifts[k] - mean));
+                if (double.IsFinite(residual)) noise[i] = Math.Max(noise[i], residual);
+            }
+        }
+        return noise;
+    }
+
     /// <summary>The Jacobian of <paramref name="f"/> at <paramref name="x"/> by <see cref="Richardson"/>, column by column
     /// (steps at the scales <see cref="StepScales"/>(xⱼ)), with each entry's error estimate.</summary>
     public static (double[,] Value, double[,] Error) RichardsonJacobian(Func<Tensor[], Tensor> f, Tensor[] x)
@@ -128,7 +161,8 @@ public static class Numerics
             for (int j = 0; j < x[input].Shape.Size; j++, column++)
             {
                 double xj = x[input][j];
-                var (value, error) = Richardson(s => f(With(x, input, j, xj + s)).Values.ToArray(), StepScales(xj), s => xj + s - xj, levels: 4, origin: xj);
+                double[] G(double s) => f(With(x, input, j, xj + s)).Values.ToArray();
+                var (value, error) = Richardson(G, StepScales(xj), s => xj + s - xj, levels: 4, origin: xj, noise: Noise(G, xj));
                 for (int i = 0; i < outputs; i++) (jac[i, column], err[i, column]) = (value[i], error[i]);
             }
         return (jac, err);

@@ -17,7 +17,8 @@ public class DerivativeReferenceTests
 
     static void Agrees(string what, Func<double[], double> f, double[] args, int k, double expected, double absolute)
     {
-        var (value, error) = Richardson(s => [f([.. args.Select((a, j) => j == k ? a + s : a)])], StepScales(args[k]), s => args[k] + s - args[k], origin: args[k]);
+        double[] G(double s) => [f([.. args.Select((a, j) => j == k ? a + s : a)])];
+        var (value, error) = Richardson(G, StepScales(args[k]), s => args[k] + s - args[k], origin: args[k], noise: Noise(G, args[k]));
         if (!double.IsFinite(error[0])) return; // differences cannot resolve it here (the Derivative law still compares)
         Laws.Require(Math.Abs(expected - value[0]) <= Tolerance * Math.Abs(expected) + error[0] + absolute + Laws.UnderflowFloor,
             () => $"{what} at ({string.Join(", ", args)}) w.r.t. argument {k}: written {expected:R}, Richardson differences {value[0]:R} (error estimate {error[0]:G3})");

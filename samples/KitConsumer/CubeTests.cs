@@ -22,6 +22,7 @@ public class CubeTests
     [Fact] public void Second_order() => Laws.Check(Cube, Laws.SecondOrder);
     [Fact] public void Second_derivative() => Laws.Check(Cube, Laws.SecondDerivative);
     // GUIDE:end
+    [Fact] public void Float32_against_float64() => Laws.Check(Cube, Laws.Float32);
 
     /// <summary>The same law as an FsCheck.Xunit property: FsCheck runs, shrinks and reports it.</summary>
     [Property(MaxTest = 50)]

@@ -25,12 +25,20 @@ public sealed record FitOptions
         get;
         init => field = value is null or (> 0 and < double.PositiveInfinity) ? value : throw new ArgumentOutOfRangeException(nameof(ClipNorm), value, "FitOptions: ClipNorm must be positive and finite (null for none)");
     }
-    /// <summary>Early stopping: stop after this many epochs (≥ 0) without a lower held-out loss (never when null).</summary>
+    /// <summary>Early stopping: stop after this many epochs (≥ 0) without a lower held-out loss (never when null). It
+    /// needs a held-out set: <see cref="Fit.Run"/> rejects it without one rather than ignore it.</summary>
     public int? Patience
     {
         get;
         init => field = value is null or >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Patience), value, "FitOptions: Patience must be ≥ 0 (null for none)");
     }
+    /// <summary>Measures taken after every epoch, on the held-out set (the training set when there is none), and kept in
+    /// <see cref="FitResult.History"/> beside the losses.</summary>
+    public IReadOnlyList<FitMetric> Metrics
+    {
+        get;
+        init => field = value is not null && value.All(m => m is not null) ? [.. value] : throw new ArgumentNullException(nameof(Metrics), "FitOptions: Metrics and each metric must not be null");
+    } = [];
     /// <summary>Stop after this many steps (≥ 0) in all (never when null).</summary>
     public long? MaxSteps
     {
@@ -58,7 +66,9 @@ public sealed record Divergence(long Step, int Epoch, string What)
 /// <param name="Parameters">The parameters after this step.</param>
 /// <param name="TotalSteps">The number of steps the fit will take if nothing stops it early.</param>
 /// <param name="Elapsed">Wall time since the fit started (for progress only: it is not part of the result).</param>
-public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Parameters, long TotalSteps, TimeSpan Elapsed);
+/// <param name="HeldOutLoss">The held-out loss after the last completed epoch (null before the first, or without a
+/// held-out set): what progress displays should show, as the batch loss is noisy.</param>
+public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Parameters, long TotalSteps, TimeSpan Elapsed, double? HeldOutLoss = null);
 
 /// <summary>The outcome of a fit.</summary>
 /// <param name="Parameters">The parameters to use: those of the epoch with the lowest held-out loss when there is a
@@ -71,12 +81,14 @@ public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Param
 /// <param name="BestEpoch">The epoch with the lowest held-out loss (−1 without a held-out set or a completed epoch).</param>
 /// <param name="StoppedEarly">Early stopping ended the fit.</param>
 /// <param name="Cancelled">The cancellation token ended the fit.</param>
+/// <param name="History">Every completed epoch: training and held-out loss and the <see cref="FitOptions.Metrics"/>, to
+/// export as CSV or plot.</param>
 /// <param name="Diverged">Null when every loss and parameter stayed finite; otherwise where the fit stopped because one
 /// did not (a NaN in the data, divergence at too large a rate): <paramref name="Parameters"/> and
 /// <paramref name="Last"/> are then finite, those of the last completed step, and the step that failed is not counted.</param>
 public sealed record FitResult(Parameters Parameters, Parameters Last, OptimiserState State, IReadOnlyList<double> StepLosses,
     IReadOnlyList<double> EpochLosses, IReadOnlyList<double> HeldOutLosses, int BestEpoch, bool StoppedEarly, bool Cancelled,
-    Divergence? Diverged = null)
+    FitHistory History, Divergence? Diverged = null)
 {
     /// <summary>Steps completed.</summary>
     public long Steps => State.Step;
@@ -101,6 +113,8 @@ public static class Fit
         options ??= new FitOptions();   // its values were checked where they were set
         if (train.Rows == 0) throw new ArgumentException($"Fit: the training set ({string.Join(", ", train.Names)}) has no rows", nameof(train));
         if (heldOut is { Rows: 0 }) throw new ArgumentException($"Fit: the held-out set ({string.Join(", ", heldOut.Names)}) has no rows (pass null for none)", nameof(heldOut));
+        if (options.Patience is int p && heldOut is null)
+            throw new ArgumentException($"Fit: Patience = {p} watches the held-out loss, but no held-out set was given (pass heldOut, e.g. from Dataset.Split, or leave Patience null)", nameof(options));
         CheckNames(start, train, nameof(train));
         if (heldOut is not null) CheckNames(start, heldOut, nameof(heldOut));
 
@@ -125,19 +139,18 @@ public static class Fit
         var state = optimiser.Init(start);
         var best = (Parameters: start, Loss: double.PositiveInfinity, Epoch: -1);
         List<double> stepLosses = [], epochLosses = [], heldOutLosses = [];
+        var epochs = new List<EpochRecord>();
         bool stoppedEarly = false, cancelled = false;
         Divergence? diverged = null;
 
         for (int epoch = 0; epoch < options.Epochs && !stoppedEarly && !cancelled && diverged is null; epoch++)
         {
             // One seed per epoch, derived from the fit's seed: epoch k's order does not depend on how epochs before it ended.
-            var order = Dataset.Permutation(train.Rows, unchecked(options.Seed * 1_000_003 + epoch));
             double epochSum = 0;
             int epochSteps = 0;
-            for (int first = 0; first < train.Rows; first += batch)
+            foreach (var rows in train.Batches(batch, unchecked(options.Seed * 1_000_003 + epoch)))
             {
                 if (cancellation.IsCancellationRequested || state.Step >= total) { cancelled = cancellation.IsCancellationRequested; break; }
-                var rows = train.Take(order.AsSpan(first, Math.Min(batch, train.Rows - first)));
                 var (objective, workspace) = ObjectiveFor(rows.Rows);
                 var (value, gradient) = objective.ValueAndGradient(theta, rows, workspace);
                 // Watched once per step (the loss is one number, the parameters one pass beside the step's own): a NaN
@@ -151,22 +164,26 @@ public static class Fit
                 stepLosses.Add(value);
                 epochSum += value;
                 epochSteps++;
-                onStep?.Invoke(new FitStep(epoch, state.Step, value, theta, total, clock.Elapsed));
+                onStep?.Invoke(new FitStep(epoch, state.Step, value, theta, total, clock.Elapsed, heldOutLosses.Count > 0 ? heldOutLosses[^1] : null));
             }
             if (epochSteps < batchesPerEpoch) break;   // cancelled or out of steps within the epoch
             epochLosses.Add(epochSum / epochSteps);
+            double? heldOutLoss = null;
             if (heldOutObjective is not null)
             {
                 double h = heldOutObjective.Value(theta, heldOut);
                 if (!double.IsFinite(h)) { diverged = new(state.Step, epoch, $"the held-out loss after the epoch is {h}"); break; }
                 heldOutLosses.Add(h);
+                heldOutLoss = h;
                 if (h < best.Loss) best = (theta, h, epoch);
                 else if (options.Patience is int patience && epoch - best.Epoch >= patience) stoppedEarly = true;
             }
+            epochs.Add(new(epoch, state.Step, epochLosses[^1], heldOutLoss, [.. options.Metrics.Select(m => m.Measure(theta, heldOut ?? train))]));
         }
         cancelled |= cancellation.IsCancellationRequested && state.Step < total;
         var chosen = heldOutObjective is null || cancelled || best.Epoch < 0 ? theta : best.Parameters;
-        return new(chosen, theta, state, stepLosses, epochLosses, heldOutLosses, heldOutObjective is null ? -1 : best.Epoch, stoppedEarly, cancelled, diverged);
+        return new(chosen, theta, state, stepLosses, epochLosses, heldOutLosses, heldOutObjective is null ? -1 : best.Epoch, stoppedEarly, cancelled,
+            new([.. options.Metrics.Select(m => m.Name)], epochs), diverged);
     }
 
     /// <summary>A parameter must not share a name with a data column: it would bind the graph's variable of that name,

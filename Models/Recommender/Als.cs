@@ -154,10 +154,14 @@ public sealed class Als
         }
     }
 
-    /// <summary>One thread's d×d normal matrix, right-hand side and the other side's vector aⱼ, reused row after row.</summary>
+    /// <summary>One thread's d×d normal matrix and right-hand side, and a chunk of up to <see cref="Chunk"/> of the
+    /// row's ratings gathered transposed (vᵀ: row l holds element l of each rating's aⱼ, then the ratings' yᵢⱼ), reused
+    /// row after row. A chunk adds V·Vᵀ to A as d(d + 1)/2 dot products of length Chunk, vectorised, where a rank-one
+    /// update per rating would be d short calls per rating.</summary>
     sealed class RowSystem(int d)
     {
-        readonly double[] a = new double[d * d], x = new double[d], v = new double[d];
+        const int Chunk = 64;
+        readonly double[] a = new double[d * d], x = new double[d], vt = new double[d * Chunk], y = new double[Chunk];
 
         public void Solve(RecommenderFactors theta, Ratings ratings, RowIndex index, int row, bool users, double lambda)
         {
@@ -167,19 +171,23 @@ public sealed class Als
             Array.Clear(a);
             Array.Clear(x);
             for (int l = 0; l < d; l++) a[l + l * d] = lambda / 2;
-            if (biased) v[k] = 1;
-            for (int s = index.Start[row]; s < index.Start[row + 1]; s++)
+            if (biased) vt.AsSpan(k * Chunk, Chunk).Fill(1);
+            for (int first = index.Start[row], end = index.Start[row + 1]; first < end; first += Chunk)
             {
-                int p = index.Position[s], j = otherOf[p];
-                other.AsSpan(j * k, k).CopyTo(v);
-                double y = biased ? ratings.Value[p] - theta.Mu - otherBias[j] : ratings.Value[p];
-                // A += v·vᵀ on the lower triangle, a column at a time; x += y·v.
+                int c = Math.Min(Chunk, end - first);
+                for (int s = 0; s < c; s++)
+                {
+                    int p = index.Position[first + s], j = otherOf[p];
+                    for (int l = 0; l < k; l++) vt[l * Chunk + s] = other[j * k + l];
+                    y[s] = biased ? ratings.Value[p] - theta.Mu - otherBias[j] : ratings.Value[p];
+                }
+                // A += V·Vᵀ on the lower triangle; x += V·y.
                 for (int l = 0; l < d; l++)
                 {
-                    var column = a.AsSpan(l + l * d, d - l);
-                    TensorPrimitives.MultiplyAdd(v.AsSpan(l), v[l], column, column);
+                    var vl = vt.AsSpan(l * Chunk, c);
+                    for (int m = l; m < d; m++) a[m + l * d] += TensorPrimitives.Dot(vt.AsSpan(m * Chunk, c), vl);
+                    x[l] += TensorPrimitives.Dot(vl, y.AsSpan(0, c));
                 }
-                TensorPrimitives.MultiplyAdd(v, y, x, x);
             }
             if (!CholeskySolve(a, d, x))
                 throw new ArgumentException($"Als: the normal equations of {(users ? "user" : "item")} {row} are not positive definite: the factors or ratings it reads are not finite");

@@ -17,6 +17,14 @@ public sealed class DistributedFullBatch
     public double Lambda { get; }
     /// <summary>The longest a step waits for its shards before it fails naming the ones that did not answer.</summary>
     public TimeSpan Timeout { get; }
+    /// <summary>How many times a step is tried before its error is passed on (1: no retry). A step changes nothing until
+    /// every shard has answered, so a retry after a silo died (its grains reactivated elsewhere, reloading their shards)
+    /// gives the same bits as an uninterrupted step.</summary>
+    public int Attempts { get; init; } = 1;
+    /// <summary>The pause before a retry: long enough for the cluster to declare a dead silo dead.</summary>
+    public TimeSpan RetryPause { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Steps retried so far.</summary>
+    public int Retries { get; private set; }
 
     /// <summary>A driver over <paramref name="source"/>'s shards.</summary>
     public DistributedFullBatch(IGrainFactory grains, RatingSource source, double lambda, TimeSpan? timeout = null)
@@ -33,8 +41,19 @@ public sealed class DistributedFullBatch
     /// <summary>Every shard loads its ratings; returns each shard's count.</summary>
     public Task<int[]> Load() => Gather("load", w => Shard(w).Load(Source));
 
-    /// <summary>L and ∇L at <paramref name="at"/>, summed over the shards in order.</summary>
+    /// <summary>L and ∇L at <paramref name="at"/>, summed over the shards in order; tried up to <see cref="Attempts"/> times.</summary>
     public async Task<(double Loss, RecommenderFactors Gradient)> ValueAndGradient(RecommenderFactors at)
+    {
+        for (int attempt = 1; ; attempt++)
+            try { return await TryValueAndGradient(at); }
+            catch (Exception e) when (attempt < Attempts && e is not ArgumentException)
+            {
+                Retries++;
+                await Task.Delay(RetryPause);
+            }
+    }
+
+    async Task<(double Loss, RecommenderFactors Gradient)> TryValueAndGradient(RecommenderFactors at)
     {
         ArgumentNullException.ThrowIfNull(at);
         var message = FactorsMessage.Of(at);

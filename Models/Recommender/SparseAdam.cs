@@ -79,6 +79,7 @@ public sealed class SparseAdam
     public double Epoch(RecommenderFactors theta, Ratings ratings, BlockGrid grid, int threads)
     {
         ArgumentNullException.ThrowIfNull(theta);
+        ArgumentNullException.ThrowIfNull(ratings);
         ArgumentNullException.ThrowIfNull(grid);
         if (!ReferenceEquals(grid.Ratings, ratings)) throw new ArgumentException("SparseAdam.Epoch: the grid was built for other ratings");
         if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "SparseAdam.Epoch: the thread count must be positive");

@@ -11,7 +11,7 @@ public sealed class Options
     /// <summary>Options that stand alone.</summary>
     public static readonly IReadOnlyList<string> Flags = ["--full", "--d8000", "--targets", "--recommender"];
     /// <summary>Options followed by a value (<c>--pictures</c>'s may be left out).</summary>
-    public static readonly IReadOnlyList<string> Valued = ["--out", "--pictures", "--users", "--items", "--ratings", "--rank", "--epochs", "--rate", "--lambda"];
+    public static readonly IReadOnlyList<string> Valued = ["--out", "--pictures", "--users", "--items", "--ratings", "--rank", "--epochs", "--rate", "--lambda", "--method"];
 
     readonly Dictionary<string, string?> given;
 
@@ -59,6 +59,11 @@ public sealed class Options
         : double.TryParse(t, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var v)
           && double.IsFinite(v) && (v > 0 || zeroAllowed && v == 0) ? v
         : throw new ArgumentException($"{name} {t}: a finite {(zeroAllowed ? "number ≥ 0" : "positive number")} is needed (a point before decimals)");
+
+    /// <summary>One of <paramref name="allowed"/>, or <paramref name="fallback"/> when the option is absent.</summary>
+    public string Choice(string name, string fallback, params string[] allowed) => Text(name) is not { } t ? fallback
+        : allowed.Contains(t) ? t
+        : throw new ArgumentException($"{name} {t}: one of {string.Join(", ", allowed)} is needed");
 
     /// <summary>", did you mean --x?" for the known option nearest <paramref name="name"/> (at most two edits away).</summary>
     static string Nearest(string name)

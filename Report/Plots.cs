@@ -50,6 +50,8 @@ static class Plots
             ("training/regression-adam", "Adam, cosine schedule")));
         written.AddRange(LossCurves(report, directory, "recommender", "Recommender, lazy Adam on minibatches: RMSE per epoch", "epoch",
             ("recommender/train-rmse", "training (during the epoch)"), ("recommender/held-out-rmse", "held out")));
+        written.AddRange(LossCurves(report, directory, "recommender-als", "Recommender, alternating least squares: RMSE per sweep", "sweep",
+            ("recommender-als/train-rmse", "training"), ("recommender-als/held-out-rmse", "held out")));
         return written;
     }
 

@@ -6,7 +6,8 @@ using AutoDiff.Functional.Report;
 // --pictures DIR (the sigmoid net and its gradient graph as Graphviz DOT and PNG, for the README),
 // --targets (only the performance issue's workloads at their real sizes: reported, never asserted),
 // --out DIR (CSV files and PNG plots; default out/report, written with --full, --targets or --out),
-// --recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ] (only the recommender, at that size).
+// --recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ]
+// [--method als|adam] (only the recommender, at that size, trained by alternating least squares (the default) or minibatch Adam).
 Options options;
 try
 {

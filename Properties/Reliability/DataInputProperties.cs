@@ -225,7 +225,7 @@ public partial class DataInputProperties
                 var name = Math.Abs(pick) % 2 == 0 ? "--lambda" : "--rate";
                 args.RemoveAll(a => a is "--rate" or "0.01");
                 args.AddRange([name, bad]);
-                expected = bad == "" ? $"{name} :" : bad == "0" && name == "--lambda" ? "" : $"{name} {bad}: a finite";
+                expected = bad == "" ? $"{name} :" : bad == "0" && name == "--lambda" ? "--lambda 0: ALS needs a positive λ" : $"{name} {bad}: a finite";
                 break;
             case 1:
                 var count = counts[Math.Abs(pick % counts.Length)];
@@ -247,6 +247,19 @@ public partial class DataInputProperties
         var e = Record.Exception(() => RecommenderSection.Command(Options.Parse([.. args])));
         if (expected == "") return (e is null).Label($"{string.Join(" ", args)}: {e?.Message}");
         return (e is ArgumentException && e.Message.StartsWith(expected, StringComparison.Ordinal)).Label($"{string.Join(" ", args)}: '{e?.Message}', expected '{expected}…'");
+    }
+
+    [Fact]
+    public void The_training_method_is_als_or_adam_and_ALS_needs_a_positive_lambda()
+    {
+        string[] size = ["--recommender", "--users", "10", "--items", "10", "--ratings", "100", "--rank", "2"];
+        Assert.Contains("ALS", RecommenderSection.Command(Options.Parse(size)).Title);
+        Assert.Contains("minibatch Adam", RecommenderSection.Command(Options.Parse([.. size, "--method", "adam"])).Title);
+        Assert.Equal("--method sgd: one of als, adam is needed",
+            Assert.Throws<ArgumentException>(() => RecommenderSection.Command(Options.Parse([.. size, "--method", "sgd"]))).Message);
+        Assert.StartsWith("--lambda 0: ALS needs a positive λ",
+            Assert.Throws<ArgumentException>(() => RecommenderSection.Command(Options.Parse([.. size, "--lambda", "0"]))).Message);
+        Assert.NotNull(RecommenderSection.Command(Options.Parse([.. size, "--lambda", "0", "--method", "adam"])));
     }
 
     [Fact]

@@ -7,12 +7,14 @@ using static AutoDiff.Functional.Report.ReportWriter;
 namespace AutoDiff.Functional.Report;
 
 /// <summary>Issue #15: the seed's recommender over observed ratings only, at a quick size in the report and at any
-/// size with <c>--recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ]</c>.</summary>
+/// size with <c>--recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ]
+/// [--method als|adam]</c>: the quick size trains both ways from one start, the command the way it is told (ALS unless
+/// told otherwise: it reaches the floor estimate where minibatch Adam stops short, issue #27).</summary>
 public static class RecommenderSection
 {
     public static readonly Section Section = new("Seed 000, task 3 as a recommender: observed ratings only", report =>
     {
-        Run(report, users: 2_000, items: 5_000, count: 500_000, rank: 8, epochs: 8, Rate, Lambda);
+        Run(report, users: 2_000, items: 5_000, count: 500_000, rank: 8, epochs: 8, Rate, Lambda, [Adam, Als]);
         Lbfgs(report);
     });
 
@@ -21,6 +23,7 @@ public static class RecommenderSection
     // that took the held-out RMSE from a plateau of 0.666 at constant η to 0.635.
     const double Lambda = 3, Rate = 0.01;
     const int Decay = 4;
+    const string Adam = "adam", Als = "als";
 
     /// <summary>The command: the section alone at the given size.</summary>
     public static Section Command(Options options)
@@ -29,7 +32,10 @@ public static class RecommenderSection
         int users = options.Count("--users", 100_000), items = options.Count("--items", 1_000_000), count = options.Count("--ratings", 10_000_000);
         int rank = options.Count("--rank", 32), epochs = options.Count("--epochs", 8);
         double rate = options.Real("--rate", Rate), lambda = options.Real("--lambda", Lambda, zeroAllowed: true);
-        return new($"Recommender at m = {users}, n = {items}, |Ω| = {count}, k = {rank}", report => Run(report, users, items, count, rank, epochs, rate, lambda));
+        string method = options.Choice("--method", Als, Als, Adam);
+        if (method == Als && lambda == 0) throw new ArgumentException("--lambda 0: ALS needs a positive λ (its ridge makes every row's normal equations solvable)");
+        return new($"Recommender at m = {users}, n = {items}, |Ω| = {count}, k = {rank}, {(method == Als ? "ALS" : "minibatch Adam")}",
+            report => Run(report, users, items, count, rank, epochs, rate, lambda, [method]));
     }
 
     /// <summary>The general path beside the blocked one: one compiled plan of L and ∇L over int32 index inputs (users
@@ -55,7 +61,7 @@ public static class RecommenderSection
              report.Check("recommender: plan over index data vs hand loop", error, 1e-9));
     }
 
-    static void Run(ReportWriter report, int users, int items, int count, int rank, int epochs, double rate, double lambda)
+    static void Run(ReportWriter report, int users, int items, int count, int rank, int epochs, double rate, double lambda, string[] methods)
     {
         long baseline = Process.GetCurrentProcess().WorkingSet64;
         var planted = new PlantedRatings(users, items, rank);
@@ -100,49 +106,119 @@ public static class RecommenderSection
         ours = default;
         GC.Collect();
 
-        // Minibatch Adam on the touched rows, held-out RMSE per epoch.
+        double floorRmse = planted.AchievableRmse(train.Count);
+        long state = 0;
+        var start = methods.Length > 1 ? Copy(theta) : theta;
+        foreach (var method in methods)
+            state += method == Adam
+                ? AdamEpochs(report, planted, train, heldOut, method == methods[^1] ? theta : Copy(start), epochs, rate, lambda, floorRmse)
+                : AlsSweeps(report, planted, train, heldOut, method == methods[^1] ? theta : Copy(start), epochs, lambda, floorRmse);
+
+        long peak = Process.GetCurrentProcess().PeakWorkingSet64 - baseline;
+        long floor = train.Bytes + heldOut.Bytes + theta.Bytes + theta.Bytes + state;
+        Line("memory", $"peak working set {Mb(peak)} above the {Mb(baseline)} at the start; floor ratings + factors + gradients + " +
+                       $"optimiser state (Adam's moments, ALS's row index) = {Mb(train.Bytes + heldOut.Bytes)} + {Mb(theta.Bytes)} + {Mb(theta.Bytes)} + {Mb(state)} = {Mb(floor)}; " +
+                       $"peak / floor = {F((double)peak / floor, "F2")}" + (floor < 1_000_000_000
+                           ? " (below 1 GB of floor the runtime's own ~100 MB dominates: reported, checked only from 1 GB)"
+                           : ": " + report.Check($"recommender: peak {Mb(peak)} ≤ 1.3 × floor {Mb(floor)}", peak <= 1.3 * floor)));
+
+        void Line(string what, string text) => report.Text($"- {what}: {text}");
+    }
+
+    static void Line(ReportWriter report, string what, string text) => report.Text($"- {what}: {text}");
+
+    static RecommenderFactors Copy(RecommenderFactors f)
+    {
+        var c = f.ZerosLike();
+        foreach (var (a, b) in f.Arrays().Zip(c.Arrays()).Take(f.Biased ? 4 : 2)) a.CopyTo(b, 0);
+        c.Mu = f.Mu;
+        return c;
+    }
+
+    /// <summary>L = Σ(r − r̂)² + λ/2‖θ‖² (μ excluded) from the training RMSE: one parallel pass, no gradient.</summary>
+    static double Loss(RecommenderFactors theta, Ratings train, double lambda)
+    {
+        double rmse = theta.Rmse(train), squares = 0;
+        foreach (var a in theta.Arrays().Take(theta.Biased ? 4 : 2))
+            foreach (var v in a) squares += v * v;
+        return train.Count * rmse * rmse + lambda / 2 * squares;
+    }
+
+    /// <summary>Minibatch Adam on the touched rows, held-out RMSE per epoch; returns the optimiser state's bytes.</summary>
+    static long AdamEpochs(ReportWriter report, PlantedRatings planted, Ratings train, Ratings heldOut, RecommenderFactors theta, int epochs,
+        double rate, double lambda, double floorRmse)
+    {
+        int rank = theta.Rank;
+        void Line(string what, string text) => RecommenderSection.Line(report, what, text);
         // Batches of 8,192 / k ratings (at most 1,000): each k×B output of the kernel stays off the large object heap.
         int batch = Math.Clamp(8192 / rank, 32, 1_000);
         var adam = new SparseAdam(theta, batch, rate, lambda);
         const string series = "recommender";
         report.Record($"{series}/held-out-rmse", 0, theta.Rmse(heldOut));
         double rmse = double.NaN;
-        // One order array for all epochs, reshuffled in place: a fresh permutation each epoch is 4 bytes a rating, and
-        // with the last epoch's awaiting collection it took the peak at 10⁸ ratings and k = 8 to 1.39× the floor.
-        var order = new int[train.Count];
-        for (int p = 0; p < order.Length; p++) order[p] = p;
+        // Epochs on both cores over FPSG's 2×2 grid (conflict-free blocks, the same bits as one thread); the grid's
+        // order is reshuffled in place each epoch, so no fresh permutation of all ratings (at 10⁸ ratings and k = 8 one a
+        // epoch with the last awaiting collection took the peak to 1.39× the floor).
+        var grid = new BlockGrid(train, 2);
+        long seen = 0;
+        for (int u = 0; u < 2; u++)
+            for (int i = 0; i < 2; i++) seen += grid.Block(u, i).Length / batch * batch;
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             adam.LearningRate = rate * Math.Min(1, Math.Pow(0.5, epoch - Decay));
-            Dataset.Shuffle(order, epoch);
+            grid.Shuffle(epoch);
             var c = Stopwatch.StartNew();
-            double sum = 0;
-            for (int first = 0; first + batch <= train.Count; first += batch) sum += adam.Take(theta, train, order.AsSpan(first, batch));
+            double sum = adam.Epoch(theta, train, grid, threads: 2);
             double seconds = c.Elapsed.TotalSeconds;
-            double trainRmse = Math.Sqrt(sum / (train.Count / batch * batch));
+            double trainRmse = Math.Sqrt(sum / seen);
             rmse = theta.Rmse(heldOut);
             report.Record($"{series}/train-rmse", epoch, trainRmse);
             report.Record($"{series}/held-out-rmse", epoch, rmse);
-            Line($"epoch {epoch}", $"{F(seconds, "F1")} s, {F(count / seconds / 1e6, "F2")} M ratings/s, train RMSE {F(trainRmse, "F4")} (during the epoch), held-out RMSE {F(rmse, "F4")}");
+            Line($"Adam epoch {epoch}", $"{F(seconds, "F1")} s on 2 threads, {F(seen / seconds / 1e6, "F2")} M ratings/s, train RMSE {F(trainRmse, "F4")} (during the epoch), held-out RMSE {F(rmse, "F4")}");
         }
         // σ is the target where the data can pin the rows down. With too few ratings a row for its k + 1 unknowns (rank
         // 32 at 100 ratings an item) even the Bayes posterior with the other side known stays above 1.1σ; the check is
         // then against that floor, and says so.
-        double floorRmse = planted.AchievableRmse(train.Count);
         var (target, what) = floorRmse < 1.1 * planted.Noise ? (planted.Noise, "the noise level σ") : (floorRmse, "the estimated floor");
-        Line("held-out RMSE", $"{F(rmse, "F4")} vs noise σ = {planted.Noise}; estimated floor for {F(train.Count, "N0")} ratings at rank {rank} " +
+        Line("Adam's held-out RMSE", $"{F(rmse, "F4")} vs noise σ = {planted.Noise}; estimated floor for {F(train.Count, "N0")} ratings at rank {rank} " +
                               $"(Bayes posterior, other side known: PlantedRatings.AchievableRmse) {F(floorRmse, "F4")}: " +
              report.Check($"recommender: held-out RMSE {F(rmse, "F4")} within 10% of {what} {F(target, "F4")}", rmse <= 1.1 * target));
 
-        long peak = Process.GetCurrentProcess().PeakWorkingSet64 - baseline;
-        long floor = train.Bytes + heldOut.Bytes + theta.Bytes + theta.Bytes + adam.StateBytes;
-        Line("memory", $"peak working set {Mb(peak)} above the {Mb(baseline)} at the start; floor ratings + factors + gradients + " +
-                       $"optimiser state = {Mb(train.Bytes + heldOut.Bytes)} + {Mb(theta.Bytes)} + {Mb(theta.Bytes)} + {Mb(adam.StateBytes)} = {Mb(floor)}; " +
-                       $"peak / floor = {F((double)peak / floor, "F2")}" + (floor < 1_000_000_000
-                           ? " (below 1 GB of floor the runtime's own ~100 MB dominates: reported, checked only from 1 GB)"
-                           : ": " + report.Check($"recommender: peak {Mb(peak)} ≤ 1.3 × floor {Mb(floor)}", peak <= 1.3 * floor)));
+        return adam.StateBytes + grid.Bytes;
+    }
 
-        void Line(string what, string text) => report.Text($"- {what}: {text}");
+    /// <summary>Alternating least squares, a sweep (users' half, items' half, each on both cores) at a time: L, the
+    /// training and held-out RMSE per sweep, checked against 1.05 × the floor estimate. Returns the row index's bytes.</summary>
+    static long AlsSweeps(ReportWriter report, PlantedRatings planted, Ratings train, Ratings heldOut, RecommenderFactors theta, int sweeps,
+        double lambda, double floorRmse)
+    {
+        var clock = Stopwatch.StartNew();
+        var als = new AutoDiff.Functional.Models.Als(train, lambda, threads: 2);
+        Line(report, "ALS row index", $"{F(clock.Elapsed.TotalSeconds, "F2")} s, {Mb(als.IndexBytes)}");
+        const string series = "recommender-als";
+        report.Record($"{series}/held-out-rmse", 0, theta.Rmse(heldOut));
+        double rmse = double.NaN, loss = Loss(theta, train, lambda);
+        for (int sweep = 1; sweep <= sweeps; sweep++)
+        {
+            var c = Stopwatch.StartNew();
+            als.SolveUsers(theta);
+            double users = c.Elapsed.TotalSeconds;
+            als.SolveItems(theta);
+            double both = c.Elapsed.TotalSeconds;
+            double before = loss;
+            loss = Loss(theta, train, lambda);
+            rmse = theta.Rmse(heldOut);
+            double trainRmse = theta.Rmse(train);
+            report.Record($"{series}/train-rmse", sweep, trainRmse);
+            report.Record($"{series}/held-out-rmse", sweep, rmse);
+            Line(report, $"ALS sweep {sweep}", $"users {F(users, "F2")} s + items {F(both - users, "F2")} s on 2 threads " +
+                 $"({F(2 * train.Count / both / 1e6, "F2")} M ratings/s a half-sweep), L {F(loss, "G6")}{(loss <= before ? "" : " (rose!)")}, " +
+                 $"train RMSE {F(trainRmse, "F4")}, held-out RMSE {F(rmse, "F4")}");
+        }
+        Line(report, "ALS held-out RMSE", $"{F(rmse, "F4")} vs noise σ = {planted.Noise}; estimated floor for {F(train.Count, "N0")} ratings at rank {theta.Rank} " +
+             $"(PlantedRatings.AchievableRmse) {F(floorRmse, "F4")}, ratio {F(rmse / floorRmse, "F3")}: " +
+             report.Check($"recommender: ALS held-out RMSE {F(rmse, "F4")} within 5% of the floor estimate {F(floorRmse, "F4")}", rmse <= 1.05 * floorRmse));
+        return als.IndexBytes;
     }
 
     static string Mb(long bytes) => $"{bytes / 1e6:F0} MB";

@@ -1,0 +1,96 @@
+using AutoDiff.Functional.Models;
+
+namespace AutoDiff.Functional.Distributed;
+
+/// <summary>Where a shard's ratings come from: the shard reads the whole source and keeps the ratings of its users
+/// (user mod shards = its index), so a grain reactivated on another silo reloads its shard from the source itself and
+/// no ratings travel in messages. Either planted ratings (<see cref="PlantedRatings"/> with these sizes and seed) or a
+/// MovieLens <c>ratings.csv</c> at <see cref="Path"/>, readable from every silo.</summary>
+[GenerateSerializer, Immutable]
+public sealed class RatingSource
+{
+    /// <summary>m of planted ratings.</summary>
+    [Id(0)] public int Users { get; init; }
+    /// <summary>n of planted ratings.</summary>
+    [Id(1)] public int Items { get; init; }
+    /// <summary>The planted rank.</summary>
+    [Id(2)] public int Rank { get; init; }
+    /// <summary>The number of planted ratings.</summary>
+    [Id(3)] public int Count { get; init; }
+    /// <summary>The planted data's seed.</summary>
+    [Id(4)] public int Seed { get; init; }
+    /// <summary>A MovieLens ratings.csv instead of planted ratings, or null.</summary>
+    [Id(5)] public string? Path { get; init; }
+    /// <summary>How many shards split the users.</summary>
+    [Id(6)] public int Shards { get; init; }
+
+    /// <summary>Planted ratings split over <paramref name="shards"/> shards.</summary>
+    public static RatingSource Planted(int users, int items, int rank, int count, int seed, int shards) =>
+        new() { Users = users, Items = items, Rank = rank, Count = count, Seed = seed, Shards = shards };
+
+    /// <summary>A MovieLens file split over <paramref name="shards"/> shards.</summary>
+    public static RatingSource MovieLensFile(string path, int shards) => new() { Path = path, Shards = shards };
+
+    /// <summary>All the source's ratings (what each shard reads before keeping its own).</summary>
+    public Ratings ReadAll()
+    {
+        if (Path is null) return new PlantedRatings(Users, Items, Rank).Generate(Count, Seed);
+        using var reader = File.OpenText(Path);
+        return MovieLens.Read(reader).Ratings;
+    }
+
+    /// <summary>The ratings of shard <paramref name="shard"/>'s users, in their order in the source, with the source's
+    /// m and n (so gradients have the whole model's layout).</summary>
+    public Ratings Shard(Ratings all, int shard)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        var keep = Enumerable.Range(0, all.Count).Where(p => all.User[p] % Shards == shard).ToArray();
+        return all.Take(keep);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Path is null
+        ? $"planted m = {Users}, n = {Items}, k = {Rank}, {Count} ratings, seed {Seed}, {Shards} shards"
+        : $"MovieLens '{Path}', {Shards} shards";
+}
+
+/// <summary>The recommender's factors (or a gradient) as a message: <see cref="RecommenderFactors"/>' arrays.</summary>
+[GenerateSerializer, Immutable]
+public sealed class FactorsMessage
+{
+    [Id(0)] public int Rank { get; init; }
+    [Id(1)] public int Users { get; init; }
+    [Id(2)] public int Items { get; init; }
+    [Id(3)] public bool Biased { get; init; }
+    [Id(4)] public double[] P { get; init; } = [];
+    [Id(5)] public double[] Q { get; init; } = [];
+    [Id(6)] public double[] B { get; init; } = [];
+    [Id(7)] public double[] C { get; init; } = [];
+    [Id(8)] public double Mu { get; init; }
+
+    /// <summary>The message of <paramref name="f"/> (its arrays, not copies: the sender must not change them until the
+    /// call returns).</summary>
+    public static FactorsMessage Of(RecommenderFactors f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return new() { Rank = f.Rank, Users = f.Users, Items = f.Items, Biased = f.Biased, P = f.P, Q = f.Q, B = f.B, C = f.C, Mu = f.Mu };
+    }
+
+    /// <summary>The factors (copied into a fresh set).</summary>
+    public RecommenderFactors ToFactors()
+    {
+        var f = new RecommenderFactors(Rank, Users, Items, Biased) { Mu = Mu };
+        foreach (var (from, to) in new[] { P, Q, B, C }.Zip(f.Arrays())) from.CopyTo(to, 0);
+        return f;
+    }
+}
+
+/// <summary>A shard's part of L (the squared errors of its ratings, no regulariser) and of ∇L.</summary>
+[GenerateSerializer, Immutable]
+public sealed class ShardGradient
+{
+    [Id(0)] public int Shard { get; init; }
+    [Id(1)] public int Ratings { get; init; }
+    [Id(2)] public double Loss { get; init; }
+    [Id(3)] public FactorsMessage Gradient { get; init; } = new();
+}

@@ -1,0 +1,56 @@
+using AutoDiff.Functional.Models;
+
+namespace AutoDiff.Functional.Distributed;
+
+/// <summary>A worker: owns the ratings of one shard of the users and computes their part of L and ∇L.</summary>
+public interface IRatingShard : IGrainWithIntegerKey
+{
+    /// <summary>Reads <paramref name="source"/> and keeps this shard's ratings; returns how many.</summary>
+    Task<int> Load(RatingSource source);
+
+    /// <summary>Σ over the shard's ratings of (r − r̂)² and its gradient at <paramref name="at"/>, by the library's
+    /// compiled block plans (<see cref="RecommenderFullBatch"/> with λ = 0: the driver adds the regulariser once).</summary>
+    Task<ShardGradient> ValueAndGradient(FactorsMessage at);
+}
+
+/// <summary>The worker grain. Its ratings live in memory only: if the grain is deactivated or its silo dies, the next
+/// call reactivates it (on any silo), and the driver's <see cref="DistributedFullBatch"/> sends the source before every
+/// step, so a fresh activation reloads its shard from the source (Load is free when the shard is already held).</summary>
+public sealed class RatingShardGrain : Grain, IRatingShard
+{
+    RatingSource? source;
+    Ratings? ratings;
+    RecommenderFullBatch? evaluator;
+
+    int Shard => (int)this.GetPrimaryKeyLong();
+
+    /// <inheritdoc/>
+    public Task<int> Load(RatingSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Shards <= 0 || Shard < 0 || Shard >= source.Shards)
+            throw new ArgumentOutOfRangeException(nameof(source), $"RatingShard {Shard}: not a shard of the {source.Shards} of {source}");
+        if (ratings is not null && this.source?.ToString() == source.ToString()) return Task.FromResult(ratings.Count);
+        Ratings all;
+        try { all = source.ReadAll(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new InvalidOperationException($"RatingShard {Shard}: cannot load its ratings from {source}: {e.Message}", e);
+        }
+        (this.source, ratings, evaluator) = (source, source.Shard(all, Shard), null);
+        return Task.FromResult(ratings.Count);
+    }
+
+    /// <inheritdoc/>
+    public Task<ShardGradient> ValueAndGradient(FactorsMessage at)
+    {
+        ArgumentNullException.ThrowIfNull(at);
+        if (ratings is null) throw new InvalidOperationException($"RatingShard {Shard}: no ratings loaded (call Load first)");
+        if (at.Users != ratings.Users || at.Items != ratings.Items)
+            throw new ArgumentException($"RatingShard {Shard}: factors of m = {at.Users}, n = {at.Items} for ratings of m = {ratings.Users}, n = {ratings.Items}");
+        if (evaluator is null || evaluator.Rank != at.Rank || evaluator.Biased != at.Biased)
+            evaluator = new RecommenderFullBatch(ratings, at.Rank, 0, at.Biased, threads: 1);
+        var (loss, gradient) = evaluator.ValueAndGradient(at.ToFactors());
+        return Task.FromResult(new ShardGradient { Shard = Shard, Ratings = ratings.Count, Loss = loss, Gradient = FactorsMessage.Of(gradient) });
+    }
+}

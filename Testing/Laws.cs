@@ -81,30 +81,96 @@ public static class Laws
         var config = Config.QuickThrowOnFailure.WithMaxTest(cases);
         if (replay is { } r) config = config.WithReplay(r.Seed, r.Gamma);
         LawNotApplicable? notApplicable = null;
+        OpCase? failed = null;   // the last case that failed: after shrinking, the counterexample
         try
         {
             FsCheck.Check.One(config, Prop.ForAll(arbitrary, c =>
             {
                 try { law(c); }
                 catch (LawNotApplicable e) { notApplicable = e; throw; }
+                catch { failed = c; throw; }
             }));
         }
         catch (Exception e) when (e is not LawViolated)
         {
             if (notApplicable is not null) throw new LawNotApplicable(notApplicable.Message);
-            throw new LawViolated($"the {law.Method.Name} law failed: {e.Message}", e);
+            throw new LawViolated($"the {law.Method.Name} law failed: {e.Message}{(failed is null ? "" : KinkHint(law, failed))}", e);
         }
     }
 
-    /// <summary>Runs every law of <see cref="All"/> on <paramref name="entry"/>, stopping at the first that fails, and
-    /// returns the laws that did not apply, each with its reason (never a silent pass).</summary>
+    /// <summary>Runs every law of <see cref="All"/> on <paramref name="entry"/> and returns the laws that did not apply,
+    /// each with its reason (never a silent pass). Every law runs even when one fails, so a false failure (differences
+    /// across an undeclared kink) cannot hide a real one behind it: when any fail, one <see cref="LawViolated"/> names
+    /// them all, each with its own message, in <see cref="LawViolated.Failures"/>.</summary>
     public static IReadOnlyList<(string Law, string Reason)> CheckAll(OpEntry entry, int cases = 100)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         var skipped = new List<(string, string)>();
+        var failures = new List<(string, LawViolated)>();
         foreach (var (name, law) in All)
             try { Check(entry, law, cases); }
             catch (LawNotApplicable e) { skipped.Add((name, e.Message)); }
+            catch (LawViolated e) { failures.Add((name, e)); }
+        if (failures.Count > 0)
+            throw new LawViolated($"{entry.Name}: {failures.Count} of {All.Count} laws failed ({string.Join(", ", failures.Select(f => f.Item1))}):\n" +
+                string.Join("\n", failures.Select(f => $"• {f.Item1}: {f.Item2.Message}")), failures);
         return skipped;
+    }
+
+    /// <summary>How far from a kink an input element must be for the laws' differences not to cross it: twice
+    /// Richardson's largest step, <see cref="Numerics.RichardsonStep"/>·max(1, |kink|).</summary>
+    public static double KinkReach(double kink) => 2 * Numerics.RichardsonStep * Math.Max(1, Math.Abs(kink));
+
+    /// <summary>Per input element (the inputs in order, each column-major): whether it lies within
+    /// <see cref="KinkReach"/> of one of the entry's declared <see cref="OpEntry.Kinks"/>.</summary>
+    static bool[] NearKink(OpCase c, Tensor[] values)
+    {
+        var near = new bool[values.Sum(v => v.Shape.Size)];
+        if (c.Entry.Kinks.Count == 0) return near;
+        int flat = 0;
+        foreach (var v in values)
+            foreach (var x in v.Values) near[flat++] = c.Entry.Kinks.Any(k => Math.Abs(x - k) <= KinkReach(k));
+        return near;
+    }
+
+    /// <summary><paramref name="t"/> with the elements marked in <paramref name="near"/> set to 0: a tangent or a
+    /// direction that does not move them, so the differences never step across their kink.</summary>
+    static Tensor[] OffKinks(Tensor[] t, bool[] near)
+    {
+        if (!near.Contains(true)) return t;
+        int flat = 0;
+        return [.. t.Select(v => Tensor.FromColumnMajor(v.Shape, [.. v.Values.ToArray().Select(e => near[flat++] ? 0 : e)]))];
+    }
+
+    /// <summary>After a law against differences failed on <paramref name="c"/>: moves one input element at a time off its
+    /// value, by ±1% of max(1, |x|), and says so when that alone clears the law both ways: the function is then not
+    /// smooth at that value (a kink), where differences measure neither side's derivative. Empty otherwise (a wrong
+    /// rule fails wherever its elements are).</summary>
+    static string KinkHint(Action<OpCase> law, OpCase c)
+    {
+        if (law != Forward && law != Reverse && law != SecondOrder) return "";
+        var inputs = c.Inputs;
+        if (inputs.Any(i => i.Domain.Map is not null)) return "";   // drawn entries are not the function's inputs
+        bool Holds(OpCase moved)
+        {
+            try { law(moved); return true; }
+            catch (Exception) { return false; }
+        }
+        for (int k = 0, tried = 0; k < c.Values.Length; k++)
+            for (int j = 0; j < c.Values[k].Length && tried < 64; j++, tried++)
+            {
+                double x = c.Values[k][j], delta = 0.01 * Math.Max(1, Math.Abs(x));
+                var moves = new[] { x - delta, x + delta }.Where(inputs[k].Domain.Contains).ToArray();
+                if (moves.Length == 0 || !moves.All(m => Holds(c with { Values = [.. c.Values.Select((v, i) => i != k ? v : [.. v.Select((e, l) => l == j ? m : e)])] })))
+                    continue;
+                string name = inputs[k].Name ?? $"x{k}", point = x.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                string domain = x == 0 ? "Domain.NonZero" : $"a Domain that leaves {point} out";
+                return $"\nThe disagreement vanishes when {name} element {j} = {point} alone moves by ±{delta:G2}: {c.Entry.Name} looks not smooth " +
+                       $"at {point} (a kink), where differences measure neither side's derivative. Declare it on the entry " +
+                       $"(Kinks = [{point}]: the laws against differences then leave that point to the Derivative law and the row's f′), " +
+                       $"or draw the input from {domain}.";
+            }
+        return "";
     }
 
     /// <summary>Why <paramref name="law"/> does not apply to <paramref name="c"/>'s entry, or null when it does: the
@@ -196,7 +262,7 @@ public static class Laws
         var g = c.Instantiate();
         var rng = c.Rng();
         if (g.Values.Sum(v => v.Shape.Size) > JacobianLimit) { Projected(c, g, rng, reverse: false); return; }
-        var t = g.Variables.Select(v => Numerics.Random(rng, v.Shape)).ToArray();
+        var t = OffKinks([.. g.Variables.Select(v => Numerics.Random(rng, v.Shape))], NearKink(c, g.Values));
         var jvp = AD.Jvp([g.Output], g.Bind(), [.. g.Variables.Zip(t)]).Tangents[0];
         var (jac, err) = RichardsonJacobian(g.Evaluate, g.Values);
         var tFlat = Flatten(t);
@@ -225,8 +291,10 @@ public static class Laws
         var u = Numerics.Random(rng, g.Output.Shape);
         var vjp = Flatten(AD.Vjp(g.Output, g.Bind(), u, g.Variables).Cotangents);
         var (jac, err) = RichardsonJacobian(g.Evaluate, g.Values);
+        var near = NearKink(c, g.Values);
         for (int j = 0; j < vjp.Length; j++)
         {
+            if (near[j]) continue;   // differences along it would cross a declared kink
             double fd = 0, terms = 0, error = 0;
             for (int i = 0; i < u.Shape.Size; i++)
             {
@@ -246,7 +314,7 @@ public static class Laws
     static void Projected(OpCase c, Instance g, Random rng, bool reverse)
     {
         var u = Numerics.Random(rng, g.Output.Shape);
-        var w = ScaledDirection(rng, g.Values);
+        var w = OffKinks(ScaledDirection(rng, g.Values), NearKink(c, g.Values));
         var (fdAlong, err) = RichardsonDirectional(x => [g.Evaluate(x)], g.Values, w);
         double fd = Dot(u.Values, fdAlong[0]), error = AbsDot(u.Values, err[0]);
         double ad, terms;
@@ -352,7 +420,7 @@ public static class Laws
         var g = c.Instantiate();
         var rng = c.Rng();
         var u = Node.Constant(Numerics.Random(rng, g.Output.Shape));
-        var w = ScaledDirection(rng, g.Values);
+        var w = OffKinks(ScaledDirection(rng, g.Values), NearKink(c, g.Values));
         var (fwd, rev, gradient) = Hvp(g, u, w);
         var (fdParts, errParts) = RichardsonDirectional(x => Evaluator.Evaluate(gradient, g.Bind(x)), g.Values, w);
         double[] fd = [.. fdParts.SelectMany(p => p)], err = [.. errParts.SelectMany(p => p)];
@@ -492,4 +560,9 @@ public sealed class LawViolated : Exception
     public LawViolated(string message) : base(message) { }
     /// <summary>A violation found by a property run, <paramref name="inner"/> holding FsCheck's report.</summary>
     public LawViolated(string message, Exception inner) : base(message, inner) { }
+    /// <summary>The violations of several laws at once (<see cref="Laws.CheckAll"/>), each under its law's name.</summary>
+    public LawViolated(string message, IReadOnlyList<(string Law, LawViolated Violation)> failures) : base(message) => Failures = failures;
+
+    /// <summary>From <see cref="Laws.CheckAll"/>: every law that failed, with its own violation; empty for one law.</summary>
+    public IReadOnlyList<(string Law, LawViolated Violation)> Failures { get; } = [];
 }

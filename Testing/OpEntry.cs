@@ -47,6 +47,16 @@ public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool Va
     /// set; 1 by default.</summary>
     public double ToleranceScale { get; init; } = 1;
 
+    /// <summary>The input values where the function is not smooth (0 for relu, leaky relu, |x| or softsign): the laws
+    /// against finite differences (<see cref="Laws.Forward"/>, <see cref="Laws.Reverse"/>, <see cref="Laws.SecondOrder"/>)
+    /// do not differentiate along an input element within <see cref="Laws.KinkReach"/> of a kink, since differences across
+    /// it measure neither side's derivative; every other element is checked as usual, and the rule's value at the kink
+    /// itself is left to <see cref="Laws.Derivative"/> and <see cref="Laws.SecondDerivative"/> against the row's own f′
+    /// and f″ (give them, with the convention the rule follows there). Empty by default. A kink where the function curves
+    /// (softsign's) shows in the differences' own error estimate, and the laws pass over it unasked; a corner between
+    /// straight pieces (relu's) does not, and fails a correct rule until declared: the failure then says so.</summary>
+    public IReadOnlyList<double> Kinks { get; init; } = [];
+
     /// <summary>For an element-wise entry: the second partials ∂²f/∂xₖ∂xₗ at one element's arguments (k·arity + l,
     /// row-major), written from the maths; for <see cref="Laws.SecondDerivative"/>.</summary>
     public Func<double[], double[]>? SecondDerivative { get; init; }

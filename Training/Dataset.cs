@@ -100,6 +100,38 @@ public sealed class Dataset
         }
     }
 
+    /// <summary>The minibatches of one epoch: the samples in the order <see cref="Permutation"/> gives for
+    /// <paramref name="seed"/> (the same seed, the same batches), <paramref name="size"/> at a time, the last batch
+    /// holding those left over. Use one seed per epoch (say seed + epoch) for a new order each pass. Lazy: a batch is
+    /// copied out only when it is reached.</summary>
+    public IEnumerable<Dataset> Batches(int size, int seed)
+    {
+        if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, $"Dataset.Batches: the batch size must be positive");
+        return InBatches(Permutation(Rows, seed), size);
+    }
+
+    /// <summary>The minibatches in the data's own order, <paramref name="size"/> at a time (for evaluation).</summary>
+    public IEnumerable<Dataset> Batches(int size)
+    {
+        if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, $"Dataset.Batches: the batch size must be positive");
+        return InBatches([.. Enumerable.Range(0, Rows)], size);
+    }
+
+    IEnumerable<Dataset> InBatches(int[] order, int size)
+    {
+        for (int first = 0; first < order.Length; first += size)
+            yield return Take(order.AsSpan(first, Math.Min(size, order.Length - first)));
+    }
+
+    /// <summary>A seeded split that holds out the fraction <paramref name="heldOut"/> (in (0, 1)) of the samples,
+    /// rounded to the nearest whole number of rows and at least one row on each side.</summary>
+    public (Dataset Train, Dataset HeldOut) Split(double heldOut, int seed)
+    {
+        if (!(heldOut is > 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(heldOut), heldOut, "Dataset.Split: the held-out fraction must be in (0, 1)");
+        if (Rows < 2) throw new ArgumentException($"Dataset.Split: {Rows} row cannot be split into two non-empty sets");
+        return Split(Math.Clamp((int)Math.Round(heldOut * Rows, MidpointRounding.AwayFromZero), 1, Rows - 1), seed);
+    }
+
     /// <summary>A seeded split into a training set and a held-out set of <paramref name="heldOut"/> samples.</summary>
     public (Dataset Train, Dataset HeldOut) Split(int heldOut, int seed)
     {

@@ -25,7 +25,8 @@ public sealed record FitOptions
         get;
         init => field = value is null or (> 0 and < double.PositiveInfinity) ? value : throw new ArgumentOutOfRangeException(nameof(ClipNorm), value, "FitOptions: ClipNorm must be positive and finite (null for none)");
     }
-    /// <summary>Early stopping: stop after this many epochs (≥ 0) without a lower held-out loss (never when null).</summary>
+    /// <summary>Early stopping: stop after this many epochs (≥ 0) without a lower held-out loss (never when null). It
+    /// needs a held-out set: <see cref="Fit.Run"/> rejects it without one rather than ignore it.</summary>
     public int? Patience
     {
         get;
@@ -124,6 +125,8 @@ public static class Fit
         options ??= new FitOptions();   // its values were checked where they were set
         if (train.Rows == 0) throw new ArgumentException($"Fit: the training set ({string.Join(", ", train.Names)}) has no rows", nameof(train));
         if (heldOut is { Rows: 0 }) throw new ArgumentException($"Fit: the held-out set ({string.Join(", ", heldOut.Names)}) has no rows (pass null for none)", nameof(heldOut));
+        if (options.Patience is int p && heldOut is null)
+            throw new ArgumentException($"Fit: Patience = {p} watches the held-out loss, but no held-out set was given (pass heldOut, e.g. from Dataset.Split, or leave Patience null)", nameof(options));
         CheckNames(start, train, nameof(train));
         if (heldOut is not null) CheckNames(start, heldOut, nameof(heldOut));
 
@@ -159,10 +162,9 @@ public static class Fit
         for (int epoch = firstEpoch; epoch < options.Epochs && !stoppedEarly && !cancelled && diverged is null; epoch++)
         {
             // One seed per epoch, derived from the fit's seed: epoch k's order does not depend on how epochs before it ended.
-            var order = Dataset.Permutation(train.Rows, unchecked(options.Seed * 1_000_003 + epoch));
             double epochSum = 0;
             int epochSteps = 0;
-            for (int first = 0; first < train.Rows; first += batch)
+            foreach (var rows in train.Batches(batch, unchecked(options.Seed * 1_000_003 + epoch)))
             {
                 if (epoch == firstEpoch && epochSteps < skip)
                 {
@@ -170,7 +172,6 @@ public static class Fit
                     continue;
                 }
                 if (cancellation.IsCancellationRequested || state.Step >= total) { cancelled = cancellation.IsCancellationRequested; break; }
-                var rows = train.Take(order.AsSpan(first, Math.Min(batch, train.Rows - first)));
                 var (objective, workspace) = ObjectiveFor(rows.Rows);
                 var (value, gradient) = objective.ValueAndGradient(theta, rows, workspace);
                 // Watched once per step (the loss is one number, the parameters one pass beside the step's own): a NaN

@@ -67,6 +67,7 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(Func<Action<FitStep>, int>)] = () => (Func<Action<FitStep>, int>)(_ => 0),
         [typeof(Parameters)] = () => P,
         [typeof(Dataset)] = () => Dataset.Of(("d", V)),
+        [typeof(CsvColumn)] = () => CsvColumn.Vector("x"),
         [typeof(Schedule)] = () => Schedule.Constant(0.1),
         [typeof(Optimiser)] = () => new Sgd(0.1),
         [typeof(OptimiserState)] = () => new MomentumState(0, P),

@@ -301,3 +301,30 @@ static class ParametersTestExtensions
     public static Parameters Concat(this Parameters p, (string Name, Tensor Value) extra) =>
         Parameters.Of([.. p.Names.Select((n, i) => (n, p[i])), extra]);
 }
+
+/// <summary>The tree of a layer goes through MathNet's full-batch minimisers unchanged: L-BFGS on a Linear layer's
+/// mean squared error reaches the least-squares solution computed by QR, independently of the library.</summary>
+[Properties(Arbitrary = [typeof(LayerArbs)], MaxTest = 100)]
+public class LayerFullBatchProperties
+{
+    [Property]
+    public void Lbfgs_on_a_linear_layer_s_tree_reaches_the_least_squares_solution(LayerCase c)
+    {
+        var rng = c.Rng();
+        int inputs = Math.Min(c.In, 5), rows = inputs + 2 + c.Rows;
+        var X = LayerCase.Draw(rng, rows, inputs);
+        var y = Enumerable.Range(0, rows).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
+        var model = new Linear(inputs, 1);
+        var start = model.Init(Key.Of(c.Seed));
+        var data = Dataset.Of(("X", Tensor.Matrix(X)), ("y", Tensor.Vector(y)));
+        var loss = (model.Apply(start, Node.Variable("X", Shape.Matrix(rows, inputs))).Reshape(Shape.Vector(rows))
+            - Node.Variable("y", Shape.Vector(rows))).Square().Mean();
+        var result = FullBatch.Minimise(new MathNet.Numerics.Optimization.LimitedMemoryBfgsMinimizer(1e-12, 1e-14, 1e-14, 10, 1000),
+            Objective.Of(loss, start), start, data);
+        // [X 1]·[w; b] ≈ y by QR.
+        var A = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(rows, inputs + 1, (i, j) => j < inputs ? X[i, j] : 1);
+        var solution = A.QR().Solve(MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray(y));
+        for (int j = 0; j < inputs; j++) Assert.Equal(solution[j], result.Parameters["kernel"][j, 0], 1e-6);
+        Assert.Equal(solution[inputs], result.Parameters["bias"][0], 1e-6);
+    }
+}

@@ -106,6 +106,7 @@ public static class AD
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(bindings);
         Reverse.CheckVariables("Hessian", wrt); // so the error names the call the user made
+        Scalar("Hessian", output);
         var c = Lines("Hessian", [output], wrt, () =>
         {
             var gradients = Reverse.Grad(output, wrt);
@@ -124,6 +125,7 @@ public static class AD
         ArgumentNullException.ThrowIfNull(directions);
         Node[] wrt = [.. directions.Select(d => d.Variable)];
         Reverse.CheckVariables("Hvp", wrt);
+        Scalar("Hvp", output);
         foreach (var (v, d) in directions)
             if (d is null) throw new ArgumentNullException(nameof(directions), $"Hvp: the direction of {v} is null");
             else if (v.Shape != d.Shape)
@@ -214,4 +216,9 @@ public static class AD
     }
 
     static string Name(Node variable) => ((Variable)variable.Op).Name;
+
+    /// <summary><paramref name="output"/>, checked to be a scalar here so that the error names the second-order call the
+    /// caller made (Hessian, Hvp), not the gradient inside it.</summary>
+    internal static Node Scalar(string who, Node output) => output.Shape.IsScalar ? output
+        : throw new ShapeException($"{who}: f's output {output} has shape {output.Shape}; second derivatives need a scalar output (sum the outputs, or take one at a time)");
 }

@@ -100,7 +100,7 @@ public static partial class Transforms
         var compiled = Cache("Hessian", f, argnums, t =>
         {
             var seeds = t.Seeds("t", t.Wrt);
-            return Batching.Lines(ForwardMode.Jvp(Reverse.Grad(t.Y, t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
+            return Batching.Lines(ForwardMode.Jvp(Reverse.Grad(AD.Scalar("Transforms.Hessian", t.Y), t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
         });
         return xs => compiled(xs).Jacobian(xs, byRows: false);
     }
@@ -112,7 +112,7 @@ public static partial class Transforms
         var compiled = Cache("Hvp", f, argnums, t =>
         {
             var seeds = t.Seeds("v", t.Wrt);
-            return new Derivation(ForwardMode.Jvp(Reverse.Grad(t.Y, t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
+            return new Derivation(ForwardMode.Jvp(Reverse.Grad(AD.Scalar("Transforms.Hvp", t.Y), t.Wrt), [.. t.Wrt.Zip(seeds)]), seeds);
         });
         return (xs, vs) =>
         {

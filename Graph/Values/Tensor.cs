@@ -137,10 +137,30 @@ public sealed class Tensor
         : (uint)j >= (uint)Shape[1] ? throw new ArgumentOutOfRangeException(nameof(j), j, $"Tensor: column {j} is outside {Shape}")
         : Storage[i + j * Shape[0]];
 
-    /// <summary>A short description: the shape and a few values.</summary>
+    /// <summary>A short description: the shape and the values as nested rows, first axis outermost, as NumPy prints
+    /// them (a matrix [[1, 2], [3, 4]], whatever the storage order), at most 6 entries along each axis.</summary>
     public override string ToString()
     {
-        var head = IntStorage is { } ints ? string.Join(", ", ints.Take(6)) : string.Join(", ", Storage.Take(6).Select(v => v.ToString("G6")));
-        return $"Tensor{Shape}{(IntStorage is null ? "" : " int32")} [{head}{(Shape.Size > 6 ? ", …" : "")}]";
+        string At(int flat) => IntStorage is { } ints ? ints[flat].ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : Storage[flat].ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+        // Column-major: element (i₀, i₁, …) sits at i₀·1 + i₁·d₀ + i₂·d₀d₁ + …; nested to the rank (a few levels).
+        var stride = new int[Shape.Rank];
+        for (int a = 0, size = 1; a < Shape.Rank; size *= Shape[a], a++) stride[a] = size;
+        var text = new System.Text.StringBuilder();
+        void Write(int axis, int offset)
+        {
+            if (axis == Shape.Rank) { text.Append(At(offset)); return; }
+            text.Append('[');
+            for (int k = 0; k < Math.Min(Shape[axis], 6); k++)
+            {
+                if (k > 0) text.Append(", ");
+                Write(axis + 1, offset + k * stride[axis]);
+            }
+            text.Append(Shape[axis] > 6 ? ", …]" : "]");
+        }
+        if (Shape.Rank == 0) text.Append('[');   // a scalar prints as [v], as before
+        Write(0, 0);
+        if (Shape.Rank == 0) text.Append(']');
+        return $"Tensor{Shape}{(IntStorage is null ? "" : " int32")} {text}";
     }
 }

@@ -105,6 +105,10 @@ public static class Axes
             if (i < small.Rank && small[i] == large[d]) i++;
             else newAxes.Add(d);
         string reshape = a.Size == b.Size ? $"; or Reshape one to the other's shape: both have {a.Size} elements" : "";
+        // Only the first axis differs: the rows of a batch, most often a graph built for one batch size and fed another.
+        if (a.Rank == b.Rank && a.Rank > 0 && a[0] != b[0] && Enumerable.Range(1, a.Rank - 1).All(d => a[d] == b[d]))
+            return $"the first axis, rows, is {a[0]} in one and {b[0]} in the other: if they are a batch, build the graph for the batch's " +
+                   "row count (Fit calls loss(rows) with each batch's); otherwise BroadcastTo(shape, newAxes) repeats one along new axes";
         return i == small.Rank && small.Rank < large.Rank
             ? $"to repeat the {small} operand along the axes it lacks, use .BroadcastTo(Shape.Of({string.Join(", ", large.Dimensions)}), {string.Join(", ", newAxes)}){reshape}"
             : a.Size == b.Size ? $"use Reshape to give both one shape (both have {a.Size} elements), or BroadcastTo(shape, newAxes) to repeat one along new axes"

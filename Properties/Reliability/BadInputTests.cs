@@ -87,8 +87,32 @@ public class BadInputTests
             Fails<ShapeException>(() => V.Fill(Shape.Matrix(2, 2))).Message);
         // A broadcast of the wrong length is caught where it meets the other operand.
         Assert.Equal("Add: (2×3) and (3×3): shapes differ, and only a scalar broadcasts implicitly " +
-                     "(use BroadcastTo(shape, newAxes) to repeat one along new axes, or Reshape to say what you mean)",
+                     "(the first axis, rows, is 2 in one and 3 in the other: if they are a batch, build the graph for the batch's row count " +
+                     "(Fit calls loss(rows) with each batch's); otherwise BroadcastTo(shape, newAxes) repeats one along new axes)",
             Fails<ShapeException>(() => X + V.BroadcastColumns(3)).Message);
+    }
+
+    [Fact]
+    public void A_batch_of_the_wrong_size_points_to_the_graphs_row_count()
+    {
+        // A loss built for 100 rows, given a batch of 32: no broadcast is the fix, the row count is.
+        var prediction = Node.Variable("p", Shape.Vector(32));
+        var labels = Node.Variable("y", Shape.Vector(100));
+        Assert.Equal("Sub: (32) and (100): shapes differ, and only a scalar broadcasts implicitly " +
+                     "(the first axis, rows, is 32 in one and 100 in the other: if they are a batch, build the graph for the batch's row count " +
+                     "(Fit calls loss(rows) with each batch's); otherwise BroadcastTo(shape, newAxes) repeats one along new axes)",
+            Fails<ShapeException>(() => prediction - labels).Message);
+    }
+
+    [Fact]
+    public void Second_derivatives_of_a_non_scalar_name_the_call()
+    {
+        Assert.Equal("Transforms.Hessian: f's output Sin(3) has shape (3); second derivatives need a scalar output (sum the outputs, or take one at a time)",
+            Fails<ShapeException>(() => Transforms.Hessian(x => x.Sin())(Tensor.Vector(1, 2, 3))).Message);
+        Assert.Equal("Transforms.Hvp: f's output Sin(3) has shape (3); second derivatives need a scalar output (sum the outputs, or take one at a time)",
+            Fails<ShapeException>(() => Transforms.Hvp(x => x.Sin())(Tensor.Vector(1, 2, 3), Tensor.Vector(1, 0, 0))).Message);
+        Assert.Equal("Hessian: f's output Sin(2×3) has shape (2×3); second derivatives need a scalar output (sum the outputs, or take one at a time)",
+            Fails<ShapeException>(() => AD.Hessian(X.Sin(), At, X)).Message);
     }
 
     [Fact]

@@ -149,6 +149,8 @@ public static class Fit
 
         var theta = start;
         var state = from?.State ?? optimiser.Init(start);
+        if (from is { BestEpoch: >= 0 } && (from.BestEpoch >= from.HeldOutLosses.Count || from.Best is null))
+            throw new ArgumentException($"Fit.Resume: the best epoch {from.BestEpoch} has no held-out loss among {from.HeldOutLosses.Count} or no parameters (Best); resume from a FitResult or a checkpoint of a fit", nameof(from));
         var best = (Parameters: from?.Best ?? start, Loss: from is { BestEpoch: >= 0 and var b } ? from.HeldOutLosses[b] : double.PositiveInfinity, Epoch: from?.BestEpoch ?? -1);
         List<double> stepLosses = [.. from?.StepLosses ?? []], epochLosses = [.. from?.EpochLosses ?? []], heldOutLosses = [.. from?.HeldOutLosses ?? []];
         bool stoppedEarly = false, cancelled = false;

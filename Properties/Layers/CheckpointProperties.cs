@@ -91,5 +91,7 @@ public class CheckpointProperties
         var cut = Fit.Run(FitCase.Loss, start, new Adam(0.1), data, options: new FitOptions { BatchSize = 4, MaxSteps = 7 });
         var e = Assert.Throws<ArgumentException>(() => Fit.Resume(FitCase.Loss, cut, new Adam(0.1), data, options: new FitOptions { BatchSize = 10 }));
         Assert.StartsWith("Fit.Resume: 7 steps (7 losses) do not fit 1 completed epochs of 2 batches of 10 rows;", e.Message);
+        var made = Assert.Throws<ArgumentException>(() => Fit.Resume(FitCase.Loss, cut with { BestEpoch = 3 }, new Adam(0.1), data, options: new FitOptions { BatchSize = 4 }));
+        Assert.StartsWith("Fit.Resume: the best epoch 3 has no held-out loss among 0 or no parameters (Best);", made.Message);
     }
 }

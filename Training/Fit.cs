@@ -32,6 +32,13 @@ public sealed record FitOptions
         get;
         init => field = value is null or >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Patience), value, "FitOptions: Patience must be ≥ 0 (null for none)");
     }
+    /// <summary>Measures taken after every epoch, on the held-out set (the training set when there is none), and kept in
+    /// <see cref="FitResult.History"/> beside the losses.</summary>
+    public IReadOnlyList<FitMetric> Metrics
+    {
+        get;
+        init => field = value is not null && value.All(m => m is not null) ? [.. value] : throw new ArgumentNullException(nameof(Metrics), "FitOptions: Metrics and each metric must not be null");
+    } = [];
     /// <summary>Stop after this many steps (≥ 0) in all (never when null).</summary>
     public long? MaxSteps
     {
@@ -59,7 +66,9 @@ public sealed record Divergence(long Step, int Epoch, string What)
 /// <param name="Parameters">The parameters after this step.</param>
 /// <param name="TotalSteps">The number of steps the fit will take if nothing stops it early.</param>
 /// <param name="Elapsed">Wall time since the fit started (for progress only: it is not part of the result).</param>
-public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Parameters, long TotalSteps, TimeSpan Elapsed);
+/// <param name="HeldOutLoss">The held-out loss after the last completed epoch (null before the first, or without a
+/// held-out set): what progress displays should show, as the batch loss is noisy.</param>
+public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Parameters, long TotalSteps, TimeSpan Elapsed, double? HeldOutLoss = null);
 
 /// <summary>The outcome of a fit.</summary>
 /// <param name="Parameters">The parameters to use: those of the epoch with the lowest held-out loss when there is a
@@ -72,6 +81,8 @@ public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Param
 /// <param name="BestEpoch">The epoch with the lowest held-out loss (−1 without a held-out set or a completed epoch).</param>
 /// <param name="StoppedEarly">Early stopping ended the fit.</param>
 /// <param name="Cancelled">The cancellation token ended the fit.</param>
+/// <param name="History">Every completed epoch: training and held-out loss and the <see cref="FitOptions.Metrics"/>, to
+/// export as CSV or plot.</param>
 /// <param name="Diverged">Null when every loss and parameter stayed finite; otherwise where the fit stopped because one
 /// did not (a NaN in the data, divergence at too large a rate): <paramref name="Parameters"/> and
 /// <paramref name="Last"/> are then finite, those of the last completed step, and the step that failed is not counted.</param>
@@ -79,7 +90,7 @@ public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Param
 /// cancelled, so that <see cref="Fit.Resume"/> goes on choosing among the same epochs.</param>
 public sealed record FitResult(Parameters Parameters, Parameters Last, OptimiserState State, IReadOnlyList<double> StepLosses,
     IReadOnlyList<double> EpochLosses, IReadOnlyList<double> HeldOutLosses, int BestEpoch, bool StoppedEarly, bool Cancelled,
-    Divergence? Diverged = null, Parameters? Best = null)
+    FitHistory History, Divergence? Diverged = null, Parameters? Best = null)
 {
     /// <summary>Steps completed.</summary>
     public long Steps => State.Step;
@@ -153,6 +164,7 @@ public static class Fit
             throw new ArgumentException($"Fit.Resume: the best epoch {from.BestEpoch} has no held-out loss among {from.HeldOutLosses.Count} or no parameters (Best); resume from a FitResult or a checkpoint of a fit", nameof(from));
         var best = (Parameters: from?.Best ?? start, Loss: from is { BestEpoch: >= 0 and var b } ? from.HeldOutLosses[b] : double.PositiveInfinity, Epoch: from?.BestEpoch ?? -1);
         List<double> stepLosses = [.. from?.StepLosses ?? []], epochLosses = [.. from?.EpochLosses ?? []], heldOutLosses = [.. from?.HeldOutLosses ?? []];
+        var epochs = new List<EpochRecord>(from?.History.Epochs ?? []);
         bool stoppedEarly = false, cancelled = false;
         Divergence? diverged = null;
         // A resumed fit starts in the epoch after its last completed one, past the batches of it already taken.
@@ -187,23 +199,26 @@ public static class Fit
                 stepLosses.Add(value);
                 epochSum += value;
                 epochSteps++;
-                onStep?.Invoke(new FitStep(epoch, state.Step, value, theta, total, clock.Elapsed));
+                onStep?.Invoke(new FitStep(epoch, state.Step, value, theta, total, clock.Elapsed, heldOutLosses.Count > 0 ? heldOutLosses[^1] : null));
             }
             if (epochSteps < batchesPerEpoch) break;   // cancelled or out of steps within the epoch
             epochLosses.Add(epochSum / epochSteps);
+            double? heldOutLoss = null;
             if (heldOutObjective is not null)
             {
                 double h = heldOutObjective.Value(theta, heldOut);
                 if (!double.IsFinite(h)) { diverged = new(state.Step, epoch, $"the held-out loss after the epoch is {h}"); break; }
                 heldOutLosses.Add(h);
+                heldOutLoss = h;
                 if (h < best.Loss) best = (theta, h, epoch);
                 else if (options.Patience is int patience && epoch - best.Epoch >= patience) stoppedEarly = true;
             }
+            epochs.Add(new(epoch, state.Step, epochLosses[^1], heldOutLoss, [.. options.Metrics.Select(m => m.Measure(theta, heldOut ?? train))]));
         }
         cancelled |= cancellation.IsCancellationRequested && state.Step < total;
         var chosen = heldOutObjective is null || cancelled || best.Epoch < 0 ? theta : best.Parameters;
-        return new(chosen, theta, state, stepLosses, epochLosses, heldOutLosses, heldOutObjective is null ? -1 : best.Epoch, stoppedEarly, cancelled, diverged,
-            Best: heldOutObjective is null || best.Epoch < 0 ? null : best.Parameters);
+        return new(chosen, theta, state, stepLosses, epochLosses, heldOutLosses, heldOutObjective is null ? -1 : best.Epoch, stoppedEarly, cancelled,
+            new([.. options.Metrics.Select(m => m.Name)], epochs), diverged, heldOutObjective is null || best.Epoch < 0 ? null : best.Parameters);
     }
 
     /// <summary>A parameter must not share a name with a data column: it would bind the graph's variable of that name,

@@ -6,6 +6,13 @@ namespace AutoDiff.Functional.Training;
 
 /// <summary>Where a full-batch minimiser stopped: the parameters, the loss there, MathNet's iteration count and reason,
 /// and the loss at every evaluation in order (a loss curve: line searches evaluate more than once per iteration).</summary>
+/// <summary>One evaluation of a full-batch minimiser at a new point, as the progress callback sees it.</summary>
+/// <param name="Evaluation">Evaluations so far, this one included (line searches take several per iteration).</param>
+/// <param name="Loss">The loss at the new point.</param>
+/// <param name="Best">The lowest loss so far.</param>
+/// <param name="Elapsed">Wall time since the minimiser started (for progress only).</param>
+public sealed record FullBatchStep(int Evaluation, double Loss, double Best, TimeSpan Elapsed);
+
 public sealed record FullBatchResult(Parameters Parameters, double Loss, int Iterations, ExitCondition Reason, IReadOnlyList<double> Evaluations);
 
 /// <summary>MathNet.Numerics' minimisers (<see cref="BfgsMinimizer"/>, <see cref="LimitedMemoryBfgsMinimizer"/>,
@@ -14,13 +21,15 @@ public sealed record FullBatchResult(Parameters Parameters, double Loss, int Ite
 /// Hessian–vector products (reverse over reverse). The parameters travel as one flat vector.</summary>
 public static class FullBatch
 {
-    /// <summary>Minimises <paramref name="objective"/> on <paramref name="data"/> from <paramref name="start"/>.</summary>
-    public static FullBatchResult Minimise(IUnconstrainedMinimizer minimiser, Objective objective, Parameters start, Dataset? data = null)
+    /// <summary>Minimises <paramref name="objective"/> on <paramref name="data"/> from <paramref name="start"/>, calling
+    /// <paramref name="onEvaluation"/> at every new point (for a progress display: <see cref="ConsoleProgress.RunFullBatch"/>).</summary>
+    public static FullBatchResult Minimise(IUnconstrainedMinimizer minimiser, Objective objective, Parameters start, Dataset? data = null,
+        Action<FullBatchStep>? onEvaluation = null)
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(minimiser);
-        var function = Function(objective, start, data, out var evaluations);
+        var function = Function(objective, start, data, out var evaluations, onEvaluation);
         var result = minimiser.FindMinimum(function, start.ToVector());
         var at = start.Unflatten(((DenseVector)result.MinimizingPoint).Values);
         return new(at, objective.Value(at, data), result.Iterations, result.ReasonForExit, evaluations);
@@ -29,11 +38,14 @@ public static class FullBatch
     /// <summary>MathNet's objective function for <paramref name="objective"/>: value and gradient share one reverse pass
     /// (the last point's results are kept, as MathNet asks for the value and the gradient separately); the Hessian is
     /// built only when read. <paramref name="evaluations"/> receives the loss at every new point.</summary>
-    public static IObjectiveFunction Function(Objective objective, Parameters layout, Dataset? data, out List<double> evaluations)
+    public static IObjectiveFunction Function(Objective objective, Parameters layout, Dataset? data, out List<double> evaluations,
+        Action<FullBatchStep>? onEvaluation = null)
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(layout);
         var losses = evaluations = [];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double best = double.PositiveInfinity;
         var workspace = objective.NewGradientWorkspace();
         double[]? lastPoint = null;
         (double Loss, Parameters Gradient, Parameters At) last = default;
@@ -47,6 +59,8 @@ public static class FullBatch
                 var (loss, gradient) = objective.ValueAndGradient(theta, data, workspace);
                 (lastPoint, last) = ((double[])point.Clone(), (loss, gradient, theta));
                 losses.Add(loss);
+                best = Math.Min(best, loss);
+                onEvaluation?.Invoke(new FullBatchStep(losses.Count, loss, best, clock.Elapsed));
             }
             return last;
         }

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 
 namespace AutoDiff.Functional.Properties.Reliability;
 
-/// <summary>Every public constructor, method, operator and indexer of the Graph, Ops, Models and Training assemblies,
+/// <summary>Every public constructor, method, operator and indexer of the Graph, Ops, Models, Training and Plotting assemblies,
 /// found by reflection (so members added later are covered without a line here): for each reference-typed parameter
 /// not annotated nullable, in turn, the call with null there (and sample values elsewhere) must throw an
 /// <see cref="ArgumentNullException"/> naming that parameter; <c>Checked.*</c> must return a failed <c>Fin</c>
@@ -22,7 +22,7 @@ namespace AutoDiff.Functional.Properties.Reliability;
 public class NullArgumentTests(ITestOutputHelper output)
 {
     static readonly Assembly[] Libraries =
-        [typeof(Node).Assembly, typeof(NodeMath).Assembly, typeof(SoftmaxClassifier).Assembly, typeof(Fit).Assembly];
+        [typeof(Node).Assembly, typeof(NodeMath).Assembly, typeof(SoftmaxClassifier).Assembly, typeof(Fit).Assembly, typeof(Plotting.LossCurve).Assembly];
 
     static readonly Node X = Node.Variable("x", Shape.Vector(3));
     static readonly Tensor V = Tensor.Vector(1, 2, 3);
@@ -68,6 +68,13 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(Parameters)] = () => P,
         [typeof(Dataset)] = () => Dataset.Of(("d", V)),
         [typeof(CsvColumn)] = () => CsvColumn.Vector("x"),
+        [typeof(Func<Parameters, Dataset, double>)] = () => (Func<Parameters, Dataset, double>)((_, d) => d.Rows),
+        [typeof(FitMetric)] = () => new FitMetric("rows", (_, d) => d.Rows),
+        [typeof(FitHistory)] = () => new FitHistory(["m"], [new EpochRecord(0, 1, 0.5, null, [1.0])]),
+        [typeof(IReadOnlyList<string>)] = () => new[] { "m" },
+        [typeof(IReadOnlyList<EpochRecord>)] = () => new[] { new EpochRecord(0, 1, 0.5, null, [1.0]) },
+        [typeof(FullBatchResult)] = () => new FullBatchResult(P, 0.5, 1, ExitCondition.Converged, [1.0, 0.5]),
+        [typeof(Func<Action<FullBatchStep>, int>)] = () => (Func<Action<FullBatchStep>, int>)(_ => 0),
         [typeof(Schedule)] = () => Schedule.Constant(0.1),
         [typeof(Optimiser)] = () => new Sgd(0.1),
         [typeof(OptimiserState)] = () => new MomentumState(0, P),

@@ -24,6 +24,11 @@ public static class Checkpoint
         tensors.Add(("history/step_losses", Tensor.FromColumnMajor(Shape.Vector(fit.StepLosses.Count), [.. fit.StepLosses])));
         tensors.Add(("history/epoch_losses", Tensor.FromColumnMajor(Shape.Vector(fit.EpochLosses.Count), [.. fit.EpochLosses])));
         tensors.Add(("history/held_out_losses", Tensor.FromColumnMajor(Shape.Vector(fit.HeldOutLosses.Count), [.. fit.HeldOutLosses])));
+        var epochs = fit.History.Epochs;
+        tensors.Add(("history/epoch_steps", Tensor.FromColumnMajor(Shape.Vector(epochs.Count), [.. epochs.Select(e => (double)e.Steps)])));
+        int metrics = fit.History.MetricNames.Count;
+        tensors.Add(("history/metrics", Tensor.FromColumnMajor(Shape.Matrix(epochs.Count, metrics),
+            [.. Enumerable.Range(0, metrics).SelectMany(m => epochs.Select(e => e.Metrics[m]))])));
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -32,6 +37,7 @@ public static class Checkpoint
             ["best_epoch"] = fit.BestEpoch.ToString(CultureInfo.InvariantCulture),
             ["stopped_early"] = fit.StoppedEarly ? "true" : "false",
             ["cancelled"] = fit.Cancelled ? "true" : "false",
+            ["metric_names"] = System.Text.Json.JsonSerializer.Serialize(fit.History.MetricNames),
         };
         if (fit.Best is not null) metadata["has_best"] = "true";
         if (fit.Diverged is { } d)
@@ -67,8 +73,16 @@ public static class Checkpoint
             ? new(long.Parse(Meta("diverged_step"), CultureInfo.InvariantCulture), int.Parse(Meta("diverged_epoch"), CultureInfo.InvariantCulture), what)
             : null;
         var chosen = best is null || cancelled ? last : best;
-        return new(chosen, last, state, History("step_losses"), History("epoch_losses"), History("held_out_losses"), bestEpoch,
-            Meta("stopped_early") == "true", cancelled, diverged, best);
+        double[] epochLosses = History("epoch_losses"), heldOutLosses = History("held_out_losses"), steps = History("epoch_steps");
+        var names = System.Text.Json.JsonSerializer.Deserialize<string[]>(Meta("metric_names")) ?? [];
+        var metrics = tensors.IndexOf("history/metrics") is var m and >= 0 ? tensors[m]
+            : throw new FormatException($"Checkpoint: {path} holds no 'history/metrics'");
+        if (steps.Length != epochLosses.Length || metrics.Shape != Shape.Matrix(epochLosses.Length, names.Length) || heldOutLosses.Length is var h && h != 0 && h != epochLosses.Length)
+            throw new FormatException($"Checkpoint: {path} has histories of {epochLosses.Length} epoch losses, {heldOutLosses.Length} held-out losses, {steps.Length} step counts and metrics {metrics.Shape} for {names.Length} names");
+        var records = Enumerable.Range(0, epochLosses.Length).Select(e => new EpochRecord(e, (long)steps[e], epochLosses[e],
+            heldOutLosses.Length > 0 ? heldOutLosses[e] : null, [.. Enumerable.Range(0, names.Length).Select(k => metrics[e, k])])).ToArray();
+        return new(chosen, last, state, History("step_losses"), epochLosses, heldOutLosses, bestEpoch,
+            Meta("stopped_early") == "true", cancelled, new FitHistory(names, records), diverged, best);
     }
 
     static (string Kind, (string Field, Parameters Tree)[] Fields) Fields(OptimiserState state) => state switch

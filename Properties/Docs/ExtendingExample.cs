@@ -1,4 +1,4 @@
-// The code of docs/extending.md step 3, compiled here; ExtendingGuideTests checks the guide shows exactly this.
+// The code of docs/extending.md section 4, compiled here; ExtendingGuideTests checks the guide shows exactly this.
 using Xunit;
 
 namespace AutoDiff.Functional.Properties.Docs;

@@ -16,7 +16,7 @@ public class ExtendingGuideTests
     }
 
     [Fact]
-    public void The_guide_has_its_five_sourced_blocks() => Assert.Equal(5, Blocks().Count);
+    public void The_guide_has_its_six_sourced_blocks() => Assert.Equal(6, Blocks().Count);
 
     [Theory]
     [MemberData(nameof(Blocks))]

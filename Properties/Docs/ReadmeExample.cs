@@ -1,9 +1,11 @@
-// The README's example, compiled here; ReadmeExampleTests checks the README shows exactly this code.
+// The README's example, compiled here; ReadmeExampleTests checks the README shows exactly this code, and these using
+// lines: the namespace is outside AutoDiff.Functional, so the compiler needs them as a user's program does.
+using AutoDiff.Functional;
 using AutoDiff.Functional.Training;
 using MathNet.Numerics.LinearAlgebra.Double;
 using MathNet.Numerics.Optimization;
 
-namespace AutoDiff.Functional.Properties.Docs;
+namespace ReadmeSnippets;
 
 public static class ReadmeExample
 {

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using AutoDiff.Functional.Models;
 using AutoDiff.Functional.Training;
 using MathNet.Numerics.LinearAlgebra.Double;
+using ReadmeSnippets;
 using Xunit;
 
 namespace AutoDiff.Functional.Properties.Docs;
@@ -15,14 +16,50 @@ public class ReadmeExampleTests
     {
         var readme = RepoFiles.Read("README.md");
         var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
-        var shown = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
+        var blocks = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value);
+        var shown = blocks.Select(b => RepoFiles.Normalise(WithoutUsings(b))).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
         Assert.Equal(7, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
+    static string WithoutUsings(string block) => string.Join("\n", block.Split('\n').Where(l => !l.StartsWith("using ", StringComparison.Ordinal)));
+    static string[] Usings(string code) => [.. Regex.Matches(code, @"^using ([\w.]+);", RegexOptions.Multiline).Select(m => m.Groups[1].Value)];
+
+    /// <summary>Every README block opens with the using lines a user's file needs for it (under the implicit usings of
+    /// a new project): together they are exactly those of ReadmeExample.cs, whose namespace lies outside
+    /// AutoDiff.Functional so that the compiler needs each; and each block names the namespace of every type it uses
+    /// from the packages and MathNet, found by reflection.</summary>
+    [Fact]
+    public void Every_README_block_shows_the_using_lines_it_needs()
+    {
+        var blocks = Regex.Matches(RepoFiles.Read("README.md"), "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
+        var source = RepoFiles.Read("Properties/Docs/ReadmeExample.cs");
+        Assert.Equal(Usings(source).Order(), blocks.SelectMany(Usings).Distinct().Order());
+        Assert.Contains("namespace ReadmeSnippets;", source);
+
+        var types = new[] { typeof(Node), typeof(NodeMath), typeof(SigmoidNet), typeof(AutoDiff.Functional.Training.Fit), typeof(DenseMatrix),
+                typeof(MathNet.Numerics.Optimization.BfgsMinimizer) }
+            .Select(t => t.Assembly).Distinct().SelectMany(a => a.GetExportedTypes()).Where(t => !t.IsNested && t.Namespace is not null)
+            .GroupBy(t => Regex.Replace(t.Name, "`.*", "")).ToDictionary(g => g.Key, g => g.Select(t => t.Namespace!).ToHashSet());
+        int named = 0;
+        foreach (var block in blocks)
+        {
+            var usings = Usings(block);
+            Assert.True(usings.Length > 0, $"a README block without using lines:\n{block}");
+            var code = Regex.Replace(WithoutUsings(block), "//.*|\"[^\"]*\"", "");
+            foreach (var name in Regex.Matches(code, @"(?<![.\w])[A-Z]\w*").Select(m => m.Value).Distinct())
+                if (types.TryGetValue(name, out var namespaces))
+                {
+                    named++;
+                    Assert.True(namespaces.Overlaps(usings), $"the README block with using {string.Join(", ", usings)} names {name} from {string.Join(" or ", namespaces)}:\n{block}");
+                }
+        }
+        Assert.True(named >= 20, $"only {named} type names found in the README's blocks: is the pattern still right?");
+    }
+
     /// <summary>The public types of the three packages, Graph, Ops and Models.</summary>
-    static readonly Type[] PublicTypes = [.. new[] { typeof(Node), typeof(NodeMath), typeof(SigmoidNet), typeof(AutoDiff.Functional.Training.Fit), typeof(Laws) }.Select(t => t.Assembly).SelectMany(a => a.GetExportedTypes())];
+    static readonly Type[] PublicTypes = [.. new[] { typeof(Node), typeof(NodeMath), typeof(SigmoidNet), typeof(AutoDiff.Functional.Training.Fit), typeof(AutoDiff.Functional.Plotting.LossCurve), typeof(Laws) }.Select(t => t.Assembly).SelectMany(a => a.GetExportedTypes())];
 
     /// <summary>Every inline code span of the README that is a call (<c>Type.Member(…)</c>, <c>value.Member(…)</c>,
     /// <c>.Member()</c> or <c>Sum(x)</c>) or names a member (<c>Type.Member</c>) must name a public member of the

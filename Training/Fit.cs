@@ -86,12 +86,15 @@ public sealed record FitStep(int Epoch, long Step, double Loss, Parameters Param
 /// <param name="Diverged">Null when every loss and parameter stayed finite; otherwise where the fit stopped because one
 /// did not (a NaN in the data, divergence at too large a rate): <paramref name="Parameters"/> and
 /// <paramref name="Last"/> are then finite, those of the last completed step, and the step that failed is not counted.</param>
+/// <param name="Best">The parameters of <paramref name="BestEpoch"/> (null without one), kept even when the fit was
+/// cancelled, so that <see cref="Fit.Resume"/> goes on choosing among the same epochs.</param>
 public sealed record FitResult(Parameters Parameters, Parameters Last, OptimiserState State, IReadOnlyList<double> StepLosses,
     IReadOnlyList<double> EpochLosses, IReadOnlyList<double> HeldOutLosses, int BestEpoch, bool StoppedEarly, bool Cancelled,
-    FitHistory History, Divergence? Diverged = null)
+    FitHistory History, Divergence? Diverged = null, Parameters? Best = null)
 {
     /// <summary>Steps completed.</summary>
     public long Steps => State.Step;
+
 }
 
 /// <summary>The minibatch fit loop: epochs over the training rows in a seeded shuffled order, one gradient and one
@@ -106,9 +109,29 @@ public static class Fit
     public static FitResult Run(Func<int, Node> loss, Parameters start, Optimiser optimiser, Dataset train, Dataset? heldOut = null,
         FitOptions? options = null, Action<FitStep>? onStep = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(optimiser);
+        return Go(loss, start, optimiser, null, train, heldOut, options, onStep, cancellation);
+    }
+
+    /// <summary>Goes on with the fit <paramref name="from"/> (a <see cref="FitResult"/>, or one read back by
+    /// <see cref="Checkpoint.Load"/>) after its last completed step, as if it had never stopped: with the same loss,
+    /// optimiser, data and options (more epochs or steps allowed), the result is the uninterrupted fit's, bit for bit,
+    /// histories included. Each epoch's order depends only on the seed and the epoch, so a fit cut off within an epoch
+    /// takes up the rest of that epoch's batches.</summary>
+    /// <exception cref="ArgumentException">The steps taken do not fit the epochs completed at this batch size.</exception>
+    public static FitResult Resume(Func<int, Node> loss, FitResult from, Optimiser optimiser, Dataset train, Dataset? heldOut = null,
+        FitOptions? options = null, Action<FitStep>? onStep = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(optimiser);
+        return Go(loss, from.Last, optimiser, from, train, heldOut, options, onStep, cancellation);
+    }
+
+    static FitResult Go(Func<int, Node> loss, Parameters start, Optimiser optimiser, FitResult? from, Dataset train, Dataset? heldOut,
+        FitOptions? options, Action<FitStep>? onStep, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(train);
         options ??= new FitOptions();   // its values were checked where they were set
         if (train.Rows == 0) throw new ArgumentException($"Fit: the training set ({string.Join(", ", train.Names)}) has no rows", nameof(train));
@@ -136,20 +159,32 @@ public static class Fit
         var clock = Stopwatch.StartNew();
 
         var theta = start;
-        var state = optimiser.Init(start);
-        var best = (Parameters: start, Loss: double.PositiveInfinity, Epoch: -1);
-        List<double> stepLosses = [], epochLosses = [], heldOutLosses = [];
-        var epochs = new List<EpochRecord>();
+        var state = from?.State ?? optimiser.Init(start);
+        if (from is { BestEpoch: >= 0 } && (from.BestEpoch >= from.HeldOutLosses.Count || from.Best is null))
+            throw new ArgumentException($"Fit.Resume: the best epoch {from.BestEpoch} has no held-out loss among {from.HeldOutLosses.Count} or no parameters (Best); resume from a FitResult or a checkpoint of a fit", nameof(from));
+        var best = (Parameters: from?.Best ?? start, Loss: from is { BestEpoch: >= 0 and var b } ? from.HeldOutLosses[b] : double.PositiveInfinity, Epoch: from?.BestEpoch ?? -1);
+        List<double> stepLosses = [.. from?.StepLosses ?? []], epochLosses = [.. from?.EpochLosses ?? []], heldOutLosses = [.. from?.HeldOutLosses ?? []];
+        var epochs = new List<EpochRecord>(from?.History.Epochs ?? []);
         bool stoppedEarly = false, cancelled = false;
         Divergence? diverged = null;
+        // A resumed fit starts in the epoch after its last completed one, past the batches of it already taken.
+        int firstEpoch = epochLosses.Count;
+        long skip = state.Step - (long)firstEpoch * batchesPerEpoch;
+        if (skip < 0 || skip >= batchesPerEpoch || stepLosses.Count != state.Step)
+            throw new ArgumentException($"Fit.Resume: {state.Step} steps ({stepLosses.Count} losses) do not fit {firstEpoch} completed epochs of {batchesPerEpoch} batches of {batch} rows; resume with the training set and batch size of the fit", nameof(from));
 
-        for (int epoch = 0; epoch < options.Epochs && !stoppedEarly && !cancelled && diverged is null; epoch++)
+        for (int epoch = firstEpoch; epoch < options.Epochs && !stoppedEarly && !cancelled && diverged is null; epoch++)
         {
             // One seed per epoch, derived from the fit's seed: epoch k's order does not depend on how epochs before it ended.
             double epochSum = 0;
             int epochSteps = 0;
             foreach (var rows in train.Batches(batch, unchecked(options.Seed * 1_000_003 + epoch)))
             {
+                if (epoch == firstEpoch && epochSteps < skip)
+                {
+                    epochSum += stepLosses[stepLosses.Count - (int)skip + epochSteps++];   // the same sum, in the same order
+                    continue;
+                }
                 if (cancellation.IsCancellationRequested || state.Step >= total) { cancelled = cancellation.IsCancellationRequested; break; }
                 var (objective, workspace) = ObjectiveFor(rows.Rows);
                 var (value, gradient) = objective.ValueAndGradient(theta, rows, workspace);
@@ -183,7 +218,7 @@ public static class Fit
         cancelled |= cancellation.IsCancellationRequested && state.Step < total;
         var chosen = heldOutObjective is null || cancelled || best.Epoch < 0 ? theta : best.Parameters;
         return new(chosen, theta, state, stepLosses, epochLosses, heldOutLosses, heldOutObjective is null ? -1 : best.Epoch, stoppedEarly, cancelled,
-            new([.. options.Metrics.Select(m => m.Name)], epochs), diverged);
+            new([.. options.Metrics.Select(m => m.Name)], epochs), diverged, heldOutObjective is null || best.Epoch < 0 ? null : best.Parameters);
     }
 
     /// <summary>A parameter must not share a name with a data column: it would bind the graph's variable of that name,

@@ -29,6 +29,31 @@ public sealed class Parameters
         return new([.. entries.Select(e => e.Name)], [.. entries.Select(e => e.Value)]);
     }
 
+    /// <summary>A tree of subtrees: each child's names prefixed by its own name and a dot ("0" and "kernel" make
+    /// "0.kernel"), in the order given. This is how a model's tree is built from its layers' trees.</summary>
+    public static Parameters Nest(params (string Name, Parameters Tree)[] children)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        foreach (var (name, tree) in children)
+        {
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Parameters.Nest: a name is required");
+            ArgumentNullException.ThrowIfNull(tree, name);
+        }
+        return Of([.. children.SelectMany(c => c.Tree.names.Zip(c.Tree.values, (n, v) => ($"{c.Name}.{n}", v)))]);
+    }
+
+    /// <summary>The subtree under <paramref name="name"/>: the tensors whose names start "<paramref name="name"/>.",
+    /// that prefix removed (<see cref="Nest"/> undone for one child).</summary>
+    /// <exception cref="KeyNotFoundException">No name has that prefix.</exception>
+    public Parameters Child(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var prefix = name + ".";
+        var inside = Enumerable.Range(0, names.Length).Where(i => names[i].StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+        if (inside.Length == 0) throw new KeyNotFoundException($"Parameters.Child: no name starts '{prefix}' among {string.Join(", ", names)}");
+        return new([.. inside.Select(i => names[i][prefix.Length..])], [.. inside.Select(i => values[i])]);
+    }
+
     /// <summary>The number of tensors.</summary>
     public int Count => names.Length;
     /// <summary>The names, in order.</summary>

@@ -61,8 +61,18 @@ public sealed class Bindings
     /// <summary>The value bound to <paramref name="variable"/>.</summary>
     /// <exception cref="BindingException">Not a variable, or not bound.</exception>
     public Tensor this[Node variable] => values.TryGetValue(variable ?? throw new ArgumentNullException(nameof(variable)), out var t) ? t
-        : variable.Op is Variable v ? throw new BindingException($"variable '{v.Name}' {variable.Shape} is not bound")
+        : variable.Op is Variable v ? throw NotBound(variable, v)
         : throw new BindingException($"Bindings: {variable} is not a variable");
+
+    /// <summary>Bindings go by node, so a variable rebuilt with the same name is not bound by its twin: say so, naming
+    /// both nodes, rather than report a binding the caller believes they made as missing.</summary>
+    BindingException NotBound(Node variable, Variable v)
+    {
+        var twin = values.Keys.FirstOrDefault(k => k.Op is Variable o && o.Name == v.Name);
+        return twin is null
+            ? new BindingException($"variable '{v.Name}' {variable.Shape} is not bound")
+            : new BindingException($"variable '{v.Name}' {variable.Shape} (node #{variable.Id}) is not bound, but another node of that name is: '{v.Name}' {twin.Shape} (node #{twin.Id}). Bindings go by node, not by name: bind the variable this graph holds (Fit, Objective and Layer bind by name)");
+    }
 
     /// <summary>True when <paramref name="variable"/> is bound.</summary>
     public bool Contains(Node variable) => values.ContainsKey(variable ?? throw new ArgumentNullException(nameof(variable)));

@@ -113,7 +113,7 @@ public static class ReadmeExample
         return (fit, lbfgs, X, y);
     }
 
-    public static (FitResult Fit, DenseMatrix Features, int[] Classes) Classifier()
+    public static (FitResult Fit, Tensor Scores, DenseMatrix Features, int[] Classes) Classifier()
     {
         // 300 points in three blobs around (−2, 0), (2, 0) and (0, 2.5), class i for blob i.
         var random = new Random(11);
@@ -122,26 +122,23 @@ public static class ReadmeExample
         var features = DenseMatrix.Create(300, 2, (i, j) => (j == 0 ? centres[classes[i]].Item1 : centres[classes[i]].Item2) + random.NextDouble() - 0.5);
 
         // README:begin
-        // A softmax classifier on minibatches: the labels are int32 data, bound per batch like X.
-        Func<int, Node> crossEntropy = rows =>
-        {
-            var X = Node.Variable("X", Shape.Matrix(rows, 2));
-            var labels = Node.Variable("labels", Shape.Vector(rows), DType.Int32);
-            var W = Node.Variable("W", Shape.Matrix(2, 3));
-            var b = Node.Variable("b", Shape.Vector(3));
-            return (X.MatMul(W) + b.BroadcastRows(rows)).CrossEntropy(labels);
-        };
+        // A softmax classifier on minibatches: the model is a value, its parameters one tree ("kernel", "bias") named by
+        // the layer, shared by the loss graph, the fit and the prediction. The labels are int32 data, bound per batch.
+        var model = new Linear(2, 3);                                   // x·W + b, W (2×3) and b (3)
+        var start = model.Init(Key.Of(1));                              // Glorot-uniform W, zero b, from an explicit key
+        Func<int, Node> crossEntropy = rows => model.Apply(start, Node.Variable("X", Shape.Matrix(rows, 2)))
+            .CrossEntropy(Node.Variable("labels", Shape.Vector(rows), DType.Int32));
         var points = Dataset.Of(("X", features), ("labels", Tensor.Indices(classes)));   // classes: int[], one per row
-        var zero = Parameters.Of(("W", Tensor.Zeros(Shape.Matrix(2, 3))), ("b", Tensor.Zeros(Shape.Vector(3))));
-        var classifier = Fit.Run(crossEntropy, zero, new Adam(0.05), points,
+        var classifier = Fit.Run(crossEntropy, start, new Adam(0.05), points,
             options: new FitOptions { Epochs = 30, BatchSize = 32, Seed = 1 });
+        Tensor scores = model.Predict(classifier.Parameters, features);   // (300×3), compiled once per input shape
         // README:end
-        return (classifier, features, classes);
+        return (classifier, scores, features, classes);
     }
 
     public static (FitResult Fit, DenseMatrix Features, int[] Classes) Classifier32()
     {
-        var (_, features, classes) = Classifier();
+        var (_, _, features, classes) = Classifier();
 
         // README:begin
         // The same classifier in float32: declare the float variables Float32, and give float32 data and parameters.
@@ -159,5 +156,37 @@ public static class ReadmeExample
             options: new FitOptions { Epochs = 30, BatchSize = 32, Seed = 1 });
         // README:end
         return (classifier32, features, classes);
+    }
+
+    public static (FitResult Fit, FitResult Resumed, Parameters Reloaded, Tensor Logits, Dataset HeldOut, Sequential Mlp) Layers(DenseMatrix features, int[] classes)
+    {
+        var points = Dataset.Of(("X", features), ("labels", Tensor.Indices(classes)));
+        var folder = Path.Combine(Path.GetTempPath(), $"readme-{Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            // README:begin
+            // An MLP from layers; its tree's names are paths: "0.kernel", "0.bias", "1.weight", "1.bias", "3.kernel", "3.bias".
+            var mlp = new Sequential(new Linear(2, 16), new LayerNorm(16), Activation.Relu, new Linear(16, 3));
+            var theta = mlp.Init(Key.Of(7));
+            Func<int, Node> loss = rows => mlp.Apply(theta, Node.Variable("X", Shape.Matrix(rows, 2)))
+                .CrossEntropy(Node.Variable("labels", Shape.Vector(rows), DType.Int32));
+            var (train, heldOut) = points.Split(heldOut: 60, seed: 2);
+            var options = new FitOptions { Epochs = 10, BatchSize = 32, Seed = 3, Patience = 5 };
+            var fit = Fit.Run(loss, theta, new Adam(0.01), train, heldOut, options);
+
+            // Save the tree as safetensors (PyTorch's safetensors.torch.load_file reads it), read it back, predict.
+            SafeTensors.Save(Path.Combine(folder, "mlp.safetensors"), fit.Parameters);
+            var reloaded = SafeTensors.Load(Path.Combine(folder, "mlp.safetensors"));
+            Tensor logits = mlp.Predict(reloaded, heldOut["X"]);
+
+            // A checkpoint holds the fit whole (optimiser state, histories): resuming gives the longer fit's bits.
+            Checkpoint.Save(Path.Combine(folder, "fit.safetensors"), fit);
+            var resumed = Fit.Resume(loss, Checkpoint.Load(Path.Combine(folder, "fit.safetensors")), new Adam(0.01), train, heldOut,
+                options with { Epochs = 20 });
+            // README:end
+            return (fit, resumed, reloaded, logits, heldOut, mlp);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using AutoDiff.Functional.Models;
+using AutoDiff.Functional.Training;
 using MathNet.Numerics.LinearAlgebra.Double;
 using ReadmeSnippets;
 using Xunit;
@@ -18,7 +19,7 @@ public class ReadmeExampleTests
         var blocks = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value);
         var shown = blocks.Select(b => RepoFiles.Normalise(WithoutUsings(b))).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
-        Assert.Equal(7, compiled.Count);
+        Assert.Equal(8, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
@@ -202,14 +203,16 @@ public class ReadmeExampleTests
     [Fact]
     public void The_README_classifier_learns_the_blobs_from_int32_labels()
     {
-        var (fit, features, classes) = ReadmeExample.Classifier();
-        // Predictions by plain loops from the fitted W and b: argmaxⱼ (x·W + b)ⱼ.
-        var (W, b) = (fit.Parameters["W"], fit.Parameters["b"]);
+        var (fit, scores, features, classes) = ReadmeExample.Classifier();
+        // Predictions by plain loops from the fitted W and b: argmaxⱼ (x·W + b)ⱼ; Predict's scores to the same formula.
+        var (W, b) = (fit.Parameters["kernel"], fit.Parameters["bias"]);
         int correct = 0;
         for (int i = 0; i < classes.Length; i++)
         {
-            var scores = Enumerable.Range(0, 3).Select(j => features[i, 0] * W[0, j] + features[i, 1] * W[1, j] + b[j]).ToArray();
-            if (Array.IndexOf(scores, scores.Max()) == classes[i]) correct++;
+            var z = Enumerable.Range(0, 3).Select(j => features[i, 0] * W[0, j] + features[i, 1] * W[1, j] + b[j]).ToArray();
+            if (Array.IndexOf(z, z.Max()) == classes[i]) correct++;
+            for (int j = 0; j < 3; j++)
+                Assert.True(Math.Abs(scores[i, j] - z[j]) <= 4e-16 * 3 * (Math.Abs(features[i, 0] * W[0, j]) + Math.Abs(features[i, 1] * W[1, j]) + Math.Abs(b[j])));
         }
         Assert.True(correct >= 0.95 * classes.Length, $"{correct} of {classes.Length} classified correctly");
         Assert.True(fit.EpochLosses[^1] < 0.5 * Math.Log(3), $"last epoch's loss {fit.EpochLosses[^1]} against log 3 = {Math.Log(3)} at the start");
@@ -231,5 +234,29 @@ public class ReadmeExampleTests
         }
         Assert.True(correct >= 0.95 * classes.Length, $"{correct} of {classes.Length} classified correctly");
         Assert.True(fit.EpochLosses[^1] < 0.5 * Math.Log(3), $"last epoch's loss {fit.EpochLosses[^1]} against log 3 = {Math.Log(3)} at the start");
+    }
+
+    [Fact]
+    public void The_README_s_mlp_fits_saves_reloads_the_same_bits_and_resumes_as_a_longer_fit()
+    {
+        var (_, _, features, classes) = ReadmeExample.Classifier();
+        var (fit, resumed, reloaded, logits, heldOut, mlp) = ReadmeExample.Layers(features, classes);
+        Assert.Equal(["0.kernel", "0.bias", "1.weight", "1.bias", "3.kernel", "3.bias"], fit.Parameters.Names);
+        Assert.True(reloaded.BitwiseEquals(fit.Parameters));
+        var direct = mlp.Predict(fit.Parameters, heldOut["X"]);
+        Assert.Equal(direct.Values.ToArray().Select(BitConverter.DoubleToInt64Bits), logits.Values.ToArray().Select(BitConverter.DoubleToInt64Bits));
+        // Held-out accuracy by argmax of the logits against the labels.
+        var labels = heldOut["labels"].Ints.ToArray();
+        int correct = Enumerable.Range(0, labels.Length).Count(i => Enumerable.Range(0, 3).MaxBy(j => logits[i, j]) == labels[i]);
+        Assert.True(correct >= 0.9 * labels.Length, $"{correct} of {labels.Length} held-out points");
+        // The resumed fit is the 20-epoch fit from the start, bit for bit (unless early stopping ended the first).
+        var (train, _) = Dataset.Of(("X", features), ("labels", Tensor.Indices(classes))).Split(heldOut: 60, seed: 2);
+        var theta = mlp.Init(Key.Of(7));
+        Func<int, Node> loss = rows => mlp.Apply(theta, Node.Variable("X", Shape.Matrix(rows, 2)))
+            .CrossEntropy(Node.Variable("labels", Shape.Vector(rows), DType.Int32));
+        var whole = Fit.Run(loss, theta, new Adam(0.01), train, heldOut, new FitOptions { Epochs = 20, BatchSize = 32, Seed = 3, Patience = 5 });
+        Assert.False(fit.StoppedEarly);
+        Assert.True(whole.Last.BitwiseEquals(resumed.Last));
+        Assert.Equal(whole.StepLosses.Select(BitConverter.DoubleToInt64Bits), resumed.StepLosses.Select(BitConverter.DoubleToInt64Bits));
     }
 }

@@ -163,6 +163,19 @@ public class BadInputTests
     // ---- bindings ------------------------------------------------------------------------------------------
 
     [Fact]
+    public void A_variable_whose_twin_of_the_same_name_is_bound_names_both_nodes()
+    {
+        // The case: a graph rebuilt (or a variable made again) binds by node, so the twin is no binding for it.
+        var twin = Node.Variable("x", Shape.Matrix(2, 3));
+        var expected = $"variable 'x' (2×3) (node #{X.Id}) is not bound, but another node of that name is: 'x' (2×3) (node #{twin.Id}). " +
+            "Bindings go by node, not by name: bind the variable this graph holds (Fit, Objective and Layer bind by name)";
+        var at = Bindings.Empty.Bind(twin, At[X]);
+        Assert.Equal(expected, Fails<BindingException>(() => Evaluator.Evaluate(F, at)).Message);
+        Assert.Equal(expected, Fails<BindingException>(() => AD.ValueAndGrad(F, at, X)).Message);
+        Assert.Equal(expected, Fails<BindingException>(() => Plan.Compile(F).Run(at)).Message);
+    }
+
+    [Fact]
     public void An_unbound_variable_is_named_with_its_shape()
     {
         Assert.Equal("variable 'x' (2×3) is not bound",

@@ -89,6 +89,11 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(SigmoidNet)] = () => SigmoidNet.Random(2, 2, 2, 1),
         [typeof(AutoDiff.Functional.Models.GradBench.BaJacobian)] = () => new AutoDiff.Functional.Models.GradBench.BaJacobian(1, 1, [0], [0], Tensor.Matrix(new double[,] { { 0, 0 } })),
         [typeof(Exception)] = () => new InvalidOperationException("x"),
+        [typeof(Layer)] = () => new Linear(3, 2),
+        [typeof(Mlp)] = () => new Mlp([3, 2]),
+        [typeof(Scope)] = () => Scope.Root(new Linear(3, 2), new Linear(3, 2).Init(Key.Of(1)), null),
+        [typeof(Initialiser)] = () => Init.Zeros,
+        [typeof(Stream)] = () => new MemoryStream(),
         [typeof(Func<double[], (double, double[])>)] = () => (Func<double[], (double, double[])>)(x => (0, new double[x.Length])),
     };
 

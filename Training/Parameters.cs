@@ -96,6 +96,10 @@ public sealed class Parameters
     /// <summary>A set of the same names and shapes, all zero.</summary>
     public Parameters Zeros() => new(names, [.. values.Select(v => Tensor.Zeros(v.Shape).To(v.DType))]);
 
+    /// <summary>The same set with every float tensor cast to <paramref name="type"/> (float32 rounds to nearest), int32
+    /// data unchanged: a layer's tree in float32 is <c>model.Init(key).To(DType.Float32)</c>.</summary>
+    public Parameters To(DType type) => new(names, [.. values.Select(v => v.DType == DType.Int32 ? v : v.To(type))]);
+
     /// <summary>All elements in one vector: the tensors in order, each in column-major order.</summary>
     public double[] Flatten()
     {

@@ -215,3 +215,32 @@ public class Float32TrainingTests
         }
     }
 }
+
+/// <summary>Layers on a float32 tree: the variables a layer makes take its parameters' and inputs' type.</summary>
+public class Float32LayerTests
+{
+    [Fact]
+    public void An_mlp_on_a_float32_tree_predicts_and_fits_in_float32()
+    {
+        var mlp = new Sequential(new Linear(2, 8),
+            Activation.Relu, new Linear(8, 3));
+        var tree64 = mlp.Init(Key.Of(3));
+        var tree = tree64.To(DType.Float32);
+        Assert.All(tree.Names, n => Assert.Equal(DType.Float32, tree[n].DType));
+        var x = Tensor.Matrix(new float[,] { { 0.5f, -1 }, { 2, 0.25f }, { -0.75f, 1.5f } });
+        var y = mlp.Predict(tree, x);
+        Assert.Equal(DType.Float32, y.DType);
+        // Against the float64 prediction of the same (float32) weights and inputs: a product of 2 and then 8 terms and a
+        // relu, far inside 2⁻²⁴ × 64 of the logits' scale (the law's bound, made generous because this is a smoke test of the
+        // types; the op laws check the rounding itself).
+        var y64 = mlp.Predict(tree.To(DType.Float64), x.ToFloat64());
+        double scale = y64.Values.ToArray().Max(Math.Abs);
+        for (int i = 0; i < y.Shape.Size; i++) Assert.InRange(Math.Abs(y[i] - y64[i]), 0, 64 * Math.Pow(2, -24) * scale);
+        var labels = Tensor.Indices(0, 2, 1);
+        Func<int, Node> loss = rows => mlp.Apply(tree, Node.Variable("X", Shape.Matrix(rows, 2), DType.Float32))
+            .CrossEntropy(Node.Variable("labels", Shape.Vector(rows), DType.Int32));
+        var fit = Fit.Run(loss, tree, new Adam(0.05), Dataset.Of(("X", x), ("labels", labels)), options: new FitOptions { Epochs = 40, BatchSize = 3, Seed = 1 });
+        Assert.All(fit.Parameters.Names, n => Assert.Equal(DType.Float32, fit.Parameters[n].DType));
+        Assert.True(fit.EpochLosses[^1] < fit.EpochLosses[0], $"loss {fit.EpochLosses[0]} → {fit.EpochLosses[^1]}");
+    }
+}

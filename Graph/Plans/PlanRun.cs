@@ -95,15 +95,11 @@ public sealed partial class Plan
         void Pass(PassStep f)
         {
             var stored = f.Members.Select(m => m.Slot is { } slot ? Buffer(slot) : null).ToArray();
-            // Float32 members round each block they compute (a reduction its sum), as Node.Compute rounds a whole result.
-            bool[]? round = null;
-            for (int j = 0; j < f.Members.Length; j++)
-                if (plan.graph[f.Members[j].Node].DType == DType.Float32) (round ??= new bool[f.Members.Length])[j] = true;
             int tiles = (f.Size + Tile - 1) / Tile;
             var partials = new double[tiles * f.Members.Length];
             int workers = f.Size >= ParallelSize ? Math.Min(Environment.ProcessorCount, tiles) : 1;
-            if (workers == 1) Tiles(f, Values, stored, partials, round, 0, tiles);
-            else Parallel.For(0, workers, w => Tiles(f, Values, stored, partials, round, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
+            if (workers == 1) Tiles(f, Values, stored, partials, 0, tiles);
+            else Parallel.For(0, workers, w => Tiles(f, Values, stored, partials, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
             for (int j = 0; j < stored.Length; j++)
             {
                 if (stored[j] is not { } y) continue;
@@ -112,7 +108,7 @@ public sealed partial class Plan
                     // Partial results added in block order: the same bits however the blocks were shared out.
                     double sum = 0;
                     for (int t = 0; t < tiles; t++) sum += partials[t * f.Members.Length + j];
-                    y[0] = round?[j] == true ? (float)sum : sum;
+                    y[0] = f.Members[j].Float32 ? (float)sum : sum;
                 }
                 var node = plan.graph[f.Members[j].Node];
                 Values[f.Members[j].Node] = new Tensor(node.Shape, y, node.DType);
@@ -123,7 +119,7 @@ public sealed partial class Plan
         /// partial result into <paramref name="partials"/>), in order, then the stored members' blocks copied out.
         /// Reading a whole block before writing any lets a member's slot be the storage of an input that dies in this
         /// pass.</summary>
-        static void Tiles(PassStep f, Tensor?[] values, double[]?[] stored, double[] partials, bool[]? round, int first, int end)
+        static void Tiles(PassStep f, Tensor?[] values, double[]?[] stored, double[] partials, int first, int end)
         {
             var members = f.Members;
             var scratch = ArrayPool<double>.Shared.Rent(members.Length * Tile);
@@ -139,7 +135,7 @@ public sealed partial class Plan
                         if (m.Op is IExpand expand) expand.Block(values[m.A.Index]!.Values, start, y);
                         else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A));
                         else ((IElementwise)m.Op).Block(Read(m.A), Read(m.B), y);
-                        if (round?[j] == true && m.Op is not IReduce) Tensor.Round32(y);
+                        if (m.Float32 && m.Op is not IReduce) Tensor.Round32(y);
                     }
                     for (int j = 0; j < members.Length; j++)
                         if (stored[j] is { } y && members[j].Op is not IReduce) scratch.AsSpan(j * Tile, length).CopyTo(y.AsSpan(start, length));

@@ -41,7 +41,7 @@ sealed class Slots
             ScheduledOp(var p) when g.Kind[p] == OpKind.View => View(p),
             ScheduledOp(var p) => new OpStep(p, Place(p, inPlace: g.Kind[p] == OpKind.Elementwise)),
             ScheduledPass(var n, var members) => new PassStep(n, [.. members.Select(m => new Member(m.Node, g[m.Node].Op,
-                m.A, m.B, m.Stored ? Place(m.Node, inPlace: true) : null))]),
+                m.A, m.B, m.Stored ? Place(m.Node, inPlace: true) : null, g[m.Node].DType == DType.Float32))]),
             _ => throw new InvalidOperationException($"internal: unknown step {scheduled}"),
         };
         foreach (var slot in dying) Release(slot);

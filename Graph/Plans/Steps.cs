@@ -51,5 +51,6 @@ sealed record ViewStep(int Node, int? Slot) : Step;
 /// <summary>A fused pass over <paramref name="Size"/> elements, block by block; members in topological order.</summary>
 sealed record PassStep(int Size, Member[] Members) : Step;
 /// <summary>A member of a fused pass; no <paramref name="Slot"/> when its value lives only inside the pass. A reduction
-/// (<see cref="IReduce"/>) is always stored, and written once its pass is over.</summary>
-sealed record Member(int Node, Op Op, Operand A, Operand B, int? Slot);
+/// (<see cref="IReduce"/>) is always stored, and written once its pass is over. A <paramref name="Float32"/> member
+/// rounds each block it computes (a reduction its sum), as <see cref="Node.Compute"/> rounds a whole result.</summary>
+sealed record Member(int Node, Op Op, Operand A, Operand B, int? Slot, bool Float32);

@@ -74,6 +74,15 @@ public sealed class Node
         return [.. typed];
     }
 
+    /// <summary>Applies an op with several results to <paramref name="inputs"/>: one node per result, all read from one
+    /// node, so the op runs once however many of them are used.</summary>
+    /// <exception cref="ShapeException">The shapes do not fit the op; the message names the op and the shapes.</exception>
+    public static Node[] ApplyMulti(MultiOp op, params ReadOnlySpan<Node> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        return op.Results(Apply(op, inputs));
+    }
+
     /// <summary>This node as type <paramref name="type"/>: itself when it is of that type, else a <see cref="Cast"/>.</summary>
     internal Node As(DType type) => DType == type ? this : Apply(new Cast(type), this);
 
@@ -138,5 +147,5 @@ public sealed class Node
         _ => $"{Op}{Printed}",
     };
 
-    string Printed => DType == DType.Float64 ? $"{Shape}" : $"{Shape.ToString()[..^1]} {DType.Name()})";
+    string Printed => DType == DType.Float64 ? $"{Shape}" : Shape.IsScalar ? $"({DType.Name()})" : $"{Shape.ToString()[..^1]} {DType.Name()})";
 }

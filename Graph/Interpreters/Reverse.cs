@@ -47,12 +47,19 @@ public static class Reverse
         {
             var node = order[i];
             if (node.IsLeaf || parts[i] is not { } part) continue;
-            var cotangent = Sum(part);
             parts[i] = null;
             var positions = topo.InputsOf(i);
+            if (node.Op is Output result && node.Inputs[0].Op is MultiOp)
+            {
+                // A result's cotangent waits, apart from the others', for the node holding every result.
+                if (needed[positions[0]]) ByResult(positions[0], node.Inputs[0]).Add(result.Index, Sum(part));
+                continue;
+            }
             var inputNeeded = positions.Length <= few.Length ? few[..positions.Length] : new bool[positions.Length];
             for (int k = 0; k < positions.Length; k++) inputNeeded[k] = needed[positions[k]];
-            var inputCotangents = node.Op.Vjp(node.Inputs, node, cotangent, inputNeeded);
+            var inputCotangents = part is PerResult each
+                ? each.Vjp(node, inputNeeded)
+                : node.Op.Vjp(node.Inputs, node, Sum(part), inputNeeded);
             if (inputCotangents.Length != node.Inputs.Length)
                 throw new InvalidOperationException($"internal: VJP rule of {node.Op} returned {inputCotangents.Length} cotangents for {node.Inputs.Length} inputs");
             for (int k = 0; k < inputCotangents.Length; k++)
@@ -74,10 +81,49 @@ public static class Reverse
                 case null: parts[k] = ct; break;
                 case Node first: parts[k] = new List<Node> { first, ct }; break;
                 case List<Node> list: list.Add(ct); break;
+                case PerResult each: each.Add(-1, ct); break;
             }
         }
 
-        static Node Sum(object p) => p as Node ?? AddN.Sum((List<Node>)p)!;
+        PerResult ByResult(int k, Node multi)
+        {
+            if (parts[k] is PerResult each) return each;
+            var created = new PerResult(multi);
+            if (parts[k] is { } whole) created.Add(-1, Sum(whole));
+            parts[k] = created;
+            return created;
+        }
+    }
+
+    static Node Sum(object p) => p as Node ?? AddN.Sum((List<Node>)p)!;
+
+    /// <summary>The cotangents of a node with several results, kept per result (index -1 for a cotangent of the whole
+    /// node), so its rule sees a symbolic zero for every result no one differentiated.</summary>
+    sealed class PerResult(Node node)
+    {
+        readonly List<Node>?[] results = new List<Node>?[((MultiOp)node.Op).Results(node).Length];
+        List<Node>? whole;
+
+        public void Add(int index, Node ct)
+        {
+            ref var list = ref index < 0 ? ref whole : ref results[index];
+            (list ??= []).Add(ct);
+        }
+
+        public Node?[] Vjp(Node y, ReadOnlySpan<bool> needed)
+        {
+            var op = (MultiOp)y.Op;
+            var ys = op.Results(y);
+            var ct = new Node?[ys.Length];
+            var wholeParts = whole is null ? null : op.Cut(Sum(whole), ys);
+            for (int i = 0; i < ct.Length; i++)
+            {
+                var list = results[i] ?? [];
+                if (wholeParts is not null) list.Add(wholeParts[i]);
+                ct[i] = list.Count == 0 ? null : Sum(list);
+            }
+            return op.Vjp(y.Inputs, ys, ct, needed);
+        }
     }
 
     /// <summary>The gradient of a scalar <paramref name="output"/> with respect to each of <paramref name="wrt"/>.</summary>

@@ -7,9 +7,10 @@ namespace AutoDiff.Functional.Models.GradBench;
 /// the input of layer 0 being the character ⊙ the input weight and that of layer k + 1 the new h of layer k. The
 /// prediction y = h_top⊙w_out + b_out; the loss is −(1/(T·b)) Σₜ Σⱼ s_{t+1,j}(y_{t,j} − log(Σᵢ exp y_{t,i} + 2)) over
 /// the T = c − 1 steps (the "+ 2" is the benchmark's).</summary>
-/// <remarks>The steps unroll into the graph; the predictions and the loss are computed for all steps at once from the
-/// stacked top hidden states. (Layer 0's gates that read only the text are not: picking step t's column out of an
-/// all-steps matrix has a cotangent the size of the whole matrix, quadratic in the text's length.)</remarks>
+/// <remarks>The steps are one scan over the text (<see cref="Loop.Scan(Node[], Node[], Func{Node[], Node[], ValueTuple{Node[], Node[]}}, Checkpointing?, bool)"/>):
+/// the carries are each layer's hidden and cell state, the sequence the text's characters as columns, and the scan
+/// emits the top hidden state; the predictions and the loss are computed for all steps at once from those stacked
+/// states. So the graph has one loop node whatever the text's length, traced and compiled once.</remarks>
 public static class Lstm
 {
     /// <summary>The loss for parameters <paramref name="main"/> (2l×4b: rows 2k and 2k + 1 are layer k's weights and
@@ -36,29 +37,29 @@ public static class Lstm
         var weight = Gates(main, layers, b, 0);
         var bias = Gates(main, layers, b, 1);
         var inputWeight = extra.Row(0);
-        var hidden = new Node[layers];
-        var cell = new Node[layers];
-        for (int k = 0; k < layers; k++) (hidden[k], cell[k]) = (Node.Constant(Row(state, 2 * k)), Node.Constant(Row(state, 2 * k + 1)));
-        var top = new Node[steps];
-        for (int t = 0; t < steps; t++)
+        var initial = new Node[2 * layers];
+        for (int r = 0; r < 2 * layers; r++) initial[r] = Node.Constant(Row(state, r));
+        var text = Node.Constant(sequence).T();                                                  // (b×c): a character per column
+        var (_, emitted) = Loop.Scan([text.Columns(0, steps)], initial, (carries, character) =>
         {
-            var x = Node.Constant(Row(sequence, t)) * inputWeight;
+            var after = new Node[2 * layers];
+            var x = character[0] * inputWeight;
             for (int k = 0; k < layers; k++)
             {
+                Node hidden = carries[2 * k], cell = carries[2 * k + 1];
                 var f = (x * weight[k][Forget] + bias[k][Forget]).Sigmoid();
-                var i = (hidden[k] * weight[k][Input] + bias[k][Input]).Sigmoid();
+                var i = (hidden * weight[k][Input] + bias[k][Input]).Sigmoid();
                 var o = (x * weight[k][Output] + bias[k][Output]).Sigmoid();
-                var g = (hidden[k] * weight[k][Change] + bias[k][Change]).Tanh();
-                cell[k] = cell[k] * f + i * g;
-                hidden[k] = o * cell[k].Tanh();
-                x = hidden[k];
+                var g = (hidden * weight[k][Change] + bias[k][Change]).Tanh();
+                after[2 * k + 1] = cell * f + i * g;
+                after[2 * k] = x = o * after[2 * k + 1].Tanh();
             }
-            top[t] = x;
-        }
+            return (after, [x]);
+        });
 
         // The predictions and the loss for all steps at once, time along columns (b×T).
-        var next = Node.Constant(sequence).T().Columns(1, steps);
-        var predicted = Indexing.Stack(1, top) * extra.Row(1).BroadcastColumns(steps) + extra.Row(2).BroadcastColumns(steps);
+        var next = text.Columns(1, steps);
+        var predicted = emitted[0] * extra.Row(1).BroadcastColumns(steps) + extra.Row(2).BroadcastColumns(steps);
         var logNormaliser = (predicted.Exp().Sum(0) + 2).Log();                                    // (T)
         var total = (next * predicted).Sum() - (next.Sum(0) * logNormaliser).Sum();
         return -total / (steps * b);

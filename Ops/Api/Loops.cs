@@ -1,17 +1,19 @@
 namespace AutoDiff.Functional;
 
 /// <summary>Loops whose body is a function of nodes, traced once into a graph and compiled once: a counted loop
-/// (<see cref="Repeat(int, Node, Func{Node, Node}, Checkpointing?)"/>), a scan that keeps the carry after every step
-/// (<see cref="Scan(int, Node, Func{Node, Node}, Checkpointing?)"/>) and a while loop with a stopping rule and a
-/// step limit (<see cref="While(Node, Func{Node, Node}, Func{Node, Node}, int, Checkpointing?)"/>). A loop is one
-/// node however many steps it takes. Forward mode carries tangents through the body; reverse mode runs the body's
-/// reverse rule backwards over the steps the forward pass took, recovering the carries by a
-/// <see cref="Checkpointing"/> policy (default <see cref="Checkpointing.StoreAll"/>). Derivatives of loops are
-/// loops, so they compose: loops in loop bodies, Hessians through loops, loops in compiled plans.</summary>
+/// (<see cref="Repeat(int, Node, Func{Node, Node}, Checkpointing?)"/>), a scan over sequences with JAX's
+/// <c>lax.scan</c> semantics (<see cref="Scan(Node, Node, Func{Node, Node, ValueTuple{Node, Node}}, Checkpointing?, bool)"/>),
+/// a scan that keeps the carry after every step (<see cref="Scan(int, Node, Func{Node, Node}, Checkpointing?)"/>) and a
+/// while loop with a stopping rule and a step limit (<see cref="While(Node, Func{Node, Node}, Func{Node, Node}, int, Checkpointing?)"/>).
+/// A loop is one node however many steps it takes and however many carries it has: it runs once, and each carry is one
+/// of its results. Forward mode carries tangents through the body; reverse mode runs the body's reverse rule backwards
+/// over the steps the forward pass took, recovering the carries by a <see cref="Checkpointing"/> policy (default
+/// <see cref="Checkpointing.StoreAll"/>). Derivatives of loops are loops, so they compose: loops in loop bodies,
+/// Hessians through loops, loops in compiled plans.</summary>
 /// <remarks>The body may read nodes from outside the loop (a variable x, a computed node): they become inputs of the
 /// loop node, and get cotangents. The trip count of a while loop is piecewise constant in the inputs and contributes
-/// no derivative. The forms with several carries return one node per carry; each is its own loop node, so evaluating
-/// several of them runs the loop once for each.</remarks>
+/// no derivative. A sequence's steps run along its last axis (storage is column-major, so each step's slice is
+/// contiguous): a (n × T) matrix is T vectors, a vector of T elements T scalars; what a scan emits is stacked the same way.</remarks>
 /// <example><code>
 /// var x = Node.Variable("x", Shape.Scalar);
 /// var y = Loop.Repeat(10_000, Node.Constant(1.0), y =&gt; (y + x / y) * 0.5);   // Heron's √x
@@ -26,12 +28,14 @@ public static class Loop
         return Repeat(steps, [init], c => [body(c[0])], checkpointing)[0];
     }
 
-    /// <summary>Several carries c ← body(c), <paramref name="steps"/> times; the final value of each carry.</summary>
+    /// <summary>Several carries c ← body(c), <paramref name="steps"/> times; the final value of each carry, all from one
+    /// loop node that runs once.</summary>
     public static Node[] Repeat(int steps, Node[] init, Func<Node[], Node[]> body, Checkpointing? checkpointing = null)
     {
+        ArgumentNullException.ThrowIfNull(body);
         CheckSteps("Loop.Repeat", steps);
-        var loop = Ops.LoopBody.Trace("Loop.Repeat", init, body, null, out var outer);
-        return Outputs(loop, steps, stacked: false, init, outer, checkpointing);
+        var loop = Ops.LoopBody.Trace("Loop.Repeat", init, [], (c, _) => (body(c), []), null, out var outer);
+        return Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer]);
     }
 
     /// <summary>The carry after each of <paramref name="steps"/> steps c ← body(c): a vector (c₁, …, c_N) for a
@@ -42,14 +46,68 @@ public static class Loop
         return Scan(steps, [init], c => [body(c[0])], 0, checkpointing);
     }
 
-    /// <summary>Carry <paramref name="emit"/> after each of <paramref name="steps"/> steps of several carries
-    /// (put what to emit in a carry of its own).</summary>
+    /// <summary>Carry <paramref name="emit"/> after each of <paramref name="steps"/> steps of several carries, stacked
+    /// as <see cref="Scan(int, Node, Func{Node, Node}, Checkpointing?)"/> does.</summary>
     public static Node Scan(int steps, Node[] init, Func<Node[], Node[]> body, int emit, Checkpointing? checkpointing = null)
     {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(init);
         CheckSteps("Loop.Scan", steps);
-        var loop = Ops.LoopBody.Trace("Loop.Scan", init, body, null, out var outer);
-        if ((uint)emit >= (uint)loop.M) throw new ArgumentOutOfRangeException(nameof(emit), $"Loop.Scan: emit {emit}, but there are {loop.M} carries");
-        return Node.Apply(new Ops.LoopOp(loop, steps, emit, true, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer]);
+        if ((uint)emit >= (uint)init.Length) throw new ArgumentOutOfRangeException(nameof(emit), $"Loop.Scan: emit {emit}, but there are {init.Length} carries");
+        var loop = Ops.LoopBody.Trace("Loop.Scan", init, [], (c, _) => { var next = body(c); return (next, next is null ? null! : [next[emit]]); }, null, out var outer);
+        var stacked = Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer])[init.Length];
+        return stacked.Shape.Rank <= 2 ? stacked : stacked.Reshape(Shape.Matrix(init[emit].Shape.Size, steps));
+    }
+
+    /// <summary>A scan over a sequence (JAX's <c>lax.scan</c>): for each step t, (c, y_t) ← body(c, x_t), where x_t is
+    /// step t's slice of <paramref name="xs"/> along its last axis; returns the final carry and the y_t stacked along a
+    /// new last axis. <paramref name="reverse"/> runs the steps from the last to the first (y_t still lands at t).</summary>
+    /// <example><code>
+    /// // An RNN cell over a (n × T) sequence: h ← tanh(W h + U x_t), emitting each h.
+    /// var (h, hs) = Loop.Scan(xs, h0, (h, x) =&gt; { var next = (W.MatMul(h) + U.MatMul(x)).Tanh(); return (next, next); });
+    /// </code></example>
+    public static (Node Carry, Node Ys) Scan(Node xs, Node init, Func<Node, Node, (Node Carry, Node Y)> body,
+        Checkpointing? checkpointing = null, bool reverse = false)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var (carries, ys) = Scan([xs], [init], (c, x) => { var (next, y) = body(c[0], x[0]); return ([next], [y]); }, checkpointing, reverse);
+        return (carries[0], ys[0]);
+    }
+
+    /// <summary>A scan over several sequences with several carries and emitted values: for each step t,
+    /// (c, y_t) ← body(c, x_t) with x_t each sequence's slice t along its last axis (all sequences have the same
+    /// number of steps; int32 sequences of ids or labels are read without derivatives); returns the final carries and
+    /// each emitted value stacked along a new last axis. One loop node, run once.</summary>
+    public static (Node[] Carries, Node[] Ys) Scan(Node[] xs, Node[] init, Func<Node[], Node[], (Node[] Carries, Node[] Ys)> body,
+        Checkpointing? checkpointing = null, bool reverse = false)
+    {
+        ArgumentNullException.ThrowIfNull(xs);
+        ArgumentNullException.ThrowIfNull(init);
+        ArgumentNullException.ThrowIfNull(body);
+        if (xs.Length == 0) throw new ArgumentException("Loop.Scan: no sequence to scan over (for a scan without one, give the number of steps)", nameof(xs));
+        for (int j = 0; j < xs.Length; j++)
+        {
+            if (xs[j] is null) throw new ArgumentNullException(nameof(xs), $"Loop.Scan: sequence {j} is null");
+            if (xs[j].Shape.IsScalar) throw new ShapeException($"Loop.Scan: sequence {j} {xs[j]} is a scalar; a sequence has its steps along its last axis");
+            if (Steps(xs[j]) != Steps(xs[0]))
+                throw new ShapeException($"Loop.Scan: sequence 0 {xs[0]} has {Steps(xs[0])} steps but sequence {j} {xs[j]} has {Steps(xs[j])} (steps run along the last axis)");
+        }
+        int steps = Steps(xs[0]);
+        Node[] sequences = reverse ? [.. xs.Select(Flipped)] : xs;
+        var loop = Ops.LoopBody.Trace("Loop.Scan", init, sequences, body, null, out var outer);
+        var results = Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. sequences, .. outer]);
+        Node[] ys = results[init.Length..];
+        return (results[..init.Length], reverse ? [.. ys.Select(Flipped)] : ys);
+    }
+
+    // The number of steps of a sequence: its last axis.
+    static int Steps(Node x) => x.Shape[x.Shape.Rank - 1];
+
+    // The sequence with its steps in reverse order.
+    static Node Flipped(Node x)
+    {
+        int steps = Steps(x);
+        return x.Take(Node.Constant(Tensor.Indices([.. Enumerable.Range(0, steps).Reverse()])), x.Shape.Rank - 1);
     }
 
     /// <summary>c ← body(c) while <paramref name="keepGoing"/>(c) &gt; 0, at most <paramref name="maxSteps"/> times.</summary>
@@ -61,18 +119,15 @@ public static class Loop
     }
 
     /// <summary>Several carries c ← body(c) while <paramref name="keepGoing"/>(c) &gt; 0 (a scalar read before each
-    /// step), at most <paramref name="maxSteps"/> times; the final value of each carry.</summary>
+    /// step), at most <paramref name="maxSteps"/> times; the final value of each carry, all from one loop node.</summary>
     public static Node[] While(Node[] init, Func<Node[], Node> keepGoing, Func<Node[], Node[]> body, int maxSteps, Checkpointing? checkpointing = null)
     {
         ArgumentNullException.ThrowIfNull(keepGoing);
+        ArgumentNullException.ThrowIfNull(body);
         CheckSteps("Loop.While", maxSteps);
-        var loop = Ops.LoopBody.Trace("Loop.While", init, body, keepGoing, out var outer);
-        return Outputs(loop, maxSteps, stacked: false, init, outer, checkpointing);
+        var loop = Ops.LoopBody.Trace("Loop.While", init, [], (c, _) => (body(c), []), keepGoing, out var outer);
+        return Node.ApplyMulti(new Ops.LoopOp(loop, maxSteps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer]);
     }
-
-    static Node[] Outputs(Ops.LoopBody loop, int steps, bool stacked, Node[] init, Node[] outer, Checkpointing? checkpointing) =>
-        [.. Enumerable.Range(0, loop.M).Select(i =>
-            Node.Apply(new Ops.LoopOp(loop, steps, i, stacked, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer]))];
 
     static void CheckSteps(string who, int steps)
     {

@@ -104,7 +104,7 @@ namespace AutoDiff.Functional.Ops
                     {
                         var stored = new Tape(size, n);
                         c0.CopyTo(stored[0]);
-                        for (int k = 1; k < n; k++) step(stored[k - 1], stored[k]);
+                        for (int k = 1; k < n; k++) step(k - 1, stored[k - 1], stored[k]);
                         counter?.Hold(n);
                         for (int k = n - 1; k >= 0; k--) back(k, stored[k]);
                         counter?.Hold(-n);
@@ -119,7 +119,7 @@ namespace AutoDiff.Functional.Ops
                         var c = (double[])c0.Clone();
                         for (int k = 1; k <= (segments - 1) * s; k++)
                         {
-                            step(c, c);
+                            step(k - 1, c, c);
                             if (k % s == 0) c.CopyTo(checkpoints[k / s]);
                         }
                         counter?.Hold(segments);
@@ -127,7 +127,7 @@ namespace AutoDiff.Functional.Ops
                         {
                             int a = j * s, b = Math.Min(a + s, n);
                             checkpoints[j].CopyTo(segment[0]);
-                            for (int i = 1; i < b - a; i++) step(segment[i - 1], segment[i]);
+                            for (int i = 1; i < b - a; i++) step(a + i - 1, segment[i - 1], segment[i]);
                             counter?.Hold(b - a - 1);
                             for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
                             counter?.Hold(-(b - a));
@@ -168,7 +168,7 @@ namespace AutoDiff.Functional.Ops
                     for (int j = b - 1; j >= a; j--)
                     {
                         snapshots[c].CopyTo(scratch);
-                        for (int i = a; i < j; i++) step(scratch, scratch);
+                        for (int i = a; i < j; i++) step(i, scratch, scratch);
                         back(j, scratch);
                     }
                     continue;
@@ -177,7 +177,7 @@ namespace AutoDiff.Functional.Ops
                 int k = (int)Math.Clamp(length - Beta(s - 1, t), 1, length - 1);
                 var cm = snapshots[held];
                 snapshots[c].CopyTo(cm);
-                for (int i = 0; i < k; i++) step(cm, cm);
+                for (int i = 0; i < k; i++) step(a + i, cm, cm);
                 counter?.Hold(1);
                 tasks.Push((a, a + k, s, c));
                 tasks.Push((0, 0, 0, -1));
@@ -187,8 +187,8 @@ namespace AutoDiff.Functional.Ops
         }
     }
 
-    /// <summary>One step of a loop from the flat state <c>c</c> into <c>next</c> (which may be <c>c</c>).</summary>
-    internal delegate void Step(ReadOnlySpan<double> c, Span<double> next);
+    /// <summary>Step <c>k</c> of a loop from the flat state <c>c</c> into <c>next</c> (which may be <c>c</c>).</summary>
+    internal delegate void Step(int k, ReadOnlySpan<double> c, Span<double> next);
     /// <summary>The reverse rule of step <c>k</c> at the flat state <c>c</c> it started from.</summary>
     internal delegate void Back(int k, ReadOnlySpan<double> c);
 

@@ -1,10 +1,14 @@
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>A loop body traced once: carries c (variables) and parameters p (variables standing for the nodes outside
-/// the loop that the body reads) to the next carries, and optionally a scalar stopping rule read before each step (the
+/// <summary>A loop body traced once: carries c (variables), per-step slices x of the sequences a scan reads, and
+/// parameters p (variables standing for the nodes outside the loop that the body reads) to the next carries and the
+/// values y emitted each step (a scan stacks them), and optionally a scalar stopping rule read before each step (the
 /// loop goes on while it is &gt; 0). Compiled on first use into three plans: the step, the rule, and the step's reverse
-/// rule (carries and parameters' cotangents from the next carries' cotangents). Its forward-mode extension
+/// rule (the cotangents of c, x and p from those of the next carries and of y). Its forward-mode extension
 /// (<see cref="Tangent"/>) is again a body, so every derivative of a loop is again a loop.</summary>
+/// <remarks>A loop's inputs are its initial carries, its sequences (each slice's shape with the steps as a last axis,
+/// so a step's slice is contiguous in column-major storage), then its parameters; its results are the final carries,
+/// then each emitted value stacked the same way. int32 sequences (ids, labels) are read but not differentiated.</remarks>
 internal sealed class LoopBody
 {
     readonly Traced step;
@@ -12,56 +16,92 @@ internal sealed class LoopBody
     readonly Lazy<Traced> reverse;
     readonly Lazy<LoopBody> tangent;
 
-    LoopBody(Node[] carries, Node[] parameters, Node[] next, Node? keepGoing)
+    LoopBody(Node[] carries, Node[] slices, Node[] parameters, Node[] next, Node[] emitted, Node? keepGoing)
     {
-        (Carries, Params, Next, KeepGoing) = (carries, parameters, next, keepGoing);
-        offsets = new int[carries.Length + 1];
-        for (int i = 0; i < carries.Length; i++) offsets[i + 1] = offsets[i] + carries[i].Shape.Size;
+        (Carries, Slices, Params, Next, Emitted, KeepGoing) = (carries, slices, parameters, next, emitted, keepGoing);
+        offsets = Offsets(carries);
+        sliceOffsets = Offsets(slices);
+        emittedOffsets = Offsets(emitted);
         ParamsSize = parameters.Sum(p => p.Shape.Size);
-        Node[] inputs = [.. carries, .. parameters];
-        step = new(inputs, next);
+        Node[] differentiable = [.. carries, .. slices.Where(x => x.DType.IsFloat()), .. parameters];
+        differentiableSlices = [.. Enumerable.Range(0, slices.Length).Where(j => slices[j].DType.IsFloat())];
+        SliceBarsSize = differentiableSlices.Sum(j => slices[j].Shape.Size);
+        Node[] inputs = [.. carries, .. slices, .. parameters];
+        Node[] outputs = [.. next, .. emitted];
+        step = new(inputs, outputs);
         rule = keepGoing is null ? null : new(inputs, [keepGoing]);
         reverse = new(() =>
         {
-            var u = AD.Seeds(next, [.. next.Select(c => ("c̄", c))]);
-            return new([.. inputs, .. u], Functional.Reverse.Vjp(next, u, inputs));
+            var u = AD.Seeds(outputs, [.. next.Select(c => ("c̄", c)), .. emitted.Select(y => ("ȳ", y))]);
+            return new([.. inputs, .. u], Functional.Reverse.Vjp(outputs, u, differentiable));
         });
         tangent = new(() =>
         {
-            Node[] all = [.. next, .. keepGoing is null ? [] : new[] { keepGoing }];
-            var seeds = AD.Seeds(all, [.. inputs.Select(v => ("ṫ", v))]);
-            var tangents = ForwardMode.Jvp(next, [.. inputs.Zip(seeds)]);
-            int m = carries.Length;
-            return new([.. carries, .. seeds[..m]], [.. parameters, .. seeds[m..]], [.. next, .. tangents], keepGoing);
+            Node[] all = [.. outputs, .. keepGoing is null ? [] : new[] { keepGoing }];
+            var seeds = AD.Seeds(all, [.. differentiable.Select(v => ("ṫ", v))]);
+            var tangents = ForwardMode.Jvp(outputs, [.. differentiable.Zip(seeds)]);
+            int m = carries.Length, s = differentiableSlices.Length;
+            return new([.. carries, .. seeds[..m]], [.. slices, .. seeds[m..(m + s)]], [.. parameters, .. seeds[(m + s)..]],
+                [.. next, .. tangents[..m]], [.. emitted, .. tangents[m..]], keepGoing);
         });
     }
 
+    static int[] Offsets(Node[] nodes)
+    {
+        var o = new int[nodes.Length + 1];
+        for (int i = 0; i < nodes.Length; i++) o[i + 1] = o[i] + nodes[i].Shape.Size;
+        return o;
+    }
+
     public Node[] Carries { get; }
+    /// <summary>The variables standing for one step's slice of each sequence.</summary>
+    public Node[] Slices { get; }
     public Node[] Params { get; }
     public Node[] Next { get; }
+    /// <summary>The values emitted each step.</summary>
+    public Node[] Emitted { get; }
     public Node? KeepGoing { get; }
     public int M => Carries.Length;
+    public int S => Slices.Length;
     public int K => Params.Length;
+    public int E => Emitted.Length;
 
-    /// <summary>The body that carries tangents beside the carries: carries (c, ċ), parameters (p, ṗ), next carries
-    /// (f(c, p), ∂f·(ċ, ṗ)), and the same stopping rule on c, so it takes the same steps.</summary>
+    /// <summary>The body that carries tangents beside the carries: carries (c, ċ), slices (x, ẋ), parameters (p, ṗ),
+    /// next carries (f, ∂f·(ċ, ẋ, ṗ)), emitted (y, ∂y·(ċ, ẋ, ṗ)), and the same stopping rule on c, so it takes the same
+    /// steps. An int32 slice has no tangent.</summary>
     public LoopBody Tangent => tangent.Value;
 
-    /// <summary>The shape of carry <paramref name="i"/> stacked over <paramref name="steps"/> steps: a vector for a
-    /// scalar carry, else one column per step.</summary>
-    public Shape Stacked(int i, int steps) => Carries[i].Shape.IsScalar ? Shape.Vector(steps) : Shape.Matrix(Carries[i].Shape.Size, steps);
+    /// <summary>Where result <paramref name="r"/>'s tangent is among <see cref="Tangent"/>'s results.</summary>
+    public int TangentResult(int r) => r < M ? M + r : 2 * M + E + (r - M);
+    /// <summary>Where result <paramref name="r"/> itself is among <see cref="Tangent"/>'s results.</summary>
+    public int PrimalResult(int r) => r < M ? r : 2 * M + (r - M);
 
-    /// <summary>The shape of input <paramref name="i"/> of a loop over this body (carries, then parameters).</summary>
-    public Shape InputShape(int i) => i < M ? Carries[i].Shape : Params[i - M].Shape;
+    /// <summary><paramref name="s"/> with the steps as a last axis: a vector for a scalar, (m×n×steps) for a matrix.</summary>
+    public static Shape Stacked(Shape s, int steps) => Shape.Of([.. s.Dimensions, steps]);
+
+    /// <summary>The shape of input <paramref name="i"/> of a loop of <paramref name="steps"/> steps over this body
+    /// (carries, sequences, then parameters).</summary>
+    public Shape InputShape(int i, int steps) => i < M ? Carries[i].Shape : i < M + S ? Stacked(Slices[i - M].Shape, steps) : Params[i - M - S].Shape;
+    /// <summary>The shape of result <paramref name="r"/> (final carries, then stacked emitted values).</summary>
+    public Shape ResultShape(int r, int steps) => r < M ? Carries[r].Shape : Stacked(Emitted[r - M].Shape, steps);
+    /// <summary>Whether input <paramref name="i"/> has derivatives (all but int32 sequences).</summary>
+    public bool Differentiable(int i) => i < M || i >= M + S || Slices[i - M].DType.IsFloat();
 
     /// <summary>Where carry <paramref name="i"/>'s elements start in a loop state: the carries' elements flattened
     /// and concatenated, <see cref="StateSize"/> in all.</summary>
     public int Offset(int i) => offsets[i];
     /// <summary>The number of elements of all carries together.</summary>
     public int StateSize => offsets[M];
+    /// <summary>Where emitted value <paramref name="e"/> starts among one step's emitted elements.</summary>
+    public int EmittedOffset(int e) => emittedOffsets[e];
+    /// <summary>The number of elements one step emits.</summary>
+    public int EmittedSize => emittedOffsets[E];
+    /// <summary>The number of elements of one step's float slices: their cotangents in a step's reverse rule.</summary>
+    public int SliceBarsSize { get; }
     /// <summary>The number of elements of all parameters together.</summary>
     public int ParamsSize { get; }
-    readonly int[] offsets;
+    readonly int[] offsets, sliceOffsets, emittedOffsets;
+    readonly int[] differentiableSlices;
 
     /// <summary>A loop state holding the carries <paramref name="c"/>.</summary>
     public double[] State(ReadOnlySpan<Tensor> c)
@@ -71,41 +111,49 @@ internal sealed class LoopBody
         return state;
     }
 
-    /// <summary>The runs of one forward or reverse pass: own frames, so passes stay pure and thread-safe.</summary>
-    public Runner Start(ReadOnlySpan<Tensor> parameters) => new(this, parameters);
+    /// <summary>The runs of one forward or reverse pass over the sequences and parameters <paramref name="x"/> (a
+    /// loop's inputs after its carries): own frames, so passes stay pure and thread-safe.</summary>
+    public Runner Start(ReadOnlySpan<Tensor> x) => new(this, x);
 
     /// <summary>One pass's runs of the step, the rule and the reverse rule over flat loop states (see
-    /// <see cref="Offset"/>), with the parameters fixed once: a step copies the carries in and the next carries out,
-    /// and allocates nothing when the body is a register program.</summary>
+    /// <see cref="Offset"/>), with the parameters fixed once and each step's slices loaded: a step copies the carries
+    /// in and the next carries out, and allocates nothing when the body is a register program.</summary>
     internal sealed class Runner
     {
         readonly LoopBody body;
-        readonly Tensor[] parameters;
+        readonly Tensor[] sequences, parameters;
         readonly Frame step;
         readonly Frame? rule;
         Frame? reverse;
         readonly double[] keepGoing = new double[1];
+        readonly double[]? outputs;
         readonly LoopCounter? counter = LoopCounter.Current;
 
-        public Runner(LoopBody body, ReadOnlySpan<Tensor> parameters)
+        public Runner(LoopBody body, ReadOnlySpan<Tensor> x)
         {
-            (this.body, this.parameters) = (body, parameters.ToArray());
+            (this.body, sequences, parameters) = (body, x[..body.S].ToArray(), x[body.S..].ToArray());
             step = Fixed(body.step.NewFrame());
             rule = body.rule is null ? null : Fixed(body.rule.NewFrame());
+            if (body.E > 0) outputs = new double[body.StateSize + body.EmittedSize];
         }
 
         Frame Fixed(Frame frame)
         {
-            for (int j = 0; j < parameters.Length; j++) frame.Fix(body.M + j, parameters[j]);
+            for (int j = 0; j < parameters.Length; j++) frame.Fix(body.M + body.S + j, parameters[j]);
             return frame;
         }
 
-        /// <summary>The next carries from <paramref name="c"/>; <paramref name="next"/> may be <paramref name="c"/> itself.</summary>
-        public void Step(ReadOnlySpan<double> c, Span<double> next)
+        /// <summary>The next carries from <paramref name="c"/> by step <paramref name="k"/>; <paramref name="next"/>
+        /// may be <paramref name="c"/> itself. What the step emits goes to <paramref name="emitted"/> when it is not empty.</summary>
+        public void Step(int k, ReadOnlySpan<double> c, Span<double> next, Span<double> emitted = default)
         {
             if (counter is not null) counter.BodyRuns++;
             Load(step, 0, c);
-            step.Run(next);
+            LoadSlices(step, k);
+            if (outputs is null) { step.Run(next); return; }
+            step.Run(outputs);
+            outputs.AsSpan(0, body.StateSize).CopyTo(next);
+            if (!emitted.IsEmpty) outputs.AsSpan(body.StateSize).CopyTo(emitted);
         }
 
         public bool KeepGoing(ReadOnlySpan<double> c)
@@ -116,14 +164,19 @@ internal sealed class LoopBody
             return keepGoing[0] > 0;
         }
 
-        /// <summary>The cotangents of (c, p) through one step at carry <paramref name="c"/>, given the next carries'
-        /// <paramref name="bars"/>[..StateSize], written into <paramref name="bars"/> (carries', then parameters').</summary>
-        public void Back(ReadOnlySpan<double> c, Span<double> bars)
+        /// <summary>The cotangents of (c, x, p) through step <paramref name="k"/> from carry <paramref name="c"/>, given
+        /// the next carries' cotangents in <paramref name="bars"/>[..StateSize] and what the step emitted's in
+        /// <paramref name="emittedBars"/>, written into <paramref name="bars"/> (carries', float slices', parameters').</summary>
+        public void Back(int k, ReadOnlySpan<double> c, Span<double> bars, ReadOnlySpan<double> emittedBars)
         {
             if (counter is not null) counter.ReverseRuns++;
             reverse ??= Fixed(body.reverse.Value.NewFrame());
+            int first = body.M + body.S + body.K;
             Load(reverse, 0, c);
-            Load(reverse, body.M + body.K, bars[..body.StateSize]);
+            LoadSlices(reverse, k);
+            Load(reverse, first, bars[..body.StateSize]);
+            for (int e = 0; e < body.E; e++)
+                emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]].CopyTo(reverse.In(first + body.M + e));
             reverse.Run(bars);
         }
 
@@ -134,7 +187,7 @@ internal sealed class LoopBody
             if (body.KeepGoing is null) return limit;
             var c = c0.ToArray();
             int k = 0;
-            while (k < limit && KeepGoing(c)) { Step(c, c); k++; }
+            while (k < limit && KeepGoing(c)) { Step(k, c, c); k++; }
             return k;
         }
 
@@ -143,14 +196,44 @@ internal sealed class LoopBody
         {
             for (int i = 0; i < body.M; i++) c[body.offsets[i]..body.offsets[i + 1]].CopyTo(frame.In(first + i));
         }
+
+        // Step k's slice of each sequence into inputs M … M + S − 1: column k, contiguous in column-major storage.
+        void LoadSlices(Frame frame, int k)
+        {
+            for (int j = 0; j < body.S; j++)
+            {
+                var slice = body.Slices[j];
+                int size = slice.Shape.Size;
+                if (sequences[j].IntStorage is { } ints)
+                    frame.Fix(body.M + j, Tensor.Indices(slice.Shape, ints.AsSpan(k * size, size).ToArray()));
+                else sequences[j].Values.Slice(k * size, size).CopyTo(frame.In(body.M + j));
+            }
+        }
+
+        /// <summary>A step's float slices' cotangents (<paramref name="sliceBars"/>, as <see cref="Back"/> writes them)
+        /// into column <paramref name="k"/> of each sequence's cotangent <paramref name="sequenceBars"/> (null where not
+        /// wanted).</summary>
+        public void PutSliceBars(int k, ReadOnlySpan<double> sliceBars, double[]?[] sequenceBars)
+        {
+            for (int d = 0, at = 0; d < body.differentiableSlices.Length; d++)
+            {
+                int j = body.differentiableSlices[d], size = body.Slices[j].Shape.Size;
+                if (sequenceBars[j] is { } into) sliceBars.Slice(at, size).CopyTo(into.AsSpan(k * size, size));
+                at += size;
+            }
+        }
     }
 
     /// <summary>Traces <paramref name="body"/> (and the rule <paramref name="keepGoing"/>) on carry variables shaped
-    /// like <paramref name="init"/>. Every node the body reads from outside (not a constant, and not depending on the
-    /// carries) becomes a parameter: <paramref name="outer"/> lists those nodes, the loop's inputs after the carries.</summary>
-    public static LoopBody Trace(string who, Node[] init, Func<Node[], Node[]> body, Func<Node[], Node>? keepGoing, out Node[] outer)
+    /// like <paramref name="init"/> and slice variables shaped like one step of each of <paramref name="sequences"/>
+    /// (each slice's shape with the steps as a last axis). The body returns the next carries and what it emits. Every
+    /// node the body reads from outside (not a constant, and not depending on the carries or slices) becomes a
+    /// parameter: <paramref name="outer"/> lists those nodes, the loop's inputs after the carries and sequences.</summary>
+    public static LoopBody Trace(string who, Node[] init, Node[] sequences, Func<Node[], Node[], (Node[] Next, Node[] Emitted)> body,
+        Func<Node[], Node>? keepGoing, out Node[] outer)
     {
         ArgumentNullException.ThrowIfNull(init);
+        ArgumentNullException.ThrowIfNull(sequences);
         ArgumentNullException.ThrowIfNull(body);
         if (init.Length == 0) throw new ArgumentException($"{who}: a loop needs at least one carry");
         for (int i = 0; i < init.Length; i++)
@@ -160,7 +243,10 @@ internal sealed class LoopBody
                 throw new ArgumentException($"{who}: initial carry {i} {init[i]} is {init[i].DType.Name()} data; a loop carries float64 values (cast with ToFloat64())");
         }
         Node[] carries = [.. init.Select((c, i) => Node.Variable($"c{i}", c.Shape, c.DType))];
-        var next = body((Node[])carries.Clone()) ?? throw new ArgumentException($"{who}: the body returned null");
+        Node[] slices = [.. sequences.Select((x, j) => Node.Variable($"x{j}", Shape.Of(x.Shape.Dimensions[..^1]), x.DType))];
+        var (next, emitted) = body((Node[])carries.Clone(), (Node[])slices.Clone());
+        if (next is null || emitted is null) throw new ArgumentException($"{who}: the body returned null");
+        next = (Node[])next.Clone();
         if (next.Length != carries.Length)
             throw new ArgumentException($"{who}: the body returned {next.Length} carries for {carries.Length}");
         for (int i = 0; i < next.Length; i++)
@@ -172,19 +258,27 @@ internal sealed class LoopBody
                 throw new ArgumentException($"{who}: the body returned carry {i} as {next[i].DType.Name()}; it enters as {carries[i].DType.Name()} (cast with {carries[i].DType.Cast()})");
             next[i] = next[i].As(carries[i].DType);
         }
+        for (int e = 0; e < emitted.Length; e++)
+        {
+            if (emitted[e] is null) throw new ArgumentException($"{who}: the body emitted null as output {e}");
+            if (!emitted[e].DType.IsFloat())
+                throw new ArgumentException($"{who}: the body emitted {emitted[e]}, {emitted[e].DType.Name()} data, as output {e}; a scan emits float values (cast with ToFloat64())");
+        }
         Node? rule = null;
         if (keepGoing is not null)
         {
             rule = keepGoing((Node[])carries.Clone()) ?? throw new ArgumentException($"{who}: the stopping rule returned null");
             if (!rule.Shape.IsScalar) throw new ShapeException($"{who}: the stopping rule must be a scalar, not {rule.Shape}");
         }
-        var (closed, parameters, hoisted) = Close(who, [.. next, .. rule is null ? [] : new[] { rule }], carries);
+        Node[] stepInputs = [.. carries, .. slices];
+        var (closed, parameters, hoisted) = Close(who, [.. next, .. emitted, .. rule is null ? [] : new[] { rule }], stepInputs);
         outer = hoisted;
-        return new(carries, parameters, closed[..next.Length], rule is null ? null : closed[^1]);
+        return new(carries, slices, parameters, closed[..next.Length], closed[next.Length..(next.Length + emitted.Length)],
+            rule is null ? null : closed[^1]);
     }
 
-    // Closure conversion: the frontier of the nodes that do not depend on the carries (constants excepted) is cut out
-    // and replaced by parameter variables, so the traced graph reads only its own variables.
+    // Closure conversion: the frontier of the nodes that do not depend on the carries or slices (constants excepted) is
+    // cut out and replaced by parameter variables, so the traced graph reads only its own variables.
     static (Node[] Closed, Node[] Params, Node[] Outer) Close(string who, Node[] outputs, Node[] carries)
     {
         var topo = Topology.Of(outputs);

@@ -2,75 +2,90 @@ using System.Collections.Immutable;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>A cotangent fed into a loop's reverse pass: for carry <paramref name="Carry"/> after the last step, or,
-/// when <paramref name="Stacked"/>, after each step (one column per step, as a scan emits it).</summary>
-internal readonly record struct Seed(int Carry, bool Stacked);
-
-/// <summary>The reverse pass of a loop: inputs are the loop's inputs (carries c₀, parameters p) and the
-/// <paramref name="Seeds"/>' cotangents s; the output is ∇⟨s, F(c₀, p)⟩ with respect to the inputs flagged in
-/// <paramref name="Wrt"/>, packed one after another into a vector (F the loop's final or stacked carries). Forward
-/// runs the body's reverse rule from the last step to the first, the carries recovered by <paramref name="Policy"/>.
-/// Its own derivatives are reverse passes of the body's tangent extension F′ (carries (c, ċ), parameters (p, ṗ)):
-/// by the symmetry of second derivatives, its JVP is ∇⟨(ṡ, s), F′⟩ and its VJP along w is ∇⟨s, F′(·; w)⟩ together with
-/// the tangent F′(·; w) itself for the seeds, so a loop can be differentiated to any order.</summary>
-internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, Seed[] Seeds, bool[] Wrt) : Op, IInnerGraph
+/// <summary>The reverse pass of a loop: inputs are the loop's inputs (carries c₀, sequences xs, parameters p) and the
+/// cotangents s of the results listed in <paramref name="Seeds"/> (a final carry, or an emitted value stacked over
+/// the steps); the output is ∇⟨s, F(c₀, xs, p)⟩ with respect to the inputs flagged in <paramref name="Wrt"/>, packed
+/// one after another into a vector (F the loop's results). Forward runs the body's reverse rule from the last step to
+/// the first, the carries recovered by <paramref name="Policy"/>. Its own derivatives are reverse passes of the body's
+/// tangent extension F′ (carries (c, ċ), sequences (xs, ẋs), parameters (p, ṗ)): by the symmetry of second
+/// derivatives, its JVP is ∇⟨(ṡ, s), F′⟩ and its VJP along w is ∇⟨s, F′(·; w)⟩ together with the tangent F′(·; w)
+/// itself for the seeds, so a loop can be differentiated to any order.</summary>
+internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     protected override string Parameters =>
-        $"{(Body.KeepGoing is null ? "" : "≤ ")}{Steps} steps, seeds [{string.Join(", ", Seeds.Select(s => $"{s.Carry}{(s.Stacked ? " stacked" : "")}"))}], " +
+        $"{(Body.KeepGoing is null ? "" : "≤ ")}{Steps} steps, seeds [{string.Join(", ", Seeds)}], " +
         $"wrt [{string.Join(", ", Wrt.Select((w, i) => w ? $"{i}" : null).OfType<string>())}], {Policy}";
     /// <inheritdoc/>
-    public override int Arity => Body.M + Body.K + Seeds.Length;
+    public override int Arity => Inputs + Seeds.Length;
 
-    Shape SeedShape(int i) => Seeds[i].Stacked ? Body.Stacked(Seeds[i].Carry, Steps) : Body.Carries[Seeds[i].Carry].Shape;
+    int Inputs => Body.M + Body.S + Body.K;
 
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x)
     {
-        CheckInputs(this, Body, x);
+        CheckInputs(this, Body, Steps, x);
         for (int i = 0; i < Seeds.Length; i++)
-            if (x[Body.M + Body.K + i] != SeedShape(i))
-                throw ShapeError($"seed {i} has shape {x[Body.M + Body.K + i]}, carry {Seeds[i].Carry} needs {SeedShape(i)}");
-        return Shape.Vector(Enumerable.Range(0, Wrt.Length).Where(i => Wrt[i]).Sum(i => Body.InputShape(i).Size));
+            if (x[Inputs + i] != Body.ResultShape(Seeds[i], Steps))
+                throw ShapeError($"seed {i} has shape {x[Inputs + i]}, result {Seeds[i]} needs {Body.ResultShape(Seeds[i], Steps)}");
+        return Shape.Vector(Enumerable.Range(0, Wrt.Length).Where(i => Wrt[i]).Sum(i => Body.InputShape(i, Steps).Size));
     }
 
-    internal static void CheckInputs(Op op, LoopBody body, ReadOnlySpan<Shape> x)
+    /// <inheritdoc/>
+    public override DType InferType(ReadOnlySpan<Node> x) => InferFloat(FloatInputs(Body, x));
+
+    /// <summary>The inputs of a loop op over <paramref name="body"/> but its int32 sequences (the ids a scan reads).</summary>
+    internal static Node[] FloatInputs(LoopBody body, ReadOnlySpan<Node> x)
     {
-        for (int i = 0; i < body.M + body.K; i++)
-            if (x[i] != body.InputShape(i))
-                throw new ShapeException($"{op}: input {i} has shape {x[i]}, the body was traced for {body.InputShape(i)}");
+        var floats = new List<Node>(x.Length);
+        for (int i = 0; i < x.Length; i++)
+            if (i >= body.M + body.S + body.K || body.Differentiable(i)) floats.Add(x[i]);
+        return [.. floats];
+    }
+
+    internal static void CheckInputs(Op op, LoopBody body, int steps, ReadOnlySpan<Shape> x)
+    {
+        for (int i = 0; i < body.M + body.S + body.K; i++)
+            if (x[i] != body.InputShape(i, steps))
+                throw new ShapeException($"{op}: input {i} has shape {x[i]}, the body was traced for {body.InputShape(i, steps)}");
     }
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        int m = Body.M, k = Body.K, size = Body.StateSize;
-        var seeds = x[(m + k)..].ToArray();
-        var run = Body.Start(x[m..(m + k)]);
+        int m = Body.M, size = Body.StateSize, slices = Body.SliceBarsSize;
+        var seeds = x[Inputs..].ToArray();
+        var run = Body.Start(x[m..Inputs]);
         var c0 = Body.State(x[..m]);
         int n = Policy is StoreAllCarries ? -1 : run.Count(c0, Steps);
 
-        // bars holds c̄ (the carries' cotangents, flat like a state) then the parameters' cotangents of the last step
-        // reversed; pbar sums the parameters'.
-        var bars = new double[size + Body.ParamsSize];
+        // bars holds c̄ (the carries' cotangents, flat like a state), then the float slices' and the parameters'
+        // cotangents of the last step reversed; pbar sums the parameters', sequenceBars gathers the slices' per step.
+        var bars = new double[size + slices + Body.ParamsSize];
         var pbar = new double[Body.ParamsSize];
+        var sequenceBars = new double[]?[Body.S];
+        for (int j = 0; j < Body.S; j++)
+            if (Wrt[m + j]) sequenceBars[j] = new double[Body.InputShape(m + j, Steps).Size];
+        var emittedBars = new double[Body.EmittedSize];
         for (int i = 0; i < Seeds.Length; i++)
-            if (!Seeds[i].Stacked) Accumulate(bars.AsSpan(Body.Offset(Seeds[i].Carry)), seeds[i].Values);
+            if (Seeds[i] < m) Accumulate(bars.AsSpan(Body.Offset(Seeds[i])), seeds[i].Values);
 
         void Back(int step, ReadOnlySpan<double> c)
         {
-            // The cotangent of c_{step+1}: what flows back from later steps, plus the stacked seeds' column for it.
+            // The cotangent of what step emitted: the stacked seeds' column for it.
+            emittedBars.AsSpan().Clear();
             for (int i = 0; i < Seeds.Length; i++)
-                if (Seeds[i].Stacked)
+                if (Seeds[i] >= m)
                 {
-                    int carry = Seeds[i].Carry, length = Body.Carries[carry].Shape.Size;
-                    Accumulate(bars.AsSpan(Body.Offset(carry)), seeds[i].Values.Slice(step * length, length));
+                    int e = Seeds[i] - m, length = Body.Emitted[e].Shape.Size;
+                    Accumulate(emittedBars.AsSpan(Body.EmittedOffset(e)), seeds[i].Values.Slice(step * length, length));
                 }
-            run.Back(c, bars);
-            Accumulate(pbar, bars.AsSpan(size));
+            run.Back(step, c, bars, emittedBars);
+            run.PutSliceBars(step, bars.AsSpan(size, slices), sequenceBars);
+            Accumulate(pbar, bars.AsSpan(size + slices));
         }
 
-        if (n >= 0) Checkpoints.Reverse(Policy, c0, n, run.Step, Back);
+        if (n >= 0) Checkpoints.Reverse(Policy, c0, n, (k, c, next) => run.Step(k, c, next), Back);
         else
         {
             // Store every carry while counting the steps: in one array, grown by doubling for a while loop.
@@ -83,7 +98,7 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
                 if (!more) break;
                 if ((count + 1) * size > stored.Length) Array.Resize(ref stored, Math.Max(2 * stored.Length, (count + 1) * size));
                 c.CopyTo(stored, count++ * size);
-                if (Body.KeepGoing is not null || step < Steps - 1) run.Step(c, c);
+                if (Body.KeepGoing is not null || step < Steps - 1) run.Step(step, c, c);
             }
             LoopCounter.Current?.Hold(count);
             for (int step = count - 1; step >= 0; step--) Back(step, stored.AsSpan(step * size, size));
@@ -93,14 +108,14 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         int offset = 0;
         for (int i = 0, p = 0; i < Wrt.Length; i++)
         {
-            int length = Body.InputShape(i).Size;
+            int length = Body.InputShape(i, Steps).Size;
             if (Wrt[i])
             {
-                var part = i < m ? bars.AsSpan(Body.Offset(i), length) : pbar.AsSpan(p, length);
+                var part = i < m ? bars.AsSpan(Body.Offset(i), length) : i < m + Body.S ? sequenceBars[i - m] : pbar.AsSpan(p, length);
                 part.CopyTo(y.AsSpan(offset));
                 offset += length;
             }
-            if (i >= m) p += length;
+            if (i >= m + Body.S) p += length;
         }
     }
 
@@ -112,85 +127,92 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
     {
-        int m = Body.M, k = Body.K;
-        var seeds = new List<Seed>();
+        int n = Inputs;
+        var seeds = new List<int>();
         var seedInputs = new List<Node>();
         bool primal = false;
-        for (int i = 0; i < m + k; i++) primal |= t[i] is not null;
+        for (int i = 0; i < n; i++) primal |= t[i] is not null;
         if (!primal)
         {
             // Linear in the seeds: the same reverse pass, seeded with their tangents.
             for (int i = 0; i < Seeds.Length; i++)
-                if (t[m + k + i] is { } ts) { seeds.Add(Seeds[i]); seedInputs.Add(ts); }
-            return seeds.Count == 0 ? null : Node.Apply(this with { Seeds = [.. seeds] }, [.. x[..(m + k)], .. seedInputs]);
+                if (t[n + i] is { } ts) { seeds.Add(Seeds[i]); seedInputs.Add(ts); }
+            return seeds.Count == 0 ? null : Node.Apply(this with { Seeds = [.. seeds] }, [.. x[..n], .. seedInputs]);
         }
-        for (int i = 0; i < Seeds.Length; i++) { seeds.Add(Seeds[i] with { Carry = m + Seeds[i].Carry }); seedInputs.Add(x[m + k + i]); }
+        for (int i = 0; i < Seeds.Length; i++) { seeds.Add(Body.TangentResult(Seeds[i])); seedInputs.Add(x[n + i]); }
         for (int i = 0; i < Seeds.Length; i++)
-            if (t[m + k + i] is { } ts) { seeds.Add(Seeds[i]); seedInputs.Add(ts); }
-        var op = new LoopReverse(Body.Tangent, Steps, Policy, [.. seeds], TangentWrt(Wrt));
-        return Node.Apply(op, [.. WithTangents(Body, x, t), .. seedInputs]);
+            if (t[n + i] is { } ts) { seeds.Add(Body.PrimalResult(Seeds[i])); seedInputs.Add(ts); }
+        var op = new LoopReverse(Body.Tangent, Steps, Policy, [.. seeds], TangentWrt(Body, Wrt));
+        return Node.Apply(op, [.. WithTangents(Body, Steps, x, t), .. seedInputs]);
     }
 
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
     {
-        int m = Body.M, k = Body.K;
+        int n = Inputs;
         // w (the packed cotangent) as tangents of the primal inputs: zero where an input was not differentiated.
-        var parts = Unpack(ct, Body, Wrt, m + k);
-        var tangents = new Node?[m + k];
-        for (int i = 0; i < m + k; i++) tangents[i] = parts[i];
-        var inputs = WithTangents(Body, x, tangents);
+        var inputs = WithTangents(Body, Steps, x, Unpack(ct, Body, Steps, Wrt));
         var result = new Node?[x.Length];
 
-        var primalNeeded = needed[..(m + k)].ToArray();
+        var primalNeeded = needed[..n].ToArray();
         if (primalNeeded.Contains(true))
         {
-            Seed[] seeds = [.. Seeds.Select(s => s with { Carry = m + s.Carry })];
-            var wrt = TangentWrt(primalNeeded);
-            var packed = Node.Apply(new LoopReverse(Body.Tangent, Steps, Policy, seeds, wrt), [.. inputs, .. x[(m + k)..]]);
-            var unpacked = Unpack(packed, Body, primalNeeded, m + k);
-            for (int i = 0; i < m + k; i++) result[i] = unpacked[i];
+            int[] seeds = [.. Seeds.Select(Body.TangentResult)];
+            var packed = Node.Apply(new LoopReverse(Body.Tangent, Steps, Policy, seeds, TangentWrt(Body, primalNeeded)), [.. inputs, .. x[n..]]);
+            var unpacked = Unpack(packed, Body, Steps, primalNeeded);
+            for (int i = 0; i < n; i++) result[i] = unpacked[i];
         }
+        Node[]? tangent = null;
         for (int i = 0; i < Seeds.Length; i++)
-            if (needed[m + k + i])
-                result[m + k + i] = Node.Apply(new LoopOp(Body.Tangent, Steps, m + Seeds[i].Carry, Seeds[i].Stacked, Policy), inputs);
+            if (needed[n + i])
+            {
+                tangent ??= Node.ApplyMulti(new LoopOp(Body.Tangent, Steps, Policy), inputs);
+                result[n + i] = tangent[Body.TangentResult(Seeds[i])];
+            }
         return result;
     }
 
-    /// <summary>The inputs of a loop over <c>body.Tangent</c>: (c₀, ċ₀, p, ṗ), zeros for missing tangents.</summary>
-    internal static Node[] WithTangents(LoopBody body, ImmutableArray<Node> x, ReadOnlySpan<Node?> t)
+    /// <summary>The inputs of a loop over <c>body.Tangent</c>: (c₀, ċ₀, xs, ẋs, p, ṗ), zeros for missing tangents
+    /// (an int32 sequence has none).</summary>
+    internal static Node[] WithTangents(LoopBody body, int steps, ImmutableArray<Node> x, ReadOnlySpan<Node?> t)
     {
-        int m = body.M, k = body.K;
-        var inputs = new Node[2 * (m + k)];
-        for (int i = 0; i < m; i++) (inputs[i], inputs[m + i]) = (x[i], t[i] ?? Node.Zeros(x[i].Shape));
-        for (int j = 0; j < k; j++) (inputs[2 * m + j], inputs[2 * m + k + j]) = (x[m + j], t[m + j] ?? Node.Zeros(x[m + j].Shape));
-        return inputs;
+        int m = body.M, s = body.S, k = body.K;
+        var inputs = new List<Node>(2 * (m + s + k));
+        for (int i = 0; i < m; i++) inputs.Add(x[i]);
+        for (int i = 0; i < m; i++) inputs.Add(t[i] ?? Node.Zeros(x[i].Shape, x[i].DType));
+        for (int j = m; j < m + s; j++) inputs.Add(x[j]);
+        for (int j = m; j < m + s; j++)
+            if (body.Differentiable(j)) inputs.Add(t[j] ?? Node.Zeros(x[j].Shape, x[j].DType));
+        for (int j = m + s; j < m + s + k; j++) inputs.Add(x[j]);
+        for (int j = m + s; j < m + s + k; j++) inputs.Add(t[j] ?? Node.Zeros(x[j].Shape, x[j].DType));
+        return [.. inputs];
     }
 
-    /// <summary>Flags over (c, p) carried to the tangent body's inputs (c, ċ, p, ṗ).</summary>
-    bool[] TangentWrt(bool[] wrt)
+    /// <summary>Flags over (c, xs, p) carried to the tangent body's inputs (c, ċ, xs, ẋs, p, ṗ).</summary>
+    static bool[] TangentWrt(LoopBody body, bool[] wrt)
     {
-        int m = Body.M, k = Body.K;
-        var flags = new bool[2 * (m + k)];
-        for (int i = 0; i < m; i++) flags[i] = wrt[i];
-        for (int j = 0; j < k; j++) flags[2 * m + j] = wrt[m + j];
-        return flags;
+        int m = body.M, s = body.S, k = body.K;
+        var flags = new List<bool>();
+        for (int i = 0; i < m; i++) flags.Add(wrt[i]);
+        for (int i = 0; i < m; i++) flags.Add(false);
+        for (int j = m; j < m + s; j++) flags.Add(wrt[j]);
+        for (int j = m; j < m + s; j++)
+            if (body.Differentiable(j)) flags.Add(false);
+        for (int j = m + s; j < m + s + k; j++) flags.Add(wrt[j]);
+        for (int j = m + s; j < m + s + k; j++) flags.Add(false);
+        return [.. flags];
     }
 
     /// <summary>The packed cotangents cut back into one node per flagged input (null for the others).</summary>
-    internal static Node?[] Unpack(Node packed, LoopBody body, bool[] wrt, int count)
+    internal static Node?[] Unpack(Node packed, LoopBody body, int steps, bool[] wrt)
     {
-        var result = new Node?[count];
+        var result = new Node?[wrt.Length];
         int offset = 0;
         for (int i = 0; i < wrt.Length; i++)
         {
             if (!wrt[i]) continue;
-            var shape = body.InputShape(i);
-            Node part = shape.Size == packed.Shape.Size
-                ? packed
-                : Node.Apply(new Gather($"Part[{offset}..{offset + shape.Size})", packed.Shape, Shape.Vector(shape.Size),
-                    [.. Enumerable.Range(offset, shape.Size)]), packed);
-            result[i] = part.Shape == shape ? part : part.Reshape(shape);
+            var shape = body.InputShape(i, steps);
+            result[i] = shape.Size == packed.Shape.Size ? packed.Reshape(shape) : Node.Apply(new Output(i, offset, shape), packed);
             offset += shape.Size;
         }
         return result;

@@ -34,8 +34,10 @@ public class CoverageTests
     [Theory, MemberData(nameof(OpLaws.Rows), MemberType = typeof(OpLaws))]
     public void Row_builds_the_op_it_covers(string row) => OpLaws.Holds(row, c =>
     {
+        // A result of an op with several results covers that op.
+        static Op Built(Node y) => y.Op is Output && y.Inputs[0].Op is MultiOp multi ? multi : y.Op;
         if (c.Entry.Covers is { } covers)
-            Laws.Require(c.Instantiate().Output.Op.GetType() == covers,
-                () => $"{c.Entry.Name} claims {covers.Name} but builds {c.Instantiate().Output.Op.GetType().Name}");
+            Laws.Require(Built(c.Instantiate().Output).GetType() == covers,
+                () => $"{c.Entry.Name} claims {covers.Name} but builds {Built(c.Instantiate().Output).GetType().Name}");
     }, cases: 5);
 }

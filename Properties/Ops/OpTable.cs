@@ -337,12 +337,53 @@ public static partial class OpTable
             d => [In(S(d), any), In(S(d), any)],
             (x, _, _) => Loop.While([x[0], Node.Constant(0.0)], c => 2.5 - c[1], c => [LoopStep(c[0], x[1]), c[1] + 1], 10, Checkpointing.Binomial(2))[0])
         { Reference = (x, _, _) => LoopReference(x[0], x[1], 3)[^1] });
+        // The packing under ops with several results: a value of each, one after another, and one of them read back.
+        table.Add(new("Pack: two tensors one after another", typeof(Pack), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Node.Apply(new Pack(), x[0], x[1]))
+        { Reference = (x, _, _) => [.. x[0], .. x[1]] });
+        table.Add(new("Output: the second of two packed results", typeof(Output), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
+            (x, _, _) => Node.Apply(new Output(1, x[0].Shape.Size, x[1].Shape), Node.Apply(new Pack(), x[0], x[1])))
+        { Reference = (x, _, _) => x[1] });
+        table.Add(new("Loop of two carries, both read: c ← sin(c)⊙p + c/2, q ← q⊙c", null, AnyRank, true,
+            d => [In(S(d), any), In(S(d), any), In(S(d), any)],
+            (x, _, _) =>
+            {
+                var r = Loop.Repeat(3, [x[0], x[2]], c => [LoopStep(c[0], x[1]), c[1] * c[0]]);
+                return r[0] * 2.0 + r[1];
+            })
+        {
+            Reference = (x, _, _) =>
+            {
+                var cs = LoopReference(x[0], x[1], 3);
+                return [.. x[2].Select((q, i) => 2 * cs[3][i] + q * cs[0][i] * cs[1][i] * cs[2][i])];
+            },
+        });
+        // Scans over a sequence of T = 3 steps (a (n × 3) matrix, one column per step): c ← sin(c)⊙x_t + c/2, emitting c⊙w.
+        table.Add(new("Scan over a sequence: c ← sin(c)⊙x_t + c/2, emitting c⊙w", typeof(P.LoopOp), Fixed(1), false,
+            d => [In(S(d), any), In(S(d[0], 3), any), In(S(d), any)],
+            (x, _, _) => Loop.Scan(x[1], x[0], (c, xt) => { var next = LoopStep(c, xt); return (next, next * x[2]); }).Ys)
+        { Reference = (x, _, _) => [.. SequenceReference(x[0], x[1], false).Skip(1).SelectMany(c => c.Select((v, i) => v * x[2][i]))] });
+        table.Add(new("Scan over a sequence in reverse, final carry and emitted values both read", null, Fixed(1), false,
+            d => [In(S(d), any), In(S(d[0], 3), any), In(S(d), any)],
+            (x, _, _) =>
+            {
+                var (carry, ys) = Loop.Scan(x[1], x[0], (c, xt) => { var next = LoopStep(c, xt); return (next, next * x[2]); }, reverse: true);
+                return Indexing.Concat(1, carry.Reshape(S(carry.Shape.Size, 1)), ys);
+            })
+        {
+            Reference = (x, _, _) =>
+            {
+                var cs = SequenceReference(x[0], x[1], true);
+                // Step k reads column 2 − k and its value lands in column 2 − k.
+                return [.. cs[3], .. Enumerable.Range(0, 3).SelectMany(t => cs[3 - t].Select((v, i) => v * x[2][i]))];
+            },
+        });
         table.Add(new("LoopReverse: ∇⟨s, c₃⟩ w.r.t. c₀ and p", typeof(P.LoopReverse), Fixed(1), false,
             d => [In(S(d), any), In(S(d), any), In(S(d), any)],
             (x, _, _) =>
             {
-                var body = P.LoopBody.Trace("row", [x[0]], c => [LoopStep(c[0], x[1])], null, out var outer);
-                return Node.Apply(new P.LoopReverse(body, 3, Checkpointing.Binomial(2), [new(0, false)], [true, true]), [x[0], .. outer, x[2]]);
+                var body = P.LoopBody.Trace("row", [x[0]], [], (c, _) => ([LoopStep(c[0], x[1])], []), null, out var outer);
+                return Node.Apply(new P.LoopReverse(body, 3, Checkpointing.Binomial(2), [0], [true, true]), [x[0], .. outer, x[2]]);
             })
         { Reference = (x, _, _) => LoopReverseReference(x[0], x[1], x[2], 3) });
         // Implicit differentiation: √θ as the root of y² − θ; the linear solve of F = y³/3 + θ⊙y, M = diag(y² + θ).
@@ -376,6 +417,21 @@ public static partial class OpTable
         var cs = new double[n + 1][];
         cs[0] = c0;
         for (int k = 0; k < n; k++) cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * p[i] + c / 2)];
+        return cs;
+    }
+
+    /// <summary>c₀ … c₃ of c ← sin(c)⊙x_t + c/2 over the columns of the (n × 3) sequence <paramref name="xs"/>, read
+    /// from the last column first when <paramref name="reverse"/>.</summary>
+    static double[][] SequenceReference(double[] c0, double[] xs, bool reverse)
+    {
+        int n = c0.Length;
+        var cs = new double[4][];
+        cs[0] = c0;
+        for (int k = 0; k < 3; k++)
+        {
+            int t = reverse ? 2 - k : k;
+            cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * xs[t * n + i] + c / 2)];
+        }
         return cs;
     }
 

@@ -6,7 +6,8 @@ namespace AutoDiff.Functional.Ops;
 /// (the same arithmetic as their forward rule, so the bits are the interpreter's); any other op its forward rule.</summary>
 internal sealed class ScalarProgram
 {
-    readonly record struct Instruction(IElementwise? Kernel, Node Node, int A, int B, int Y, int[]? Inputs);
+    // Round: the result is a float32 value, rounded when the instruction that completes it has run.
+    readonly record struct Instruction(IElementwise? Kernel, Node Node, int A, int B, int Y, int[]? Inputs, bool Round);
 
     readonly Instruction[] code;
     readonly double[] initial;     // constants in place, the rest zero
@@ -31,9 +32,18 @@ internal sealed class ScalarProgram
             if (node.Op is Constant c) { initial[i] = c.Value.Storage[0]; continue; }
             if (node.IsLeaf) continue;
             var ins = topo.InputsOf(i);
+            bool round = node.DType == DType.Float32;
+            if (node.Op is AddN sum && ins.Length > 2)
+            {
+                // A sum of many as a chain of sums of two, in the order AddN's forward rule adds them: the same bits,
+                // and no allocation per step (a loop's reverse body sums a carry's cotangents this way).
+                for (int k = 1; k < ins.Length; k++)
+                    code.Add(new(sum, node, k == 1 ? ins[0] : i, ins[k], i, null, round && k == ins.Length - 1));
+                continue;
+            }
             code.Add(node.Op is IElementwise kernel && ins.Length <= 2
-                ? new(kernel, node, ins[0], ins.Length == 2 ? ins[1] : -1, i, null)
-                : new(null, node, -1, -1, i, ins.ToArray()));
+                ? new(kernel, node, ins[0], ins.Length == 2 ? ins[1] : -1, i, null, round)
+                : new(null, node, -1, -1, i, ins.ToArray(), false));
         }
         return new([.. code], initial, [.. inputs.Select(topo.IndexOf)], [.. outputs.Select(topo.IndexOf)], [.. outputs.Select(o => o.Shape)]);
     }
@@ -65,7 +75,7 @@ internal sealed class ScalarProgram
             if (op.Kernel is { } kernel)
             {
                 kernel.Block(registers.AsSpan(op.A, 1), op.B < 0 ? default : registers.AsSpan(op.B, 1), registers.AsSpan(op.Y, 1));
-                if (op.Node.DType == DType.Float32) registers[op.Y] = (float)registers[op.Y];
+                if (op.Round) registers[op.Y] = (float)registers[op.Y];
                 continue;
             }
             var args = new Tensor[op.Inputs!.Length];

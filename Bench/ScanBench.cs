@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace AutoDiff.Functional.Bench;
+
+/// <summary>Issue #28's loop targets without BenchmarkDotNet (<c>dotnet Bench.dll --scan [STEPS] [REPEATS]</c>), each
+/// way timed in alternation after a warm-up, medians and ratios from the same run:
+/// (1) a loop of two carries against one carry doing the same work (target ≤ 1.05×), and against the former cost, one
+/// loop node per carry (each read separately, so the loop runs twice);
+/// (2) a scan over a sequence of 10⁶ steps: value, then value and gradient under <c>Checkpointing.Binomial(2000)</c>
+/// (target ≤ 3× the forward scan), with the bytes each allocates.</summary>
+static class ScanBench
+{
+    public static int Run(string[] args)
+    {
+        int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+        int repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 11;
+        Carries(Math.Max(1, steps / 100), repeats);
+        Sequence(steps, repeats);
+        return 0;
+    }
+
+    // c ← sin(c)⊙p + c/2 on a vector of 2n, against the same on two carries of n.
+    static void Carries(int steps, int repeats)
+    {
+        const int n = 64;
+        var c = Node.Variable("c", Shape.Vector(2 * n));
+        var p = Node.Variable("p", Shape.Vector(2 * n));
+        var a = Node.Variable("a", Shape.Vector(n));
+        var b = Node.Variable("b", Shape.Vector(n));
+        var q = Node.Variable("q", Shape.Vector(n));
+        var r = Node.Variable("r", Shape.Vector(n));
+        static Node Step(Node x, Node w) => x.Sin() * w + x * 0.5;
+        var one = Loop.Repeat(steps, c, x => Step(x, p));
+        var two = Loop.Repeat(steps, [a, b], x => [Step(x[0], q), Step(x[1], r)]);
+        var separate = new[] { Loop.Repeat(steps, [a, b], x => [Step(x[0], q), Step(x[1], r)])[0], Loop.Repeat(steps, [a, b], x => [Step(x[0], q), Step(x[1], r)])[1] };
+        var half = Tensor.Vector([.. Enumerable.Range(0, n).Select(i => Math.Cos(i))]);
+        var whole = Tensor.Vector([.. Enumerable.Range(0, 2 * n).Select(i => Math.Cos(i % n))]);
+        var oneAt = Bindings.Empty.Bind(c, whole).Bind(p, whole);
+        var twoAt = Bindings.Empty.Bind(a, half).Bind(b, half).Bind(q, half).Bind(r, half);
+        var (onePlan, twoPlan, separatePlan) = (Plan.Compile([one]), Plan.Compile(two), Plan.Compile(separate));
+        var ms = Time(repeats, () => onePlan.Run(oneAt), () => twoPlan.Run(twoAt), () => separatePlan.Run(twoAt));
+        Console.WriteLine(FormattableString.Invariant($"loop of {steps} steps, {2 * n} elements: one carry {ms[0],8:F3} ms; two carries, one node {ms[1],8:F3} ms (× {ms[1] / ms[0]:F3}); a node per carry {ms[2],8:F3} ms (× {ms[2] / ms[0]:F3})"));
+    }
+
+    // c ← sin(c·p + x_t), emitting c², over a sequence x of the given length.
+    static void Sequence(int steps, int repeats)
+    {
+        var x = Node.Variable("x", Shape.Vector(steps));
+        var p = Node.Variable("p", Shape.Scalar);
+        var (carry, ys) = Loop.Scan(x, Node.Constant(0.0), (c, xt) => { var next = (c * p + xt).Sin(); return (next, next * next); }, Checkpointing.Binomial(2000));
+        var loss = carry + ys.Sum();
+        var forward = Plan.Compile([loss]);
+        var gradient = Plan.Compile([loss, .. Reverse.Grad(loss, [p, x])]);
+        var at = Bindings.Empty.Bind(p, 0.9).Bind(x, Tensor.Vector([.. Enumerable.Range(0, steps).Select(i => Math.Cos(i))]));
+        var ms = Time(repeats, () => forward.Run(at), () => gradient.Run(at));
+        long Allocated(Action run)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            run();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        long forwardBytes = Allocated(() => forward.Run(at)), gradientBytes = Allocated(() => gradient.Run(at));
+        Console.WriteLine(FormattableString.Invariant($"scan of {steps} steps: value {ms[0],8:F1} ms ({forwardBytes / 1048576.0:F1} MB allocated); value and gradient, binomial 2000 {ms[1],8:F1} ms ({gradientBytes / 1048576.0:F1} MB), × {ms[1] / ms[0]:F2} the value"));
+    }
+
+    static double[] Time(int repeats, params Action[] ways)
+    {
+        foreach (var way in ways) way();
+        var times = ways.Select(_ => new double[repeats]).ToArray();
+        for (int r = 0; r < repeats; r++)
+            for (int w = 0; w < ways.Length; w++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                ways[w]();
+                times[w][r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        return [.. times.Select(t => t.Order().ElementAt(t.Length / 2))];
+    }
+}

@@ -67,6 +67,25 @@ public sealed class Parameters
     /// <c>Net&lt;Node&gt;</c>.</summary>
     public T Variables<T>() => Tree.Build<T>(this, "Parameters.Variables");
 
+    /// <summary>The variable of each tensor in <paramref name="graph"/> (as <see cref="Layer.Apply"/> made it), in this
+    /// set's order, or null where the graph does not read that name: the nodes to bind, or to differentiate with
+    /// respect to, when a layer's graph is used by node (<see cref="Bindings"/>, <c>AD.Grad</c>).</summary>
+    public Node?[] VariablesIn(Node graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var found = new Node?[names.Length];
+        // An explicit stack, not recursion: a graph may be deeper than the call stack.
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance) { graph };
+        var stack = new Stack<Node>([graph]);
+        while (stack.TryPop(out var node))
+        {
+            if (node.Op is Variable { Name: var name } && IndexOf(name) is var i and >= 0) found[i] = node;
+            foreach (var input in node.Inputs)
+                if (seen.Add(input)) stack.Push(input);
+        }
+        return found;
+    }
+
     /// <summary>The subtree under <paramref name="name"/>: the tensors whose names start "<paramref name="name"/>.",
     /// that prefix removed (<see cref="Nest"/> undone for one child).</summary>
     /// <exception cref="KeyNotFoundException">No name has that prefix.</exception>

@@ -67,7 +67,7 @@ public sealed class Parameters
     /// <c>Net&lt;Node&gt;</c>.</summary>
     public T Variables<T>() => Tree.Build<T>(this, "Parameters.Variables");
 
-    /// <summary>The variable of each tensor in <paramref name="graph"/> (as <see cref="Layer.Apply"/> made it), in this
+    /// <summary>The variable of each tensor in <paramref name="graph"/> (as <see cref="Layer.Apply(Parameters, Node, Key?)"/> made it), in this
     /// set's order, or null where the graph does not read that name: the nodes to bind, or to differentiate with
     /// respect to, when a layer's graph is used by node (<see cref="Bindings"/>, <c>AD.Grad</c>).</summary>
     public Node?[] VariablesIn(Node graph)

@@ -42,3 +42,24 @@ public class SeedLayersTests
         Assert.Equal(["0.kernel", "0.bias", "2.kernel", "2.bias"], model.Parameters.Select(p => ((Variable)p.Op).Name));
     }
 }
+
+/// <summary>The sigmoid net from its layers holds the seed's graph A·x, B·y: its value and gradient plans, and every
+/// stage's Jacobian graph, have the statistics of the graphs written by hand.</summary>
+public class SigmoidNetLayersTests
+{
+    [Theory]
+    [InlineData(3, 4, 2)]
+    [InlineData(60, 50, 40)]
+    public void The_layered_sigmoid_net_compiles_to_the_hand_written_graphs_plans(int d0, int d1, int d2)
+    {
+        var net = SigmoidNet.Random(d0, d1, d2, seed: 1);
+        Node A = Node.Constant(Tensor.Wrap(net.A)), B = Node.Constant(Tensor.Wrap(net.B));
+        var x = Node.Variable("x", Shape.Vector(d0));
+        var f = B.MatMul(A.MatMul(x).Sigmoid()).Sigmoid().Sum();
+        Assert.Equal(Plan.Compile([f, .. Reverse.Grad(f, [x])]).Statistics, net.GradientPlan.Statistics);
+        // The first stage is A·x itself, not x·Aᵀ with a transposed copy.
+        Assert.Equal(Plan.Compile(A.MatMul(x)).Statistics, Plan.Compile(net.H1.Output).Statistics);
+        Assert.Same(net.H1.Input, net.H1.Output.Inputs[1]);
+        Assert.IsType<Constant>(net.H1.Output.Inputs[0].Op);
+    }
+}

@@ -6,7 +6,7 @@ namespace AutoDiff.Functional.Training;
 /// with probability <see cref="Rate"/> and the rest scaled by 1/(1 − rate), so the expectation is unchanged; without
 /// one (prediction) the identity.</summary>
 /// <remarks>The mask is data, not a constant: a variable of the graph whose name carries the layer's key (the key given
-/// to <see cref="Layer.Apply"/> folded with the layer's path) and the rate, so one compiled graph serves every step.
+/// to <see cref="Layer.Apply(Parameters, Node, Key?)"/> folded with the layer's path) and the rate, so one compiled graph serves every step.
 /// <see cref="Fit.Run"/> draws a fresh mask for every step from that key folded with the number of steps already taken
 /// (JAX's <c>fold_in(key, step)</c>), so a resumed fit draws the masks the uninterrupted one would have; the held-out
 /// loss is measured with dropout off. <see cref="Objective"/> draws the masks of the step it is given (none: dropout off).

@@ -88,15 +88,13 @@ public sealed class SigmoidNet
         Node constA = Node.Constant(Tensor.Wrap(a)), constB = Node.Constant(Tensor.Wrap(b));
         int d0 = D0;
 
-        // The formula, stated once: f = h₅ ∘ h₄ ∘ h₃ ∘ h₂ ∘ h₁, the net's layers (Linear without bias, σ, Linear, σ)
-        // followed by the sum, its fixed weights constants of the graph. A Linear layer computes x·W with W (in × out),
-        // so its kernel is Aᵀ, given as a transpose node that the product folds away: the graph holds A·x, no copy of A.
-        var net = new Sequential(new Linear(d0, D1, bias: false), Activation.Sigmoid, new Linear(D1, D2, bias: false), Activation.Sigmoid);
-        Node[] kernels = [constA.T(), constB.T()];   // B·σ(A·x) checks that B is (d₂×d₁)
-        Func<Node, Node>[] h = [.. net.Layers.Select(Stage), Total];
-        Func<Node, Node> Stage(Layer layer, int k) => layer is Linear
-            ? v => layer.Apply(new Dictionary<string, Node> { ["kernel"] = kernels[k / 2] }, v)
-            : v => layer.Apply(Parameters.Of(), v);
+        // The formula, stated once: f = h₅ ∘ h₄ ∘ h₃ ∘ h₂ ∘ h₁, the net's layers (Linear without bias, σ, Linear, σ; a
+        // Sequential of them, taken stage by stage to keep y₁ … y₄) followed by the sum, its fixed weights constants of
+        // the graph. A Linear layer computes x·W with W (in × out), so its kernel is Aᵀ, given as a transpose node that
+        // the product folds away: the graph holds A·x itself, no copy of A. B·σ(A·x) checks that B is (d₂×d₁).
+        Layer[] layers = [new Linear(d0, D1, bias: false), Activation.Sigmoid, new Linear(D1, D2, bias: false), Activation.Sigmoid];
+        Dictionary<string, Node>[] weights = [new() { ["kernel"] = constA.T() }, [], new() { ["kernel"] = constB.T() }, []];
+        Func<Node, Node>[] h = [.. layers.Select((layer, k) => (Func<Node, Node>)(v => layer.Apply(weights[k], v))), Total];
         // The forward chain pushes a matrix of tangents whose columns are directions; a layer reads rows as samples, so
         // there the two linear stages are W·T with the same weights, σ and the sum as above.
         Func<Node, Node>[] columns = [v => constA.MatMul(v), h[1], v => constB.MatMul(v), h[3], Total];

@@ -187,7 +187,7 @@ public static class Fit
                 }
                 if (cancellation.IsCancellationRequested || state.Step >= total) { cancelled = cancellation.IsCancellationRequested; break; }
                 var (objective, workspace) = ObjectiveFor(rows.Rows);
-                var (value, gradient) = objective.ValueAndGradient(theta, rows, workspace);
+                var (value, gradient) = objective.ValueAndGradient(theta, rows, workspace, dropoutStep: state.Step);   // a fresh dropout mask every step
                 // Watched once per step (the loss is one number, the parameters one pass beside the step's own): a NaN
                 // from the data or a divergence stops the fit at its last finite parameters, named in the result.
                 if (!double.IsFinite(value)) { diverged = new(state.Step + 1, epoch, $"the batch loss is {value}"); break; }

@@ -29,7 +29,7 @@ public sealed class Objective
             throw new ArgumentException($"Objective: the loss has no variable {string.Join(", ", missing.Select(m => $"'{m}'"))} (its variables: {string.Join(", ", byName.Values)})");
         ParameterNames = [.. parameterNames];
         ParameterNodes = [.. parameterNames.Select(n => byName[n])];
-        DataNames = [.. byName.Keys.Except(parameterNames)];
+        DataNames = [.. byName.Keys.Except(parameterNames).Where(n => !Dropout.TryParse(n, out _, out _))];
         gradientPlan = Plan.Compile([loss, .. Reverse.Grad(loss, ParameterNodes)]);
         hvpPlan = new(() =>
         {
@@ -58,26 +58,37 @@ public sealed class Objective
         return new(loss, like.Names);
     }
 
-    /// <summary>The loss at <paramref name="parameters"/> on <paramref name="data"/>.</summary>
-    public double Value(Parameters parameters, Dataset? data = null, Workspace? workspace = null) =>
-        valuePlan.Run(Bind(valuePlan, parameters, data), workspace)[0].ToScalar();
+    /// <summary>The loss at <paramref name="parameters"/> on <paramref name="data"/>. A graph with
+    /// <see cref="Dropout"/> draws the masks of <paramref name="dropoutStep"/> (the steps taken before this one, as
+    /// <see cref="Fit.Run"/> counts them); without a step, dropout is off (every mask 1).</summary>
+    public double Value(Parameters parameters, Dataset? data = null, Workspace? workspace = null, long? dropoutStep = null) =>
+        valuePlan.Run(Bind(valuePlan, parameters, data, dropoutStep), workspace)[0].ToScalar();
 
-    /// <summary>The loss and its gradient (a set of the parameters' names and shapes) from one reverse pass.</summary>
-    public (double Loss, Parameters Gradient) ValueAndGradient(Parameters parameters, Dataset? data = null, Workspace? workspace = null)
+    /// <summary>The loss and its gradient (a set of the parameters' names and shapes) from one reverse pass; dropout
+    /// masks as in <see cref="Value"/>.</summary>
+    public (double Loss, Parameters Gradient) ValueAndGradient(Parameters parameters, Dataset? data = null, Workspace? workspace = null, long? dropoutStep = null)
     {
-        var outputs = gradientPlan.Run(Bind(gradientPlan, parameters, data), workspace);
+        var outputs = gradientPlan.Run(Bind(gradientPlan, parameters, data, dropoutStep), workspace);
         // A plan's outputs are fresh tensors each run (or bound values, immutable too): shared, not copied.
         return (outputs[0].ToScalar(), parameters.WithTensors(outputs.AsSpan(1)));
     }
 
+    /// <summary><see cref="ValueAndGradient(Parameters, Dataset?, Workspace?, long?)"/> on a tree of the user's own type
+    /// (<see cref="Parameters.FromTree{T}"/>): the gradient comes back as the same type.</summary>
+    public (double Loss, T Gradient) ValueAndGradient<T>(T parameters, Dataset? data = null, Workspace? workspace = null, long? dropoutStep = null)
+    {
+        var (loss, gradient) = ValueAndGradient(Parameters.FromTree(parameters), data, workspace, dropoutStep);
+        return (loss, gradient.ToTree<T>());
+    }
+
     /// <summary>The Hessian–vector product ∇²L·v, a set of the parameters' layout, without forming the Hessian.</summary>
-    public Parameters HessianTimes(Parameters parameters, Parameters v, Dataset? data = null, Workspace? workspace = null)
+    public Parameters HessianTimes(Parameters parameters, Parameters v, Dataset? data = null, Workspace? workspace = null, long? dropoutStep = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(v);
         parameters.CheckSameLayout("HessianTimes", v);
         var plan = hvpPlan.Value;
-        var at = Bind(plan, parameters, data);
+        var at = Bind(plan, parameters, data, dropoutStep);
         for (int i = 0; i < v.Count; i++)
         {
             var tangent = plan.Variables.FirstOrDefault(n => NameOf(n) == TangentName(v.Names[i]));
@@ -92,7 +103,7 @@ public sealed class Objective
     /// <summary>Workspaces for <see cref="Value"/>.</summary>
     public Workspace NewValueWorkspace() => valuePlan.NewWorkspace();
 
-    Bindings Bind(Plan plan, Parameters parameters, Dataset? data)
+    Bindings Bind(Plan plan, Parameters parameters, Dataset? data, long? dropoutStep)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!parameters.Names.SequenceEqual(ParameterNames))
@@ -106,6 +117,11 @@ public sealed class Objective
         {
             var name = NameOf(variable);
             if (name.StartsWith(TangentPrefix, StringComparison.Ordinal)) continue;
+            if (Dropout.TryParse(name, out var key, out var rate))
+            {
+                at = at.Bind(variable, Dropout.Mask(variable.Shape, variable.DType, key, rate, dropoutStep));
+                continue;
+            }
             var value = parameters.IndexOf(name) is var i and >= 0 ? parameters[i]
                 : data?.Find(name) ?? throw new BindingException($"Objective: variable '{name}' {variable.Shape} is neither a parameter nor in the data ({(data is null ? "none given" : string.Join(", ", data.Names))})");
             at = at.Bind(variable, value);   // Bind names the variable and both shapes when they differ

@@ -42,6 +42,50 @@ public sealed class Parameters
         return Of([.. children.SelectMany(c => c.Tree.names.Zip(c.Tree.values, (n, v) => ($"{c.Name}.{n}", v)))]);
     }
 
+    /// <summary>The tree of a value of the user's own type: a record's tensors named by their property names, a nested
+    /// record's by "Outer.Inner", an array's or list's by their indices ("Layers.0.W"), in member order. Equinox's
+    /// model-as-pytree: optimisers, <see cref="Fit"/>, checkpoints and gradients then work on the record's tensors, and
+    /// <see cref="ToTree{T}"/> gives the record back (a gradient as the same record type).</summary>
+    /// <exception cref="NotSupportedException">A member's type is not a tensor, a record, an array or a list (the
+    /// message names the type and the member).</exception>
+    /// <exception cref="ArgumentException">A member is null.</exception>
+    public static Parameters FromTree<T>(T tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        return Tree.Flatten(tree);
+    }
+
+    /// <summary>This set as a <typeparamref name="T"/>, the inverse of <see cref="FromTree{T}"/>: each tensor goes to
+    /// the member its path names (shared, not copied).</summary>
+    /// <exception cref="KeyNotFoundException">A member has no tensor of its path.</exception>
+    /// <exception cref="ArgumentException">A tensor has no member.</exception>
+    public T ToTree<T>() => Tree.Build<T>(this, "Parameters.ToTree");
+
+    /// <summary>A <typeparamref name="T"/> of <see cref="Node"/> leaves: for each tensor, the graph variable of its path,
+    /// shape and type, so a loss written on a record of nodes binds this set (and <see cref="FromTree{T}"/>'s) by
+    /// name. A generic record serves both: <c>record Net&lt;T&gt;(T W, T b)</c> as <c>Net&lt;Tensor&gt;</c> and
+    /// <c>Net&lt;Node&gt;</c>.</summary>
+    public T Variables<T>() => Tree.Build<T>(this, "Parameters.Variables");
+
+    /// <summary>The variable of each tensor in <paramref name="graph"/> (as <see cref="Layer.Apply(Parameters, Node, Key?)"/> made it), in this
+    /// set's order, or null where the graph does not read that name: the nodes to bind, or to differentiate with
+    /// respect to, when a layer's graph is used by node (<see cref="Bindings"/>, <c>AD.Grad</c>).</summary>
+    public Node?[] VariablesIn(Node graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var found = new Node?[names.Length];
+        // An explicit stack, not recursion: a graph may be deeper than the call stack.
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance) { graph };
+        var stack = new Stack<Node>([graph]);
+        while (stack.TryPop(out var node))
+        {
+            if (node.Op is Variable { Name: var name } && IndexOf(name) is var i and >= 0) found[i] = node;
+            foreach (var input in node.Inputs)
+                if (seen.Add(input)) stack.Push(input);
+        }
+        return found;
+    }
+
     /// <summary>The subtree under <paramref name="name"/>: the tensors whose names start "<paramref name="name"/>.",
     /// that prefix removed (<see cref="Nest"/> undone for one child).</summary>
     /// <exception cref="KeyNotFoundException">No name has that prefix.</exception>

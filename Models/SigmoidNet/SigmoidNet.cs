@@ -1,3 +1,4 @@
+using AutoDiff.Functional.Training;
 using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace AutoDiff.Functional.Models;
@@ -87,14 +88,21 @@ public sealed class SigmoidNet
         Node constA = Node.Constant(Tensor.Wrap(a)), constB = Node.Constant(Tensor.Wrap(b));
         int d0 = D0;
 
-        // The formula, stated once: f = h₅ ∘ h₄ ∘ h₃ ∘ h₂ ∘ h₁. Each stage takes a vector, or a matrix whose columns
-        // are vectors (the forward chain's tangents), column by column.
-        Func<Node, Node>[] h = [v => constA.MatMul(v), v => v.Sigmoid(), v => constB.MatMul(v), v => v.Sigmoid(), Total];
+        // The formula, stated once: f = h₅ ∘ h₄ ∘ h₃ ∘ h₂ ∘ h₁, the net's layers (Linear without bias, σ, Linear, σ; a
+        // Sequential of them, taken stage by stage to keep y₁ … y₄) followed by the sum, its fixed weights constants of
+        // the graph. A Linear layer computes x·W with W (in × out), so its kernel is Aᵀ, given as a transpose node that
+        // the product folds away: the graph holds A·x itself, no copy of A. B·σ(A·x) checks that B is (d₂×d₁).
+        Layer[] layers = [new Linear(d0, D1, bias: false), Activation.Sigmoid, new Linear(D1, D2, bias: false), Activation.Sigmoid];
+        Dictionary<string, Node>[] weights = [new() { ["kernel"] = constA.T() }, [], new() { ["kernel"] = constB.T() }, []];
+        Func<Node, Node>[] h = [.. layers.Select((layer, k) => (Func<Node, Node>)(v => layer.Apply(weights[k], v))), Total];
+        // The forward chain pushes a matrix of tangents whose columns are directions; a layer reads rows as samples, so
+        // there the two linear stages are W·T with the same weights, σ and the sum as above.
+        Func<Node, Node>[] columns = [v => constA.MatMul(v), h[1], v => constB.MatMul(v), h[3], Total];
 
         X = Node.Variable("x", Shape.Vector(d0));
         var y = new Node[6];
         y[0] = X;
-        for (int k = 0; k < 5; k++) y[k + 1] = h[k](y[k]);   // B·σ(A·x) checks that B is (d₂×d₁)
+        for (int k = 0; k < 5; k++) y[k + 1] = h[k](y[k]);
         (y1, y2, y3, y4, Output) = (y[1], y[2], y[3], y[4], y[5]);
 
         var stages = new Stage[5];
@@ -115,7 +123,7 @@ public sealed class SigmoidNet
         {
             var primal = Node.Variable($"Y{k}", Shape.Matrix(y[k].Shape[0], d0));
             var seed = Node.Variable($"\u2202Y{k}", primal.Shape);
-            var jvp = ForwardMode.Jvp([h[k](primal)], [(primal, seed)])[0];
+            var jvp = ForwardMode.Jvp([columns[k](primal)], [(primal, seed)])[0];
             tangent = Graph.Substitute(jvp, [(primal, y[k].BroadcastColumns(d0)), (seed, tangent)]);
         }
         ForwardChain = tangent;

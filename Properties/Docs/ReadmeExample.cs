@@ -189,4 +189,28 @@ public static class ReadmeExample
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    public static (FitResult Fit, Net<Tensor> Fitted) RecordTree(DenseMatrix features, int[] classes)
+    {
+        var points = Dataset.Of(("X", features), ("labels", Tensor.Indices(classes)));
+        // README:begin
+        // Parameters in your own record: Net<Tensor> holds the values, Net<Node> the loss graph's variables, and the
+        // property names are the tree's paths ("W1", "b1", "W2", "b2"): Fit, optimisers, checkpoints and gradients share it.
+        // (Declared as: public sealed record Net<T>(T W1, T b1, T W2, T b2);)
+        var start = Parameters.FromTree(new Net<Tensor>(Init.GlorotUniform(Key.Of(1), Shape.Matrix(2, 8)), Tensor.Zeros(Shape.Vector(8)),
+            Init.GlorotUniform(Key.Of(2), Shape.Matrix(8, 3)), Tensor.Zeros(Shape.Vector(3))));
+        Func<int, Node> netLoss = rows =>
+        {
+            var net = start.Variables<Net<Node>>();
+            var hidden = (Node.Variable("X", Shape.Matrix(rows, 2)).MatMul(net.W1) + net.b1.BroadcastRows(rows)).Tanh();
+            return (hidden.MatMul(net.W2) + net.b2.BroadcastRows(rows)).CrossEntropy(Node.Variable("labels", Shape.Vector(rows), DType.Int32));
+        };
+        var netFit = Fit.Run(netLoss, start, new Adam(0.05), points, options: new FitOptions { Epochs = 20, BatchSize = 32, Seed = 1 });
+        Net<Tensor> fitted = netFit.Parameters.ToTree<Net<Tensor>>();
+        // README:end
+        return (netFit, fitted);
+    }
 }
+
+/// <summary>The README's record of parameters.</summary>
+public sealed record Net<T>(T W1, T b1, T W2, T b2);

@@ -19,7 +19,7 @@ public class ReadmeExampleTests
         var blocks = Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value);
         var shown = blocks.Select(b => RepoFiles.Normalise(WithoutUsings(b))).ToList();
         var compiled = Regex.Matches(source, "// README:begin\n(.*?)\\s*// README:end", RegexOptions.Singleline).Select(m => RepoFiles.Normalise(m.Groups[1].Value)).ToList();
-        Assert.Equal(8, compiled.Count);
+        Assert.Equal(9, compiled.Count);
         Assert.Equal(compiled, shown);
     }
 
@@ -258,5 +258,15 @@ public class ReadmeExampleTests
         Assert.False(fit.StoppedEarly);
         Assert.True(whole.Last.BitwiseEquals(resumed.Last));
         Assert.Equal(whole.StepLosses.Select(BitConverter.DoubleToInt64Bits), resumed.StepLosses.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Fact]
+    public void The_README_s_record_tree_fits_as_the_path_named_tree_and_comes_back_as_the_record()
+    {
+        var (_, _, features, classes) = ReadmeExample.Classifier();
+        var (fit, fitted) = ReadmeExample.RecordTree(features, classes);
+        Assert.Equal(["W1", "b1", "W2", "b2"], fit.Parameters.Names);
+        Assert.Same(fit.Parameters["W2"], fitted.W2);
+        Assert.True(fit.EpochLosses[^1] < 0.5 * Math.Log(3), $"last epoch's loss {fit.EpochLosses[^1]} against log 3 = {Math.Log(3)} at the start");
     }
 }

@@ -250,12 +250,18 @@ public class LayerProperties
         var none = Parameters.Of();
         var plain = Evaluator.Evaluate(layer.Apply(none, X), Bindings.Empty);
         var key = Key.Of(c.Seed);
-        var dropped = Evaluator.Evaluate(layer.Apply(none, X, key), Bindings.Empty);
-        var again = Evaluator.Evaluate(layer.Apply(none, X, key), Bindings.Empty);
+        // The mask is data: bound by node here, for the step number the seed picks (Fit binds it by name every step).
+        long step = c.Seed % 7;
+        var graph = layer.Apply(none, X, key);
+        var dropped = Evaluator.Evaluate(graph, Dropout.Masks(graph, step));
+        var rebuilt = layer.Apply(none, X, key);
+        var again = Evaluator.Evaluate(rebuilt, Dropout.Masks(rebuilt, step));
+        var off = Evaluator.Evaluate(graph, Dropout.Masks(graph, null));
         for (int i = 0; i < c.Rows; i++)
             for (int j = 0; j < c.In; j++)
             {
                 Assert.Equal(x[i, j], plain[i, j]);
+                Assert.Equal(x[i, j], off[i, j]);
                 Assert.True(dropped[i, j] == 0 || dropped[i, j] == x[i, j] * (1 / (1 - rate)), $"{dropped[i, j]} from {x[i, j]}");
                 Assert.Equal(dropped[i, j], again[i, j]);
             }
@@ -270,7 +276,8 @@ public class LayerProperties
         foreach (var rate in new[] { 0.1, 0.5, 0.9 })
             foreach (var seed in new[] { 1, 2 })
             {
-                var y = Evaluator.Evaluate(new Dropout(rate).Apply(Parameters.Of(), Node.Constant(Tensor.Filled(Shape.Vector(n), 1)), Key.Of(seed)), Bindings.Empty);
+                var graph = new Dropout(rate).Apply(Parameters.Of(), Node.Constant(Tensor.Filled(Shape.Vector(n), 1)), Key.Of(seed));
+                var y = Evaluator.Evaluate(graph, Dropout.Masks(graph, step: seed));
                 int zeros = y.Values.ToArray().Count(v => v == 0);
                 Assert.True(Math.Abs(zeros - n * rate) <= 6 * Math.Sqrt(n * rate * (1 - rate)), $"rate {rate}: {zeros} of {n} dropped");
             }

@@ -97,6 +97,7 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(Mlp)] = () => new Mlp([3, 2]),
         [typeof(Scope)] = () => Scope.Root(new Linear(3, 2), new Linear(3, 2).Init(Key.Of(1)), null),
         [typeof(Initialiser)] = () => Init.Zeros,
+        [typeof(IReadOnlyDictionary<string, Node>)] = () => new Dictionary<string, Node> { ["kernel"] = Node.Variable("k", Shape.Matrix(3, 2)), ["bias"] = Node.Variable("c", Shape.Vector(2)) },
         [typeof(Stream)] = () => new MemoryStream(),
         [typeof(Func<double[], (double, double[])>)] = () => (Func<double[], (double, double[])>)(x => (0, new double[x.Length])),
     };

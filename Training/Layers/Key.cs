@@ -11,6 +11,10 @@ public readonly struct Key : IEquatable<Key>
     readonly ulong state;
     Key(ulong state) => this.state = state;
 
+    /// <summary>The key's state, written into a dropout mask's variable name so the mask can be drawn again from it.</summary>
+    internal ulong State => state;
+    internal static Key FromState(ulong state) => new(state);
+
     /// <summary>The key of <paramref name="seed"/>.</summary>
     public static Key Of(long seed) => new(Mix(unchecked((ulong)seed) ^ 0x6A09E667F3BCC909UL));
 

@@ -5,7 +5,7 @@ namespace AutoDiff.Functional.Training;
 /// <summary>A layer or a whole model, as a value: its configuration (sizes, initialisers), never its parameters, which
 /// live apart in a <see cref="Parameters"/> tree (Flax's <c>model.apply(params, x)</c>; Equinox's trees). The tree's
 /// names are paths ("0.kernel", "2.bias", as PyTorch's state dicts), chosen by the layer, so a parameter is named once:
-/// <see cref="Init"/> makes the tree, <see cref="Apply"/> turns it into the graph's variables of the same names, and
+/// <see cref="Init"/> makes the tree, <see cref="Apply(Parameters, Node, Key?)"/> turns it into the graph's variables of the same names, and
 /// <see cref="Fit"/>, <see cref="Objective"/>, the optimisers and <see cref="SafeTensors"/> all take that same tree
 /// (a gradient or an optimiser's moment is a tree of the same names and shapes).</summary>
 public abstract class Layer
@@ -26,6 +26,20 @@ public abstract class Layer
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(x);
         var scope = Scope.Root(this, parameters, dropout);
+        var y = Forward(scope, x);
+        scope.CheckAllRead();
+        return y;
+    }
+
+    /// <summary>The output graph at <paramref name="x"/> with each parameter given as a node, by its path, instead of a
+    /// variable made from a tree: fixed weights as constants of the graph (a seed model's), or nodes shared with
+    /// another graph. Every node given must be read.</summary>
+    /// <exception cref="ArgumentException">A parameter the layer reads is not given, or a given one is not read.</exception>
+    public Node Apply(IReadOnlyDictionary<string, Node> parameters, Node x, Key? dropout = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(x);
+        var scope = Scope.Given(this, parameters, dropout);
         var y = Forward(scope, x);
         scope.CheckAllRead();
         return y;
@@ -79,13 +93,21 @@ public sealed class Scope
     readonly string prefix;
     readonly Layer owner;
     readonly Dictionary<string, Node> made;
+    readonly IReadOnlyDictionary<string, Node>? given;   // nodes given by path instead of a tree's variables
+    readonly HashSet<string> read;
 
-    Scope(Parameters tree, string prefix, Layer owner, Key? dropout, Dictionary<string, Node> made) =>
-        (this.tree, this.prefix, this.owner, Dropout, this.made) = (tree, prefix, owner, dropout, made);
+    Scope(Parameters tree, string prefix, Layer owner, Key? dropout, Dictionary<string, Node> made, IReadOnlyDictionary<string, Node>? given, HashSet<string> read) =>
+        (this.tree, this.prefix, this.owner, Dropout, this.made, this.given, this.read) = (tree, prefix, owner, dropout, made, given, read);
 
-    internal static Scope Root(Layer layer, Parameters tree, Key? dropout) => new(tree, "", layer, dropout, []);
+    internal static Scope Root(Layer layer, Parameters tree, Key? dropout) => new(tree, "", layer, dropout, [], null, []);
 
-    /// <summary>The dropout key of this layer (its path folded into the key given to <see cref="Layer.Apply"/>), or
+    internal static Scope Given(Layer layer, IReadOnlyDictionary<string, Node> nodes, Key? dropout)
+    {
+        foreach (var (path, node) in nodes) ArgumentNullException.ThrowIfNull(node, path);
+        return new(Parameters.Of(), "", layer, dropout, [], nodes, []);
+    }
+
+    /// <summary>The dropout key of this layer (its path folded into the key given to <see cref="Layer.Apply(Parameters, Node, Key?)"/>), or
     /// null when dropout is off.</summary>
     public Key? Dropout { get; }
 
@@ -100,6 +122,12 @@ public sealed class Scope
         {
             ArgumentNullException.ThrowIfNull(name);
             var path = prefix + name;
+            if (given is not null)
+            {
+                read.Add(path);
+                return given.TryGetValue(path, out var value) ? value
+                    : throw new ArgumentException($"{owner}: no node is given for '{path}' (given: {string.Join(", ", given.Keys)})");
+            }
             if (made.TryGetValue(path, out var node)) return node;
             if (tree.IndexOf(path) is not (var i and >= 0))
                 throw new ArgumentException($"{owner}: the parameters have no '{path}' (they hold {tree.Describe()}; make them with this model's Init)");
@@ -113,12 +141,16 @@ public sealed class Scope
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(x);
-        return layer.Forward(new(tree, $"{prefix}{name}.", owner, Dropout?.Fold(name), made), x);
+        return layer.Forward(new(tree, $"{prefix}{name}.", owner, Dropout?.Fold(name), made, given, read), x);
     }
 
     /// <summary>Every parameter of the tree must have been read: a tree from another model fails here, naming the stranger.</summary>
     internal void CheckAllRead()
     {
+        if (given is not null)
+            foreach (var path in given.Keys)
+                if (!read.Contains(path))
+                    throw new ArgumentException($"{owner}: a node is given for '{path}', which the model does not read (it reads {string.Join(", ", read)})");
         foreach (var name in tree.Names)
             if (!made.ContainsKey(name))
                 throw new ArgumentException($"{owner}: the parameters hold '{name}', which the model does not read (they hold {tree.Describe()}; make them with this model's Init)");

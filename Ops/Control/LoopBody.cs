@@ -258,11 +258,17 @@ internal sealed class LoopBody
                 throw new ArgumentException($"{who}: the body returned carry {i} as {next[i].DType.Name()}; it enters as {carries[i].DType.Name()} (cast with {carries[i].DType.Cast()})");
             next[i] = next[i].As(carries[i].DType);
         }
+        emitted = (Node[])emitted.Clone();
+        var type = carries[0].DType;
         for (int e = 0; e < emitted.Length; e++)
         {
             if (emitted[e] is null) throw new ArgumentException($"{who}: the body emitted null as output {e}");
             if (!emitted[e].DType.IsFloat())
                 throw new ArgumentException($"{who}: the body emitted {emitted[e]}, {emitted[e].DType.Name()} data, as output {e}; a scan emits float values (cast with ToFloat64())");
+            // One loop node holds every result, so what it emits has the carries' float type.
+            if (emitted[e].DType != type && !emitted[e].Weak)
+                throw new ArgumentException($"{who}: the body emitted output {e} as {emitted[e].DType.Name()}; the carries are {type.Name()} (cast with {type.Cast()})");
+            emitted[e] = emitted[e].As(type);
         }
         Node? rule = null;
         if (keepGoing is not null)

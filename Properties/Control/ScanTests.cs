@@ -136,6 +136,36 @@ public class ScanTests
         Assert.Equal([2.0, 0, 4, 0, 4], Evaluator.Evaluate(Reverse.Grad(carry[0], [w])[0], at).Values.ToArray());
     }
 
+    /// <summary>A float32 scan gives the bits of the same cell unrolled in float32 (each op rounded once), and float32
+    /// gradients; emitting another float type is an error that names the cast.</summary>
+    [Fact]
+    public void A_float32_scan_gives_the_unrolled_float32_bits()
+    {
+        var w = Node.Variable("w", Shape.Vector(3), DType.Float32);
+        var xs = Node.Variable("xs32", Shape.Matrix(3, 6), DType.Float32);
+        var h0 = Node.Variable("h32", Shape.Vector(3), DType.Float32);
+        Node Step(Node h, Node x) => (h * w + x).Tanh() * 0.5;
+        var (carry, ys) = Loop.Scan(xs, h0, (h, x) => { var next = Step(h, x); return (next, next.Square()); });
+        var h = h0;
+        var columns = new Node[6];
+        for (int t = 0; t < 6; t++)
+        {
+            h = Step(h, xs.Columns(t, 1).Reshape(Shape.Vector(3)));
+            columns[t] = h.Square().Reshape(Shape.Matrix(3, 1));
+        }
+        var at = Bindings.Empty.Bind(w, Tensor.Vector32(0.5f, -1.25f, 2f)).Bind(h0, Tensor.Vector32(0.1f, 0.2f, -0.3f))
+            .Bind(xs, Tensor.Matrix(new float[,] { { 1, -2, 3, 0.5f, 0.25f, -1 }, { 0, 1, -1, 2, -0.5f, 0.75f }, { 3, 2, 1, 0, -1, -2 } }));
+        var values = Evaluator.Evaluate([carry, ys], at);
+        var unrolled = Evaluator.Evaluate([h, Indexing.Concat(1, columns)], at);
+        Assert.Equal(DType.Float32, values[1].DType);
+        Assert.Equal(unrolled[0].Values.ToArray(), values[0].Values.ToArray());
+        Assert.Equal(unrolled[1].Values.ToArray(), values[1].Values.ToArray());
+        var g = Evaluator.Evaluate(Reverse.Grad(ys.Sum(), [w])[0], at);
+        Assert.Equal(DType.Float32, g.DType);
+        var e = Assert.Throws<ArgumentException>(() => Loop.Scan(xs, h0, (c, x) => (c, c.ToFloat64())));
+        Assert.Equal("Loop.Scan: the body emitted output 0 as float64; the carries are float32 (cast with ToFloat32())", e.Message);
+    }
+
     [Fact]
     public void Scan_errors_name_the_sequence()
     {

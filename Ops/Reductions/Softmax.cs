@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Numerics.Tensors;
+using AutoDiff.Functional.Ops.Kernels;
 
 namespace AutoDiff.Functional.Ops;
 
@@ -36,6 +38,7 @@ internal sealed record Softmax(int Axis) : Op
 
         void Block(int g0)
         {
+            if (walk.Stride == 1) { Run(g0); return; }
             int n = Math.Min(block, walk.Groups - g0);
             Span<double> max = stackalloc double[n], sum = stackalloc double[n];
             max.Fill(double.NegativeInfinity);
@@ -46,18 +49,38 @@ internal sealed record Softmax(int Axis) : Op
                 for (int g = 0; g < n; g++)
                 {
                     int p = walk.Start(g0 + g) + k * walk.Stride;
-                    double e = Math.Exp(a[p] - max[g]);
+                    double e = VectorMath.Exp(a[p] - max[g]);
                     sum[g] += e;
                     if (!log) y[p] = e;
                 }
             if (log)
-                for (int g = 0; g < n; g++) sum[g] = Math.Log(sum[g]);
+                for (int g = 0; g < n; g++) sum[g] = VectorMath.Log(sum[g]);
             for (int k = 0; k < walk.Length; k++)
                 for (int g = 0; g < n; g++)
                 {
                     int p = walk.Start(g0 + g) + k * walk.Stride;
                     y[p] = log ? a[p] - max[g] - sum[g] : y[p] / sum[g];
                 }
+        }
+
+        // A contiguous run: x − max and its exponentials a vector at a time (the same bits as one at a time), kept in
+        // y, then added in order.
+        void Run(int g)
+        {
+            var run = a.AsSpan(walk.Start(g), walk.Length);
+            var e = y.AsSpan(walk.Start(g), walk.Length);
+            double max = double.NegativeInfinity;
+            foreach (var v in run) max = Math.Max(max, v);
+            TensorPrimitives.Subtract(run, max, e);
+            VectorMath.Exp(e, e);
+            double sum = 0;
+            foreach (var v in e) sum += v;
+            if (log)
+            {
+                sum = VectorMath.Log(sum);
+                for (int k = 0; k < run.Length; k++) e[k] = run[k] - max - sum;
+            }
+            else TensorPrimitives.Divide(e, sum, e);
         }
     }
 

@@ -33,7 +33,7 @@ internal static partial class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Map<F, T>(ReadOnlySpan<double> x, Span<double> y) where F : IKernel where T : struct, ILanes<T>
     {
-        if (y.Length < x.Length) throw new ArgumentException($"internal: output of {y.Length} for an input of {x.Length}");
+        if (y.Length < x.Length) throw new InvalidOperationException($"internal: a kernel given {y.Length} outputs for {x.Length} inputs");
         int i = 0;
         for (; i <= x.Length - T.Count; i += T.Count) T.Store(F.Of(T.Load(x, i)), y, i);
         for (; i < x.Length; i++) y[i] = F.Of(new Scalar(x[i])).Value;

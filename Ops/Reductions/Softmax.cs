@@ -45,14 +45,27 @@ internal sealed record Softmax(int Axis) : Op
             sum.Clear();
             for (int k = 0; k < walk.Length; k++)
                 for (int g = 0; g < n; g++) max[g] = Math.Max(max[g], a[walk.Start(g0 + g) + k * walk.Stride]);
-            for (int k = 0; k < walk.Length; k++)
-                for (int g = 0; g < n; g++)
+            int first = walk.Start(g0);
+            if (walk.Start(g0 + n - 1) - first == n - 1)
+                // The block's runs are neighbours (a matrix's rows): at each step along the axis their elements are one
+                // contiguous slice, whose exponentials are taken a vector at a time (kept in y, overwritten below in
+                // the log case) and added to each run's sum, in the same order as one at a time.
+                for (int k = 0; k < walk.Length; k++)
                 {
-                    int p = walk.Start(g0 + g) + k * walk.Stride;
-                    double e = VectorMath.Exp(a[p] - max[g]);
-                    sum[g] += e;
-                    if (!log) y[p] = e;
+                    var e = y.AsSpan(first + k * walk.Stride, n);
+                    TensorPrimitives.Subtract(a.AsSpan(first + k * walk.Stride, n), max, e);
+                    VectorMath.Exp(e, e);
+                    TensorPrimitives.Add(sum, e, sum);
                 }
+            else
+                for (int k = 0; k < walk.Length; k++)
+                    for (int g = 0; g < n; g++)
+                    {
+                        int p = walk.Start(g0 + g) + k * walk.Stride;
+                        double e = VectorMath.Exp(a[p] - max[g]);
+                        sum[g] += e;
+                        if (!log) y[p] = e;
+                    }
             if (log)
                 for (int g = 0; g < n; g++) sum[g] = VectorMath.Log(sum[g]);
             for (int k = 0; k < walk.Length; k++)

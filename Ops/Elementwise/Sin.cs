@@ -1,13 +1,12 @@
+using AutoDiff.Functional.Ops.Kernels;
+
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>sin x; derivative cos x.</summary>
 internal sealed record Sin : UnaryElementwise
 {
     /// <inheritdoc/>
-    protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
-    {
-        for (int i = 0; i < x.Length; i++) y[i] = Math.Sin(x[i]);
-    }
+    protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => VectorMath.Sin(x, y);
     /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y) => x.Cos();
 }

@@ -1,3 +1,5 @@
+using AutoDiff.Functional.Ops.Kernels;
+
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>tanh x. Derivative 1 − y² written as 4·σ(2x)·σ(−2x), which keeps full relative accuracy for large |x|
@@ -5,10 +7,7 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Tanh : UnaryElementwise
 {
     /// <inheritdoc/>
-    protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
-    {
-        for (int i = 0; i < x.Length; i++) y[i] = Math.Tanh(x[i]);
-    }
+    protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => VectorMath.Tanh(x, y);
     /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Numerics.Tensors;
+using AutoDiff.Functional.Ops.Kernels;
 
 namespace AutoDiff.Functional.Ops;
 
@@ -29,8 +30,8 @@ internal sealed record LogSumExp(int Axis) : Op
             for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) max = Math.Max(max, a[p]);
             if (double.IsInfinity(max)) { y[g] = max; continue; }
             double s = 0;
-            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += Math.Exp(a[p] - max);
-            y[g] = max + Math.Log(s);
+            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += VectorMath.Exp(a[p] - max);
+            y[g] = max + VectorMath.Log(s);
         }
     }
 
@@ -49,10 +50,11 @@ internal sealed record LogSumExp(int Axis) : Op
         for (int j = 0; j < n; j++)
         {
             TensorPrimitives.Subtract(a.Slice(j * m, m), max, term);
-            for (int i = 0; i < m; i++) sum[i] += Math.Exp(term[i]);   // scalar exp: the same bits at every JIT tier
+            VectorMath.Exp(term, term);   // our kernel: the same bits at every JIT tier and vector width
+            TensorPrimitives.Add(sum, term, sum);
         }
         for (int i = 0; i < m; i++)
-            if (!double.IsInfinity(max[i])) max[i] += Math.Log(sum[i]);   // a row of −∞ (or with +∞) is its max
+            if (!double.IsInfinity(max[i])) max[i] += VectorMath.Log(sum[i]);   // a row of −∞ (or with +∞) is its max
     }
 
     Node Probabilities(Node x) => Node.Apply(new Softmax(Axis), x);

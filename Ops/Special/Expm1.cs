@@ -1,3 +1,5 @@
+using AutoDiff.Functional.Ops.Kernels;
+
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>eˣ − 1, accurate for tiny x where eˣ − 1 would lose every digit; derivative eˣ, computed as eˣ and not as
@@ -6,20 +8,8 @@ namespace AutoDiff.Functional.Ops;
 internal sealed record Expm1 : UnaryElementwise
 {
     /// <inheritdoc/>
-    protected override void Apply(ReadOnlySpan<double> x, Span<double> y)
-    {
-        for (int i = 0; i < y.Length; i++) y[i] = Of(x[i]);
-    }
-
-    /// <summary>Kahan's correction: u = eˣ rounds, but (u − 1)·x/ln(u) divides that rounding back out. The ratio
-    /// x/ln(u) ≈ 1 is formed first: (u − 1)·x overflows for x above about 709.78 − ln 709.78, where eˣ − 1 is finite.</summary>
-    static double Of(double x)
-    {
-        double u = Math.Exp(x);
-        if (u == 1) return x;
-        double um1 = u - 1;
-        return um1 == -1 || double.IsPositiveInfinity(u) ? um1 : um1 * (x / Math.Log(u));
-    }
+    /// <remarks>The kernel adds 2ⁿ − 1 and 2ⁿ·r exactly before the small terms (<see cref="VectorMath.Expm1{T}"/>).</remarks>
+    protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => VectorMath.Expm1(x, y);
 
     /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y) => x.Exp();

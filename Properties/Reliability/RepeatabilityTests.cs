@@ -8,9 +8,11 @@ namespace AutoDiff.Functional.Properties.Reliability;
 /// through a plan and 10³ times through the interpreter, in fresh processes where the code tiers up during the loop
 /// (tiered compilation on, call counting without delay), with tiering off, and with AVX2 off; one bit pattern per row,
 /// the same in every process. And a plan run from 16 threads equal to a sequential run.</summary>
-/// <remarks>The transcendental kernels are scalar <see cref="Math"/> calls (System.Numerics.Tensors' SIMD Sin, Cos, Exp
-/// and Sum take other paths, with other roundings or orders, as code tiers up); the SIMD kernels kept are exact IEEE
-/// operations (add, subtract, multiply, divide, negate, square root, max), whose bits do not depend on the path.</remarks>
+/// <remarks>The transcendental kernels are the library's own (Ops/Kernels: one fixed sequence of IEEE operations and fused
+/// multiply-adds at every vector width and in the scalar tail, Properties/Ops/Kernels/KernelBitsTests.cs), not
+/// System.Numerics.Tensors' SIMD Sin, Cos, Exp and Sum, which take other paths, with other roundings or orders, as code
+/// tiers up; the other SIMD kernels kept are exact IEEE operations (add, subtract, multiply, divide, negate, square
+/// root, max), whose bits do not depend on the path.</remarks>
 public class RepeatabilityTests
 {
     const int PlanRuns = 10_000, InterpreterRuns = 1_000;

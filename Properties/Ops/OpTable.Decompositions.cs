@@ -1,0 +1,93 @@
+using AutoDiff.Functional.Properties.Support;
+using FsCheck.Fluent;
+using Dec = AutoDiff.Functional.Properties.Support.DecompositionReferences;
+using P = AutoDiff.Functional.Ops;
+
+namespace AutoDiff.Functional.Properties.Ops;
+
+/// <summary>The op table's rows for the decompositions with several results (issue 28): each row builds a
+/// well-conditioned input from any entries (a spread spectrum, a full column rank) and reads the results through
+/// functions that are smooth and well defined there (eigenvectors only through sign-invariant V ∘ V).</summary>
+public static partial class OpTable
+{
+    /// <summary>The eigenvalues of <see cref="Spread"/>: 6n apart, centred on 0.</summary>
+    static double[] Spectrum(int n) => [.. Enumerable.Range(0, n).Select(i => 6.0 * n * (i - (n - 1) / 2.0))];
+
+    /// <summary>Q·diag(λ)·Qᵀ for the cosine basis Q and the spectrum λ 6n apart, plus X: the lower triangle read is a
+    /// symmetric matrix within 2n (in norm, for entries in [−2, 2]) of one with eigenvalues 6n apart, so its eigenvalues
+    /// are at least 2n apart (Weyl) and its eigenvectors are turned well away from the axes.</summary>
+    static double[] Spread(int n)
+    {
+        var q = Dec.Cosines(n);
+        var scaled = new double[n * n];
+        var lambda = Spectrum(n);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++) scaled[i + j * n] = q[i + j * n] * lambda[j];
+        return Dec.Product(scaled, LinearReferences.Transposed(q, n), n, n, n);
+    }
+
+    internal static Node Spread(Node x) => x + Node.Constant(Tensor.FromColumnMajor(x.Shape, Spread(x.Shape[0]))).To(x.DType);
+    static double[] Spread(double[] x, int n) => [.. x.Zip(Spread(n), (a, b) => a + b)];
+
+    /// <summary>X + 4n·[I; 0] for an m×n X (m ≥ n): its top n×n block has every Gershgorin disc in Re z ≥ 2n, so the
+    /// matrix has full column rank with smallest singular value of order n.</summary>
+    static Node Tall(Node x) => x + Node.Constant(Tensor.FromColumnMajor(x.Shape, Tall(x.Shape[0], x.Shape[1]))).To(x.DType);
+    static double[] Tall(int m, int n) => [.. Enumerable.Range(0, m * n).Select(k => k % m == k / m ? 4.0 * n : 0)];
+    static double[] Tall(double[] x, int m, int n) => [.. x.Zip(Tall(m, n), (a, b) => a + b)];
+
+    /// <summary>(n, extra) for an (n + extra)×n matrix, but 2×1 for 1×1 (also when shrinking): there Q ≡ ±1, every
+    /// derivative of it is 0, and the laws' scale (the gradient's size) is 0 too, so MathNet's Q of 1 − 1e-16 fails them
+    /// by round-off alone.</summary>
+    static FsCheck.Gen<int[]> TallDims => Gen.Choose(1, 5).SelectMany(n => Gen.Choose(0, 3).Select(extra => new[] { n, extra }));
+    static int Rows(int[] d) => Math.Max(d[0] + d[1], 2);
+
+    /// <summary>MathNet's managed eigen- and QR solvers (tred2/tql2, Householder) are accurate to a few ulps but not as
+    /// smooth in their input as LAPACK's, so differences of their derivatives are noisier (up to ~2e-9 of the largest
+    /// element seen on the second order); on the managed path the laws against differences are 10× looser.</summary>
+    static double ManagedNoise => Lapack.IsNative ? 1 : 10;
+
+    /// <summary>A row reading Eigh's results through <paramref name="read"/>; it covers the op when it reads a result
+    /// <paramref name="direct"/>ly (the others are composites).</summary>
+    static OpEntry EighRow(string name, Func<Node, Node, Node> read, Func<double[], double[], int, double[]> reference, bool direct = false) =>
+        new($"Eigh: {name}", direct ? typeof(P.Eigh) : null, Fixed(1), false, d => [In(S(d[0], d[0]), Domain.Any)], (x, _, _) =>
+        {
+            var (w, v) = Spread(x[0]).Eigh();
+            return read(w, v);
+        })
+        {
+            ToleranceScale = ManagedNoise,
+            Reference = (x, d, _) =>
+            {
+                var (w, v) = Dec.Eigh(Spread(x[0], d[0]), d[0]);
+                return reference(w, v, d[0]);
+            },
+        };
+
+    static OpEntry QrRow(string name, Func<Node, Node, Node> read, Func<double[], double[], int, int, double[]> reference, bool direct = false) =>
+        new($"Qr: {name}", direct ? typeof(P.Qr) : null, TallDims, false, d => [In(S(Rows(d), d[0]), Domain.Any)], (x, _, _) =>
+        {
+            var (q, r) = Tall(x[0]).Qr();
+            return read(q, r);
+        })
+        {
+            ToleranceScale = ManagedNoise,
+            Reference = (x, d, _) =>
+            {
+                var (q, r) = Dec.Qr(Tall(x[0], Rows(d), d[0]), Rows(d), d[0]);
+                return reference(q, r, Rows(d), d[0]);
+            },
+        };
+
+    /// <summary>Column j of V ∘ V scaled by wⱼ: both results, unequally, through sign-invariant functions.</summary>
+    static double[] WeightedSquares(double[] w, double[] v, int n) => [.. v.Select((e, k) => e * e * w[k / n])];
+
+    static IEnumerable<OpEntry> DecompositionRows()
+    {
+        yield return EighRow("eigenvalues (lower triangle read)", (w, _) => w, (w, _, _) => w, direct: true);
+        yield return EighRow("V ∘ V (eigenvectors up to sign)", (_, v) => v.Square(), (_, v, _) => [.. v.Select(e => e * e)]);
+        yield return EighRow("(V ∘ V)·diag(w)", (w, v) => v.Square() * w.BroadcastRows(w.Shape[0]), WeightedSquares);
+        yield return QrRow("Q", (q, _) => q, (q, _, _, _) => q, direct: true);
+        yield return QrRow("R", (_, r) => r, (_, r, _, _) => r, direct: true);
+        yield return QrRow("Q·(R ∘ R)", (q, r) => q.MatMul(r.Square()), (q, r, m, n) => Dec.Product(q, [.. r.Select(e => e * e)], m, n, n));
+    }
+}

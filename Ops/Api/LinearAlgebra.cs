@@ -4,7 +4,7 @@ namespace AutoDiff.Functional;
 
 /// <summary>Linear algebra with derivative rules of every order: <c>A.Solve(b)</c>, <c>A.Cholesky()</c>,
 /// <c>L.TriangularSolve(b)</c>, <c>A.LogDet()</c>, <c>A.Inverse()</c>,
-/// and decompositions with several results: <c>A.Eigh()</c>, <c>A.Qr()</c>. Forward values come from OpenBLAS's LAPACK when
+/// and decompositions with several results: <c>A.Lu()</c> (and <c>LuSolve</c>), <c>A.Eigh()</c>, <c>A.Qr()</c>. Forward values come from OpenBLAS's LAPACK when
 /// it is installed, MathNet's managed code otherwise (see <see cref="Blas"/>). A singular or (for Cholesky) non-positive-
 /// definite matrix is an <see cref="ArgumentException"/> naming the op when the graph is evaluated.</summary>
 public static class LinearAlgebra
@@ -37,6 +37,21 @@ public static class LinearAlgebra
     {
         var r = Node.ApplyMulti(new Ops.Qr(), a);
         return (r[0], r[1]);
+    }
+    /// <summary>The LU factorisation with partial pivoting A = P·L·U of a square nonsingular A (scipy's arrangement):
+    /// P a permutation matrix (of floats), L unit lower triangular, U upper triangular. Derivatives of every order for L
+    /// and U on the piece where the pivots stay as chosen; P's derivative is 0.</summary>
+    public static (Node P, Node L, Node U) Lu(this Node a)
+    {
+        var r = Node.ApplyMulti(new Ops.Lu(), a);
+        return (r[0], r[1], r[2]);
+    }
+    /// <summary>A⁻¹·b from the factors A = P·L·U of <see cref="Lu"/>: U⁻¹·L⁻¹·Pᵀ·b, for a vector or matrix b; factor
+    /// once, solve for many right-hand sides.</summary>
+    public static Node LuSolve(this (Node P, Node L, Node U) lu, Node b)
+    {
+        var (p, l, u) = lu;
+        return u.TriangularSolve(l.TriangularSolve(p.T().MatMul(b)), lower: false);
     }
     /// <summary>The lower triangle of a square matrix (the diagonal included), zero above.</summary>
     public static Node LowerTriangle(this Node a) => Node.Apply(new TriangleMask(true, 1), a);

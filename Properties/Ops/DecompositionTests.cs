@@ -82,5 +82,16 @@ public class DecompositionTests
         Assert.Equal("Qr: A is (2×3): the reduced QR needs at least as many rows as columns (factor Aᵀ instead)", e.Message);
         e = Assert.Throws<ShapeException>(() => Node.Variable("v", Shape.Vector(3)).Qr());
         Assert.Equal("Qr: A is (3), it must be a matrix", e.Message);
+        e = Assert.Throws<ShapeException>(() => Node.Variable("A", Shape.Matrix(3, 2)).Lu());
+        Assert.Equal("Lu: A is (3×2), it must be a square matrix", e.Message);
+    }
+
+    [Fact]
+    public void A_singular_matrix_is_an_error_naming_Lu_when_evaluated()
+    {
+        var a = Node.Variable("A", Shape.Matrix(2, 2));
+        var (_, _, u) = a.Lu();
+        var e = Assert.Throws<ArgumentException>(() => Evaluate(u, a, Tensor.FromColumnMajor(Shape.Matrix(2, 2), [1, 2.0, 2, 4])));
+        Assert.Equal("Lu: the 2×2 matrix is singular (LU pivot 1 is 0)", e.Message);
     }
 }

@@ -81,8 +81,38 @@ public static partial class OpTable
     /// <summary>Column j of V ∘ V scaled by wⱼ: both results, unequally, through sign-invariant functions.</summary>
     static double[] WeightedSquares(double[] w, double[] v, int n) => [.. v.Select((e, k) => e * e * w[k / n])];
 
+    /// <summary>The rows of a well-conditioned matrix (<see cref="WellConditioned(Node, double)"/>, diagonally dominant by
+    /// columns by a margin above 1) in reverse order, so partial pivoting must swap them back, with every pivot choice
+    /// won by that margin: the pivots stay put under the laws' small steps.</summary>
+    static Node Reversed(Node x) => Node.Constant(Tensor.FromColumnMajor(x.Shape, Reversal(x.Shape[0]))).To(x.DType).MatMul(WellConditioned(x));
+    static double[] Reversal(int n) => [.. Enumerable.Range(0, n * n).Select(k => k % n == n - 1 - k / n ? 1.0 : 0)];
+    static double[] Reversed(double[] x, int n) => Dec.Product(Reversal(n), WellConditioned(x, n), n, n, n);
+
+    static OpEntry LuRow(string name, Func<Node, Node, Node, Node> read, Func<double[], double[], double[], int, double[]> reference, bool direct = false) =>
+        new($"Lu: {name}", direct ? typeof(P.Lu) : null, Fixed(1), false, d => [In(S(d[0], d[0]), Domain.Any)], (x, _, _) =>
+        {
+            var (p, l, u) = Reversed(x[0]).Lu();
+            return read(p, l, u);
+        })
+        {
+            Reference = (x, d, _) =>
+            {
+                var (p, l, u) = Dec.Lu(Reversed(x[0], d[0]), d[0]);
+                return reference(p, l, u, d[0]);
+            },
+        };
+
     static IEnumerable<OpEntry> DecompositionRows()
     {
+        yield return LuRow("P (piecewise constant)", (p, _, _) => p, (p, _, _, _) => p, direct: true);
+        yield return LuRow("L", (_, l, _) => l, (_, l, _, _) => l, direct: true);
+        yield return LuRow("U", (_, _, u) => u, (_, _, u, _) => u, direct: true);
+        yield return new("Lu: LuSolve(A, B) = U⁻¹·L⁻¹·Pᵀ·B", null, Fixed(2), false, d => [In(S(d[0], d[0]), Domain.Any), In(S(d[0], d[1]), Domain.Any)],
+            (x, _, _) => Reversed(x[0]).Lu().LuSolve(x[1]))
+        {
+            Reference = (x, d, _) => LinearReferences.Solve(Reversed(x[0], d[0]), d[0], x[1], d[1]),
+        };
+        yield return LuRow("L·(U ∘ U)", (_, l, u) => l.MatMul(u.Square()), (_, l, u, n) => Dec.Product(l, [.. u.Select(e => e * e)], n, n, n));
         yield return EighRow("eigenvalues (lower triangle read)", (w, _) => w, (w, _, _) => w, direct: true);
         yield return EighRow("V ∘ V (eigenvectors up to sign)", (_, v) => v.Square(), (_, v, _) => [.. v.Select(e => e * e)]);
         yield return EighRow("(V ∘ V)·diag(w)", (w, v) => v.Square() * w.BroadcastRows(w.Shape[0]), WeightedSquares);

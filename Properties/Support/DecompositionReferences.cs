@@ -81,6 +81,34 @@ public static class DecompositionReferences
         return (q, r);
     }
 
+    /// <summary>A = P·L·U by Gaussian elimination with partial pivoting (the first largest |pivot| in each column):
+    /// P (a permutation matrix), L (unit lower), U (upper), each n×n.</summary>
+    public static (double[] P, double[] L, double[] U) Lu(double[] a, int n)
+    {
+        var u = (double[])a.Clone();
+        var l = LinearReferences.Identity(n);
+        var rows = Enumerable.Range(0, n).ToArray();
+        for (int k = 0; k < n; k++)
+        {
+            int pivot = k;
+            for (int i = k + 1; i < n; i++)
+                if (Math.Abs(u[i + k * n]) > Math.Abs(u[pivot + k * n])) pivot = i;
+            (rows[k], rows[pivot]) = (rows[pivot], rows[k]);
+            for (int j = 0; j < n; j++) (u[k + j * n], u[pivot + j * n]) = (u[pivot + j * n], u[k + j * n]);
+            for (int j = 0; j < k; j++) (l[k + j * n], l[pivot + j * n]) = (l[pivot + j * n], l[k + j * n]);
+            for (int i = k + 1; i < n; i++)
+            {
+                double factor = u[i + k * n] / u[k + k * n];
+                l[i + k * n] = factor;
+                for (int j = k; j < n; j++) u[i + j * n] -= factor * u[k + j * n];
+                u[i + k * n] = 0;
+            }
+        }
+        var p = new double[n * n];
+        for (int i = 0; i < n; i++) p[rows[i] + i * n] = 1;   // row i of Pᵀ·A is row rows[i] of A
+        return (p, l, u);
+    }
+
     /// <summary>A·B for A (m×k) and B (k×n).</summary>
     public static double[] Product(double[] a, double[] b, int m, int k, int n)
     {

@@ -4,7 +4,7 @@ using MathNet.Numerics.Providers.LinearAlgebra;
 namespace AutoDiff.Functional;
 
 /// <summary>The few LAPACK factorisations and solves the linear-algebra ops need: through OpenBLAS's LAPACK when it is
-/// loaded (Debian's <c>libopenblas0-pthread</c> exports dgetrf, dgetrs, dpotrf, dtrtrs, dsyev, dgeqrf and dorgqr), MathNet's managed
+/// loaded (Debian's <c>libopenblas0-pthread</c> exports dgetrf, dgetrs, dpotrf, dtrtrs, dsyev, dgeqrf, dorgqr and dgesvd), MathNet's managed
 /// factorisations and plain substitution loops otherwise; <c>AUTODIFF_BLAS=managed</c> forces the managed path, as for
 /// <see cref="Blas"/>. Matrices are column-major n×n, right-hand sides n×columns, all overwritten in place. A
 /// singular or non-positive-definite matrix is an <see cref="ArgumentException"/> naming the op.</summary>
@@ -17,6 +17,7 @@ internal static unsafe class Lapack
     static readonly delegate* unmanaged<byte*, byte*, int*, double*, int*, double*, double*, int*, int*, nint, nint, void> dsyev;
     static readonly delegate* unmanaged<int*, int*, double*, int*, double*, double*, int*, int*, void> dgeqrf;
     static readonly delegate* unmanaged<int*, int*, int*, double*, int*, double*, double*, int*, int*, void> dorgqr;
+    static readonly delegate* unmanaged<byte*, byte*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*, nint, nint, void> dgesvd;
 
     /// <summary>True when factorisations run in OpenBLAS's LAPACK.</summary>
     public static bool IsNative { get; }
@@ -34,7 +35,8 @@ internal static unsafe class Lapack
                 || !NativeLibrary.TryGetExport(lib, "dtrtrs_", out var trtrs)
                 || !NativeLibrary.TryGetExport(lib, "dsyev_", out var syev)
                 || !NativeLibrary.TryGetExport(lib, "dgeqrf_", out var geqrf)
-                || !NativeLibrary.TryGetExport(lib, "dorgqr_", out var orgqr))
+                || !NativeLibrary.TryGetExport(lib, "dorgqr_", out var orgqr)
+                || !NativeLibrary.TryGetExport(lib, "dgesvd_", out var gesvd))
                 continue;
             dgetrf = (delegate* unmanaged<int*, int*, double*, int*, int*, int*, void>)getrf;
             dgetrs = (delegate* unmanaged<byte*, int*, int*, double*, int*, int*, double*, int*, int*, nint, void>)getrs;
@@ -43,6 +45,7 @@ internal static unsafe class Lapack
             dsyev = (delegate* unmanaged<byte*, byte*, int*, double*, int*, double*, double*, int*, int*, nint, nint, void>)syev;
             dgeqrf = (delegate* unmanaged<int*, int*, double*, int*, double*, double*, int*, int*, void>)geqrf;
             dorgqr = (delegate* unmanaged<int*, int*, int*, double*, int*, double*, double*, int*, int*, void>)orgqr;
+            dgesvd = (delegate* unmanaged<byte*, byte*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*, nint, nint, void>)gesvd;
             IsNative = true;
             return;
         }
@@ -207,6 +210,37 @@ internal static unsafe class Lapack
                 fixed (double* pk2 = work) dorgqr(&m, &n, &n, pa, &lda, pt, pk2, &lwork, &info);
             }
         }
+    }
+
+    /// <summary>The reduced singular value decomposition A = U·diag(s)·Vᵀ of an m×n A (m ≥ n), <paramref name="a"/>
+    /// overwritten: s descending, U (m×n), Vᵀ (n×n). Signs are as the factorisation leaves them.</summary>
+    public static void Svd(string op, double[] a, int m, int n, double[] s, double[] u, double[] vt)
+    {
+        if (n == 0) return;
+        int info = 0;
+        if (IsNative)
+        {
+            byte job = (byte)'S';
+            int lda = Math.Max(1, m), query = -1;
+            double size;
+            fixed (double* pa = a, ps = s, pu = u, pv = vt)
+            {
+                dgesvd(&job, &job, &m, &n, pa, &lda, ps, pu, &lda, pv, &n, &size, &query, &info, 1, 1);
+                int lwork = Math.Max(1, (int)size);
+                var work = new double[lwork];
+                fixed (double* pk = work) dgesvd(&job, &job, &m, &n, pa, &lda, ps, pu, &lda, pv, &n, pk, &lwork, &info, 1, 1);
+            }
+        }
+        else
+        {
+            // MathNet returns the full m×m U; the reduced one is its first n columns.
+            var full = new double[m * m];
+            ManagedLinearAlgebraProvider.Instance.SingularValueDecomposition(true, a, m, n, s, full, vt);
+            full.AsSpan(0, m * n).CopyTo(u);
+        }
+        bool finite = info == 0;
+        for (int i = 0; i < n && finite; i++) finite = double.IsFinite(s[i]);
+        if (!finite) throw new ArgumentException($"{op}: the singular values of the {m}×{n} matrix did not converge (is it finite?)");
     }
 
     // Forward substitution when the effective matrix op(T) is lower triangular, back substitution when upper.

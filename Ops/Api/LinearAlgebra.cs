@@ -4,7 +4,7 @@ namespace AutoDiff.Functional;
 
 /// <summary>Linear algebra with derivative rules of every order: <c>A.Solve(b)</c>, <c>A.Cholesky()</c>,
 /// <c>L.TriangularSolve(b)</c>, <c>A.LogDet()</c>, <c>A.Inverse()</c>,
-/// and decompositions with several results: <c>A.Lu()</c> (and <c>LuSolve</c>), <c>A.Eigh()</c>, <c>A.Qr()</c>. Forward values come from OpenBLAS's LAPACK when
+/// and decompositions with several results: <c>A.Lu()</c> (and <c>LuSolve</c>), <c>A.Eigh()</c>, <c>A.Qr()</c>, <c>A.Svd()</c>. Forward values come from OpenBLAS's LAPACK when
 /// it is installed, MathNet's managed code otherwise (see <see cref="Blas"/>). A singular or (for Cholesky) non-positive-
 /// definite matrix is an <see cref="ArgumentException"/> naming the op when the graph is evaluated.</summary>
 public static class LinearAlgebra
@@ -28,6 +28,7 @@ public static class LinearAlgebra
     /// differentiated exactly (see docs/linear-algebra.md).</summary>
     public static (Node Values, Node Vectors) Eigh(this Node a)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var r = Node.ApplyMulti(new Ops.Eigh(), a);
         return (r[0], r[1]);
     }
@@ -35,6 +36,7 @@ public static class LinearAlgebra
     /// upper triangular with a positive diagonal. Derivatives of every order for a full-column-rank A.</summary>
     public static (Node Q, Node R) Qr(this Node a)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var r = Node.ApplyMulti(new Ops.Qr(), a);
         return (r[0], r[1]);
     }
@@ -43,6 +45,7 @@ public static class LinearAlgebra
     /// and U on the piece where the pivots stay as chosen; P's derivative is 0.</summary>
     public static (Node P, Node L, Node U) Lu(this Node a)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var r = Node.ApplyMulti(new Ops.Lu(), a);
         return (r[0], r[1], r[2]);
     }
@@ -50,8 +53,21 @@ public static class LinearAlgebra
     /// once, solve for many right-hand sides.</summary>
     public static Node LuSolve(this (Node P, Node L, Node U) lu, Node b)
     {
+        ArgumentNullException.ThrowIfNull(b);
         var (p, l, u) = lu;
+        ArgumentNullException.ThrowIfNull(p, "lu.P");
+        ArgumentNullException.ThrowIfNull(l, "lu.L");
+        ArgumentNullException.ThrowIfNull(u, "lu.U");
         return u.TriangularSolve(l.TriangularSolve(p.T().MatMul(b)), lower: false);
+    }
+    /// <summary>The reduced singular value decomposition A = U·diag(s)·Vᵀ of an m×n A with m ≥ n: U (m×n) and V (n×n)
+    /// with orthonormal columns, s descending; each pair (uᵢ, vᵢ) signed so that vᵢ's largest-magnitude component is
+    /// positive. Derivatives of every order for distinct nonzero singular values (see docs/linear-algebra.md).</summary>
+    public static (Node U, Node S, Node V) Svd(this Node a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var r = Node.ApplyMulti(new Ops.Svd(), a);
+        return (r[0], r[1], r[2]);
     }
     /// <summary>The lower triangle of a square matrix (the diagonal included), zero above.</summary>
     public static Node LowerTriangle(this Node a) => Node.Apply(new TriangleMask(true, 1), a);

@@ -4,8 +4,8 @@ namespace AutoDiff.Functional.Ops;
 
 /// <summary>The reduced QR factorisation A = Q·R of an m×n A with m ≥ n (LAPACK dgeqrf and dorgqr, Householder
 /// reflections): Q (m×n) with orthonormal columns and R (n×n) upper triangular with a positive diagonal (the signs are
-/// fixed so, which makes the factors unique for a full-rank A and the same on every backend). The rules need full column
-/// rank (they solve with R); a rank-deficient A gives infinite or NaN derivatives.
+/// fixed so, which makes the factors unique for a full-rank A and the same on every backend). An A without full column
+/// rank (a zero on R's diagonal, where the rules would divide by it) is an error at run time.
 /// Rules (Walter and Lehmann 2018; Seeger et al. 2017), with B = dA·R⁻¹, C = Qᵀ·B and X = triu C + (strict tril C)ᵀ
 /// (so Qᵀ·dQ = C − X is skew-symmetric and dR·R⁻¹ = X upper triangular): dR = X·R, dQ = B − Q·X;
 /// Ā = (Q̄ + Q·copyltu M)·R⁻ᵀ with M = R·R̄ᵀ − Q̄ᵀ·Q and copyltu M = tril M + (strict tril M)ᵀ. Products, masks and
@@ -33,7 +33,10 @@ internal sealed record Qr : MultiOp
         Lapack.QrFactor(q, m, n, r);
         for (int k = 0; k < n; k++)
         {
-            if (r[k + k * n] >= 0) continue;
+            double d = r[k + k * n];
+            if (d == 0 || !double.IsFinite(d))
+                throw new ArgumentException($"{this}: the {m}×{n} matrix does not have full column rank (R's diagonal element {k} is {d}); the QR's rules need it");
+            if (d > 0) continue;
             for (int j = k; j < n; j++) r[k + j * n] = -r[k + j * n];
             for (int i = 0; i < m; i++) q[i + k * m] = -q[i + k * m];
         }

@@ -82,6 +82,8 @@ public class DecompositionTests
         Assert.Equal("Qr: A is (2×3): the reduced QR needs at least as many rows as columns (factor Aᵀ instead)", e.Message);
         e = Assert.Throws<ShapeException>(() => Node.Variable("v", Shape.Vector(3)).Qr());
         Assert.Equal("Qr: A is (3), it must be a matrix", e.Message);
+        e = Assert.Throws<ShapeException>(() => Node.Variable("A", Shape.Matrix(2, 3)).Svd());
+        Assert.Equal("Svd: A is (2×3): the reduced SVD here needs at least as many rows as columns (take the SVD of Aᵀ and swap U and V)", e.Message);
         e = Assert.Throws<ShapeException>(() => Node.Variable("A", Shape.Matrix(3, 2)).Lu());
         Assert.Equal("Lu: A is (3×2), it must be a square matrix", e.Message);
     }

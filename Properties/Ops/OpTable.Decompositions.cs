@@ -41,10 +41,11 @@ public static partial class OpTable
     static FsCheck.Gen<int[]> TallDims => Gen.Choose(1, 5).SelectMany(n => Gen.Choose(0, 3).Select(extra => new[] { n, extra }));
     static int Rows(int[] d) => Math.Max(d[0] + d[1], 2);
 
-    /// <summary>MathNet's managed eigen- and QR solvers (tred2/tql2, Householder) are accurate to a few ulps but not as
-    /// smooth in their input as LAPACK's, so differences of their derivatives are noisier (up to ~2e-9 of the largest
-    /// element seen on the second order); on the managed path the laws against differences are 10× looser.</summary>
-    static double ManagedNoise => Lapack.IsNative ? 1 : 10;
+    /// <summary>The factorisations are accurate to a few ulps but not smooth in their input at that level (reflectors,
+    /// rotations and iteration counts chosen per input), so differences of their gradients carry ~1e-16/h of noise: up
+    /// to 7e-10 of the largest element seen on the second order with LAPACK, ~2e-9 with MathNet's managed solvers
+    /// (tred2/tql2, Householder, Golub–Kahan). The laws against differences are 4× looser (10× on the managed path).</summary>
+    static double ManagedNoise => Lapack.IsNative ? 4 : 10;
 
     /// <summary>A row reading Eigh's results through <paramref name="read"/>; it covers the op when it reads a result
     /// <paramref name="direct"/>ly (the others are composites).</summary>
@@ -102,8 +103,43 @@ public static partial class OpTable
             },
         };
 
+    /// <summary>Qₘ·diag(σ)·Qₙᵀ (the first n columns of the m×m cosine basis) with σᵢ = 8c·(n − i), c = √(mn), plus X:
+    /// X moves each singular value by at most ‖X‖₂ ≤ 2c (entries in [−2, 2]), so they stay at least 4c apart and 6c
+    /// from 0.</summary>
+    static Node Separated(Node x) => x + Node.Constant(Tensor.FromColumnMajor(x.Shape, Separated(x.Shape[0], x.Shape[1]))).To(x.DType);
+    static double[] Separated(double[] x, int m, int n) => [.. x.Zip(Separated(m, n), (a, b) => a + b)];
+    static double[] Separated(int m, int n)
+    {
+        double c = Math.Sqrt(m * n);
+        var qm = Dec.Cosines(m);
+        var scaled = new double[m * n];
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < m; i++) scaled[i + j * m] = qm[i + j * m] * 8 * c * (n - j);
+        return Dec.Product(scaled, LinearReferences.Transposed(Dec.Cosines(n), n), m, n, n);
+    }
+
+    static OpEntry SvdRow(string name, Func<Node, Node, Node, Node> read, Func<double[], double[], double[], int, int, double[]> reference, bool direct = false) =>
+        new($"Svd: {name}", direct ? typeof(P.Svd) : null, TallDims, false, d => [In(S(Rows(d), d[0]), Domain.Any)], (x, _, _) =>
+        {
+            var (u, s, v) = Separated(x[0]).Svd();
+            return read(u, s, v);
+        })
+        {
+            ToleranceScale = ManagedNoise,
+            Reference = (x, d, _) =>
+            {
+                var (u, s, v) = Dec.Svd(Separated(x[0], Rows(d), d[0]), Rows(d), d[0]);
+                return reference(u, s, v, Rows(d), d[0]);
+            },
+        };
+
+    static double[] Squares(double[] a) => [.. a.Select(e => e * e)];
+
     static IEnumerable<OpEntry> DecompositionRows()
     {
+        yield return SvdRow("singular values", (_, s, _) => s, (_, s, _, _, _) => s, direct: true);
+        yield return SvdRow("U ∘ U (up to sign)", (u, _, _) => u.Square(), (u, _, _, _, _) => Squares(u));
+        yield return SvdRow("(V ∘ V)·diag(s)", (_, s, v) => v.Square() * s.BroadcastRows(s.Shape[0]), (_, s, v, _, n) => [.. v.Select((e, k) => e * e * s[k / n])]);
         yield return LuRow("P (piecewise constant)", (p, _, _) => p, (p, _, _, _) => p, direct: true);
         yield return LuRow("L", (_, l, _) => l, (_, l, _, _) => l, direct: true);
         yield return LuRow("U", (_, _, u) => u, (_, _, u, _) => u, direct: true);

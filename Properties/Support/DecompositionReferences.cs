@@ -109,6 +109,26 @@ public static class DecompositionReferences
         return (p, l, u);
     }
 
+    /// <summary>The reduced SVD of an m×n A (m ≥ n, distinct nonzero singular values) from the Jacobi eigenvectors V of
+    /// AᵀA: s = √eigenvalues descending, U = A·V·diag(s)⁻¹.</summary>
+    public static (double[] U, double[] S, double[] V) Svd(double[] a, int m, int n)
+    {
+        var ata = Product(Enumerable.Range(0, n * m).Select(k => a[k / n + k % n * m]).ToArray(), a, n, m, n);
+        var (w, vectors) = Eigh(ata, n);
+        var s = new double[n];
+        var v = new double[n * n];
+        for (int c = 0; c < n; c++)
+        {
+            int k = n - 1 - c;
+            s[c] = Math.Sqrt(w[k]);
+            for (int i = 0; i < n; i++) v[i + c * n] = vectors[i + k * n];
+        }
+        var u = Product(a, v, m, n, n);
+        for (int c = 0; c < n; c++)
+            for (int i = 0; i < m; i++) u[i + c * m] /= s[c];
+        return (u, s, v);
+    }
+
     /// <summary>A·B for A (m×k) and B (k×n).</summary>
     public static double[] Product(double[] a, double[] b, int m, int k, int n)
     {

@@ -172,7 +172,9 @@ internal static unsafe class Lapack
                 for (int i = j + 1; i < n; i++) a[j + i * n] = a[i + j * n];
             var vectors = new double[n * n];
             var values = new System.Numerics.Complex[n];
-            ManagedLinearAlgebraProvider.Instance.EigenDecomp(true, n, a, vectors, values, new double[n * n]);
+            // MathNet fails on non-finite input by an exception of its own (or an index out of range): one error for all.
+            try { ManagedLinearAlgebraProvider.Instance.EigenDecomp(true, n, a, vectors, values, new double[n * n]); }
+            catch (Exception e) when (e is MathNet.Numerics.NonConvergenceException or IndexOutOfRangeException) { info = 1; }
             vectors.CopyTo(a, 0);
             for (int i = 0; i < n; i++) w[i] = values[i].Real;
         }
@@ -235,7 +237,8 @@ internal static unsafe class Lapack
         {
             // MathNet returns the full m×m U; the reduced one is its first n columns.
             var full = new double[m * m];
-            ManagedLinearAlgebraProvider.Instance.SingularValueDecomposition(true, a, m, n, s, full, vt);
+            try { ManagedLinearAlgebraProvider.Instance.SingularValueDecomposition(true, a, m, n, s, full, vt); }
+            catch (Exception e) when (e is MathNet.Numerics.NonConvergenceException or IndexOutOfRangeException) { info = 1; }
             full.AsSpan(0, m * n).CopyTo(u);
         }
         bool finite = info == 0;

@@ -4,7 +4,7 @@ using MathNet.Numerics.Providers.LinearAlgebra;
 namespace AutoDiff.Functional;
 
 /// <summary>The few LAPACK factorisations and solves the linear-algebra ops need: through OpenBLAS's LAPACK when it is
-/// loaded (Debian's <c>libopenblas0-pthread</c> exports dgetrf, dgetrs, dpotrf and dtrtrs), MathNet's managed
+/// loaded (Debian's <c>libopenblas0-pthread</c> exports dgetrf, dgetrs, dpotrf, dtrtrs, dsyev, dgeqrf, dorgqr and dgesvd), MathNet's managed
 /// factorisations and plain substitution loops otherwise; <c>AUTODIFF_BLAS=managed</c> forces the managed path, as for
 /// <see cref="Blas"/>. Matrices are column-major n×n, right-hand sides n×columns, all overwritten in place. A
 /// singular or non-positive-definite matrix is an <see cref="ArgumentException"/> naming the op.</summary>
@@ -14,6 +14,10 @@ internal static unsafe class Lapack
     static readonly delegate* unmanaged<byte*, int*, int*, double*, int*, int*, double*, int*, int*, nint, void> dgetrs;
     static readonly delegate* unmanaged<byte*, int*, double*, int*, int*, nint, void> dpotrf;
     static readonly delegate* unmanaged<byte*, byte*, byte*, int*, int*, double*, int*, double*, int*, int*, nint, nint, nint, void> dtrtrs;
+    static readonly delegate* unmanaged<byte*, byte*, int*, double*, int*, double*, double*, int*, int*, nint, nint, void> dsyev;
+    static readonly delegate* unmanaged<int*, int*, double*, int*, double*, double*, int*, int*, void> dgeqrf;
+    static readonly delegate* unmanaged<int*, int*, int*, double*, int*, double*, double*, int*, int*, void> dorgqr;
+    static readonly delegate* unmanaged<byte*, byte*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*, nint, nint, void> dgesvd;
 
     /// <summary>True when factorisations run in OpenBLAS's LAPACK.</summary>
     public static bool IsNative { get; }
@@ -28,12 +32,20 @@ internal static unsafe class Lapack
                 || !NativeLibrary.TryGetExport(lib, "dgetrf_", out var getrf)
                 || !NativeLibrary.TryGetExport(lib, "dgetrs_", out var getrs)
                 || !NativeLibrary.TryGetExport(lib, "dpotrf_", out var potrf)
-                || !NativeLibrary.TryGetExport(lib, "dtrtrs_", out var trtrs))
+                || !NativeLibrary.TryGetExport(lib, "dtrtrs_", out var trtrs)
+                || !NativeLibrary.TryGetExport(lib, "dsyev_", out var syev)
+                || !NativeLibrary.TryGetExport(lib, "dgeqrf_", out var geqrf)
+                || !NativeLibrary.TryGetExport(lib, "dorgqr_", out var orgqr)
+                || !NativeLibrary.TryGetExport(lib, "dgesvd_", out var gesvd))
                 continue;
             dgetrf = (delegate* unmanaged<int*, int*, double*, int*, int*, int*, void>)getrf;
             dgetrs = (delegate* unmanaged<byte*, int*, int*, double*, int*, int*, double*, int*, int*, nint, void>)getrs;
             dpotrf = (delegate* unmanaged<byte*, int*, double*, int*, int*, nint, void>)potrf;
             dtrtrs = (delegate* unmanaged<byte*, byte*, byte*, int*, int*, double*, int*, double*, int*, int*, nint, nint, nint, void>)trtrs;
+            dsyev = (delegate* unmanaged<byte*, byte*, int*, double*, int*, double*, double*, int*, int*, nint, nint, void>)syev;
+            dgeqrf = (delegate* unmanaged<int*, int*, double*, int*, double*, double*, int*, int*, void>)geqrf;
+            dorgqr = (delegate* unmanaged<int*, int*, int*, double*, int*, double*, double*, int*, int*, void>)orgqr;
+            dgesvd = (delegate* unmanaged<byte*, byte*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*, nint, nint, void>)gesvd;
             IsNative = true;
             return;
         }
@@ -131,6 +143,107 @@ internal static unsafe class Lapack
             return;
         }
         Substitute(t, n, lower, transpose, unitDiagonal: false, b, columns);
+    }
+
+    /// <summary>The eigenvalues <paramref name="w"/> (ascending) and orthonormal eigenvectors (the columns of
+    /// <paramref name="a"/>, overwriting it) of the symmetric n×n matrix whose lower triangle <paramref name="a"/> holds;
+    /// the upper triangle is not read. Each vector's sign is as the factorisation leaves it.</summary>
+    public static void SymmetricEigen(string op, double[] a, int n, double[] w)
+    {
+        if (n == 0) return;
+        int info = 0;
+        if (IsNative)
+        {
+            byte jobz = (byte)'V', lower = (byte)'L';
+            int query = -1;
+            double size;
+            fixed (double* pa = a, pw = w)
+            {
+                dsyev(&jobz, &lower, &n, pa, &n, pw, &size, &query, &info, 1, 1);
+                int lwork = Math.Max(1, (int)size);
+                var work = new double[lwork];
+                fixed (double* pk = work) dsyev(&jobz, &lower, &n, pa, &n, pw, pk, &lwork, &info, 1, 1);
+            }
+        }
+        else
+        {
+            // MathNet's decomposition reads the whole matrix: mirror the lower triangle first.
+            for (int j = 0; j < n; j++)
+                for (int i = j + 1; i < n; i++) a[j + i * n] = a[i + j * n];
+            var vectors = new double[n * n];
+            var values = new System.Numerics.Complex[n];
+            // MathNet fails on non-finite input by an exception of its own (or an index out of range): one error for all.
+            try { ManagedLinearAlgebraProvider.Instance.EigenDecomp(true, n, a, vectors, values, new double[n * n]); }
+            catch (Exception e) when (e is MathNet.Numerics.NonConvergenceException or IndexOutOfRangeException) { info = 1; }
+            vectors.CopyTo(a, 0);
+            for (int i = 0; i < n; i++) w[i] = values[i].Real;
+        }
+        bool finite = info == 0;
+        for (int i = 0; i < n && finite; i++) finite = double.IsFinite(w[i]);
+        if (!finite) throw new ArgumentException($"{op}: the eigenvalues of the {n}×{n} matrix did not converge (is it finite?)");
+    }
+
+    /// <summary>The reduced QR factorisation A = Q·R of an m×n matrix (m ≥ n) by Householder reflections: Q (m×n,
+    /// orthonormal columns) overwrites <paramref name="a"/>, R (n×n upper triangular) goes to <paramref name="r"/>. Signs
+    /// are as the factorisation leaves them.</summary>
+    public static void QrFactor(double[] a, int m, int n, double[] r)
+    {
+        if (n == 0) return;
+        var tau = new double[n];
+        if (!IsNative)
+        {
+            ManagedLinearAlgebraProvider.Instance.ThinQRFactor(a, m, n, r, tau);
+            return;
+        }
+        int info, query = -1, lda = Math.Max(1, m);
+        double size;
+        fixed (double* pa = a, pt = tau)
+        {
+            dgeqrf(&m, &n, pa, &lda, pt, &size, &query, &info);
+            int lwork = Math.Max(n, (int)size);
+            var work = new double[lwork];
+            fixed (double* pk = work)
+            {
+                dgeqrf(&m, &n, pa, &lda, pt, pk, &lwork, &info);
+                for (int j = 0; j < n; j++)
+                    for (int i = 0; i <= j; i++) r[i + j * n] = a[i + j * m];
+                dorgqr(&m, &n, &n, pa, &lda, pt, &size, &query, &info);
+                if ((int)size > lwork) work = new double[lwork = (int)size];
+                fixed (double* pk2 = work) dorgqr(&m, &n, &n, pa, &lda, pt, pk2, &lwork, &info);
+            }
+        }
+    }
+
+    /// <summary>The reduced singular value decomposition A = U·diag(s)·Vᵀ of an m×n A (m ≥ n), <paramref name="a"/>
+    /// overwritten: s descending, U (m×n), Vᵀ (n×n). Signs are as the factorisation leaves them.</summary>
+    public static void Svd(string op, double[] a, int m, int n, double[] s, double[] u, double[] vt)
+    {
+        if (n == 0) return;
+        int info = 0;
+        if (IsNative)
+        {
+            byte job = (byte)'S';
+            int lda = Math.Max(1, m), query = -1;
+            double size;
+            fixed (double* pa = a, ps = s, pu = u, pv = vt)
+            {
+                dgesvd(&job, &job, &m, &n, pa, &lda, ps, pu, &lda, pv, &n, &size, &query, &info, 1, 1);
+                int lwork = Math.Max(1, (int)size);
+                var work = new double[lwork];
+                fixed (double* pk = work) dgesvd(&job, &job, &m, &n, pa, &lda, ps, pu, &lda, pv, &n, pk, &lwork, &info, 1, 1);
+            }
+        }
+        else
+        {
+            // MathNet returns the full m×m U; the reduced one is its first n columns.
+            var full = new double[m * m];
+            try { ManagedLinearAlgebraProvider.Instance.SingularValueDecomposition(true, a, m, n, s, full, vt); }
+            catch (Exception e) when (e is MathNet.Numerics.NonConvergenceException or IndexOutOfRangeException) { info = 1; }
+            full.AsSpan(0, m * n).CopyTo(u);
+        }
+        bool finite = info == 0;
+        for (int i = 0; i < n && finite; i++) finite = double.IsFinite(s[i]);
+        if (!finite) throw new ArgumentException($"{op}: the singular values of the {m}×{n} matrix did not converge (is it finite?)");
     }
 
     // Forward substitution when the effective matrix op(T) is lower triangular, back substitution when upper.

@@ -163,5 +163,6 @@ public static partial class OpTable
         foreach (var (lower, diagonal) in new[] { (true, 1.0), (false, 0.0), (true, 0.5) })
             yield return SquareRow($"TriangleMask({(lower ? "lower" : "upper")}, diagonal×{diagonal})", typeof(P.TriangleMask),
                 a => Node.Apply(new P.TriangleMask(lower, diagonal), a), (a, n) => LinearReferences.Triangle(a, n, lower, diagonal));
+        foreach (var e in DecompositionRows()) yield return e;
     }
 }

@@ -3,27 +3,19 @@ using Xunit;
 
 namespace AutoDiff.Functional.Properties.Docs;
 
-/// <summary>docs/loops.md's nested-descent example is the compiled code of NestedDescentExample, and it runs.</summary>
+/// <summary>docs/loops.md's nested-descent and scan examples are the compiled code of NestedDescentExample and
+/// ScanExample, and they run.</summary>
 public class LoopsGuideTests
 {
-    [Fact]
-    public void The_nested_descent_block_matches_its_source()
+    [Theory]
+    [InlineData("NestedDescentExample.cs")]
+    [InlineData("ScanExample.cs")]
+    public void The_guide_block_matches_its_source(string file)
     {
         var guide = RepoFiles.Read("docs/loops.md");
-        var block = Regex.Match(guide, @"<!-- source: Properties/Docs/NestedDescentExample.cs \(region\) -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
-        Assert.True(block.Success, "docs/loops.md has no block sourced from NestedDescentExample.cs");
-        var source = RepoFiles.Read("Properties/Docs/NestedDescentExample.cs");
-        var region = Regex.Match(source, @"// GUIDE:begin\n(.*?)\s*// GUIDE:end", RegexOptions.Singleline).Groups[1].Value;
-        Assert.Equal(RepoFiles.Normalise(region), RepoFiles.Normalise(block.Groups[1].Value));
-    }
-
-    [Fact]
-    public void The_scan_block_matches_its_source()
-    {
-        var guide = RepoFiles.Read("docs/loops.md");
-        var block = Regex.Match(guide, @"<!-- source: Properties/Docs/ScanExample.cs \(region\) -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
-        Assert.True(block.Success, "docs/loops.md has no block sourced from ScanExample.cs");
-        var source = RepoFiles.Read("Properties/Docs/ScanExample.cs");
+        var block = Regex.Match(guide, $@"<!-- source: Properties/Docs/{Regex.Escape(file)} \(region\) -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.True(block.Success, $"docs/loops.md has no block sourced from {file}");
+        var source = RepoFiles.Read($"Properties/Docs/{file}");
         var region = Regex.Match(source, @"// GUIDE:begin\n(.*?)\s*// GUIDE:end", RegexOptions.Singleline).Groups[1].Value;
         Assert.Equal(RepoFiles.Normalise(region), RepoFiles.Normalise(block.Groups[1].Value));
     }

@@ -74,10 +74,16 @@ public static partial class Laws
     /// <summary>The smallest positive normal float32, 2⁻¹²⁶: below it float32 keeps only absolute precision.</summary>
     const double Float32Normal = 1.1754943508222875e-38;
 
+    /// <summary>True when no value overflows float32 and none below its normal range is more than rounding noise: a
+    /// value 2²⁴ times smaller than the largest of its tensor is below float32's resolution there (an eigenvector's zero
+    /// component computed as 1e-22 and squared), not a value the row drives out of range.</summary>
     static bool InFloat32Range(ReadOnlySpan<double> values)
     {
+        double largest = 0;
         foreach (var v in values)
-            if (double.IsFinite(v) && (Math.Abs(v) > float.MaxValue || (v != 0 && Math.Abs(v) < Float32Normal))) return false;
+            if (double.IsFinite(v)) largest = Math.Max(largest, Math.Abs(v));
+        foreach (var v in values)
+            if (double.IsFinite(v) && (Math.Abs(v) > float.MaxValue || (v != 0 && Math.Abs(v) < Float32Normal && Math.Abs(v) * 16777216 >= largest))) return false;
         return true;
     }
 

@@ -48,7 +48,10 @@ public class OpLaws
     public static TheoryData<string> AdjointRows => Applicable(Laws.Adjoint);
     public static TheoryData<string> DerivativeRows => Applicable(Laws.Derivative);
     public static TheoryData<string> SecondDerivativeRows => Applicable(Laws.SecondDerivative);
-    public static TheoryData<string> BatchRows => Applicable(Laws.Batch);
+    /// <summary>The op's own batching rule is checked on the rows that claim an op (<c>Covers</c>): a row that claims none
+    /// may build its op only for some dimensions (BroadcastTo with no new axis is its input itself), so 10 samples cannot
+    /// judge it; batching the whole row checks those rows, and every op has a row that claims it.</summary>
+    public static TheoryData<string> BatchRows => new(OpTable.Entries.Where(e => e.Covers is not null && NotApplicable(Laws.Batch, e) is null).Select(e => e.Name));
     public static TheoryData<string> Float32Rows => Applicable(Laws.Float32);
 
     [Theory, MemberData(nameof(Rows))]

@@ -99,10 +99,19 @@ public static class Reverse
 
     /// <summary>The cotangents of a node with several results, kept per result (index -1 for a cotangent of the whole
     /// node), so its rule sees a symbolic zero for every result no one differentiated.</summary>
-    sealed class PerResult(Node node)
+    sealed class PerResult
     {
-        readonly List<Node>?[] results = new List<Node>?[((MultiOp)node.Op).Results(node).Length];
+        readonly MultiOp op;
+        readonly Node[] ys;               // the results, built once: they count the slots and the rule reads them as y
+        readonly List<Node>?[] results;
         List<Node>? whole;
+
+        public PerResult(Node node)
+        {
+            op = (MultiOp)node.Op;
+            ys = op.Results(node);
+            results = new List<Node>?[ys.Length];
+        }
 
         public void Add(int index, Node ct)
         {
@@ -112,8 +121,6 @@ public static class Reverse
 
         public Node?[] Vjp(Node y, ReadOnlySpan<bool> needed)
         {
-            var op = (MultiOp)y.Op;
-            var ys = op.Results(y);
             var ct = new Node?[ys.Length];
             var wholeParts = whole is null ? null : op.Cut(Sum(whole), ys);
             for (int i = 0; i < ct.Length; i++)

@@ -427,8 +427,11 @@ public static partial class Laws
         double[] fd = [.. fdParts.SelectMany(p => p)], err = [.. errParts.SelectMany(p => p)];
         // The scale: the largest element of H·w, but at least the size H·w would have with H of the size of ∇f/x (the
         // terms the gradient graph rounds on: a Hessian that is 0 by cancellation, as for |x|, still rounds on them).
+        // At x = 0 the length is w's (StepScale gives 1 there): softmax of two zeros has H·w = 0 and modes that round
+        // to 1e-17 apart.
         var grad = Flatten(Evaluator.Evaluate(gradient, g.Bind()));
-        double xSize = MaxAbs(Flatten(g.Values)), terms = xSize == 0 ? 0 : FiniteMaxAbs(grad) * FiniteMaxAbs(Flatten(w)) / xSize;
+        double wSize = FiniteMaxAbs(Flatten(w)), xSize = MaxAbs(Flatten(g.Values)), length = xSize == 0 ? wSize : xSize;
+        double terms = length == 0 ? 0 : FiniteMaxAbs(grad) * wSize / length;
         double scale = Math.Max(terms, Math.Max(FiniteMaxAbs(fd), Math.Max(FiniteMaxAbs(fwd), FiniteMaxAbs(rev))));
         for (int j = 0; j < fd.Length; j++)
         {

@@ -61,6 +61,17 @@ public class LawSanityTests
             OpLaws.Holds(Row(Fault.None), law);
     }
 
+    /// <summary>Softmax of two zeros has H·w = 0 exactly (σ″(0) = 0), and its two second-order modes round to ~1e-17
+    /// apart: the law's scale at x = 0 takes its length from w, so rounding there is not a failure (a managed-BLAS CI
+    /// run once failed this row at x = [0, 0]).</summary>
+    [Fact]
+    public void Second_order_law_accepts_rounding_where_the_Hessian_vanishes_at_zero()
+    {
+        var row = OpTable.Named("Softmax(0) of a vector");
+        for (int seed = 0; seed < 300; seed++)
+            Laws.SecondOrder(new OpCase(row, [2 + seed % 5], 0, [new double[2 + seed % 5]], seed));
+    }
+
     // ── the planted rules of issue 23, each caught
 
     static OpEntry Exp(double error) => Unary($"Exp′×(1 + {error:G2})", new SharedFaultyExp(error), Domain.Any, Math.Exp, Math.Exp, Math.Exp);

@@ -7,8 +7,9 @@ namespace AutoDiff.Functional.Bench;
 /// way timed in alternation after a warm-up, medians and ratios from the same run:
 /// (1) a loop of two carries against one carry doing the same work (target ≤ 1.05×), and against the former cost, one
 /// loop node per carry (each read separately, so the loop runs twice);
-/// (2) a scan over a sequence of 10⁶ steps: value, then value and gradient under <c>Checkpointing.Binomial(2000)</c>
-/// (target ≤ 3× the forward scan), with the bytes each allocates.</summary>
+/// (2) a scan over a sequence of 10⁶ steps: value, then value and gradient with every carry recorded by the forward pass
+/// (the default, <c>Checkpointing.StoreAll</c>) and under <c>Checkpointing.Binomial(2000)</c> (target ≤ 3× the
+/// forward scan), with the bytes each allocates.</summary>
 static class ScanBench
 {
     public static int Run(string[] args)
@@ -48,20 +49,25 @@ static class ScanBench
     {
         var x = Node.Variable("x", Shape.Vector(steps));
         var p = Node.Variable("p", Shape.Scalar);
-        var (carry, ys) = Loop.Scan(x, Node.Constant(0.0), (c, xt) => { var next = (c * p + xt).Sin(); return (next, next * next); }, Checkpointing.Binomial(2000));
-        var loss = carry + ys.Sum();
-        var forward = Plan.Compile([loss]);
-        var gradient = Plan.Compile([loss, .. Reverse.Grad(loss, [p, x])]);
+        Node Loss(Checkpointing policy)
+        {
+            var (carry, ys) = Loop.Scan(x, Node.Constant(0.0), (c, xt) => { var next = (c * p + xt).Sin(); return (next, next * next); }, policy);
+            return carry + ys.Sum();
+        }
+        Plan ValueAndGradient(Node loss) => Plan.Compile([loss, .. Reverse.Grad(loss, [p, x])]);
+        var (stored, binomial) = (Loss(Checkpointing.StoreAll), Loss(Checkpointing.Binomial(2000)));
+        var (forward, recorded, checkpointed) = (Plan.Compile([stored]), ValueAndGradient(stored), ValueAndGradient(binomial));
         var at = Bindings.Empty.Bind(p, 0.9).Bind(x, Tensor.Vector([.. Enumerable.Range(0, steps).Select(i => Math.Cos(i))]));
-        var ms = Time(repeats, () => forward.Run(at), () => gradient.Run(at));
-        long Allocated(Action run)
+        var ms = Time(repeats, () => forward.Run(at), () => recorded.Run(at), () => checkpointed.Run(at));
+        static double Allocated(Action run)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             run();
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / 1048576.0;
         }
-        long forwardBytes = Allocated(() => forward.Run(at)), gradientBytes = Allocated(() => gradient.Run(at));
-        Console.WriteLine(FormattableString.Invariant($"scan of {steps} steps: value {ms[0],8:F1} ms ({forwardBytes / 1048576.0:F1} MB allocated); value and gradient, binomial 2000 {ms[1],8:F1} ms ({gradientBytes / 1048576.0:F1} MB), × {ms[1] / ms[0]:F2} the value"));
+        Console.WriteLine(FormattableString.Invariant($"scan of {steps} steps: value {ms[0],8:F1} ms ({Allocated(() => forward.Run(at)):F1} MB allocated)"));
+        Console.WriteLine(FormattableString.Invariant($"  value and gradient, every carry recorded by the forward pass {ms[1],8:F1} ms ({Allocated(() => recorded.Run(at)):F1} MB), × {ms[1] / ms[0]:F2} the value"));
+        Console.WriteLine(FormattableString.Invariant($"  value and gradient, binomial checkpoints within 2000 carries {ms[2],8:F1} ms ({Allocated(() => checkpointed.Run(at)):F1} MB), × {ms[2] / ms[0]:F2} the value"));
     }
 
     static double[] Time(int repeats, params Action[] ways)

@@ -52,8 +52,8 @@ internal static unsafe class Lapack
     }
 
     /// <summary>A = P·L·U in place (L unit lower, U upper); <paramref name="pivots"/> gets the row swaps, 0-based, applied
-    /// in order. A zero pivot is an error: the matrix is singular.</summary>
-    public static void LuFactor(string op, double[] a, int n, int[] pivots)
+    /// in order. A zero pivot is an error (the matrix is singular) unless <paramref name="singular"/> allows it.</summary>
+    public static void LuFactor(string op, double[] a, int n, int[] pivots, bool singular = false)
     {
         if (n == 0) return;
         if (IsNative)
@@ -65,7 +65,7 @@ internal static unsafe class Lapack
             for (int i = 0; i < n; i++) pivots[i]--;
         }
         else ManagedLinearAlgebraProvider.Instance.LUFactor(a, n, pivots);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n && !singular; i++)
             if (a[i + i * n] == 0 || !double.IsFinite(a[i + i * n]))
                 throw new ArgumentException($"{op}: the {n}×{n} matrix is singular (LU pivot {i} is {a[i + i * n]})");
     }

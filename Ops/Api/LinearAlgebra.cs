@@ -3,7 +3,7 @@ using AutoDiff.Functional.Ops;
 namespace AutoDiff.Functional;
 
 /// <summary>Linear algebra with derivative rules of every order: <c>A.Solve(b)</c>, <c>A.Cholesky()</c>,
-/// <c>L.TriangularSolve(b)</c>, <c>A.LogDet()</c>, <c>A.Inverse()</c>,
+/// <c>L.TriangularSolve(b)</c>, <c>A.Det()</c>, <c>A.LogDet()</c>, <c>A.Inverse()</c>,
 /// and decompositions with several results: <c>A.Lu()</c> (and <c>LuSolve</c>), <c>A.Eigh()</c>, <c>A.Qr()</c>, <c>A.Svd()</c>. Forward values come from OpenBLAS's LAPACK when
 /// it is installed, MathNet's managed code otherwise (see <see cref="Blas"/>). A singular or (for Cholesky) non-positive-
 /// definite matrix is an <see cref="ArgumentException"/> naming the op when the graph is evaluated.</summary>
@@ -19,6 +19,9 @@ public static class LinearAlgebra
         Node.Apply(new Ops.TriangularSolve(lower, transpose), t, b);
     /// <summary>ln |det A| of a square nonsingular A, from its LU factors (any sign of determinant).</summary>
     public static Node LogDet(this Node a) => Node.Apply(new Ops.LogDet(), a);
+    /// <summary>det A of a square A, through its LU factors (0 when a pivot is exactly 0). Its derivatives (det A·A⁻ᵀ)
+    /// need a nonsingular A; prefer <see cref="LogDet"/> where the determinant may overflow or underflow.</summary>
+    public static Node Det(this Node a) => Node.Apply(new Ops.Det(), a);
     /// <summary>A⁻¹ of a square nonsingular A. Prefer <see cref="Solve"/> to apply it.</summary>
     public static Node Inverse(this Node a) => Node.Apply(new Ops.Inverse(), a);
     /// <summary>The eigenvalues w (ascending) and orthonormal eigenvectors V (its columns) of a symmetric A =

@@ -4,7 +4,9 @@ namespace AutoDiff.Functional
     /// trade between memory (carries stored at once) and time (body evaluations). Over a counted loop of N steps,
     /// besides the N evaluations of the body's reverse rule that every policy makes:
     /// <list type="table">
-    /// <item><term><see cref="StoreAll"/></term><description>N stored carries, N − 1 body evaluations.</description></item>
+    /// <item><term><see cref="StoreAll"/></term><description>N stored carries, N − 1 body evaluations; a counted
+    /// loop records them as its forward pass runs (N evaluations that also give its value: a compiled plan of the value
+    /// and the gradient evaluates the body N times in all).</description></item>
     /// <item><term><see cref="Sqrt"/></term><description>segments of s = ⌈√N⌉ steps: at most ⌈N/s⌉ + s − 1 ≈ 2√N
     /// stored carries, L + N − ⌈N/s⌉ ≤ 2N body evaluations, where L = s·⌊(N − 1)/s⌋ is the last checkpoint.</description></item>
     /// <item><term><see cref="Binomial"/></term><description>Griewank's binomial checkpointing (Revolve) within

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using AutoDiff.Functional.Plans;
 
 namespace AutoDiff.Functional.Ops;
 
@@ -9,14 +10,20 @@ namespace AutoDiff.Functional.Ops;
 /// loop over the body's tangent extension; the VJP is a <see cref="LoopReverse"/> seeded with the cotangents of the
 /// results someone differentiates, the body's reverse rule run backwards over the trip count the forward pass takes,
 /// with the carries recovered by <paramref name="Policy"/>. The trip count of a while loop is piecewise constant in the
-/// inputs, so it contributes no derivative.</summary>
-internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy) : MultiOp, IInnerGraph
+/// inputs, so it contributes no derivative.
+/// A loop that <paramref name="Records"/> also returns the carries before each step (a state × steps tape, its last
+/// result): a counted loop's reverse pass under <see cref="Checkpointing.StoreAll"/> reads them instead of running the
+/// loop again, and a plan holding the loop and its recording twin runs only the twin (<see cref="IExtends"/>).</summary>
+internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bool Records = false) : MultiOp, IInnerGraph, IExtends
 {
     /// <inheritdoc/>
     public override string Name => Body.E > 0 ? "Scan" : Body.KeepGoing is null ? "Loop" : "While";
     /// <inheritdoc/>
     protected override string Parameters => $"{(Body.KeepGoing is null ? "" : "≤ ")}{Steps} steps, {Body.M} carr{(Body.M == 1 ? "y" : "ies")}" +
-        $"{(Body.S > 0 ? $", {Body.S} sequence{(Body.S == 1 ? "" : "s")}" : "")}{(Body.E > 0 ? $", {Body.E} emitted" : "")}, {Policy}";
+        $"{(Body.S > 0 ? $", {Body.S} sequence{(Body.S == 1 ? "" : "s")}" : "")}{(Body.E > 0 ? $", {Body.E} emitted" : "")}, {Policy}" +
+        (Records ? ", records its carries" : "");
+    /// <inheritdoc/>
+    public Op? Prefix => Records ? this with { Records = false } : null;
     /// <inheritdoc/>
     public override int Arity => Body.M + Body.S + Body.K;
 
@@ -28,8 +35,15 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy) : 
     public override Shape[] InferShapes(ReadOnlySpan<Shape> x)
     {
         LoopReverse.CheckInputs(this, Body, Steps, x);
-        return [.. Enumerable.Range(0, Body.M + Body.E).Select(r => Body.ResultShape(r, Steps))];
+        if (Records && Body.KeepGoing is not null) throw ShapeError("a while loop's trip count is not fixed: it cannot record its carries");
+        return [.. Enumerable.Range(0, Body.M + Body.E).Select(r => Body.ResultShape(r, Steps)), .. Records ? [Tape] : Array.Empty<Shape>()];
     }
+
+    /// <summary>The recorded carries: column k holds the flat state before step k.</summary>
+    Shape Tape => Shape.Matrix(Body.StateSize, Steps);
+
+    /// <summary>Where the tape starts in the packed value: after the final carries and the emitted stacks.</summary>
+    int TapeStart => Body.StateSize + Body.EmittedSize * Steps;
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
@@ -38,8 +52,10 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy) : 
         var c = Body.State(x[..Body.M]);
         var emitted = Body.E > 0 ? new double[Body.EmittedSize] : null;
         int state = Body.StateSize;
+        if (Records) LoopCounter.Current?.Hold(Steps);   // released by the reverse pass that reads them
         for (int k = 0; k < Steps && (Body.KeepGoing is null || run.KeepGoing(c)); k++)
         {
+            if (Records) c.CopyTo(y, TapeStart + k * state);
             run.Step(k, c, c, emitted);
             // Emitted value e's column k, after the final carries and the stacks before it.
             for (int e = 0, at = state; e < Body.E; at += Body.Emitted[e++].Shape.Size * Steps)
@@ -54,8 +70,9 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy) : 
     /// <inheritdoc/>
     public override Node?[] Jvp(ImmutableArray<Node> x, Node[] y, ReadOnlySpan<Node?> t)
     {
-        var tangent = Node.ApplyMulti(this with { Body = Body.Tangent }, LoopReverse.WithTangents(Body, Steps, x, t));
-        return [.. Enumerable.Range(0, y.Length).Select(r => tangent[Body.TangentResult(r)])];
+        // The tape is a cache for the reverse pass, which reads it as data: no tangent.
+        var tangent = Node.ApplyMulti(this with { Body = Body.Tangent, Records = false }, LoopReverse.WithTangents(Body, Steps, x, t));
+        return [.. Enumerable.Range(0, y.Length).Select(r => Records && r == y.Length - 1 ? null : tangent[Body.TangentResult(r)])];
     }
 
     /// <inheritdoc/>
@@ -66,9 +83,13 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy) : 
         if (!wrt.Contains(true)) return new Node?[x.Length];
         var seeds = new List<int>();
         var seedInputs = new List<Node>();
-        for (int r = 0; r < ct.Length; r++)
+        for (int r = 0; r < Body.M + Body.E; r++)   // not the tape's: it has none (see Jvp)
             if (ct[r] is { } s) { seeds.Add(r); seedInputs.Add(s); }
-        var packed = Node.Apply(new LoopReverse(Body, Steps, Policy, [.. seeds], wrt), [.. x, .. seedInputs]);
+        if (seeds.Count == 0) return new Node?[x.Length];
+        // A counted loop storing every carry reads them from its recording twin (which a plan runs in its place).
+        bool taped = Policy is StoreAllCarries && Body.KeepGoing is null && Steps > 0;
+        Node[] tape = taped ? [Node.ApplyMulti(this with { Records = true }, x.AsSpan())[^1]] : [];
+        var packed = Node.Apply(new LoopReverse(Body, Steps, Policy, [.. seeds], wrt, taped), [.. x, .. seedInputs, .. tape]);
         return LoopReverse.Unpack(packed, Body, Steps, wrt);
     }
 

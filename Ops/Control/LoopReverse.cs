@@ -9,15 +9,19 @@ namespace AutoDiff.Functional.Ops;
 /// the first, the carries recovered by <paramref name="Policy"/>. Its own derivatives are reverse passes of the body's
 /// tangent extension F′ (carries (c, ċ), sequences (xs, ẋs), parameters (p, ṗ)): by the symmetry of second
 /// derivatives, its JVP is ∇⟨(ṡ, s), F′⟩ and its VJP along w is ∇⟨s, F′(·; w)⟩ together with the tangent F′(·; w)
-/// itself for the seeds, so a loop can be differentiated to any order.</summary>
-internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt) : Op, IInnerGraph
+/// itself for the seeds, so a loop can be differentiated to any order.
+/// When <paramref name="Taped"/>, a last input holds the carries before each step, recorded by the forward loop (a
+/// counted loop under <see cref="Checkpointing.StoreAll"/>), and the pass reads them instead of running the steps
+/// again. The tape is a cache of the other inputs: the rules give it no tangent and no cotangent, and differentiate
+/// through the loop's inputs alone.</summary>
+internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt, bool Taped = false) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     protected override string Parameters =>
         $"{(Body.KeepGoing is null ? "" : "≤ ")}{Steps} steps, seeds [{string.Join(", ", Seeds)}], " +
-        $"wrt [{string.Join(", ", Wrt.Select((w, i) => w ? $"{i}" : null).OfType<string>())}], {Policy}";
+        $"wrt [{string.Join(", ", Wrt.Select((w, i) => w ? $"{i}" : null).OfType<string>())}], {(Taped ? "taped" : Policy)}";
     /// <inheritdoc/>
-    public override int Arity => Inputs + Seeds.Length;
+    public override int Arity => Inputs + Seeds.Length + (Taped ? 1 : 0);
 
     int Inputs => Body.M + Body.S + Body.K;
 
@@ -28,6 +32,8 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         for (int i = 0; i < Seeds.Length; i++)
             if (x[Inputs + i] != Body.ResultShape(Seeds[i], Steps))
                 throw ShapeError($"seed {i} has shape {x[Inputs + i]}, result {Seeds[i]} needs {Body.ResultShape(Seeds[i], Steps)}");
+        if (Taped && x[^1] != Shape.Matrix(Body.StateSize, Steps))
+            throw ShapeError($"the tape has shape {x[^1]}, the carries of {Steps} steps need {Shape.Matrix(Body.StateSize, Steps)}");
         return Shape.Vector(Enumerable.Range(0, Wrt.Length).Where(i => Wrt[i]).Sum(i => Body.InputShape(i, Steps).Size));
     }
 
@@ -54,10 +60,10 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         int m = Body.M, size = Body.StateSize, slices = Body.SliceBarsSize;
-        var seeds = x[Inputs..].ToArray();
+        var seeds = x[Inputs..(Inputs + Seeds.Length)].ToArray();
         var run = Body.Start(x[m..Inputs]);
         var c0 = Body.State(x[..m]);
-        int n = Policy is StoreAllCarries ? -1 : run.Count(c0, Steps);
+        int n = Policy is StoreAllCarries || Taped ? -1 : run.Count(c0, Steps);
 
         // bars holds c̄ (the carries' cotangents, flat like a state), then the float slices' and the parameters'
         // cotangents of the last step reversed; pbar sums the parameters', sequenceBars gathers the slices' per step.
@@ -85,7 +91,13 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
             Accumulate(pbar, bars.AsSpan(size + slices));
         }
 
-        if (n >= 0) Checkpoints.Reverse(Policy, c0, n, (k, c, next) => run.Step(k, c, next), Back);
+        if (Taped)
+        {
+            var tape = x[^1].Values;
+            for (int step = Steps - 1; step >= 0; step--) Back(step, tape.Slice(step * size, size));
+            LoopCounter.Current?.Hold(-Steps);
+        }
+        else if (n >= 0) Checkpoints.Reverse(Policy, c0, n, (k, c, next) => run.Step(k, c, next), Back);
         else
         {
             // Store every carry while counting the steps: in one array, grown by doubling for a while loop.
@@ -137,9 +149,10 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
             // Linear in the seeds: the same reverse pass, seeded with their tangents.
             for (int i = 0; i < Seeds.Length; i++)
                 if (t[n + i] is { } ts) { seeds.Add(Seeds[i]); seedInputs.Add(ts); }
-            return seeds.Count == 0 ? null : Node.Apply(this with { Seeds = [.. seeds] }, [.. x[..n], .. seedInputs]);
+            return seeds.Count == 0 ? null : Node.Apply(this with { Seeds = [.. seeds] }, [.. x[..n], .. seedInputs, .. x[(n + Seeds.Length)..]]);
         }
         for (int i = 0; i < Seeds.Length; i++) { seeds.Add(Body.TangentResult(Seeds[i])); seedInputs.Add(x[n + i]); }
+        // Second order runs the tangent body's reverse pass over recomputed carries: the tape holds the primal's only.
         for (int i = 0; i < Seeds.Length; i++)
             if (t[n + i] is { } ts) { seeds.Add(Body.PrimalResult(Seeds[i])); seedInputs.Add(ts); }
         var op = new LoopReverse(Body.Tangent, Steps, Policy, [.. seeds], TangentWrt(Body, Wrt));
@@ -158,7 +171,7 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         if (primalNeeded.Contains(true))
         {
             int[] seeds = [.. Seeds.Select(Body.TangentResult)];
-            var packed = Node.Apply(new LoopReverse(Body.Tangent, Steps, Policy, seeds, TangentWrt(Body, primalNeeded)), [.. inputs, .. x[n..]]);
+            var packed = Node.Apply(new LoopReverse(Body.Tangent, Steps, Policy, seeds, TangentWrt(Body, primalNeeded)), [.. inputs, .. x[n..(n + Seeds.Length)]]);
             var unpacked = Unpack(packed, Body, Steps, primalNeeded);
             for (int i = 0; i < n; i++) result[i] = unpacked[i];
         }

@@ -185,11 +185,30 @@ public class CheckpointingTests
             Assert.Equal(expected, Reverse(n, policy).Gradient);
     }
 
+    /// <summary>A counted loop under StoreAll records its carries as its forward pass runs, and its reverse pass reads
+    /// them: N body runs for the gradient, and N for the value and the gradient compiled together (the plan runs the
+    /// recording loop in the primal one's place; the interpreter runs both, 2N).</summary>
     [Theory, MemberData(nameof(Lengths))]
-    public void Store_all_evaluates_the_body_N_minus_1_times_and_stores_N_carries(int n)
+    public void Store_all_records_N_carries_in_one_forward_pass(int n)
     {
         var (_, count) = Reverse(n, Checkpointing.StoreAll);
-        Assert.Equal((n - 1, n, n), (count.BodyRuns, count.ReverseRuns, count.PeakStored));
+        Assert.Equal((n, n, n), (count.BodyRuns, count.ReverseRuns, count.PeakStored));
+
+        var value = Heron(n, Checkpointing.StoreAll);
+        var gradient = Functional.Reverse.Grad(value, [X])[0];
+        var plan = Plan.Compile([value, gradient]);
+        var counted = LoopCounter.Start();
+        try
+        {
+            var both = plan.Run(At);
+            Assert.Equal((n, n), (counted.BodyRuns, counted.ReverseRuns));
+            Assert.Equal(Evaluator.Evaluate(value, At).ToScalar(), both[0].ToScalar());
+            Assert.Equal(Evaluator.Evaluate(gradient, At).ToScalar(), both[1].ToScalar());
+            counted = LoopCounter.Start();
+            Evaluator.Evaluate([value, gradient], At);
+            Assert.Equal((2 * n, n), (counted.BodyRuns, counted.ReverseRuns));
+        }
+        finally { LoopCounter.Stop(); }
     }
 
     [Theory, MemberData(nameof(Lengths))]

@@ -21,6 +21,24 @@ public class LinearAlgebraTests
             Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(a.TriangularSolve(Node.Constant(Tensor.Vector(1, 1))), upperZero)).Message);
     }
 
+    /// <summary>Det of a singular matrix is 0 (its value needs no inverse), and its gradient, det A·A⁻ᵀ, is the
+    /// inverse's error; a row swap gives −1, and |det| agrees with exp(LogDet).</summary>
+    [Fact]
+    public void Det_is_zero_at_a_singular_matrix_and_signed_by_the_pivots()
+    {
+        var a = Node.Variable("A", Shape.Matrix(2, 2));
+        Assert.Equal(0.0, Evaluator.Evaluate(a.Det(), Bindings.Empty.Bind(a, Singular)).ToScalar());
+        Assert.Equal(0.0, Evaluator.Evaluate(a.Det(), Bindings.Empty.Bind(a, Tensor.Matrix(new double[,] { { 0, 0 }, { 0, 3 } }))).ToScalar());
+        Assert.Contains("Inverse: the 2×2 matrix is singular",
+            Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(Reverse.Grad(a.Det(), [a])[0], Bindings.Empty.Bind(a, Singular))).Message);
+        Assert.Equal(-1.0, Evaluator.Evaluate(a.Det(), Bindings.Empty.Bind(a, Tensor.Matrix(new double[,] { { 0, 1 }, { 1, 0 } }))).ToScalar());
+        var m = Node.Variable("M", Shape.Matrix(3, 3));
+        var at = Bindings.Empty.Bind(m, Tensor.Matrix(new double[,] { { 0, 2, 1 }, { 3, -1, 4 }, { 1, 5, -2 } }));
+        double det = Evaluator.Evaluate(m.Det(), at).ToScalar();
+        Assert.Equal(0 * (2 - 20) - 2 * (-6 - 4) + 1 * (15 + 1), det, 1e-13);   // cofactors along the first row: 36
+        Assert.Equal(Math.Log(Math.Abs(det)), Evaluator.Evaluate(m.LogDet(), at).ToScalar(), 1e-14);
+    }
+
     [Fact]
     public void A_matrix_that_is_not_positive_definite_is_an_error_naming_cholesky()
     {

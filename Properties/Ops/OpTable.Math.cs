@@ -158,6 +158,9 @@ public static partial class OpTable
         yield return SquareRow("LogDet", typeof(P.LogDet), a => WellConditioned(a).LogDet(), (a, n) => [LinearReferences.LogAbsDet(WellConditioned(a, n), n)]);
         yield return SquareRow("LogDet (det < 0 for odd n)", typeof(P.LogDet), a => WellConditioned(a, -1).LogDet(),
             (a, n) => [LinearReferences.LogAbsDet(WellConditioned(a, n, -1), n)]);
+        yield return SquareRow("Det", typeof(P.Det), a => WellConditioned(a).Det(), (a, n) => [LinearReferences.Determinant(WellConditioned(a, n), n)]);
+        yield return SquareRow("Det (det < 0 for odd n)", typeof(P.Det), a => WellConditioned(a, -1).Det(),
+            (a, n) => [LinearReferences.Determinant(WellConditioned(a, n, -1), n)]);
         yield return SquareRow("Inverse", typeof(P.Inverse), a => WellConditioned(a).Inverse(),
             (a, n) => LinearReferences.Solve(WellConditioned(a, n), n, LinearReferences.Identity(n), n));
         foreach (var (lower, diagonal) in new[] { (true, 1.0), (false, 0.0), (true, 0.5) })

@@ -102,6 +102,25 @@ public static class LinearReferences
         return sum;
     }
 
+    /// <summary>det A by Laplace expansion along the first column (n! terms, for the op table's n ≤ 6): no pivoting and
+    /// no factorisation, so it shares nothing with the LU the op uses. Test code, small n: recursion is fine here.</summary>
+    public static double Determinant(double[] a, int n)
+    {
+        if (n > 8) throw new ArgumentOutOfRangeException(nameof(n), $"Laplace expansion of a {n}×{n} matrix: too many terms");
+        if (n == 0) return 1;
+        double det = 0;
+        for (int r = 0; r < n; r++)
+        {
+            // The minor without row r and column 0, column-major.
+            var minor = new double[(n - 1) * (n - 1)];
+            for (int j = 1; j < n; j++)
+                for (int i = 0, k = 0; i < n; i++)
+                    if (i != r) minor[k++ + (j - 1) * (n - 1)] = a[i + j * n];
+            det += (r % 2 == 0 ? 1 : -1) * a[r] * Determinant(minor, n - 1);
+        }
+        return det;
+    }
+
     /// <summary>The identity (n×n).</summary>
     public static double[] Identity(int n) => [.. Enumerable.Range(0, n * n).Select(p => p % n == p / n ? 1.0 : 0.0)];
 

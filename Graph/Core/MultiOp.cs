@@ -39,9 +39,7 @@ public abstract record MultiOp : Op
         var results = Results(y);
         var tangents = Jvp(x, results, t);
         CheckCount("JVP", tangents.Length, results.Length);
-        if (tangents.All(d => d is null)) return null;
-        if (results.Length == 1) return tangents[0];
-        return Node.Apply(new Pack(), [.. tangents.Select((d, i) => d ?? Node.Zeros(results[i].Shape))]);
+        return results.Length == 1 ? tangents[0] : Pack.WithZeros(tangents, [.. results.Select(r => r.Shape)]);
     }
 
     /// <inheritdoc/>
@@ -171,14 +169,19 @@ internal sealed record Pack(Shape? As = null) : Op
     }
 
     /// <inheritdoc/>
-    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
+        WithZeros(t, [.. x.Select(n => n.Shape)], As);
+
+    /// <summary>The <paramref name="parts"/> packed (as <paramref name="shape"/>), a zero of its shape in
+    /// <paramref name="shapes"/> for each null part: the tangent of a packed value; null when every part is null.</summary>
+    internal static Node? WithZeros(ReadOnlySpan<Node?> parts, Shape[] shapes, Shape? shape = null)
     {
         bool any = false;
-        foreach (var d in t) any |= d is not null;
+        foreach (var d in parts) any |= d is not null;
         if (!any) return null;
-        var tangents = new Node[x.Length];
-        for (int i = 0; i < x.Length; i++) tangents[i] = t[i] ?? Node.Zeros(x[i].Shape);
-        return Node.Apply(this, tangents);
+        var filled = new Node[parts.Length];
+        for (int i = 0; i < parts.Length; i++) filled[i] = parts[i] ?? Node.Zeros(shapes[i]);
+        return Node.Apply(new Pack(shape), filled);
     }
 
     /// <inheritdoc/>

@@ -34,8 +34,7 @@ public static class Loop
     {
         ArgumentNullException.ThrowIfNull(body);
         CheckSteps("Loop.Repeat", steps);
-        var loop = Ops.LoopBody.Trace("Loop.Repeat", init, [], (c, _) => (body(c), []), null, out var outer);
-        return Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer]);
+        return Run("Loop.Repeat", steps, init, [], (c, _) => (body(c), []), null, checkpointing);
     }
 
     /// <summary>The carry after each of <paramref name="steps"/> steps c ← body(c): a vector (c₁, …, c_N) for a
@@ -54,8 +53,7 @@ public static class Loop
         ArgumentNullException.ThrowIfNull(init);
         CheckSteps("Loop.Scan", steps);
         if ((uint)emit >= (uint)init.Length) throw new ArgumentOutOfRangeException(nameof(emit), $"Loop.Scan: emit {emit}, but there are {init.Length} carries");
-        var loop = Ops.LoopBody.Trace("Loop.Scan", init, [], (c, _) => { var next = body(c); return (next, next is null ? null! : [next[emit]]); }, null, out var outer);
-        var stacked = Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer])[init.Length];
+        var stacked = Run("Loop.Scan", steps, init, [], (c, _) => { var next = body(c); return (next, next is null ? null! : [next[emit]]); }, null, checkpointing)[init.Length];
         return stacked.Shape.Rank <= 2 ? stacked : stacked.Reshape(Shape.Matrix(init[emit].Shape.Size, steps));
     }
 
@@ -94,8 +92,7 @@ public static class Loop
         }
         int steps = Steps(xs[0]);
         Node[] sequences = reverse ? [.. xs.Select(Flipped)] : xs;
-        var loop = Ops.LoopBody.Trace("Loop.Scan", init, sequences, body, null, out var outer);
-        var results = Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. sequences, .. outer]);
+        var results = Run("Loop.Scan", steps, init, sequences, body, null, checkpointing);
         Node[] ys = results[init.Length..];
         return (results[..init.Length], reverse ? [.. ys.Select(Flipped)] : ys);
     }
@@ -125,8 +122,16 @@ public static class Loop
         ArgumentNullException.ThrowIfNull(keepGoing);
         ArgumentNullException.ThrowIfNull(body);
         CheckSteps("Loop.While", maxSteps);
-        var loop = Ops.LoopBody.Trace("Loop.While", init, [], (c, _) => (body(c), []), keepGoing, out var outer);
-        return Node.ApplyMulti(new Ops.LoopOp(loop, maxSteps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. outer]);
+        return Run("Loop.While", maxSteps, init, [], (c, _) => (body(c), []), keepGoing, checkpointing);
+    }
+
+    // The body traced once, and the loop node over the carries, the sequences and what the body reads from outside:
+    // its results are the final carries, then the emitted values stacked.
+    static Node[] Run(string who, int steps, Node[] init, Node[] sequences, Func<Node[], Node[], (Node[] Carries, Node[] Ys)> body,
+        Func<Node[], Node>? keepGoing, Checkpointing? checkpointing)
+    {
+        var loop = Ops.LoopBody.Trace(who, init, sequences, body, keepGoing, out var outer);
+        return Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. sequences, .. outer]);
     }
 
     static void CheckSteps(string who, int steps)

@@ -185,36 +185,30 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         return result;
     }
 
-    /// <summary>The inputs of a loop over <c>body.Tangent</c>: (c₀, ċ₀, xs, ẋs, p, ṗ), zeros for missing tangents
-    /// (an int32 sequence has none).</summary>
-    internal static Node[] WithTangents(LoopBody body, int steps, ImmutableArray<Node> x, ReadOnlySpan<Node?> t)
+    /// <summary>The inputs of a loop over <c>body.Tangent</c>, (c, ċ, xs, ẋs, p, ṗ): for each, the primal input it
+    /// belongs to and whether it is that input's tangent (an int32 sequence has none).</summary>
+    static IEnumerable<(int Input, bool Tangent)> TangentLayout(LoopBody body)
     {
         int m = body.M, s = body.S, k = body.K;
-        var inputs = new List<Node>(2 * (m + s + k));
-        for (int i = 0; i < m; i++) inputs.Add(x[i]);
-        for (int i = 0; i < m; i++) inputs.Add(t[i] ?? Node.Zeros(x[i].Shape, x[i].DType));
-        for (int j = m; j < m + s; j++) inputs.Add(x[j]);
-        for (int j = m; j < m + s; j++)
-            if (body.Differentiable(j)) inputs.Add(t[j] ?? Node.Zeros(x[j].Shape, x[j].DType));
-        for (int j = m + s; j < m + s + k; j++) inputs.Add(x[j]);
-        for (int j = m + s; j < m + s + k; j++) inputs.Add(t[j] ?? Node.Zeros(x[j].Shape, x[j].DType));
+        foreach (var (from, to) in new[] { (0, m), (m, m + s), (m + s, m + s + k) })
+        {
+            for (int i = from; i < to; i++) yield return (i, false);
+            for (int i = from; i < to; i++)
+                if (body.Differentiable(i)) yield return (i, true);
+        }
+    }
+
+    /// <summary>The inputs of a loop over <c>body.Tangent</c> (<see cref="TangentLayout"/>), zeros for missing tangents.</summary>
+    internal static Node[] WithTangents(LoopBody body, int steps, ImmutableArray<Node> x, ReadOnlySpan<Node?> t)
+    {
+        var inputs = new List<Node>(2 * (body.M + body.S + body.K));
+        foreach (var (i, tangent) in TangentLayout(body))
+            inputs.Add(!tangent ? x[i] : t[i] ?? Node.Zeros(x[i].Shape, x[i].DType));
         return [.. inputs];
     }
 
-    /// <summary>Flags over (c, xs, p) carried to the tangent body's inputs (c, ċ, xs, ẋs, p, ṗ).</summary>
-    static bool[] TangentWrt(LoopBody body, bool[] wrt)
-    {
-        int m = body.M, s = body.S, k = body.K;
-        var flags = new List<bool>();
-        for (int i = 0; i < m; i++) flags.Add(wrt[i]);
-        for (int i = 0; i < m; i++) flags.Add(false);
-        for (int j = m; j < m + s; j++) flags.Add(wrt[j]);
-        for (int j = m; j < m + s; j++)
-            if (body.Differentiable(j)) flags.Add(false);
-        for (int j = m + s; j < m + s + k; j++) flags.Add(wrt[j]);
-        for (int j = m + s; j < m + s + k; j++) flags.Add(false);
-        return [.. flags];
-    }
+    /// <summary>Flags over (c, xs, p) carried to the tangent body's inputs: the primal ones, never their tangents.</summary>
+    static bool[] TangentWrt(LoopBody body, bool[] wrt) => [.. TangentLayout(body).Select(l => !l.Tangent && wrt[l.Input])];
 
     /// <summary>The packed cotangents cut back into one node per flagged input (null for the others).</summary>
     internal static Node?[] Unpack(Node packed, LoopBody body, int steps, bool[] wrt)

@@ -240,10 +240,11 @@ public static partial class Laws
     {
         var value = c.Instantiate().Evaluate();
         var reference = c.ReferenceValue();
+        var terms = c.Entry.ValueTerms?.Invoke(c.InputValues, c.Dims, c.Pick);
         Require(value.Shape.Size == reference.Length, () => $"{value.Shape.Size} values, the reference has {reference.Length}");
         for (int i = 0; i < reference.Length; i++)
-            Require(value[i].Equals(reference[i]) || Math.Abs(value[i] - reference[i]) <= ValueTolerance * Math.Max(1, Math.Abs(reference[i])),
-                () => $"element {i}: {value[i]:R}, reference {reference[i]:R}");
+            Require(value[i].Equals(reference[i]) || Math.Abs(value[i] - reference[i]) <= ValueTolerance * Math.Max(1, Math.Max(Math.Abs(reference[i]), terms?[i] ?? 0)),
+                () => $"element {i}: {value[i]:R}, reference {reference[i]:R}{(terms is null ? "" : $" (Σ|terms| {terms[i]:G4})")}");
     }
 
     /// <summary>The bound on |AD − differences| for one quantity: <see cref="FdTolerance"/> of its terms plus the

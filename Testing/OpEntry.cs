@@ -27,6 +27,11 @@ public sealed record OpEntry(string Name, Type? Covers, Gen<int[]> Dims, bool Va
     /// <summary>The forward reference, for <see cref="Laws.Value"/>.</summary>
     public Reference? Reference { get; init; }
 
+    /// <summary>For a sum over many terms (a matrix product's Σₖ aᵢₖbₖⱼ): each output element's Σ|terms|, for
+    /// <see cref="Laws.Value"/>, which then allows <see cref="Laws.ValueTolerance"/> of it rather than of the result,
+    /// since another summation order (BLAS's blocking against the reference's loop) rounds on the terms. Null by default.</summary>
+    public Reference? ValueTerms { get; init; }
+
     /// <summary>For an element-wise entry (output element i reads element i of each input, or element 0 of a scalar
     /// input): the partial derivatives ∂f/∂xₖ at one element's arguments, written from the maths, not by calling the
     /// library; for <see cref="Laws.Derivative"/>.</summary>

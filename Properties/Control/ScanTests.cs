@@ -95,6 +95,30 @@ public class ScanTests
         }
     }
 
+    /// <summary>A scan's value and gradient compiled together: the plan runs the loop's recording twin in the loop's
+    /// place (its results a prefix of the twin's), so the body runs once a step, and every value has the interpreter's
+    /// bits (which runs both loops).</summary>
+    [Fact]
+    public void A_compiled_value_and_gradient_of_a_scan_run_the_body_once_a_step()
+    {
+        const int steps = 23;
+        var xs = Xs(steps);
+        var (carry, ys) = Loop.Scan(xs, H0, (h, x) => { var next = Cell(h, x); return (next, next.Sum()); });
+        var loss = carry.Square().Sum() + ys.Sin().Sum();
+        Node[] outputs = [loss, carry, ys, .. Reverse.Grad(loss, [W, U, H0, xs])];
+        var plan = Plan.Compile(outputs);
+        var at = At(xs, 11);
+        var counter = LoopCounter.Start();
+        try
+        {
+            var compiled = plan.Run(at);
+            Assert.Equal((steps, steps), (counter.BodyRuns, counter.ReverseRuns));
+            var interpreted = Evaluator.Evaluate(outputs, at);
+            for (int i = 0; i < outputs.Length; i++) Assert.Equal(interpreted[i].Values.ToArray(), compiled[i].Values.ToArray());
+        }
+        finally { LoopCounter.Stop(); }
+    }
+
     [Fact]
     public void Binomial_checkpointing_of_a_scan_keeps_within_its_stored_carries()
     {

@@ -60,14 +60,16 @@ public static partial class OpTable
         new($"MatMul({(ta ? "Aᵀ" : "A")}·{(tb ? "Bᵀ" : "B")})", typeof(P.MatMul), Shapes.WithLarge(3), false,
             d => [In(ta ? S(d[1], d[0]) : S(d[0], d[1]), Domain.Any), In(tb ? S(d[2], d[1]) : S(d[1], d[2]), Domain.Any)],
             (x, _, _) => Node.Apply(new P.MatMul(ta, tb), x[0], x[1]))
-        { Reference = (x, d, _) => R.Product(x[0], x[1], ta, tb, d[0], d[1], d[2]) };
+        { Reference = (x, d, _) => R.Product(x[0], x[1], ta, tb, d[0], d[1], d[2]), ValueTerms = (x, d, _) => R.Product(Abs(x[0]), Abs(x[1]), ta, tb, d[0], d[1], d[2]) };
+
+    static double[] Abs(double[] x) => [.. x.Select(Math.Abs)];
 
     /// <summary>op(A)·v, dims = [m, k].</summary>
     static OpEntry MatVec(bool ta) =>
         new($"MatMul({(ta ? "Aᵀ" : "A")}·v)", typeof(P.MatMul), Shapes.WithLarge(2), false,
             d => [In(ta ? S(d[1], d[0]) : S(d[0], d[1]), Domain.Any), In(S(d[1]), Domain.Any)],
             (x, _, _) => Node.Apply(new P.MatMul(ta, false), x[0], x[1]))
-        { Reference = (x, d, _) => R.Product(x[0], x[1], ta, false, d[0], d[1], 1) };
+        { Reference = (x, d, _) => R.Product(x[0], x[1], ta, false, d[0], d[1], 1), ValueTerms = (x, d, _) => R.Product(Abs(x[0]), Abs(x[1]), ta, false, d[0], d[1], 1) };
 
     static OpEntry Matrix(string name, Type? covers, Domain domain, Builder build, Reference r) =>
         new(name, covers, Fixed(2), false, d => [In(S(d), domain)], build) { Reference = r };
@@ -326,14 +328,15 @@ public static partial class OpTable
         { Reference = (x, _, _) => [.. x[0].Select((a, i) => a * Math.Sin(x[1][i]))] });
         table.Add(Reduction("Custom: no rules (the body's own derivatives)", typeof(P.Custom), any,
             x => CustomRule.Define("Σx³", v => v[0].Pow(3).Sum())([x]), v => v.Sum(e => e * e * e)));
-        // Loops over the body c ← sin(c)⊙p + c/2 (p read from outside the body), against plain loops.
-        table.Add(new("Loop: 3 steps of c ← sin(c)⊙p + c/2", typeof(P.LoopOp), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
+        // Loops over the body c ← sin(c)⊙p + c/3 (p read from outside the body), against plain loops. A third, not a half:
+        // at p = −½ (on the inputs' grid) sin(c)·p + c/2 cancels to c³/12, and rounding then swamps the derivatives.
+        table.Add(new("Loop: 3 steps of c ← sin(c)⊙p + c/3", typeof(P.LoopOp), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
             (x, _, _) => Loop.Repeat(3, x[0], c => LoopStep(c, x[1])))
         { Reference = (x, _, _) => LoopReference(x[0], x[1], 3)[^1] });
-        table.Add(new("Scan: 3 steps of c ← sin(c)⊙p + c/2", typeof(P.LoopOp), Fixed(1), false, d => [In(S(d), any), In(S(d), any)],
+        table.Add(new("Scan: 3 steps of c ← sin(c)⊙p + c/3", typeof(P.LoopOp), Fixed(1), false, d => [In(S(d), any), In(S(d), any)],
             (x, _, _) => Loop.Scan(3, x[0], c => LoopStep(c, x[1]), Checkpointing.Sqrt))
         { Reference = (x, _, _) => [.. LoopReference(x[0], x[1], 3).Skip(1).SelectMany(c => c)] });
-        table.Add(new("While: a counter carry stops c ← sin(c)⊙p + c/2 after 3 steps", typeof(P.LoopOp), AnyRank, true,
+        table.Add(new("While: a counter carry stops c ← sin(c)⊙p + c/3 after 3 steps", typeof(P.LoopOp), AnyRank, true,
             d => [In(S(d), any), In(S(d), any)],
             (x, _, _) => Loop.While([x[0], Node.Constant(0.0)], c => 2.5 - c[1], c => [LoopStep(c[0], x[1]), c[1] + 1], 10, Checkpointing.Binomial(2))[0])
         { Reference = (x, _, _) => LoopReference(x[0], x[1], 3)[^1] });
@@ -344,7 +347,7 @@ public static partial class OpTable
         table.Add(new("Output: the second of two packed results", typeof(Output), AnyRank, true, d => [In(S(d), any), In(S(d), any)],
             (x, _, _) => Node.Apply(new Output(1, x[0].Shape.Size, x[1].Shape), Node.Apply(new Pack(), x[0], x[1])))
         { Reference = (x, _, _) => x[1] });
-        table.Add(new("Loop of two carries, both read: c ← sin(c)⊙p + c/2, q ← q⊙c", null, AnyRank, true,
+        table.Add(new("Loop of two carries, both read: c ← sin(c)⊙p + c/3, q ← q⊙c", null, AnyRank, true,
             d => [In(S(d), any), In(S(d), any), In(S(d), any)],
             (x, _, _) =>
             {
@@ -358,8 +361,8 @@ public static partial class OpTable
                 return [.. x[2].Select((q, i) => 2 * cs[3][i] + q * cs[0][i] * cs[1][i] * cs[2][i])];
             },
         });
-        // Scans over a sequence of T = 3 steps (a (n × 3) matrix, one column per step): c ← sin(c)⊙x_t + c/2, emitting c⊙w.
-        table.Add(new("Scan over a sequence: c ← sin(c)⊙x_t + c/2, emitting c⊙w", typeof(P.LoopOp), Fixed(1), false,
+        // Scans over a sequence of T = 3 steps (a (n × 3) matrix, one column per step): c ← sin(c)⊙x_t + c/3, emitting c⊙w.
+        table.Add(new("Scan over a sequence: c ← sin(c)⊙x_t + c/3, emitting c⊙w", typeof(P.LoopOp), Fixed(1), false,
             d => [In(S(d), any), In(S(d[0], 3), any), In(S(d), any)],
             (x, _, _) => Loop.Scan(x[1], x[0], (c, xt) => { var next = LoopStep(c, xt); return (next, next * x[2]); }).Ys)
         { Reference = (x, _, _) => [.. SequenceReference(x[0], x[1], false).Skip(1).SelectMany(c => c.Select((v, i) => v * x[2][i]))] });
@@ -409,18 +412,18 @@ public static partial class OpTable
 
     static Tensor SqrtSolver(Tensor θ) => Tensor.FromColumnMajor(θ.Shape, [.. θ.Values.ToArray().Select(Math.Sqrt)]);
 
-    static Node LoopStep(Node c, Node p) => c.Sin() * p + c * 0.5;
+    static Node LoopStep(Node c, Node p) => c.Sin() * p + c / 3;
 
-    /// <summary>c₀ … c_n of c ← sin(c)⊙p + c/2, element by element.</summary>
+    /// <summary>c₀ … c_n of c ← sin(c)⊙p + c/3, element by element.</summary>
     static double[][] LoopReference(double[] c0, double[] p, int n)
     {
         var cs = new double[n + 1][];
         cs[0] = c0;
-        for (int k = 0; k < n; k++) cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * p[i] + c / 2)];
+        for (int k = 0; k < n; k++) cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * p[i] + c / 3)];
         return cs;
     }
 
-    /// <summary>c₀ … c₃ of c ← sin(c)⊙x_t + c/2 over the columns of the (n × 3) sequence <paramref name="xs"/>, read
+    /// <summary>c₀ … c₃ of c ← sin(c)⊙x_t + c/3 over the columns of the (n × 3) sequence <paramref name="xs"/>, read
     /// from the last column first when <paramref name="reverse"/>.</summary>
     static double[][] SequenceReference(double[] c0, double[] xs, bool reverse)
     {
@@ -430,7 +433,7 @@ public static partial class OpTable
         for (int k = 0; k < 3; k++)
         {
             int t = reverse ? 2 - k : k;
-            cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * xs[t * n + i] + c / 2)];
+            cs[k + 1] = [.. cs[k].Select((c, i) => Math.Sin(c) * xs[t * n + i] + c / 3)];
         }
         return cs;
     }

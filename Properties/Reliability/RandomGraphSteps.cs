@@ -219,8 +219,9 @@ sealed partial class GraphBuilder
                 }
             case 2:
                 {
-                    int g = DiagonallyDominant(a, n);   // every |eigenvalue| in [1, 2n + 1]
-                    Emit(nodes[g].LogDet(), (0, n * Math.Log(2 * n + 1)), $"LogDet({N(g)})", g);
+                    int g = DiagonallyDominant(a, n);   // every |eigenvalue| in [1, 2n + 1], det > 0
+                    if (variant % 2 == 0) Emit(nodes[g].LogDet(), (0, n * Math.Log(2 * n + 1)), $"LogDet({N(g)})", g);
+                    else Emit(nodes[g].Det(), (1, Math.Pow(2 * n + 1, n)), $"Det({N(g)})", g);
                     break;
                 }
             case 3:

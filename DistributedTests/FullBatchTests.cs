@@ -4,15 +4,21 @@ using Xunit;
 
 namespace AutoDiff.Functional.Distributed.Tests;
 
-/// <summary>Two silos in this process (Orleans' TestingHost, in-memory membership), shared by the tests of a class.</summary>
+/// <summary>Two silos in this process (Orleans' TestingHost, in-memory membership and grain state), shared by the tests
+/// of a class.</summary>
 public sealed class TwoSilos : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Cluster = new TestClusterBuilder(2).Build();
+        Cluster = new TestClusterBuilder(2).AddSiloBuilderConfigurator<CheckpointsInMemory>().Build();
         await Cluster.DeployAsync();
+    }
+
+    sealed class CheckpointsInMemory : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) => silo.AddMemoryGrainStorage(CheckpointGrain.Storage);
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

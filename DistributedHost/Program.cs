@@ -10,8 +10,9 @@ using StackExchange.Redis;
 
 // silo  --redis HOST:PORT [--cluster ID] [--port 11111] [--gateway 30000] [--join-timeout SECONDS]
 //       a silo process: Redis membership and Redis grain state (the runs' checkpoints); runs until killed or stopped.
-// train --redis HOST:PORT [--cluster ID] --shards S [--users m --items n --rank k --ratings R --steps T --rate η
-//       --momentum β --lambda λ --attempts A --timeout SECONDS --join-timeout SECONDS --run NAME]
+// train --redis HOST:PORT [--cluster ID] --shards S [--users m --items n --ratings R | --movielens ratings.csv]
+//       [--rank k --steps T --rate η --momentum β --lambda λ --attempts A --timeout SECONDS --join-timeout SECONDS
+//       --run NAME]
 //       synchronous full-batch steps over S shards on whatever silos have joined, checkpointed to Redis after each
 //       step under the run's name (a run restarted under that name resumes); prints the gradient's agreement with
 //       the single process, the step times beside the single process's, and the final factors' hash.
@@ -68,7 +69,7 @@ if (args[0] == "silo")
     using (var joined = new CancellationTokenSource(joinTimeout))
     {
         try { await host.StartAsync(joined.Token); }
-        catch (Exception e) when (e is OperationCanceledException or Orleans.Runtime.OrleansException or TimeoutException or System.Net.Sockets.SocketException or IOException)
+        catch (Exception e) // the join timed out, its ports are taken, the cluster refused it: all end the process
         {
             Console.Error.WriteLine($"DistributedHost: the silo on port {port} (gateway {gateway}) did not join cluster '{cluster}' through Redis at {redis} within {joinTimeout.TotalSeconds} s: {e.Message}");
             return 1;
@@ -100,7 +101,7 @@ using (var joined = new CancellationTokenSource(joinTimeout))
     }
 }
 var grains = client.Services.GetRequiredService<IClusterClient>();
-var source = RatingSource.Planted(users, items, rank, count, seed: 15, shards);
+var source = Option("--movielens", "") is { Length: > 0 } path ? RatingSource.MovieLensFile(path, shards) : RatingSource.Planted(users, items, rank, count, seed: 15, shards);
 var driver = new DistributedFullBatch(grains, source, lambda, TimeSpan.FromSeconds(Count("--timeout", 120))) { Attempts = attempts };
 var clock = Stopwatch.StartNew();
 int[] counts;
@@ -112,7 +113,7 @@ catch (Exception e) when (e is InvalidOperationException or TimeoutException)
 }
 Console.WriteLine($"{source}: shards loaded {string.Join(", ", counts)} ratings in {clock.Elapsed.TotalSeconds:F1} s; load average {Load()}");
 var ratings = source.ReadAll();
-var theta = RecommenderFactors.Random(rank, users, items, true, 16, mean: ratings.Mean());
+var theta = RecommenderFactors.Random(rank, ratings.Users, ratings.Items, true, 16, mean: ratings.Mean());
 var single = new RecommenderFullBatch(ratings, rank, lambda, biased: true);
 var (oneLoss, oneGradient) = single.ValueAndGradient(theta);
 var bestSingle = double.PositiveInfinity;

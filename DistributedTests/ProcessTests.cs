@@ -149,6 +149,25 @@ public sealed class ProcessTests(ITestOutputHelper output)
     }
 
     [RedisFact(seconds: 90)]
+    public async Task A_silo_that_cannot_join_ends_with_an_error_naming_its_port()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port, gateway = HostProcess.FreePort();
+            var cluster = NewCluster();
+            using var silo = HostProcess.Run("silo", "--redis", Redis.Address!, "--cluster", cluster, "--port", $"{port}", "--gateway", $"{gateway}", "--join-timeout", "20");
+            Assert.Equal(1, await silo.Exit(TimeSpan.FromSeconds(60)));
+            Assert.Contains($"DistributedHost: the silo on port {port} (gateway {gateway}) did not join cluster '{cluster}' through Redis at {Redis.Address} within 20 s: ", silo.Output);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [RedisFact(seconds: 90)]
     public async Task A_driver_with_no_silo_to_join_is_an_error_naming_the_cluster()
     {
         var cluster = NewCluster();

@@ -117,9 +117,11 @@ public sealed class ProcessTests(ITestOutputHelper output)
             var faulted = await new DistributedTraining(client.Grains, driver, $"fault-{Guid.NewGuid():N}", 2e-4, 0.5).Train(theta, Steps, (step, _) =>
             {
                 if (step != 2) return Task.CompletedTask;
-                // A silo that holds shards (any one but the first: the client may well be using that one's gateway).
+                // A silo that holds shards (the first only if no other does: the client may well use its gateway).
                 before = [.. driver.Silos];
-                victim = silos.Skip(1).FirstOrDefault(s => before.Any(id => id.Contains($":{s.Port}:", StringComparison.Ordinal))) ?? silos[^1];
+                bool Holds(HostProcess s) => before.Any(id => id.Contains($":{s.Port}:", StringComparison.Ordinal));
+                victim = silos.Skip(1).FirstOrDefault(Holds) ?? silos[0];
+                Assert.True(Holds(victim), $"no silo holds a shard: {string.Join(", ", before)}");
                 output.WriteLine($"step 2: shards on {string.Join(", ", before)}; killing the silo on port {victim.Port}");
                 victim.Kill();
                 return Task.CompletedTask;

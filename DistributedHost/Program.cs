@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
-// silo  --redis HOST:PORT [--cluster ID] [--port 11111] [--gateway 30000] [--join-timeout SECONDS]
-//       a silo process: Redis membership and Redis grain state (the runs' checkpoints); runs until killed or stopped.
+// silo  --redis HOST:PORT [--cluster ID] [--port 11111] [--gateway 30000] [--join-timeout SECONDS] [--exit-with PID]
+//       a silo process: Redis membership and Redis grain state (the runs' checkpoints); runs until killed or stopped,
+//       or until process PID has exited.
 // train --redis HOST:PORT [--cluster ID] --shards S [--users m --items n --ratings R | --movielens ratings.csv]
 //       [--rank k --steps T --rate η --momentum β --lambda λ --attempts A --timeout SECONDS --join-timeout SECONDS
 //       --run NAME]
@@ -66,6 +67,14 @@ if (args[0] == "silo")
             })
             .ConfigureEndpoints(System.Net.IPAddress.Loopback, port, gateway))
         .Build();
+    if (Count("--exit-with", 0) is > 0 and var parent)
+        _ = Task.Run(async () =>
+        {
+            // A silo started by a test ends with it, even when the test process is killed and never says so.
+            while (Alive(parent)) await Task.Delay(1000);
+            Console.Error.WriteLine($"DistributedHost: the silo on port {port} stops: its parent process {parent} has exited");
+            Process.GetCurrentProcess().Kill(); // no graceful leave: the cluster it belonged to is gone with its test
+        });
     using (var joined = new CancellationTokenSource(joinTimeout))
     {
         try { await host.StartAsync(joined.Token); }
@@ -165,5 +174,15 @@ foreach (var a in final.Theta.ToFactors().Arrays()) hash.AppendData(System.Runti
 Console.WriteLine($"final factors SHA-256 {Convert.ToHexString(hash.GetHashAndReset())[..16]}; steps retried {driver.Retries}");
 await client.StopAsync();
 return 0;
+
+static bool Alive(int pid)
+{
+    try
+    {
+        using var process = Process.GetProcessById(pid);
+        return !process.HasExited;
+    }
+    catch (ArgumentException) { return false; } // no such process
+}
 
 static string Load() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

@@ -64,8 +64,8 @@ public sealed class ProcessTests(ITestOutputHelper output)
             await using var client = await new RedisClient(cluster).Connect(cancel.Token);
             var (source, ratings, theta) = Problem(shards: 4);
             var driver = new DistributedFullBatch(client.Grains, source, lambda: 0.7, TimeSpan.FromSeconds(60));
-            Assert.Equal(ratings.Count, (await driver.Load()).Sum());
-            var (loss, gradient) = await driver.ValueAndGradient(theta);
+            Assert.Equal(ratings.Count, (await driver.Load().WaitAsync(cancel.Token)).Sum());
+            var (loss, gradient) = await driver.ValueAndGradient(theta).WaitAsync(cancel.Token);
             output.WriteLine($"shards answered from {string.Join(", ", driver.Silos)}");
             // Not bit for bit: the single process adds its blocks in another order than shard 0, 1, 2, 3.
             foreach (var (who, (l, g)) in new[] { ("hand loop", RecommenderReference.Gradient(ratings, theta, 0.7)), ("one process", new RecommenderFullBatch(ratings, 3, 0.7, true).ValueAndGradient(theta)) })
@@ -76,14 +76,14 @@ public sealed class ProcessTests(ITestOutputHelper output)
             }
 
             var run = $"two-silos-{Guid.NewGuid():N}";
-            var final = await new DistributedTraining(client.Grains, driver, run, rate: 2e-4, momentum: 0.5).Train(theta, steps: 3);
+            var final = await new DistributedTraining(client.Grains, driver, run, rate: 2e-4, momentum: 0.5).Train(theta, steps: 3).WaitAsync(cancel.Token);
             var reference = SingleProcessSteps(ratings, theta, 0.7, 2e-4, 0.5, 3);
             foreach (var (name, a, b) in new[] { "P", "Q", "b", "c", "μ" }.Zip(final.Theta.ToFactors().Arrays(), reference.Arrays()))
                 Assert.True(RelError(a, b) <= 1e-12, $"θ after 3 steps: {name} relative error {RelError(a, b):E2} from one process's steps");
             // The checkpoint is in Redis itself (Orleans' key for the grain's state), and reads back with the same bits.
             using (var redis = await ConnectionMultiplexer.ConnectAsync(Redis.Address!))
                 Assert.True(await redis.GetDatabase().KeyExistsAsync($"recommender/state/checkpoint/{run}/run"), "no checkpoint key in Redis");
-            var stored = await new DistributedTraining(client.Grains, driver, run, rate: 2e-4, momentum: 0.5).Last();
+            var stored = await new DistributedTraining(client.Grains, driver, run, rate: 2e-4, momentum: 0.5).Last().WaitAsync(cancel.Token);
             Assert.NotNull(stored);
             Assert.Equal(3, stored.Step);
             foreach (var (a, b) in stored.Theta.ToFactors().Arrays().Zip(final.Theta.ToFactors().Arrays())) Assert.Equal(a, b);
@@ -109,7 +109,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
             // Step timeouts and retries: a call to the killed silo fails or times out, and the step is tried again
             // once the cluster has declared that silo dead (the silos probe every 2 s).
             DistributedFullBatch Driver() => new(client.Grains, source, lambda: 0.7, TimeSpan.FromSeconds(20)) { Attempts = 12, RetryPause = TimeSpan.FromSeconds(2) };
-            var clean = await new DistributedTraining(client.Grains, Driver(), $"clean-{Guid.NewGuid():N}", 2e-4, 0.5).Train(theta, Steps);
+            var clean = await new DistributedTraining(client.Grains, Driver(), $"clean-{Guid.NewGuid():N}", 2e-4, 0.5).Train(theta, Steps).WaitAsync(cancel.Token);
 
             var driver = Driver();
             HostProcess? victim = null;
@@ -125,7 +125,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
                 output.WriteLine($"step 2: shards on {string.Join(", ", before)}; killing the silo on port {victim.Port}");
                 victim.Kill();
                 return Task.CompletedTask;
-            });
+            }).WaitAsync(cancel.Token);
             output.WriteLine($"after the kill: shards on {string.Join(", ", driver.Silos)}; steps retried {driver.Retries}");
             Assert.NotNull(victim);
             Assert.DoesNotContain(driver.Silos, id => id.Contains($":{victim.Port}:", StringComparison.Ordinal));

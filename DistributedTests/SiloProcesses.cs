@@ -50,6 +50,8 @@ public sealed class HostProcess : IDisposable
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Program);
         foreach (var a in args) start.ArgumentList.Add(a);
+        // Ends with this process even if it dies without disposing (a test timed out, the runner killed).
+        if (args[0] == "silo") foreach (var a in new[] { "--exit-with", $"{Environment.ProcessId}" }) start.ArgumentList.Add(a);
         process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Read(e.Data);
         process.ErrorDataReceived += (_, e) => Read(e.Data);

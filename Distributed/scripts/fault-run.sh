@@ -19,7 +19,7 @@ silos=()
 start_silos() {   # $1: the cluster id
   silos=()
   for i in 0 1 2; do
-    "$host" silo --redis "$AUTODIFF_REDIS" --cluster "$1" --port $((21111 + i)) --gateway $((31000 + i)) >"$log/silo$i.txt" 2>&1 &
+    "$host" silo --redis "$AUTODIFF_REDIS" --cluster "$1" --port $((21111 + i)) --gateway $((31000 + i)) --join-timeout 120 >"$log/silo$i.txt" 2>&1 &
     silos+=($!)
   done
   for i in 0 1 2; do

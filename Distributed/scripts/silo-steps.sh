@@ -19,7 +19,7 @@ cleanup() { for p in "${silos[@]}"; do kill "$p" 2>/dev/null || true; done; wait
 trap cleanup EXIT
 cluster="steps-$$"
 for i in $(seq 0 $((n - 1))); do
-  "$host" silo --redis "$AUTODIFF_REDIS" --cluster "$cluster" --port $((22111 + i)) --gateway $((32000 + i)) >"$log/silo$i.txt" 2>&1 &
+  "$host" silo --redis "$AUTODIFF_REDIS" --cluster "$cluster" --port $((22111 + i)) --gateway $((32000 + i)) --join-timeout 120 >"$log/silo$i.txt" 2>&1 &
   silos+=($!)
 done
 for i in $(seq 0 $((n - 1))); do

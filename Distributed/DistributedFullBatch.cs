@@ -25,6 +25,8 @@ public sealed class DistributedFullBatch
     public TimeSpan RetryPause { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Steps retried so far.</summary>
     public int Retries { get; private set; }
+    /// <summary>Where each shard's part of the last gradient was computed (Orleans' silo identities, in shard order).</summary>
+    public IReadOnlyList<string> Silos { get; private set; } = [];
 
     /// <summary>A driver over <paramref name="source"/>'s shards.</summary>
     public DistributedFullBatch(IGrainFactory grains, RatingSource source, double lambda, TimeSpan? timeout = null)
@@ -42,11 +44,16 @@ public sealed class DistributedFullBatch
     public Task<int[]> Load() => Gather("load", w => Shard(w).Load(Source));
 
     /// <summary>L and ∇L at <paramref name="at"/>, summed over the shards in order; tried up to <see cref="Attempts"/> times.</summary>
-    public async Task<(double Loss, RecommenderFactors Gradient)> ValueAndGradient(RecommenderFactors at)
+    public Task<(double Loss, RecommenderFactors Gradient)> ValueAndGradient(RecommenderFactors at) => Retrying(() => TryValueAndGradient(at));
+
+    /// <summary><paramref name="attempt"/>, tried up to <see cref="Attempts"/> times, each within <see cref="Timeout"/>
+    /// (misuse, an <see cref="ArgumentException"/>, is not retried). For calls that change nothing until they succeed,
+    /// or that can be repeated (a checkpoint written twice is the same checkpoint).</summary>
+    internal async Task<T> Retrying<T>(Func<Task<T>> attempt)
     {
-        for (int attempt = 1; ; attempt++)
-            try { return await TryValueAndGradient(at); }
-            catch (Exception e) when (attempt < Attempts && e is not ArgumentException)
+        for (int tried = 1; ; tried++)
+            try { return await attempt().WaitAsync(Timeout); }
+            catch (Exception e) when (tried < Attempts && e is not ArgumentException)
             {
                 Retries++;
                 await Task.Delay(RetryPause);
@@ -63,6 +70,7 @@ public sealed class DistributedFullBatch
             await Shard(w).Load(Source);
             return await Shard(w).ValueAndGradient(message);
         });
+        Silos = [.. parts.Select(p => p.Silo)];
         var gradient = at.ZerosLike();
         double loss = 0;
         foreach (var part in parts)

@@ -93,4 +93,21 @@ public sealed class ShardGradient
     [Id(1)] public int Ratings { get; init; }
     [Id(2)] public double Loss { get; init; }
     [Id(3)] public FactorsMessage Gradient { get; init; } = new();
+    /// <summary>The silo that computed it (Orleans' runtime identity), so a run can tell where its shards live.</summary>
+    [Id(4)] public string Silo { get; init; } = "";
+}
+
+/// <summary>A training run as checkpointed to the grain-state provider after each step: the step count, the factors θ
+/// and the optimiser's state (the momentum buffer v of θ ← θ − η(βv + ∇L)). Enough to resume the run bit for bit.</summary>
+[GenerateSerializer, Immutable]
+public sealed class TrainingCheckpoint
+{
+    /// <summary>Steps taken.</summary>
+    [Id(0)] public int Step { get; init; }
+    /// <summary>θ after <see cref="Step"/> steps.</summary>
+    [Id(1)] public FactorsMessage Theta { get; init; } = new();
+    /// <summary>The momentum buffer v after <see cref="Step"/> steps.</summary>
+    [Id(2)] public FactorsMessage Velocity { get; init; } = new();
+    /// <summary>L before each step taken, in order.</summary>
+    [Id(3)] public double[] Losses { get; init; } = [];
 }

@@ -51,6 +51,6 @@ public sealed class RatingShardGrain : Grain, IRatingShard
         if (evaluator is null || evaluator.Rank != at.Rank || evaluator.Biased != at.Biased)
             evaluator = new RecommenderFullBatch(ratings, at.Rank, 0, at.Biased, threads: 1);
         var (loss, gradient) = evaluator.ValueAndGradient(at.ToFactors());
-        return Task.FromResult(new ShardGradient { Shard = Shard, Ratings = ratings.Count, Loss = loss, Gradient = FactorsMessage.Of(gradient) });
+        return Task.FromResult(new ShardGradient { Shard = Shard, Ratings = ratings.Count, Loss = loss, Gradient = FactorsMessage.Of(gradient), Silo = RuntimeIdentity });
     }
 }

@@ -4,15 +4,21 @@ using Xunit;
 
 namespace AutoDiff.Functional.Distributed.Tests;
 
-/// <summary>Two silos in this process (Orleans' TestingHost, in-memory membership), shared by the tests of a class.</summary>
+/// <summary>Two silos in this process (Orleans' TestingHost, in-memory membership and grain state), shared by the tests
+/// of a class.</summary>
 public sealed class TwoSilos : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Cluster = new TestClusterBuilder(2).Build();
+        Cluster = new TestClusterBuilder(2).AddSiloBuilderConfigurator<CheckpointsInMemory>().Build();
         await Cluster.DeployAsync();
+    }
+
+    sealed class CheckpointsInMemory : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) => silo.AddMemoryGrainStorage(CheckpointGrain.Storage);
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
@@ -82,6 +88,23 @@ public sealed class FullBatchTests(TwoSilos silos) : IClassFixture<TwoSilos>
         var driver = new DistributedFullBatch(silos.Cluster.Client, RatingSource.MovieLensFile("/nonexistent/ratings.csv", 2), lambda: 1);
         var e = await Assert.ThrowsAsync<InvalidOperationException>(driver.Load);
         Assert.StartsWith("DistributedFullBatch: load: shard 0 failed: RatingShard 0: cannot load its ratings from MovieLens '/nonexistent/ratings.csv', 2 shards: ", e.Message);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_malformed_ratings_file_is_named_with_its_shard_and_line()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ratings-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "userId,movieId,rating,timestamp\n1,10,4.0,964982703\n2,20\n");
+        try
+        {
+            var driver = new DistributedFullBatch(silos.Cluster.Client, RatingSource.MovieLensFile(path, 2), lambda: 1);
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(driver.Load);
+            Assert.StartsWith($"DistributedFullBatch: load: shard 0 failed: RatingShard 0: cannot load its ratings from MovieLens '{path}', 2 shards: MovieLens: line 3 has 2 comma-separated fields", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     static RecommenderFactors Copy(RecommenderFactors f)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The fault run of issue #27 at a size of your choice (the test A_killed_silo_loses_nothing… runs a small one in CI):
+# 3 silos (separate processes, Redis membership and checkpoints on loopback), synchronous full-batch momentum steps over
+# 6 shards, once uninterrupted and once with silo 2 killed (SIGKILL) after step 2; the final factors' hashes must be
+# equal. Uses $AUTODIFF_REDIS if set, else starts a throw-away Redis (redis.sh) and stops it; each run has a cluster id
+# of its own, so nothing in the Redis is flushed. Stops its silos at the end.
+# Usage: Distributed/scripts/fault-run.sh [RATINGS] [STEPS]   (build first: dotnet build -c Release DistributedHost)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+host=DistributedHost/bin/Release/net10.0/DistributedHost
+ratings=${1:-1000000} steps=${2:-8}
+log=$(mktemp -d)
+started_redis=""
+if [ -z "${AUTODIFF_REDIS:-}" ]; then
+  eval "$(Distributed/scripts/redis.sh start)"
+  started_redis=$AUTODIFF_REDIS_DIR
+fi
+silos=()
+start_silos() {   # $1: the cluster id
+  silos=()
+  for i in 0 1 2; do
+    "$host" silo --redis "$AUTODIFF_REDIS" --cluster "$1" --port $((21111 + i)) --gateway $((31000 + i)) --join-timeout 120 >"$log/silo$i.txt" 2>&1 &
+    silos+=($!)
+  done
+  for i in 0 1 2; do
+    for _ in $(seq 120); do grep -q "silo up" "$log/silo$i.txt" && break; sleep 1; done
+    grep -q "silo up" "$log/silo$i.txt" || { echo "silo $i did not come up:"; cat "$log/silo$i.txt"; exit 1; }
+  done
+}
+stop_silos() { for p in "${silos[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { stop_silos; if [ -n "$started_redis" ]; then Distributed/scripts/redis.sh stop "$started_redis"; fi; }
+trap cleanup EXIT
+train() { "$host" train --redis "$AUTODIFF_REDIS" --cluster "$1" --shards 6 --users 2000 --items 10000 --ratings "$ratings" --rank 16 --steps "$steps" --rate 1e-6 --attempts 12 --timeout 20; }
+
+echo "== uninterrupted"
+start_silos "clean-$$"
+train "clean-$$" | tee "$log/clean.txt"
+stop_silos
+echo "== silo 2 killed after step 2"
+start_silos "fault-$$"
+victim=${silos[2]}
+train "fault-$$" | while IFS= read -r line; do
+  echo "$line"
+  if [[ "$line" == "step 2:"* ]]; then kill -9 "$victim"; echo "-- killed silo 2 (pid $victim) at $(date -u +%T)"; fi
+done | tee "$log/fault.txt"
+clean=$(grep -o 'SHA-256 [0-9A-F]*' "$log/clean.txt"); fault=$(grep -o 'SHA-256 [0-9A-F]*' "$log/fault.txt")
+echo "uninterrupted $clean; with a silo killed $fault"
+[ -n "$clean" ] && [ "$clean" == "$fault" ] && echo "fault run: equal bits" || { echo "fault run: the final factors differ"; exit 1; }

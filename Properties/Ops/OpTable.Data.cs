@@ -22,6 +22,22 @@ public static partial class OpTable
         yield return new("PutPerRow", typeof(P.PutPerRow), Fixed(2), false, d => [In(S(d[0]), any)],
             (x, d, k) => Node.Apply(new P.PutPerRow(d[1]), x[0], Data(Labels(d[0], d[1], k))))
         { Reference = (x, d, k) => R.Matrix(d[0], d[1], (i, j) => Labels(d[0], d[1], k)[i] == j ? x[0][i] : 0) };
+        // dims [n, c, k]: the trailing forms the batching rules make, k slices each with its own column of labels (n×k),
+        // y[i, s] = a[i, labels[i, s], s] and its adjoint.
+        yield return new("PickPerRow over k slices (labels per slice)", typeof(P.PickPerRow), Fixed(3), false, d => [In(S(d[0], d[1], d[2]), any)],
+            (x, d, k) => Node.Apply(new P.PickPerRow(), x[0], Node.Constant(Tensor.Indices(S(d[0], d[2]), Labels(d[0] * d[2], d[1], k)))))
+        {
+            Reference = (x, d, k) => [.. Enumerable.Range(0, d[0] * d[2]).Select(q => x[0][q % d[0] + Labels(d[0] * d[2], d[1], k)[q] * d[0] + q / d[0] * d[0] * d[1]])],
+        };
+        yield return new("PutPerRow over k slices (labels per slice)", typeof(P.PutPerRow), Fixed(3), false, d => [In(S(d[0], d[2]), any)],
+            (x, d, k) => Node.Apply(new P.PutPerRow(d[1]), x[0], Node.Constant(Tensor.Indices(S(d[0], d[2]), Labels(d[0] * d[2], d[1], k)))))
+        {
+            Reference = (x, d, k) => [.. Enumerable.Range(0, d[0] * d[1] * d[2]).Select(e =>
+            {
+                int i = e % d[0], j = e / d[0] % d[1], s = e / (d[0] * d[1]);
+                return Labels(d[0] * d[2], d[1], k)[i + s * d[0]] == j ? x[0][i + s * d[0]] : 0;
+            })],
+        };
         // The cast alone: its value; its output depends on no float64 input, so every derivative law sees zeros.
         yield return new("ToFloat64", typeof(Cast), Fixed(1), false, d => [In(S(d[0]), any)],
             (x, d, k) => Data(Counts(d[0], k)).ToFloat64())

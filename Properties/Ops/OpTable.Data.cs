@@ -38,6 +38,32 @@ public static partial class OpTable
                 return Labels(d[0] * d[2], d[1], k)[i + s * d[0]] == j ? x[0][i + s * d[0]] : 0;
             })],
         };
+        // dims [n, e, t, k]: the per-member forms Take's and ScatterAdd's batching rules make for indices that differ per
+        // member: k members of an (n×e) table each taken by its own t indices (a (t×k) matrix), and the scatter back.
+        yield return new("Take per member (indices per member)", typeof(P.Take), Fixed(4), false, d => [In(S(d[0], d[1], d[3]), any)],
+            (x, d, k) => Node.Apply(new P.Take(0, PerMember: true), x[0], Node.Constant(Tensor.Indices(S(d[2], d[3]), Positions(d[2] * d[3], d[0], k)))))
+        {
+            Reference = (x, d, k) =>
+            {
+                var ids = Positions(d[2] * d[3], d[0], k);
+                int t = d[2], e = d[1], n = d[0];
+                return [.. Enumerable.Range(0, t * e * d[3]).Select(q => x[0][ids[q % t + q / (t * e) * t] + q / t % e * n + q / (t * e) * n * e])];
+            },
+        };
+        yield return new("ScatterAdd per member (indices per member)", typeof(P.ScatterAdd), Fixed(4), false, d => [In(S(d[2], d[1], d[3]), any)],
+            (x, d, k) => Node.Apply(new P.ScatterAdd(0, d[0], PerMember: true), x[0], Node.Constant(Tensor.Indices(S(d[2], d[3]), Positions(d[2] * d[3], d[0], k)))))
+        {
+            Reference = (x, d, k) =>
+            {
+                var ids = Positions(d[2] * d[3], d[0], k);
+                int t = d[2], e = d[1], n = d[0];
+                var y = new double[n * e * d[3]];
+                for (int c = 0; c < d[3]; c++)
+                    for (int j = 0; j < e; j++)
+                        for (int p = 0; p < t; p++) y[ids[p + c * t] + j * n + c * n * e] += x[0][p + j * t + c * t * e];
+                return y;
+            },
+        };
         // The cast alone: its value; its output depends on no float64 input, so every derivative law sees zeros.
         yield return new("ToFloat64", typeof(Cast), Fixed(1), false, d => [In(S(d[0]), any)],
             (x, d, k) => Data(Counts(d[0], k)).ToFloat64())

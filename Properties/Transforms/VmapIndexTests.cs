@@ -66,6 +66,10 @@ public partial class VmapTests
         var loop = Enumerable.Range(0, c.K).Select(i => grad([table, Tensor.Indices(ids[i]), vs[i]])).ToList();
         SameBits(batched[0], [.. loop.Select(g => g[0])], tableAxis, "∇table");
         SameBits(batched[1], [.. loop.Select(g => g[1])], c.OutAxis, "∇v");
+        // Through Take's and ScatterAdd's per-member forms, not one member at a time.
+        var plan = new Transforms.Vectorised(Transforms.GraphOf(grad), [.. inputs.Select(x => x.Shape)], [.. inputs.Select(x => x.DType)],
+            [null, idAxis, c.InAxis], [tableAxis, c.OutAxis]);
+        Assert.False(plan.OneByOne, $"fell back to one member at a time at {plan.Unbatchable}");
     }
 
     [Fact]

@@ -4,7 +4,7 @@ namespace AutoDiff.Functional;
 /// position a, the tensor is (P, k, Q) in column-major order, P the size of the axes before a and Q of those after:
 /// member c's element p + P·q sits at p + P·c + P·k·q. The batching rules want the axis last, as a (P·Q × k) matrix
 /// whose column c is member c (<see cref="Op.Batch"/>); these copy between the two layouts, and share the storage
-/// when the axis is already last (Q = 1).</summary>
+/// when the axis is already last (Q = 1). Inputs may be float values or int32 data (indices, labels).</summary>
 internal static class BatchAxis
 {
     /// <summary><paramref name="axis"/> counted from the front (a negative axis counts from the end); -1 when it is not
@@ -42,12 +42,13 @@ internal static class BatchAxis
         int k = x.Shape[axis];
         var (p, q) = Split(Remove(x.Shape, axis), axis);
         var shape = Shape.Matrix(p * q, k);
-        if (q == 1) return new Tensor(shape, x.Storage, x.DType);
-        var y = new double[x.Storage.Length];
-        for (int j = 0; j < q; j++)
-            for (int c = 0; c < k; c++)
-                Array.Copy(x.Storage, p * (c + k * j), y, p * (j + q * c), p);
-        return new Tensor(shape, y, x.DType);
+        if (q == 1) return Reshaped(x, shape);
+        return Copied(x, shape, shape.Size, (from, to) =>
+        {
+            for (int j = 0; j < q; j++)
+                for (int c = 0; c < k; c++)
+                    Array.Copy(from, p * (c + k * j), to, p * (j + q * c), p);
+        });
     }
 
     /// <summary>A (P·Q × k) batch of members of shape <paramref name="member"/> with its axis moved to <paramref name="axis"/>.</summary>
@@ -55,12 +56,30 @@ internal static class BatchAxis
     {
         var shape = Insert(member, axis, k);
         var (p, q) = Split(member, axis);
-        if (q == 1) return new Tensor(shape, batch.Storage, batch.DType);
-        var y = new double[batch.Storage.Length];
-        for (int j = 0; j < q; j++)
-            for (int c = 0; c < k; c++)
-                Array.Copy(batch.Storage, p * (j + q * c), y, p * (c + k * j), p);
-        return new Tensor(shape, y, batch.DType);
+        if (q == 1) return Reshaped(batch, shape);
+        return Copied(batch, shape, shape.Size, (from, to) =>
+        {
+            for (int j = 0; j < q; j++)
+                for (int c = 0; c < k; c++)
+                    Array.Copy(from, p * (j + q * c), to, p * (c + k * j), p);
+        });
+    }
+
+    // The moves above and Member work on float values and int32 data alike (Array.Copy takes either storage).
+    static Tensor Reshaped(Tensor x, Shape shape) =>
+        x.IntStorage is { } ints ? Tensor.OwnIndices(shape, ints) : new Tensor(shape, x.Storage, x.DType);
+
+    static Tensor Copied(Tensor x, Shape shape, int size, Action<Array, Array> copy)
+    {
+        if (x.IntStorage is { } ints)
+        {
+            var y = new int[size];
+            copy(ints, y);
+            return Tensor.OwnIndices(shape, y);
+        }
+        var d = new double[size];
+        copy(x.Storage, d);
+        return new Tensor(shape, d, x.DType);
     }
 
     /// <summary>k copies of <paramref name="value"/> stacked along <paramref name="axis"/>: an output no member changes.</summary>
@@ -77,9 +96,10 @@ internal static class BatchAxis
         int k = x.Shape[axis];
         var member = Remove(x.Shape, axis);
         var (p, q) = Split(member, axis);
-        var m = new double[member.Size];
-        for (int j = 0; j < q; j++) Array.Copy(x.Storage, p * (c + k * j), m, p * j, p);
-        return new Tensor(member, m, x.DType);
+        return Copied(x, member, member.Size, (from, to) =>
+        {
+            for (int j = 0; j < q; j++) Array.Copy(from, p * (c + k * j), to, p * j, p);
+        });
     }
 
     /// <summary>Writes <paramref name="value"/> as member <paramref name="c"/> of <paramref name="k"/> along

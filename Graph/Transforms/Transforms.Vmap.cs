@@ -42,7 +42,9 @@ public static partial class Transforms
 
     /// <summary>The general form: xs ↦ f applied to each member, input i split along <paramref name="inAxes"/>[i]
     /// (<c>null</c>: shared by every member), output j stacked along <paramref name="outAxes"/>[j].</summary>
-    /// <remarks>f is traced once per list of input shapes, on one member, and its graph batched by each op's rule
+    /// <remarks>Inputs may be int32 data (indices, labels) batched along an axis like any other: per-example gathers
+    /// run through the indexing ops' batching rules (or one member at a time where an op has none); the outputs are
+    /// float values. f is traced once per list of input shapes and types, on one member, and its graph batched by each op's rule
     /// (<see cref="Op.Batch"/>) into one graph over the whole batch, compiled into a <see cref="Plan"/>. Batch axes
     /// are moved to the back on the way in and into place on the way out, a copy unless the axis is already last. If
     /// an op on the way has no batching rule, the plan of one member runs once per member instead: the same results,
@@ -61,9 +63,6 @@ public static partial class Transforms
         {
             if (xs.Length != inAxes.Length)
                 throw new ArgumentException($"Transforms.Vmap: {inAxes.Length} in axes for {xs.Length} input(s)", nameof(inAxes));
-            for (int i = 0; i < xs.Length; i++)
-                if (!xs[i].DType.IsFloat())
-                    throw new ArgumentException($"Transforms.Vmap: input {i} is {xs[i].DType.Name()} data; Vmap takes float64 inputs only (bind data inside the function as a constant, or loop over it)", nameof(xs));
         });
         return xs => compiled(xs).Run(xs);
     }
@@ -133,6 +132,8 @@ public static partial class Transforms
                 throw new ArgumentException($"Transforms.Vmap: {outAxes.Length} out axes for {y.Length} output(s)", nameof(outAxes));
             outputs = [.. y.Select(o => o.Shape)];
             outputTypes = [.. y.Select(o => o.DType)];
+            if (Array.FindIndex(outputTypes, t => !t.IsFloat()) is var data and >= 0)
+                throw new ArgumentException($"Transforms.Vmap: output {data} {y[data]} is {outputTypes[data].Name()} data; Vmap returns float values (cast it with ToFloat64())");
             this.outAxes = new int[y.Length];
             for (int j = 0; j < y.Length; j++)
                 if ((this.outAxes[j] = BatchAxis.Normalise(outAxes[j], outputs[j].Rank + 1)) < 0)

@@ -138,6 +138,13 @@ public static class Recommender
     {
         if (rank <= 0) throw new ArgumentOutOfRangeException(nameof(rank), rank, "Recommender.Build: the rank k must be positive");
         RecommenderChecks.Lambda("Recommender.Build", lambda);
+        return Graph(users, items, count, rank, lambda, biased, regularised: true);
+    }
+
+    /// <summary>The graph, with the regulariser or (for one chunk of the ratings, <see cref="RecommenderPlanBatch"/>)
+    /// only the squared error Σ(r − r̂)².</summary>
+    internal static RecommenderModel Graph(int users, int items, int count, int rank, double lambda, bool biased, bool regularised)
+    {
         var P = Node.Variable("P", Shape.Matrix(rank, users));
         var Q = Node.Variable("Q", Shape.Matrix(rank, items));
         var user = Node.Variable("user", Shape.Vector(count), DType.Int32);
@@ -145,13 +152,14 @@ public static class Recommender
         var r = Node.Variable("r", Shape.Vector(count));
         var dots = (P.GatherColumns(user) * Q.GatherColumns(item)).Sum(0);
         var regulariser = P.SquaredNorm() + Q.SquaredNorm();
-        if (!biased) return new(P, Q, null, null, null, user, item, r, lambda, (r - dots).SquaredNorm() + lambda / 2 * regulariser);
+        if (!biased) return new(P, Q, null, null, null, user, item, r, lambda, regularised ? (r - dots).SquaredNorm() + lambda / 2 * regulariser : (r - dots).SquaredNorm());
 
         var b = Node.Variable("b", Shape.Vector(users));
         var c = Node.Variable("c", Shape.Vector(items));
         var mu = Node.Variable("mu", Shape.Scalar);
         var prediction = mu + b.GatherRows(user) + c.GatherRows(item) + dots;
-        var loss = (r - prediction).SquaredNorm() + lambda / 2 * (regulariser + b.SquaredNorm() + c.SquaredNorm());
+        var error = (r - prediction).SquaredNorm();
+        var loss = regularised ? error + lambda / 2 * (regulariser + b.SquaredNorm() + c.SquaredNorm()) : error;
         return new(P, Q, b, c, mu, user, item, r, lambda, loss);
     }
 
@@ -315,17 +323,20 @@ public sealed class RecommenderFullBatch
     }
 
     /// <summary>g = λθ (μ excluded) and its loss λ/2‖θ‖².</summary>
-    RecommenderFactors Regulariser(RecommenderFactors at, out double loss)
+    RecommenderFactors Regulariser(RecommenderFactors at, out double loss) => Regulariser(at, Lambda, out loss);
+
+    /// <summary>g = λθ (μ excluded) and its loss λ/2‖θ‖².</summary>
+    internal static RecommenderFactors Regulariser(RecommenderFactors at, double lambda, out double loss)
     {
         var g = at.ZerosLike();
         double squares = 0;
-        foreach (var (a, o) in at.Arrays().Zip(g.Arrays()).Take(Biased ? 4 : 2))
+        foreach (var (a, o) in at.Arrays().Zip(g.Arrays()).Take(at.Biased ? 4 : 2))
             for (int x = 0; x < a.Length; x++)
             {
                 squares += a[x] * a[x];
-                o[x] = Lambda * a[x];
+                o[x] = lambda * a[x];
             }
-        loss = Lambda / 2 * squares;
+        loss = lambda / 2 * squares;
         return g;
     }
 
@@ -345,7 +356,7 @@ public sealed class RecommenderFullBatch
         g.Mu += y[5].ToScalar();
     }
 
-    static void Add(RecommenderFactors into, RecommenderFactors x)
+    internal static void Add(RecommenderFactors into, RecommenderFactors x)
     {
         foreach (var (a, b) in into.Arrays().Zip(x.Arrays()).Take(into.Biased ? 4 : 2))
             for (int i = 0; i < a.Length; i++) a[i] += b[i];

@@ -7,24 +7,26 @@ namespace AutoDiff.Functional.Ops;
 /// updates has the indices' axes at <see cref="Axis"/>; output slice i along that axis is the sum of the update slices
 /// p with <c>indices[p] = i</c> (zero if none). Along axis 0 this is a segment sum (rows sharing a segment id add up).
 /// The adjoint of <see cref="Take"/>, and <see cref="Take"/> is its adjoint; the indices get no cotangent. Indices
-/// are data, checked against <see cref="Count"/> when the op runs.</summary>
-internal sealed record ScatterAdd(int Axis, int Count) : Op
+/// are data, checked against <see cref="Count"/> when the op runs. <see cref="PerMember"/>: updates and indices both end
+/// in a member axis of k, and member c's updates add into member c's slice of the result (the batching rule's form).</summary>
+internal sealed record ScatterAdd(int Axis, int Count, bool PerMember = false) : Op
 {
     /// <inheritdoc/>
     public override int Arity => 2;
     /// <inheritdoc/>
-    protected override string Parameters => $"axis {Axis}, into {Count}";
+    protected override string Parameters => PerMember ? $"axis {Axis}, into {Count}, per member" : $"axis {Axis}, into {Count}";
 
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x)
     {
         if (Count < 0) throw ShapeError($"count {Count} is negative");
-        var (updates, indices) = (x[0], x[1]);
+        var (updates, indices) = PerMember ? Take.Members(this, x[0], x[1]) : (x[0], x[1]);
         bool fits = Axis >= 0 && Axis + indices.Rank <= updates.Rank;
         for (int d = 0; fits && d < indices.Rank; d++) fits = updates[Axis + d] == indices[d];
         if (!fits)
             throw ShapeError($"updates {updates} do not have the index shape {indices} at axis {Axis}, one slice per index is needed");
-        return Take.Replaced(updates, Axis, indices.Rank, Shape.Vector(Count));
+        var y = Take.Replaced(updates, Axis, indices.Rank, Shape.Vector(Count));
+        return PerMember ? Take.Appended(y, x[0][x[0].Rank - 1]) : y;
     }
 
     /// <inheritdoc/>
@@ -34,21 +36,29 @@ internal sealed record ScatterAdd(int Axis, int Count) : Op
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         var indices = x[1].Ints;
-        int k = indices.Length, inner = 1;
-        for (int d = 0; d < Axis; d++) inner *= x[0].Shape[d];
-        int outer = k == 0 ? 0 : x[0].Shape.Size / (inner * k);
+        var updates = PerMember ? Take.Last(x[0].Shape) : x[0].Shape;
+        int members = PerMember ? x[0].Shape[x[0].Shape.Rank - 1] : 1, k = indices.Length / Math.Max(1, members), inner = 1;
+        for (int d = 0; d < Axis; d++) inner *= updates[d];
+        int outer = k == 0 ? 0 : updates.Size / (inner * k), size = y.Length / Math.Max(1, members);
         if (Take.FirstOutside(indices, Count) is var q and >= 0)
             throw new IndexException($"{this}: index {indices[q]} at position {q} is outside 0..{Count - 1}, the {Count} slices of the result");
         ReadOnlySpan<double> a = x[0].Values;
         Array.Clear(y);
+        for (int m = 0; m < members; m++)
+            Add(a.Slice(m * updates.Size, updates.Size), indices.Slice(m * k, k), y.AsSpan(m * size, size), inner, outer, Count);
+    }
+
+    static void Add(ReadOnlySpan<double> a, ReadOnlySpan<int> indices, Span<double> y, int inner, int outer, int count)
+    {
+        int k = indices.Length;
         for (int b = 0; b < outer; b++)
         {
             if (inner == 1)
-                for (int p = 0; p < k; p++) y[indices[p] + b * Count] += a[p + b * k];
+                for (int p = 0; p < k; p++) y[indices[p] + b * count] += a[p + b * k];
             else
                 for (int p = 0; p < k; p++)
                 {
-                    var target = y.AsSpan((indices[p] + b * Count) * inner, inner);
+                    var target = y.Slice((indices[p] + b * count) * inner, inner);
                     TensorPrimitives.Add(target, a.Slice((p + b * k) * inner, inner), target);
                 }
         }
@@ -60,10 +70,18 @@ internal sealed record ScatterAdd(int Axis, int Count) : Op
 
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
-        [Node.Apply(new Take(Axis), ct, x[1]), null];
+        [Node.Apply(new Take(Axis, PerMember), ct, x[1]), null];
 
     /// <inheritdoc/>
-    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
-        xb[1] is not null ? null
-        : Node.Apply(this, xb[0]!.Reshape(Take.Appended(x[0].Shape, k)), x[1]).Reshape(Shape.Matrix(y.Shape.Size, k));
+    /// <remarks>Shared indices: the updates with a trailing member axis, which the scatter leaves where it is. Indices
+    /// per member (a vector each, (n × k)): the per-member form, each member's updates added into its own slice.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        if (PerMember) return null;
+        if (xb[1] is not { } ids)
+            return Node.Apply(this, xb[0]!.Reshape(Take.Appended(x[0].Shape, k)), x[1]).Reshape(Shape.Matrix(y.Shape.Size, k));
+        if (x[1].Shape.Rank != 1) return null;   // int32 data has no reshape yet to put (J…, k) together
+        var members = Batched.Trailing(xb[0] ?? Batched.Shared(x[0], k), x[0].Shape);
+        return Batched.Flat(Node.Apply(new ScatterAdd(Axis, Count, PerMember: true), members, ids), k);
+    }
 }

@@ -6,19 +6,23 @@ namespace AutoDiff.Functional.Ops;
 /// vector). The indices may have any shape, which takes the axis's place in the output: rows (n×d) taken by a (b×t)
 /// index matrix give (b×t×d). Indices are data, bound per call; each is checked against the bound when the op runs.
 /// Linear in x, with <see cref="ScatterAdd"/> (same indices) as its adjoint, which adds the cotangents of repeated
-/// indices up; the indices get no cotangent.</summary>
-internal sealed record Take(int Axis) : Op
+/// indices up; the indices get no cotangent. <see cref="PerMember"/> (the form the batching rule makes for indices
+/// that differ per member): x and the indices both end in a member axis of k, and member c's indices take from member
+/// c's slice of x.</summary>
+internal sealed record Take(int Axis, bool PerMember = false) : Op
 {
     /// <inheritdoc/>
     public override int Arity => 2;
     /// <inheritdoc/>
-    protected override string Parameters => $"axis {Axis}";
+    protected override string Parameters => PerMember ? $"axis {Axis}, per member" : $"axis {Axis}";
 
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x)
     {
-        Along.Of(this, x[0], Axis);
-        return Replaced(x[0], Axis, 1, x[1]);
+        var (values, indices) = PerMember ? Members(this, x[0], x[1]) : (x[0], x[1]);
+        Along.Of(this, values, Axis);
+        var y = Replaced(values, Axis, 1, indices);
+        return PerMember ? Appended(y, x[0][x[0].Rank - 1]) : y;
     }
 
     /// <inheritdoc/>
@@ -27,18 +31,26 @@ internal sealed record Take(int Axis) : Op
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        var (inner, length, outer) = Along.Of(this, x[0].Shape, Axis);
+        var member = PerMember ? Last(x[0].Shape) : x[0].Shape;
+        var (inner, length, outer) = Along.Of(this, member, Axis);
         ReadOnlySpan<double> a = x[0].Values;
         var indices = x[1].Ints;
         if (FirstOutside(indices, length) is var q and >= 0)
-            throw new IndexException($"{this}: index {indices[q]} at position {q} is outside the {length} {Along.Noun(x[0].Shape, Axis)} of {x[0].Shape}");
+            throw new IndexException($"{this}: index {indices[q]} at position {q} is outside the {length} {Along.Noun(member, Axis)} of {x[0].Shape}");
+        int members = PerMember ? x[0].Shape[x[0].Shape.Rank - 1] : 1, k = indices.Length / Math.Max(1, members), size = y.Length / Math.Max(1, members);
+        for (int m = 0; m < members; m++)
+            Gather(a.Slice(m * member.Size, member.Size), indices.Slice(m * k, k), y.AsSpan(m * size, size), inner, length, outer);
+    }
+
+    static void Gather(ReadOnlySpan<double> a, ReadOnlySpan<int> indices, Span<double> y, int inner, int length, int outer)
+    {
         int k = indices.Length;
         for (int b = 0; b < outer; b++)
         {
             if (inner == 1)
                 for (int p = 0; p < k; p++) y[p + b * k] = a[indices[p] + b * length];
             else
-                for (int p = 0; p < k; p++) a.Slice((indices[p] + b * length) * inner, inner).CopyTo(y.AsSpan((p + b * k) * inner, inner));
+                for (int p = 0; p < k; p++) a.Slice((indices[p] + b * length) * inner, inner).CopyTo(y.Slice((p + b * k) * inner, inner));
         }
     }
 
@@ -48,14 +60,30 @@ internal sealed record Take(int Axis) : Op
 
     /// <inheritdoc/>
     public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
-        [Node.Apply(new ScatterAdd(Axis, x[0].Shape[Axis]), ct, x[1]), null];
+        [Node.Apply(new ScatterAdd(Axis, x[0].Shape[Axis], PerMember), ct, x[1]), null];
 
     /// <inheritdoc/>
-    /// <remarks>Shared indices only: a batch (|x| × k) is x's shape with a trailing member axis, which the take leaves
-    /// where it is.</remarks>
-    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) =>
-        xb[1] is not null ? null
-        : Node.Apply(this, xb[0]!.Reshape(Appended(x[0].Shape, k)), x[1]).Reshape(Shape.Matrix(y.Shape.Size, k));
+    /// <remarks>Shared indices: a batch (|x| × k) is x's shape with a trailing member axis, which the take leaves where
+    /// it is. Indices per member (a vector of them each, (n × k)): the per-member form over the members along that
+    /// trailing axis, each member's indices taking from its own slice.</remarks>
+    public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k)
+    {
+        if (PerMember) return null;
+        if (xb[1] is not { } ids)
+            return Node.Apply(this, xb[0]!.Reshape(Appended(x[0].Shape, k)), x[1]).Reshape(Shape.Matrix(y.Shape.Size, k));
+        if (x[1].Shape.Rank != 1) return null;   // int32 data has no reshape yet to put (J…, k) together
+        var members = Batched.Trailing(xb[0] ?? Batched.Shared(x[0], k), x[0].Shape);
+        return Batched.Flat(Node.Apply(new Take(Axis, PerMember: true), members, ids), k);
+    }
+
+    /// <summary>The member shapes of a per-member op's values and indices, which both end in the member axis; the
+    /// error names the op.</summary>
+    internal static (Shape Values, Shape Indices) Members(Op op, Shape values, Shape indices) =>
+        values.Rank >= 1 && indices.Rank >= 1 && values[values.Rank - 1] == indices[indices.Rank - 1] ? (Last(values), Last(indices))
+        : throw new ShapeException($"{op}: {values} and indices {indices} do not both end in one member axis");
+
+    /// <summary><paramref name="shape"/> without its last axis.</summary>
+    internal static Shape Last(Shape shape) => Shape.Of(shape.Dimensions[..^1]);
 
     /// <summary><paramref name="shape"/> with a trailing axis of <paramref name="k"/>.</summary>
     internal static Shape Appended(Shape shape, int k) => Shape.Of([.. shape.Dimensions, k]);

@@ -108,7 +108,6 @@ public class OpLaws
     /// batches one factor at a time, and only a product of two batched factors has no rule.)</summary>
     internal static readonly IReadOnlySet<Type> WithoutBatchingRule = new HashSet<Type>
     {
-        typeof(Functional.Ops.PickPerRow), typeof(Functional.Ops.PutPerRow),
         typeof(Functional.Ops.Custom), typeof(Functional.Ops.ImplicitSolve), typeof(Functional.Ops.ImplicitLinear),
     };
 

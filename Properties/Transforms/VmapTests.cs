@@ -33,7 +33,7 @@ public static class VmapArbs
 /// reductions and softmaxes walk each member's runs in the member's order, so only a product through another BLAS
 /// kernel may differ, and that case is bounded separately.</summary>
 [Properties(Arbitrary = [typeof(VmapArbs)], MaxTest = 100)]
-public class VmapTests
+public partial class VmapTests
 {
     /// <summary>A per-example loss: w (n) shared, x (m×n) and labels y (m) per example, through the reductions and the
     /// softmax family along both axes, with sums whose values the gradient reads (tanh Σz, sin of column sums).</summary>
@@ -259,6 +259,7 @@ public class VmapTests
         { "not traceable", "Transforms.Vmap: this function on tensors was not made by Transforms.Grad, so there is no graph to batch; pass the function on nodes instead (Parameter 'g')" },
         { "reads a variable", "Transforms.Vmap: the function reads z(3), which is not one of its inputs; pass it as an input, or its value as a constant (Node.Constant)" },
         { "returns null", "Transforms.Vmap: output 1 of the function is null" },
+        { "returns int32 data", "Transforms.Vmap: output 0 x0(3 int32) is int32 data; Vmap returns float values (cast it with ToFloat64())" },
     };
 
     /// <summary>Each message as ERRORS.md shows it; a failed call leaves the function usable.</summary>
@@ -279,6 +280,7 @@ public class VmapTests
             "not traceable" => () => Transforms.Vmap((Func<Tensor, Tensor>)(t => t)),
             "reads a variable" => () => Transforms.Vmap(a => a + z)(x),
             "returns null" => () => Transforms.Vmap((Node[] a) => [a[0], null!], [0], [0, 0])([x]),
+            "returns int32 data" => () => Transforms.Vmap((Node[] a) => [a[0]], [0], [0])([Tensor.Indices(Shape.Matrix(2, 3), [0, 1, 2, 0, 1, 2])]),
             _ => throw new ArgumentException(what),
         };
         Assert.Equal(message, Assert.ThrowsAny<ArgumentException>(call).Message);

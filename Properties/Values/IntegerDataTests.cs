@@ -296,8 +296,11 @@ public class IntegerDataTests
             var expected = AD.Grad(X.MatMul(W).CrossEntropy(labels), Bindings.Empty.Bind(W, W0).Bind(labels, batch), W)[0];
             Assert.Equal(Of(expected), Of(grad([W0, Tensor.Indices(batch)])[0]));
         }
-        Assert.Equal("Transforms.Vmap: input 1 is int32 data; Vmap takes float64 inputs only (bind data inside the function as a constant, or loop over it) (Parameter 'xs')",
-            Assert.Throws<ArgumentException>(() => Transforms.Vmap(grad, [0, 0], [0])([Tensor.Zeros(Shape.Of(2, 2, 3)), Tensor.Indices(Shape.Matrix(2, 3), [0, 1, 2, 0, 1, 2])])).Message);
+        // Vmap batches the int32 input too (it was an error before issue #24's batching rules): each member's labels.
+        // The labels (2×3) along axis 0 are rows [0, 2, 1] and [1, 0, 2]; member c's gradient is every other element.
+        var perExample = Of(Transforms.Vmap(grad, [0, 0], [0])([Tensor.Zeros(Shape.Of(2, 2, 3)), Tensor.Indices(Shape.Matrix(2, 3), [0, 1, 2, 0, 1, 2])])[0]);
+        Assert.Equal(Of(grad([Tensor.Zeros(Shape.Matrix(2, 3)), Tensor.Indices(0, 2, 1)])[0]), perExample.Where((_, p) => p % 2 == 0));
+        Assert.Equal(Of(grad([Tensor.Zeros(Shape.Matrix(2, 3)), Tensor.Indices(1, 0, 2)])[0]), perExample.Where((_, p) => p % 2 == 1));
     }
 
     [Fact]

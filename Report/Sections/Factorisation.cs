@@ -39,6 +39,7 @@ static class FactorisationSection
                     $"Loss: graph {F(value.ToScalar(), "G15")}, analytic {F(loss, "G15")} (relative difference {E(lossErr)}: " +
                     $"{report.Check("factorisation: loss vs analytic", lossErr, 1e-12)}). Both gradients come from one backward pass " +
                     $"(AD.ValueAndGrad(L, b, U, V)).");
+        Float32Beside.Run(report, "factorisation", model.Loss, [model.U, model.V], at);
 
         // Forward mode and differences cost one pass per element: they are compared on a sample of elements.
         var rng = new Random(3001);

@@ -45,6 +45,7 @@ static class RegressionSection
         rows.Add(["seed's \"analytic\" (mean of ∂f/∂w)", .. seeds.Select(v => F(v, "F12"))]);
         report.Table(["∇MSE", "w1", "w2", "w3", "w4", "w5"], rows);
         ModelGradients.ErrorTable(report, "regression", ways);
+        Float32Beside.Run(report, "regression", model.Loss, [model.W], at);
         double seedErr = RelError(seeds.ToArray(), ways.FiniteDifferences!);
         report.Text($"The seed's reference against finite differences: relative error {E(seedErr)}, " +
                     $"rejected by the same test: {report.Check("regression: the seed's wrong reference is rejected", seedErr > 1e-2)}.");

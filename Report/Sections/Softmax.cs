@@ -52,6 +52,7 @@ static class SoftmaxSection
         double[][] backprop = [Flatten(gW1), gb1, Flatten(gW2), gb2];
         ModelGradients.ErrorTable(report, "softmax deep", [.. deep.Parameters.Select((p, k) => new GradientWays(p.Op.Name,
             ModelGradients.Flat(grads[k]), ModelGradients.Forward(deep.Loss, p, at), backprop[k], ModelGradients.FiniteDifferences(deep.Loss, p, at)))]);
+        Float32Beside.Run(report, "softmax deep", deep.Loss, deep.Parameters, at);
 
         var linearAt = model.Bind(Tensor.Matrix(X), Tensor.Matrix(W), Tensor.Vector(b));
         var linearGrad = Reverse.Grad(model.Loss, [model.W, model.B]);

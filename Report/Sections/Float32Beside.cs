@@ -1,0 +1,95 @@
+using static AutoDiff.Functional.Report.ReportWriter;
+
+namespace AutoDiff.Functional.Report;
+
+/// <summary>A seed model's float32 run beside its float64 one (issue #24): the same loss graph with every float64
+/// variable retyped to float32 (the ops follow their inputs' type; the rules' constants are weak and adapt), its loss
+/// and a directional derivative uᵀ∇L (u fixed, ±1 entries) evaluated in float32, against the float64 evaluation of the
+/// same graph at the same float32-rounded inputs. The tolerance is derived, not tuned, as the kit's Float32 law
+/// derives it: float32 evaluation makes each value as its exact value times (1 + δ), |δ| ≤ 2⁻²⁴, so an output moves by
+/// at most 2⁻²⁴·Σₖ|∂y/∂zₖ|·|zₖ| to first order, the sum over every value zₖ the graph makes (found by reverse mode on
+/// the float64 graph rebuilt with each value scaled by (1 + εₖ)); 1.5× that covers the second-order terms.</summary>
+static class Float32Beside
+{
+    const double Roundoff = 1.0 / (1 << 24);
+
+    public static void Run(ReportWriter report, string model, Node loss, Node[] parameters, Bindings at)
+    {
+        // u is a variable (±1 entries, exact in both types), so the float32 graph reads it as float32 too.
+        var gradient = Reverse.Grad(loss, parameters);
+        var direction = gradient.Select((g, i) => Node.Variable($"u{i}", g.Shape)).ToArray();
+        for (int i = 0; i < direction.Length; i++)
+            at = at.Bind(direction[i], Tensor.FromColumnMajor(direction[i].Shape, [.. Enumerable.Range(0, direction[i].Shape.Size).Select(e => (e * 7 + i) % 3 == 0 ? -1.0 : 1.0)]));
+        var slope = gradient.Zip(direction, (g, u) => (g * u).Sum()).Aggregate((a, b) => a + b);
+        Node[] outputs = [loss, slope];
+
+        // The graph's float64 variables and their float32 twins, bound to the values rounded to float32.
+        var variables = Topology.Of(outputs).Order.ToArray().Where(n => n.IsVariable && n.DType == DType.Float64).ToArray();
+        var twins = variables.ToDictionary<Node, Node, Node>(v => v, v => Node.Variable(((Variable)v.Op).Name, v.Shape, DType.Float32), ReferenceEqualityComparer.Instance);
+        Bindings at32 = Bindings.Empty, at64 = Bindings.Empty;
+        foreach (var v in variables)
+        {
+            var rounded = at[v].ToFloat32();
+            (at32, at64) = (at32.Bind(twins[v], rounded), at64.Bind(v, rounded.ToFloat64()));
+        }
+        foreach (var v in at.Variables.Where(v => v.DType != DType.Float64)) (at32, at64) = (at32.Bind(v, at[v]), at64.Bind(v, at[v]));
+        var outputs32 = Retyped(outputs, twins);
+
+        var y32 = Evaluator.Evaluate(outputs32, at32);
+        var y64 = Evaluator.Evaluate(outputs, at64);
+        var rows = new List<IReadOnlyList<string>>();
+        string[] names = ["loss", "uᵀ∇L (u = ±1)"];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            double a = y32[i].ToScalar(), b = y64[i].ToScalar(), bound = 1.5 * Roundoff * Sensitivity(outputs[i], at64);
+            bool isFloat32 = y32[i].DType == DType.Float32 && (float)a == a;
+            rows.Add([names[i], F(a, "G9"), F(b, "G15"), E(Math.Abs(a - b)), E(bound),
+                report.Check($"{model}: float32 {names[i]} within the derived bound of the float64 evaluation", isFloat32 && Math.Abs(a - b) <= bound)]);
+        }
+        report.Text($"Float32 beside float64 ({model}): the same graph on float32 variables, against float64 at the same float32 inputs; " +
+                    "bound 1.5 · 2⁻²⁴ · Σₖ|∂y/∂zₖ|·|zₖ| over every value the graph makes (derived from float32's rounding, as the kit's Float32 law):");
+        report.Table(["", "float32", "float64", "difference", "bound", "check"], rows);
+    }
+
+    /// <summary>The outputs rebuilt over the twins: each node's op applied again to its inputs' images.</summary>
+    static Node[] Retyped(Node[] outputs, Dictionary<Node, Node> twins)
+    {
+        var topo = Topology.Of(outputs);
+        var order = topo.Order;
+        var image = new Node[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            var node = order[i];
+            image[i] = twins.TryGetValue(node, out var twin) ? twin
+                : node.IsLeaf ? node
+                : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
+        }
+        return [.. outputs.Select(o => image[topo.IndexOf(o)])];
+    }
+
+    /// <summary>Σₖ|∂y/∂zₖ|·|zₖ| for a scalar y over every float value zₖ its graph makes (variables excepted: their
+    /// rounding is the input's, shared by both evaluations), by one reverse pass over the graph with each value scaled
+    /// by (1 + εₖ), at ε = 0.</summary>
+    static double Sensitivity(Node y, Bindings at)
+    {
+        var topo = Topology.Of([y]);
+        var order = topo.Order;
+        var image = new Node[order.Length];
+        var perturbations = new List<Node>();
+        var b = at;
+        for (int i = 0; i < order.Length; i++)
+        {
+            var node = order[i];
+            if (node.IsVariable) { image[i] = node; continue; }
+            var rebuilt = node.IsLeaf ? node : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
+            if (!node.DType.IsFloat()) { image[i] = rebuilt; continue; }
+            var ε = Node.Variable($"ε{perturbations.Count}", node.Shape);
+            perturbations.Add(ε);
+            b = b.Bind(ε, Tensor.Zeros(node.Shape));
+            image[i] = rebuilt * (1.0 + ε);
+        }
+        if (perturbations.Count == 0) return 0;
+        var grads = AD.Grad(image[topo.IndexOf(y)], b, [.. perturbations]);
+        return grads.Sum(g => g.Values.ToArray().Sum(Math.Abs));
+    }
+}

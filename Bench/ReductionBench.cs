@@ -8,8 +8,8 @@ namespace AutoDiff.Functional.Bench;
 /// <summary>Long reductions against the scalar paths they replaced (issue #25 item 2):
 /// <c>dotnet Bench.dll --reductions [REPEATS] [N …]</c> (10⁶ and 10⁷ elements by default). Per size, the old paths
 /// (rewritten here as they were: a scalar max fold, one exp and one addition at a time in order, four running sums for
-/// Sum) and the new (the ops' forward rules into a kept buffer; value and gradient rows through a compiled plan, whose
-/// outputs are fresh arrays each run) run in alternation after a warm-up; medians of REPEATS runs (15 by default),
+/// Sum) and the new (the ops' forward rules into a kept buffer; value and gradient rows through a compiled plan whose
+/// workspace keeps its outputs) run in alternation after a warm-up; medians of REPEATS runs (15 by default),
 /// the old ÷ new ratio, and the floor of each new row: the bytes it must move ÷ 28 GB/s, this machine's measured memory
 /// bandwidth (/proc/loadavg printed before and after: the figures are only as quiet as the machine).</summary>
 static class ReductionTiming
@@ -66,7 +66,7 @@ static class ReductionTiming
     static Action Compiled(Node[] outputs, Bindings at)
     {
         var plan = Plan.Compile(outputs);
-        var workspace = plan.NewWorkspace();
+        var workspace = plan.NewWorkspace(keepOutputs: true);
         return () => plan.Run(at, workspace);
     }
 

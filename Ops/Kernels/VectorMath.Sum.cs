@@ -91,7 +91,7 @@ internal static partial class VectorMath
         int i = 0;
         for (; i <= x.Length - SumLanes; i += SumLanes)
         {
-            var term = F.Of(T.Load(x, i), c);
+            var term = T.Term<F>(T.Load(x, i), c);
             if (keep) T.Store(term, terms, i);
             sums += term;
         }

@@ -9,6 +9,7 @@ using BenchmarkDotNet.Running;
 // dotnet Bench/bin/Release/net10.0/Bench.dll --fpsg [RATINGS] [RANK] [EPOCHS]  (recommender Adam epochs on FPSG's grid, 1 vs 2 threads)
 // dotnet Bench/bin/Release/net10.0/Bench.dll --recommender-plan [RATINGS] [RANK] [ROUNDS] [CHUNK]  (full batch: plans over index inputs vs hand-written gathers)
 // dotnet Bench/bin/Release/net10.0/Bench.dll --kernels [N] [REPEATS]  (vector transcendental kernels against the Math.* loops)
+// dotnet Bench/bin/Release/net10.0/Bench.dll --reductions [REPEATS] [N ...]  (long sums, max, log Σ exp, softmax and gradients against the old scalar paths)
 // dotnet Bench/bin/Release/net10.0/Bench.dll --median-check  (the report's MedianMs skips a slow first call, by the clock)
 // OPENBLAS_NUM_THREADS and AUTODIFF_BLAS are inherited from this process's environment.
 if (args.Length > 0 && args[0] == "--seed") return Seeds.Run(args);
@@ -17,6 +18,7 @@ if (args.Length > 0 && args[0] == "--scan") return ScanBench.Run(args);
 if (args.Length > 0 && args[0] == "--fpsg") return Fpsg.Run(args);
 if (args.Length > 0 && args[0] == "--recommender-plan") return RecommenderPlanTiming.Run(args);
 if (args.Length > 0 && args[0] == "--kernels") return KernelTiming.Run(args);
+if (args.Length > 0 && args[0] == "--reductions") return ReductionTiming.Run(args);
 if (args.Length > 0 && args[0] == "--median-check") return MedianCheck.Run();
 BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig());
 return 0;

@@ -42,6 +42,7 @@ static partial class Evals
             });
         }
         var sparse = new BaJacobian(n, m, cameraOf, pointOf, features);
+        sparse.Evaluate(cameras, points, weights);   // untimed, as in Compile: buffers allocated and kernels compiled
         return new(() => sparse.Evaluate(cameras, points, weights), r =>
         {
             var (rowStarts, columns, values) = ((int[], int[], double[]))r;

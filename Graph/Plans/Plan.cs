@@ -41,7 +41,13 @@ public sealed partial class Plan
 
     /// <summary>A workspace for runs of this plan: reusing it keeps intermediate buffers allocated between runs.
     /// One run at a time uses it.</summary>
-    public Workspace NewWorkspace() => new(this, storage.SlotSize.Length);
+    public Workspace NewWorkspace() => new(this, storage.SlotSize.Length, keepsOutputs: false);
+
+    /// <summary>A workspace whose runs keep their outputs in it too, so that a run allocates nothing large (a fresh output
+    /// array costs page faults and, past 85 kB, collections of the whole heap). The tensors a run returns are then
+    /// overwritten by the next run with this workspace: read or copy them first, and do not bind them as inputs of that
+    /// next run.</summary>
+    public Workspace NewWorkspace(bool keepOutputs) => new(this, storage.SlotSize.Length, keepOutputs);
 
     Plan(IReadOnlyList<Node> outputs)
     {

@@ -87,8 +87,9 @@ public sealed partial class Plan
             return args.AsSpan(0, ins.Length);
         }
 
-        /// <summary>Output slots get a fresh array each run (the caller keeps it); the rest live in the workspace.</summary>
-        double[] Buffer(int slot) => buffers[slot] ??= plan.storage.SlotReturned[slot]
+        /// <summary>Output slots get a fresh array each run (the caller keeps it), unless the workspace keeps outputs; the
+        /// rest live in the workspace.</summary>
+        double[] Buffer(int slot) => buffers[slot] ??= plan.storage.SlotReturned[slot] && !workspace.KeepsOutputs
             ? GC.AllocateUninitializedArray<double>(plan.storage.SlotSize[slot])
             : workspace.Buffers[slot] ??= GC.AllocateUninitializedArray<double>(plan.storage.SlotSize[slot]);
 

@@ -93,6 +93,8 @@ public sealed class BaJacobian
     readonly int[] cameraOf, pointOf;
     readonly Tensor features;
     readonly Block full, last;
+    // The sparsity structure depends on the observations' indices alone: built once, shared by every evaluation.
+    readonly int[] rowStarts, columns;
 
     // The entries compiled for blocks of one length, over variables of that length, with the plan's workspace.
     sealed record Block(Node[] Camera, Node[] Point, Node Weights, Node Features, Plan Plan, Workspace Space);
@@ -112,6 +114,32 @@ public sealed class BaJacobian
         this.blockSize = Math.Min(p, blockSize);
         full = Compile(this.blockSize);
         last = p % this.blockSize == 0 ? full : Compile(p % this.blockSize);
+        (rowStarts, columns) = Structure();
+    }
+
+    /// <summary>The compressed rows' starts and column indices: each observation's two rows hold its camera's 11, its
+    /// point's 3 and its weight's column; the weight rows one entry each.</summary>
+    (int[] RowStarts, int[] Columns) Structure()
+    {
+        int p = cameraOf.Length;
+        const int reprojection = 2 * Ba.PerRow;
+        int pointStart = Ba.CameraParameters * n, weightStart = pointStart + 3 * m;
+        var rowStarts = new int[3 * p + 1];
+        var columns = new int[reprojection * p + p];
+        for (int i = 0; i < p; i++)
+        {
+            int at = reprojection * i;
+            for (int k = 0; k < 2; k++, at += Ba.PerRow)
+            {
+                for (int j = 0; j < Ba.CameraParameters; j++) columns[at + j] = Ba.CameraParameters * cameraOf[i] + j;
+                for (int j = 0; j < 3; j++) columns[at + Ba.CameraParameters + j] = pointStart + 3 * pointOf[i] + j;
+                columns[at + Ba.PerRow - 1] = weightStart + i;
+                rowStarts[2 * i + k + 1] = at + Ba.PerRow;
+            }
+            columns[reprojection * p + i] = weightStart + i;
+            rowStarts[2 * p + i + 1] = reprojection * p + i + 1;
+        }
+        return (rowStarts, columns);
     }
 
     static Block Compile(int size)
@@ -121,10 +149,12 @@ public sealed class BaJacobian
         Node[] point = [.. Enumerable.Range(0, 3).Select(j => Vector($"point coordinate {j}"))];
         var (weights, features) = (Vector("weights"), Node.Variable("features", Shape.Matrix(size, 2)));
         var plan = Plan.Compile(Ba.JacobianEntries(camera, point, weights, features));
-        return new(camera, point, weights, features, plan, plan.NewWorkspace());
+        // Outputs kept in the workspace: each block's entries are copied out before the next block runs.
+        return new(camera, point, weights, features, plan, plan.NewWorkspace(keepOutputs: true));
     }
 
-    /// <summary>The Jacobian at cameras (N×11), points (M×3) and weights (P).</summary>
+    /// <summary>The Jacobian at cameras (N×11), points (M×3) and weights (P), in compressed rows. The row starts and
+    /// column indices are the same arrays at every call (the structure does not change): read them, do not write.</summary>
     public (int[] RowStarts, int[] Columns, double[] Values) Evaluate(Tensor cameras, Tensor points, Tensor weights)
     {
         ArgumentNullException.ThrowIfNull(cameras);
@@ -161,22 +191,6 @@ public sealed class BaJacobian
                     for (int i = 0; i < size; i++) copy[i + j * size] = matrix[indexOf is null ? start + i : indexOf[start + i], first + j];
                 return Tensor.FromColumnMajor(count == 1 ? Shape.Vector(size) : Shape.Matrix(size, count), copy);
             }
-        }
-        int pointStart = Ba.CameraParameters * n, weightStart = pointStart + 3 * m;
-        var rowStarts = new int[3 * p + 1];
-        var columns = new int[values.Length];
-        for (int i = 0; i < p; i++)
-        {
-            int at = reprojection * i;
-            for (int k = 0; k < 2; k++, at += Ba.PerRow)
-            {
-                for (int j = 0; j < Ba.CameraParameters; j++) columns[at + j] = Ba.CameraParameters * cameraOf[i] + j;
-                for (int j = 0; j < 3; j++) columns[at + Ba.CameraParameters + j] = pointStart + 3 * pointOf[i] + j;
-                columns[at + Ba.PerRow - 1] = weightStart + i;
-                rowStarts[2 * i + k + 1] = at + Ba.PerRow;
-            }
-            columns[reprojection * p + i] = weightStart + i;
-            rowStarts[2 * p + i + 1] = reprojection * p + i + 1;
         }
         return (rowStarts, columns, values);
     }

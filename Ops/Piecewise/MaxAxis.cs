@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using AutoDiff.Functional.Ops.Kernels;
+
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>The maximum along one axis of a tensor of any rank, dropping it: a matrix's axis 0 gives each column's maximum (n), axis 1 each row's (m); a
@@ -20,6 +23,13 @@ internal sealed record MaxAxis(int Axis) : Op
     {
         var walk = new Axis(x[0].Shape, Axis);
         var a = x[0].Storage;
+        if (walk.Stride == 1)
+        {
+            // Contiguous runs: a vector pass each; the maximum does not depend on the order (VectorMath.Max).
+            for (int g = 0; g < walk.Groups; g++) y[g] = VectorMath.Max(a.AsSpan(walk.Start(g), walk.Length));
+            return;
+        }
+        if (Axis == x[0].Shape.Rank - 1 && !double.IsNaN(AlongColumns(a, walk, y))) return;
         for (int g = 0; g < walk.Groups; g++)
         {
             double m = double.NegativeInfinity;
@@ -28,21 +38,44 @@ internal sealed record MaxAxis(int Axis) : Op
         }
     }
 
-    /// <summary>The weight each element gets: 1/(number of maximal elements of its group) if it is maximal, else 0.</summary>
-    Node Weights(Node x, Node y)
+    /// <summary>Along the last axis, the axes before it one long column: whole columns compared a vector at a time
+    /// instead of striding across memory one run at a time. Returns NaN when some run's maximum is NaN, whose payload
+    /// the strided fold then decides, as it always did.</summary>
+    static double AlongColumns(double[] a, Axis walk, double[] y)
     {
-        var spread = Broadcast.Along(y, Axis, x.Shape[Axis]);
-        var maximal = Node.Apply(new Compare(Comparison.Equal), x, spread);
-        return maximal / Broadcast.Along(Node.Apply(new SumAxis(Axis), maximal), Axis, x.Shape[Axis]);
+        int m = walk.Groups;
+        var max = y.AsSpan(0, m);
+        a.AsSpan(0, m).CopyTo(max);
+        for (int k = 1; k < walk.Length; k++) TensorPrimitives.Max(max, a.AsSpan(k * m, m), max);
+        double nan = 0;
+        foreach (var v in max) if (double.IsNaN(v)) nan = v;
+        return nan;
+    }
+
+    /// <summary>1 where an element is maximal in its run, else 0.</summary>
+    Node Maximal(Node x, Node y) => Node.Apply(new Compare(Comparison.Equal), x, Broadcast.Along(y, Axis, x.Shape[Axis]));
+
+    /// <summary>The sum along the axis; a vector's is <see cref="Sum"/>, which a plan folds into the pass that computes
+    /// its input (the same bits as <see cref="SumAxis"/> of a vector).</summary>
+    Node Along(Node x) => x.Shape.Rank == 1 ? Node.Apply(new Sum(), x) : Node.Apply(new SumAxis(Axis), x);
+
+    // Each maximal element gets 1/(number of maximal elements of its run) of the derivative. The division is done on the
+    // reduced tensor, not element by element.
+
+    /// <inheritdoc/>
+    public override Node? Jvp(System.Collections.Immutable.ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
+    {
+        if (t[0] is not { } t0) return null;
+        var maximal = Maximal(x[0], y);
+        return Along(maximal * t0) / Along(maximal);
     }
 
     /// <inheritdoc/>
-    public override Node? Jvp(System.Collections.Immutable.ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
-        t[0] is { } t0 ? Node.Apply(new SumAxis(Axis), Weights(x[0], y) * t0) : null;
-
-    /// <inheritdoc/>
-    public override Node?[] Vjp(System.Collections.Immutable.ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) =>
-        [Weights(x[0], y) * Broadcast.Along(ct, Axis, x[0].Shape[Axis])];
+    public override Node?[] Vjp(System.Collections.Immutable.ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed)
+    {
+        var maximal = Maximal(x[0], y);
+        return [maximal * Broadcast.Along(ct / Along(maximal), Axis, x[0].Shape[Axis])];
+    }
 
     /// <inheritdoc/>
     /// <remarks>The same op on a matrix of every member's runs (<see cref="Batched.AlongAxis"/>), each run in the member's order.</remarks>

@@ -17,7 +17,7 @@ internal sealed record LogSoftmax(int Axis) : Op
     }
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Softmax.Shifted(x[0], Axis, y, log: true);
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => ShiftedExp.Along(x[0], Axis, y, ShiftedResult.LogSoftmax);
 
     Node Spread(Node reduced, Node like) => Broadcast.Along(reduced, Axis, like.Shape[Axis]);
     Node Probabilities(Node x) => Node.Apply(new Softmax(Axis), x);

@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AutoDiff.Functional.Ops.Kernels;
+
+// Sums in the library's one order, at the machine's vector width: a sum is the sum of its tiles of Plan.Tile elements,
+// added in order from 0; a tile's sum is 16 running sums (element k goes to sum k mod 16), added in a fixed tree. A
+// fused pass (Graph/Plans/PlanRun.cs) adds per-tile partials in that order too, so a Sum has the same bits fused or not,
+// and the tiles of one long run may be shared between the cores.
+internal static partial class VectorMath
+{
+    /// <summary>The number of running sums in a tile: the same at every width (two 512-bit rows, four 256-bit ones, …),
+    /// so the order of additions, and the bits, do not depend on it. Sixteen rather than eight so that the widest rows
+    /// still give two independent chains of additions, which hides the adder's latency.</summary>
+    internal const int SumLanes = 16;
+
+    /// <summary>The term a sum adds for element x: x itself, or exp(x − shift).</summary>
+    internal interface ITerm
+    {
+        static abstract T Of<T>(T x, T shift) where T : struct, ILanes<T>;
+    }
+
+    /// <summary>x: a plain sum (the shift is not used).</summary>
+    internal readonly struct Plain : ITerm { public static T Of<T>(T x, T shift) where T : struct, ILanes<T> => x; }
+    /// <summary>exp(x − shift), the terms of log Σ exp and softmax shifted by their maximum.</summary>
+    internal readonly struct ExpShifted : ITerm { public static T Of<T>(T x, T shift) where T : struct, ILanes<T> => Exp(x - shift); }
+
+    /// <summary>Σ x in the library's order (tiles, then sixteen running sums in a tree).</summary>
+    public static double Sum(ReadOnlySpan<double> x) => Sum<Plain>(x, 0, default);
+
+    /// <summary>Σ F(x − shift) in the library's order; each term also written to <paramref name="terms"/> when it is not
+    /// empty (it may be <paramref name="x"/>'s own storage).</summary>
+    internal static double Sum<F>(ReadOnlySpan<double> x, double shift, Span<double> terms) where F : ITerm
+    {
+        int tile = Plan.Tile;
+        double sum = 0;
+        for (int start = 0; start < x.Length; start += tile)
+        {
+            int length = Math.Min(tile, x.Length - start);
+            sum += TileSum<F>(x.Slice(start, length), shift, terms.IsEmpty ? default : terms.Slice(start, length));
+        }
+        return sum;
+    }
+
+    /// <summary><see cref="Sum{F}(ReadOnlySpan{double}, double, Span{double})"/> of x[start … start + length − 1]
+    /// (terms, when given, at the same positions) with the tiles shared between the cores and their sums still added in
+    /// order: the same bits.</summary>
+    internal static double Sum<F>(double[] x, int start, int length, double shift, double[]? terms) where F : ITerm
+    {
+        int tile = Plan.Tile, tiles = (length + tile - 1) / tile;
+        int workers = Math.Min(Environment.ProcessorCount, tiles);
+        if (workers <= 1) return Sum<F>(x.AsSpan(start, length), shift, terms is null ? default : terms.AsSpan(start, length));
+        var partials = ArrayPool<double>.Shared.Rent(tiles);
+        try
+        {
+            Parallel.For(0, workers, w =>
+            {
+                for (int t = (int)((long)tiles * w / workers), end = (int)((long)tiles * (w + 1) / workers); t < end; t++)
+                {
+                    int at = start + t * tile, n = Math.Min(tile, length - t * tile);
+                    partials[t] = TileSum<F>(x.AsSpan(at, n), shift, terms is null ? default : terms.AsSpan(at, n));
+                }
+            });
+            double sum = 0;
+            for (int t = 0; t < tiles; t++) sum += partials[t];
+            return sum;
+        }
+        finally { ArrayPool<double>.Shared.Return(partials); }
+    }
+
+    /// <summary>The sum of one tile at the machine's width (any choice gives the same bits).</summary>
+    internal static double TileSum<F>(ReadOnlySpan<double> x, double shift, Span<double> terms) where F : ITerm
+    {
+        if (Vector512.IsHardwareAccelerated) return TileSum<F, Twice<Lanes512>>(x, shift, terms);
+        if (Vector256.IsHardwareAccelerated) return TileSum<F, Twice<Twice<Lanes256>>>(x, shift, terms);
+        if (Vector128.IsHardwareAccelerated) return TileSum<F, Twice<Twice<Twice<Lanes128>>>>(x, shift, terms);
+        return TileSum<F, Twice<Twice<Twice<Twice<Scalar>>>>>(x, shift, terms);
+    }
+
+    /// <summary>The sum of one tile over rows of <see cref="SumLanes"/> lanes: running sum k takes elements k, k + 16, …
+    /// (the tail element by element, by the same formula in one lane), then the sixteen are added by <see cref="Tree"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double TileSum<F, T>(ReadOnlySpan<double> x, double shift, Span<double> terms) where F : ITerm where T : struct, ILanes<T>
+    {
+        if (T.Count != SumLanes) throw new InvalidOperationException($"internal: a sum over rows of {T.Count} lanes, not {SumLanes}");
+        bool keep = !terms.IsEmpty;
+        var c = T.Of(shift);
+        var sums = T.Of(0);
+        int i = 0;
+        for (; i <= x.Length - SumLanes; i += SumLanes)
+        {
+            var term = T.Term<F>(T.Load(x, i), c);
+            if (keep) T.Store(term, terms, i);
+            sums += term;
+        }
+        Span<double> lanes = stackalloc double[SumLanes];
+        for (int k = 0; k < SumLanes; k++) lanes[k] = T.Get(sums, k);
+        for (; i < x.Length; i++)
+        {
+            double term = F.Of(new Scalar(x[i]), new Scalar(shift)).Value;
+            if (keep) terms[i] = term;
+            lanes[i % SumLanes] += term;
+        }
+        return Tree(lanes);
+    }
+
+    /// <summary>Sixteen running sums added in a fixed tree: lane k and lane k + 8, then k and k + 4, k and k + 2, and
+    /// the last two. Overwrites <paramref name="lanes"/>.</summary>
+    internal static double Tree(Span<double> lanes)
+    {
+        for (int half = SumLanes / 2; half >= 1; half /= 2)
+            for (int k = 0; k < half; k++) lanes[k] += lanes[k + half];
+        return lanes[0];
+    }
+
+    /// <summary>The largest element, as a left-to-right fold of <see cref="Math.Max(double, double)"/> gives it (NaN if
+    /// any is NaN, +0 above −0, −∞ for none): the maximum does not depend on the order, so the vector pass is exact; only a NaN,
+    /// whose payload could depend on the path, is found again by the fold.</summary>
+    internal static double Max(ReadOnlySpan<double> x)
+    {
+        if (x.IsEmpty) return double.NegativeInfinity;
+        double max = TensorPrimitives.Max(x);
+        if (!double.IsNaN(max)) return max;
+        max = double.NegativeInfinity;
+        foreach (var v in x) max = Math.Max(max, v);
+        return max;
+    }
+}

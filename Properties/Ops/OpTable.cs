@@ -438,7 +438,7 @@ public static partial class OpTable
         return cs;
     }
 
-    /// <summary>(c̄₀, p̄) = ∇⟨s, c_n⟩ by the hand-derived adjoint: c̄ ← c̄⊙(cos(c)⊙p + ½), p̄ += c̄⊙sin(c), backwards.</summary>
+    /// <summary>(c̄₀, p̄) = ∇⟨s, c_n⟩ by the hand-derived adjoint: c̄ ← c̄⊙(cos(c)⊙p + ⅓), p̄ += c̄⊙sin(c), backwards.</summary>
     static double[] LoopReverseReference(double[] c0, double[] p, double[] s, int n)
     {
         var cs = LoopReference(c0, p, n);
@@ -448,7 +448,7 @@ public static partial class OpTable
             for (int i = 0; i < p.Length; i++)
             {
                 pbar[i] += cbar[i] * Math.Sin(cs[k][i]);
-                cbar[i] *= Math.Cos(cs[k][i]) * p[i] + 0.5;
+                cbar[i] *= Math.Cos(cs[k][i]) * p[i] + 1.0 / 3;
             }
         return [.. cbar, .. pbar];
     }

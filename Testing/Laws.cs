@@ -421,7 +421,8 @@ public static partial class Laws
     {
         var g = c.Instantiate();
         var rng = c.Rng();
-        var u = Node.Constant(Numerics.Random(rng, g.Output.Shape));
+        var uValue = Numerics.Random(rng, g.Output.Shape);
+        var u = Node.Constant(uValue);
         var w = OffKinks(ScaledDirection(rng, g.Values), NearKink(c, g.Values));
         var (fwd, rev, gradient) = Hvp(g, u, w);
         var (fdParts, errParts) = RichardsonDirectional(x => Evaluator.Evaluate(gradient, g.Bind(x)), g.Values, w);
@@ -434,18 +435,31 @@ public static partial class Laws
         double wSize = FiniteMaxAbs(Flatten(w)), xSize = MaxAbs(Flatten(g.Values)), length = xSize == 0 ? wSize : xSize;
         double terms = length == 0 ? 0 : FiniteMaxAbs(grad) * wSize / length;
         double scale = Math.Max(terms, Math.Max(FiniteMaxAbs(fd), Math.Max(FiniteMaxAbs(fwd), FiniteMaxAbs(rev))));
+        // The differences' own rounding, which Richardson's estimate can miss when the gradient barely moves along w:
+        // each difference rounds on the terms of the gradient, at least the size of u (a gradient small by cancellation,
+        // as softmax's s⊙(u − ⟨u, s⟩) for u₀ ≈ u₁, still rounds on u), divided by the smallest step.
+        double noise = DifferenceNoise(Math.Max(FiniteMaxAbs(grad), FiniteMaxAbs(Flatten([uValue]))), wSize);
         for (int j = 0; j < fd.Length; j++)
         {
             // Former bounds: 1e-11·max(1, scale) between the modes, 1e-5·max(1, scale) against plain differences.
             Require(fwd[j].Equals(rev[j]) || Math.Abs(fwd[j] - rev[j]) <= Math.Min(SecondOrderModeTolerance * scale + UnderflowFloor, SecondOrderModeTolerance * Math.Max(1, scale)),
                 () => $"H·w element {j}: forward-over-reverse {fwd[j]:R}, reverse-over-reverse {rev[j]:R}");
             if (!Resolved(err[j], scale / 10)) continue; // the former bound: 1e-5·max(1, scale)
-            Require(Math.Abs(fwd[j] - fd[j]) <= Math.Min(c.Entry.ToleranceScale * SecondOrderFdTolerance * scale + err[j] + UnderflowFloor, 1e-5 * Math.Max(1, scale)),
+            Require(Math.Abs(fwd[j] - fd[j]) <= Math.Min(c.Entry.ToleranceScale * SecondOrderFdTolerance * scale + err[j] + noise + UnderflowFloor, 1e-5 * Math.Max(1, scale)),
                 () => $"H·w element {j}: forward-over-reverse {fwd[j]:R}, finite differences of the gradient (Richardson) {fd[j]:R} (error estimate {err[j]:G3}, relative to the largest element {Math.Abs(fwd[j] - fd[j]) / scale:G3})");
         }
     }
 
     static double FiniteMaxAbs(double[] a) => MaxAbs([.. a.Where(double.IsFinite)]);
+
+    /// <summary>The rounding of Richardson differences of a function of size <paramref name="size"/> along a direction of
+    /// size <paramref name="w"/>: an ulp of the values over the smallest step (4⁻⁶, of w's scale when w is above 1),
+    /// times 16 for the extrapolation's weights.</summary>
+    static double DifferenceNoise(double size, double w)
+    {
+        double smallest = Math.Pow(4, -6) * (w > 1 ? Math.Pow(2, -Math.Ceiling(Math.Log2(w))) : 1);
+        return 16 * Math.Pow(2, -52) * size / (2 * smallest);
+    }
 
     /// <summary>H·w of ⟨u, f⟩ by forward-over-reverse and by reverse-over-reverse (H is symmetric, so the VJP of the
     /// gradient along w is H·w too), and the gradient graph.</summary>

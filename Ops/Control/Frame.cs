@@ -3,7 +3,7 @@ namespace AutoDiff.Functional.Ops;
 /// <summary>Many runs of one <see cref="Traced"/> graph, as a loop makes them, on values held in place: inputs that
 /// stay the same are given once (<see cref="Fix"/>), those that change are written into the frame's own storage
 /// (<see cref="In"/>) before each <see cref="Run"/>, which writes every output's elements one output after another.
-/// A graph of single numbers runs on registers and allocates nothing; any other runs its plan on one workspace.</summary>
+/// A graph of small values runs on registers and allocates nothing; any other runs its plan on one workspace.</summary>
 internal abstract class Frame
 {
     /// <summary>Input <paramref name="input"/> is <paramref name="value"/> for every run from now on.</summary>
@@ -15,25 +15,30 @@ internal abstract class Frame
     public abstract void Run(Span<double> y);
 }
 
-/// <summary>A frame on the registers of a <see cref="ScalarProgram"/>: inputs are written straight into them. An
+/// <summary>A frame on the registers of a <see cref="RegisterProgram"/>: inputs are written straight into them. An
 /// input the program does not read (it may have any shape) is written into scratch space instead.</summary>
-internal sealed class ScalarFrame(ScalarProgram program, Node[] inputs, int outputs) : Frame
+internal sealed class RegisterFrame(RegisterProgram program, Node[] inputs, int outputs) : Frame
 {
     readonly double[] registers = program.NewRegisters();
     readonly double[]?[] unread = new double[]?[inputs.Length];
 
     /// <inheritdoc/>
-    public override void Fix(int input, Tensor value) => In(input)[0] = value.Storage[0];
+    public override void Fix(int input, Tensor value) => value.Values.CopyTo(In(input));
 
     /// <inheritdoc/>
-    public override Span<double> In(int input) => program.InputRegister(input) is var r and >= 0 ? registers.AsSpan(r, 1)
+    public override Span<double> In(int input) => program.InputPlace(input) is { } r ? r.Of(registers)
         : unread[input] ??= new double[inputs[input].Shape.Size];
 
     /// <inheritdoc/>
     public override void Run(Span<double> y)
     {
         program.Execute(registers);
-        for (int i = 0; i < outputs; i++) y[i] = registers[program.OutputRegister(i)];
+        for (int i = 0, offset = 0; i < outputs; i++)
+        {
+            var output = program.OutputPlace(i).Of(registers);
+            output.CopyTo(y[offset..]);
+            offset += output.Length;
+        }
     }
 }
 

@@ -11,9 +11,10 @@ namespace AutoDiff.Functional.Ops;
 /// results someone differentiates, the body's reverse rule run backwards over the trip count the forward pass takes,
 /// with the carries recovered by <paramref name="Policy"/>. The trip count of a while loop is piecewise constant in the
 /// inputs, so it contributes no derivative.
-/// A loop that <paramref name="Records"/> also returns the carries before each step (a state × steps tape, its last
-/// result): a counted loop's reverse pass under <see cref="Checkpointing.StoreAll"/> reads them instead of running the
-/// loop again, and a plan holding the loop and its recording twin runs only the twin (<see cref="IExtends"/>).</summary>
+/// A loop that <paramref name="Records"/> also returns each step's residuals (<see cref="Split"/>: the values of the
+/// step's reverse rule that do not depend on the cotangents, a residuals × steps tape, its last result): a counted
+/// loop's reverse pass under <see cref="Checkpointing.StoreAll"/> reads them instead of running the steps again, and a
+/// plan holding the loop and its recording twin runs only the twin (<see cref="IExtends"/>).</summary>
 internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bool Records = false) : MultiOp, IInnerGraph, IExtends
 {
     /// <inheritdoc/>
@@ -21,7 +22,7 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bo
     /// <inheritdoc/>
     protected override string Parameters => $"{(Body.KeepGoing is null ? "" : "≤ ")}{Steps} steps, {Body.M} carr{(Body.M == 1 ? "y" : "ies")}" +
         $"{(Body.S > 0 ? $", {Body.S} sequence{(Body.S == 1 ? "" : "s")}" : "")}{(Body.E > 0 ? $", {Body.E} emitted" : "")}, {Policy}" +
-        (Records ? ", records its carries" : "");
+        (Records ? ", records its residuals" : "");
     /// <inheritdoc/>
     public Op? Prefix => Records ? this with { Records = false } : null;
     /// <inheritdoc/>
@@ -35,12 +36,13 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bo
     public override Shape[] InferShapes(ReadOnlySpan<Shape> x)
     {
         LoopReverse.CheckInputs(this, Body, Steps, x);
-        if (Records && Body.KeepGoing is not null) throw ShapeError("a while loop's trip count is not fixed: it cannot record its carries");
+        if (Records && (Body.KeepGoing is not null || Body.Recorded is null))
+            throw ShapeError("only a counted loop whose residuals are float values records them");
         return [.. Enumerable.Range(0, Body.M + Body.E).Select(r => Body.ResultShape(r, Steps)), .. Records ? [Tape] : Array.Empty<Shape>()];
     }
 
-    /// <summary>The recorded carries: column k holds the flat state before step k.</summary>
-    Shape Tape => Shape.Matrix(Body.StateSize, Steps);
+    /// <summary>The recorded residuals: column k holds step k's, flat.</summary>
+    Shape Tape => Shape.Matrix(Body.Recorded!.Size, Steps);
 
     /// <summary>Where the tape starts in the packed value: after the final carries and the emitted stacks.</summary>
     int TapeStart => Body.StateSize + Body.EmittedSize * Steps;
@@ -52,11 +54,12 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bo
         var c = Body.State(x[..Body.M]);
         var emitted = Body.E > 0 ? new double[Body.EmittedSize] : null;
         int state = Body.StateSize;
+        int residuals = Records ? Body.Recorded!.Size : 0;
         if (Records) LoopCounter.Current?.Hold(Steps);   // released by the reverse pass that reads them
         for (int k = 0; k < Steps && (Body.KeepGoing is null || run.KeepGoing(c)); k++)
         {
-            if (Records) c.CopyTo(y, TapeStart + k * state);
-            run.Step(k, c, c, emitted);
+            if (Records) run.Record(k, c, c, emitted, y.AsSpan(TapeStart + k * residuals, residuals));
+            else run.Step(k, c, c, emitted);
             // Emitted value e's column k, after the final carries and the stacks before it.
             for (int e = 0, at = state; e < Body.E; at += Body.Emitted[e++].Shape.Size * Steps)
             {
@@ -86,8 +89,9 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bo
         for (int r = 0; r < Body.M + Body.E; r++)   // not the tape's: it has none (see Jvp)
             if (ct[r] is { } s) { seeds.Add(r); seedInputs.Add(s); }
         if (seeds.Count == 0) return new Node?[x.Length];
-        // A counted loop storing every carry reads them from its recording twin (which a plan runs in its place).
-        bool taped = Policy is StoreAllCarries && Body.KeepGoing is null && Steps > 0;
+        // A counted loop storing every carry reads its steps' residuals from its recording twin (which a plan runs in
+        // its place).
+        bool taped = Policy is StoreAllCarries && Body.KeepGoing is null && Steps > 0 && Body.Recorded is not null;
         Node[] tape = taped ? [Node.ApplyMulti(this with { Records = true }, x.AsSpan())[^1]] : [];
         var packed = Node.Apply(new LoopReverse(Body, Steps, Policy, [.. seeds], wrt, taped), [.. x, .. seedInputs, .. tape]);
         return LoopReverse.Unpack(packed, Body, Steps, wrt);

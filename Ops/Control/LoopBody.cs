@@ -14,6 +14,7 @@ internal sealed class LoopBody
     readonly Traced step;
     readonly Traced? rule;
     readonly Lazy<Traced> reverse;
+    readonly Lazy<Split?> split;
     readonly Lazy<LoopBody> tangent;
 
     LoopBody(Node[] carries, Node[] slices, Node[] parameters, Node[] next, Node[] emitted, Node? keepGoing)
@@ -35,6 +36,7 @@ internal sealed class LoopBody
             var u = AD.Seeds(outputs, [.. next.Select(c => ("c̄", c)), .. emitted.Select(y => ("ȳ", y))]);
             return new([.. inputs, .. u], Functional.Reverse.Vjp(outputs, u, differentiable));
         });
+        split = new(() => Split.Of(reverse.Value, carries.Length, slices.Length, parameters.Length, outputs));
         tangent = new(() =>
         {
             Node[] all = [.. outputs, .. keepGoing is null ? [] : new[] { keepGoing }];
@@ -70,6 +72,10 @@ internal sealed class LoopBody
     /// next carries (f, ∂f·(ċ, ẋ, ṗ)), emitted (y, ∂y·(ċ, ẋ, ṗ)), and the same stopping rule on c, so it takes the same
     /// steps. An int32 slice has no tangent.</summary>
     public LoopBody Tangent => tangent.Value;
+
+    /// <summary>The step's reverse rule cut in two for a forward pass that records (see <see cref="Split"/>), or null
+    /// when a residual would be integer data (the tape holds floats).</summary>
+    public Split? Recorded => split.Value;
 
     /// <summary>Where result <paramref name="r"/>'s tangent is among <see cref="Tangent"/>'s results.</summary>
     public int TangentResult(int r) => r < M ? M + r : 2 * M + E + (r - M);
@@ -124,22 +130,24 @@ internal sealed class LoopBody
         readonly Tensor[] sequences, parameters;
         readonly Frame step;
         readonly Frame? rule;
-        Frame? reverse;
+        Frame? reverse, recording, adjoint;
         readonly double[] keepGoing = new double[1];
         readonly double[]? outputs;
+        double[]? recorded;
         readonly LoopCounter? counter = LoopCounter.Current;
 
         public Runner(LoopBody body, ReadOnlySpan<Tensor> x)
         {
             (this.body, sequences, parameters) = (body, x[..body.S].ToArray(), x[body.S..].ToArray());
-            step = Fixed(body.step.NewFrame());
-            rule = body.rule is null ? null : Fixed(body.rule.NewFrame());
+            step = Fixed(body.step.NewFrame(), body.M + body.S);
+            rule = body.rule is null ? null : Fixed(body.rule.NewFrame(), body.M + body.S);
             if (body.E > 0) outputs = new double[body.StateSize + body.EmittedSize];
         }
 
-        Frame Fixed(Frame frame)
+        // The parameters into inputs first … of a frame, once for every run.
+        Frame Fixed(Frame frame, int first)
         {
-            for (int j = 0; j < parameters.Length; j++) frame.Fix(body.M + body.S + j, parameters[j]);
+            for (int j = 0; j < parameters.Length; j++) frame.Fix(first + j, parameters[j]);
             return frame;
         }
 
@@ -149,7 +157,7 @@ internal sealed class LoopBody
         {
             if (counter is not null) counter.BodyRuns++;
             Load(step, 0, c);
-            LoadSlices(step, k);
+            LoadSlices(step, body.M, k);
             if (outputs is null) { step.Run(next); return; }
             step.Run(outputs);
             outputs.AsSpan(0, body.StateSize).CopyTo(next);
@@ -170,14 +178,51 @@ internal sealed class LoopBody
         public void Back(int k, ReadOnlySpan<double> c, Span<double> bars, ReadOnlySpan<double> emittedBars)
         {
             if (counter is not null) counter.ReverseRuns++;
-            reverse ??= Fixed(body.reverse.Value.NewFrame());
+            reverse ??= Fixed(body.reverse.Value.NewFrame(), body.M + body.S);
             int first = body.M + body.S + body.K;
             Load(reverse, 0, c);
-            LoadSlices(reverse, k);
+            LoadSlices(reverse, body.M, k);
             Load(reverse, first, bars[..body.StateSize]);
             for (int e = 0; e < body.E; e++)
                 emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]].CopyTo(reverse.In(first + body.M + e));
             reverse.Run(bars);
+        }
+
+        /// <summary><see cref="Step"/> that also writes the step's residuals (<see cref="Split"/>) to <paramref name="residuals"/>.</summary>
+        public void Record(int k, ReadOnlySpan<double> c, Span<double> next, Span<double> emitted, Span<double> residuals)
+        {
+            if (counter is not null) counter.BodyRuns++;
+            var split = body.Recorded!;
+            recording ??= Fixed(split.Recording.NewFrame(), body.M + body.S);
+            recorded ??= new double[body.StateSize + body.EmittedSize + split.Size];
+            Load(recording, 0, c);
+            LoadSlices(recording, body.M, k);
+            recording.Run(recorded);
+            recorded.AsSpan(0, body.StateSize).CopyTo(next);
+            if (!emitted.IsEmpty) recorded.AsSpan(body.StateSize, body.EmittedSize).CopyTo(emitted);
+            recorded.AsSpan(body.StateSize + body.EmittedSize).CopyTo(residuals);
+        }
+
+        /// <summary><see cref="Back"/> from step <paramref name="k"/>'s recorded <paramref name="residuals"/>: the
+        /// cotangents' arithmetic alone.</summary>
+        public void BackRecorded(int k, ReadOnlySpan<double> residuals, Span<double> bars, ReadOnlySpan<double> emittedBars)
+        {
+            if (counter is not null) counter.ReverseRuns++;
+            var split = body.Recorded!;
+            int r = split.Count;
+            adjoint ??= Fixed(split.Adjoint.NewFrame(), r + body.S);
+            for (int i = 0, at = 0; i < r; i++)
+            {
+                var place = adjoint.In(i);
+                residuals.Slice(at, place.Length).CopyTo(place);
+                at += place.Length;
+            }
+            LoadSlices(adjoint, r, k);
+            int first = r + body.S + body.K;
+            Load(adjoint, first, bars[..body.StateSize]);
+            for (int e = 0; e < body.E; e++)
+                emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]].CopyTo(adjoint.In(first + body.M + e));
+            adjoint.Run(bars);
         }
 
         /// <summary>The trip count from c₀: <paramref name="limit"/> for a counted loop, else the steps taken before the
@@ -197,16 +242,16 @@ internal sealed class LoopBody
             for (int i = 0; i < body.M; i++) c[body.offsets[i]..body.offsets[i + 1]].CopyTo(frame.In(first + i));
         }
 
-        // Step k's slice of each sequence into inputs M … M + S − 1: column k, contiguous in column-major storage.
-        void LoadSlices(Frame frame, int k)
+        // Step k's slice of each sequence into inputs first … first + S − 1: column k, contiguous in column-major storage.
+        void LoadSlices(Frame frame, int first, int k)
         {
             for (int j = 0; j < body.S; j++)
             {
                 var slice = body.Slices[j];
                 int size = slice.Shape.Size;
                 if (sequences[j].IntStorage is { } ints)
-                    frame.Fix(body.M + j, Tensor.Indices(slice.Shape, ints.AsSpan(k * size, size).ToArray()));
-                else sequences[j].Values.Slice(k * size, size).CopyTo(frame.In(body.M + j));
+                    frame.Fix(first + j, Tensor.Indices(slice.Shape, ints.AsSpan(k * size, size).ToArray()));
+                else sequences[j].Values.Slice(k * size, size).CopyTo(frame.In(first + j));
             }
         }
 

@@ -10,9 +10,9 @@ namespace AutoDiff.Functional.Ops;
 /// tangent extension F′ (carries (c, ċ), sequences (xs, ẋs), parameters (p, ṗ)): by the symmetry of second
 /// derivatives, its JVP is ∇⟨(ṡ, s), F′⟩ and its VJP along w is ∇⟨s, F′(·; w)⟩ together with the tangent F′(·; w)
 /// itself for the seeds, so a loop can be differentiated to any order.
-/// When <paramref name="Taped"/>, a last input holds the carries before each step, recorded by the forward loop (a
-/// counted loop under <see cref="Checkpointing.StoreAll"/>), and the pass reads them instead of running the steps
-/// again. The tape is a cache of the other inputs: the rules give it no tangent and no cotangent, and differentiate
+/// When <paramref name="Taped"/>, a last input holds each step's residuals (<see cref="Split"/>), recorded by the
+/// forward loop (a counted loop under <see cref="Checkpointing.StoreAll"/>), and the pass runs only the cotangents'
+/// arithmetic of each step. The tape is a cache of the other inputs: the rules give it no tangent and no cotangent, and differentiate
 /// through the loop's inputs alone.</summary>
 internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt, bool Taped = false) : Op, IInnerGraph
 {
@@ -32,8 +32,8 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         for (int i = 0; i < Seeds.Length; i++)
             if (x[Inputs + i] != Body.ResultShape(Seeds[i], Steps))
                 throw ShapeError($"seed {i} has shape {x[Inputs + i]}, result {Seeds[i]} needs {Body.ResultShape(Seeds[i], Steps)}");
-        if (Taped && x[^1] != Shape.Matrix(Body.StateSize, Steps))
-            throw ShapeError($"the tape has shape {x[^1]}, the carries of {Steps} steps need {Shape.Matrix(Body.StateSize, Steps)}");
+        if (Taped && x[^1] != Shape.Matrix(Body.Recorded?.Size ?? 0, Steps))
+            throw ShapeError($"the tape has shape {x[^1]}, the residuals of {Steps} steps need {Shape.Matrix(Body.Recorded?.Size ?? 0, Steps)}");
         return Shape.Vector(Enumerable.Range(0, Wrt.Length).Where(i => Wrt[i]).Sum(i => Body.InputShape(i, Steps).Size));
     }
 
@@ -76,6 +76,7 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         for (int i = 0; i < Seeds.Length; i++)
             if (Seeds[i] < m) Accumulate(bars.AsSpan(Body.Offset(Seeds[i])), seeds[i].Values);
 
+        // Step `step` reversed from its carry c, or from its residuals when taped.
         void Back(int step, ReadOnlySpan<double> c)
         {
             // The cotangent of what step emitted: the stacked seeds' column for it.
@@ -86,7 +87,8 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
                     int e = Seeds[i] - m, length = Body.Emitted[e].Shape.Size;
                     Accumulate(emittedBars.AsSpan(Body.EmittedOffset(e)), seeds[i].Values.Slice(step * length, length));
                 }
-            run.Back(step, c, bars, emittedBars);
+            if (Taped) run.BackRecorded(step, c, bars, emittedBars);
+            else run.Back(step, c, bars, emittedBars);
             run.PutSliceBars(step, bars.AsSpan(size, slices), sequenceBars);
             Accumulate(pbar, bars.AsSpan(size + slices));
         }
@@ -94,7 +96,8 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         if (Taped)
         {
             var tape = x[^1].Values;
-            for (int step = Steps - 1; step >= 0; step--) Back(step, tape.Slice(step * size, size));
+            int residuals = Body.Recorded!.Size;
+            for (int step = Steps - 1; step >= 0; step--) Back(step, tape.Slice(step * residuals, residuals));
             LoopCounter.Current?.Hold(-Steps);
         }
         else if (n >= 0) Checkpoints.Reverse(Policy, c0, n, (k, c, next) => run.Step(k, c, next), Back);

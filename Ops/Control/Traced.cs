@@ -6,7 +6,7 @@ namespace AutoDiff.Functional.Ops;
 internal sealed class Traced
 {
     readonly Lazy<(Plan Plan, int[] Order)> compiled;
-    readonly Lazy<ScalarProgram?> scalar;
+    readonly Lazy<RegisterProgram?> registers;
 
     public Traced(Node[] inputs, Node[] outputs)
     {
@@ -17,7 +17,7 @@ internal sealed class Traced
             // The plan wants its variables in its own order; an input the outputs do not read is not among them.
             return (plan, [.. plan.Variables.Select(v => Array.IndexOf(Inputs, v))]);
         });
-        scalar = new(() => ScalarProgram.TryCompile(Inputs, Outputs));
+        registers = new(() => RegisterProgram.TryCompile(Inputs, Outputs));
         product = new(() =>
         {
             var v = AD.Seeds(Outputs, [("v", Inputs[0])])[0];
@@ -42,14 +42,14 @@ internal sealed class Traced
     public Node[] Outputs { get; }
 
     /// <summary>Scratch space for <see cref="Run"/>: one per caller, so runs stay pure and thread-safe.</summary>
-    public object NewWorkspace() => scalar.Value is { } program ? program.NewRegisters() : compiled.Value.Plan.NewWorkspace();
+    public object NewWorkspace() => registers.Value is { } program ? program.NewRegisters() : compiled.Value.Plan.NewWorkspace();
 
     /// <summary>The outputs' values at <paramref name="x"/> (one value per input, shapes already checked), on
-    /// <paramref name="workspace"/> from <see cref="NewWorkspace"/>. A graph of single numbers runs as a
-    /// <see cref="ScalarProgram"/>, any other as a compiled <see cref="Plan"/>.</summary>
+    /// <paramref name="workspace"/> from <see cref="NewWorkspace"/>. A graph of small values runs as a
+    /// <see cref="RegisterProgram"/>, any other as a compiled <see cref="Plan"/>.</summary>
     public Tensor[] Run(ReadOnlySpan<Tensor> x, object workspace)
     {
-        if (workspace is double[] registers) return scalar.Value!.Run(x, registers);
+        if (workspace is double[] state) return registers.Value!.Run(x, state);
         var (plan, order) = compiled.Value;
         var ordered = new Tensor[order.Length];
         for (int i = 0; i < order.Length; i++) ordered[i] = x[order[i]];
@@ -59,7 +59,7 @@ internal sealed class Traced
     /// <summary>A <see cref="Frame"/> for many runs on values held in place (a loop's steps): one per caller.</summary>
     public Frame NewFrame()
     {
-        if (scalar.Value is { } program) return new ScalarFrame(program, Inputs, Outputs.Length);
+        if (registers.Value is { } program) return new RegisterFrame(program, Inputs, Outputs.Length);
         var (plan, order) = compiled.Value;
         return new PlanFrame(plan, order, Inputs, Outputs.Length);
     }

@@ -5,8 +5,10 @@ namespace AutoDiff.Functional.Bench;
 
 /// <summary>Issue #28's loop targets without BenchmarkDotNet (<c>dotnet Bench.dll --scan [STEPS] [REPEATS]</c>), each
 /// way timed in alternation after a warm-up, medians and ratios from the same run:
-/// (1) a loop of two carries against one carry doing the same work (target ≤ 1.05×), and against the former cost, one
-/// loop node per carry (each read separately, so the loop runs twice);
+/// (1) a loop of two carries against one carry doing the same work (target ≤ 1.05×): one carry holding both halves,
+/// which the body cuts apart and joins again (the same kernels, as a user had to write it before loops had several
+/// carries), and one carry of twice the length (half the kernel calls, each twice as long); against the former cost,
+/// one loop node per carry (each read separately, so the loop runs twice);
 /// (2) a scan over a sequence of 10⁶ steps: value, then value and gradient with every carry recorded by the forward pass
 /// (the default, <c>Checkpointing.StoreAll</c>) and under <c>Checkpointing.Binomial(2000)</c> (target ≤ 3× the
 /// forward scan), with the bytes each allocates.</summary>
@@ -34,14 +36,16 @@ static class ScanBench
         static Node Step(Node x, Node w) => x.Sin() * w + x * 0.5;
         var one = Loop.Repeat(steps, c, x => Step(x, p));
         var two = Loop.Repeat(steps, [a, b], x => [Step(x[0], q), Step(x[1], r)]);
+        var packed = Loop.Repeat(steps, c, x => Indexing.Concat(0, Step(x.Slice(0, n), p.Slice(0, n)), Step(x.Slice(n, n), p.Slice(n, n))));
         var separate = new[] { Loop.Repeat(steps, [a, b], x => [Step(x[0], q), Step(x[1], r)])[0], Loop.Repeat(steps, [a, b], x => [Step(x[0], q), Step(x[1], r)])[1] };
         var half = Tensor.Vector([.. Enumerable.Range(0, n).Select(i => Math.Cos(i))]);
         var whole = Tensor.Vector([.. Enumerable.Range(0, 2 * n).Select(i => Math.Cos(i % n))]);
         var oneAt = Bindings.Empty.Bind(c, whole).Bind(p, whole);
         var twoAt = Bindings.Empty.Bind(a, half).Bind(b, half).Bind(q, half).Bind(r, half);
-        var (onePlan, twoPlan, separatePlan) = (Plan.Compile([one]), Plan.Compile(two), Plan.Compile(separate));
-        var ms = Time(repeats, () => onePlan.Run(oneAt), () => twoPlan.Run(twoAt), () => separatePlan.Run(twoAt));
-        Console.WriteLine(FormattableString.Invariant($"loop of {steps} steps, {2 * n} elements: one carry {ms[0],8:F3} ms; two carries, one node {ms[1],8:F3} ms (× {ms[1] / ms[0]:F3}); a node per carry {ms[2],8:F3} ms (× {ms[2] / ms[0]:F3})"));
+        var (onePlan, twoPlan, separatePlan, packedPlan) = (Plan.Compile([one]), Plan.Compile(two), Plan.Compile(separate), Plan.Compile([packed]));
+        var ms = Time(repeats, () => packedPlan.Run(oneAt), () => onePlan.Run(oneAt), () => twoPlan.Run(twoAt), () => separatePlan.Run(twoAt));
+        Console.WriteLine(FormattableString.Invariant($"loop of {steps} steps, {2 * n} elements: one carry holding both halves {ms[0],8:F3} ms; one carry of {2 * n} {ms[1],8:F3} ms"));
+        Console.WriteLine(FormattableString.Invariant($"  two carries, one node {ms[2],8:F3} ms (× {ms[2] / ms[0]:F3} the halves, × {ms[2] / ms[1]:F3} the long carry); a node per carry {ms[3],8:F3} ms (× {ms[3] / ms[0]:F3}, × {ms[3] / ms[1]:F3})"));
     }
 
     // c ← sin(c·p + x_t), emitting c², over a sequence x of the given length.

@@ -3,7 +3,7 @@ namespace AutoDiff.Functional.Testing;
 public static partial class Laws
 {
     /// <summary>The unit roundoff of float32, 2⁻²⁴: a float32 result is its float64 value within this relative error.</summary>
-    public const double Float32Roundoff = 1.0 / (1 << 24);
+    public const double Float32Roundoff = Rounding.Float32Roundoff;
 
     /// <summary>The graph built on float32 variables gives float32 values and float32 cotangents that agree with the
     /// float64 evaluation of the same graph at the same (float32) inputs, element by element, within the bound that
@@ -107,38 +107,7 @@ public static partial class Laws
         }
     }
 
-    /// <summary>For each element of each output, Σₖ|∂y/∂zₖ|·|zₖ| over every float value zₖ the graph makes (every node
-    /// that is not a variable, constants included): how far relative roundings of size 1 in all of them would move it,
-    /// to first order. Found by rebuilding the graph with each zₖ replaced by zₖ ⊙ (1 + εₖ) and taking the Jacobian
-    /// with respect to the ε at ε = 0 by reverse mode.</summary>
-    public static double[][] RoundingSensitivity(IReadOnlyList<Node> outputs, Bindings at)
-    {
-        var topo = Topology.Of(outputs);
-        var order = topo.Order;
-        var image = new Node[order.Length];
-        var perturbations = new List<Node>();
-        var b = at;
-        for (int i = 0; i < order.Length; i++)
-        {
-            var node = order[i];
-            if (node.IsVariable) { image[i] = node; continue; }
-            // A view that keeps its input's shape (StopGradient) is the identity on values: its input's roundings count.
-            if (node.Op is IView && node.Shape == node.Inputs[0].Shape) { image[i] = image[topo.InputsOf(i)[0]]; continue; }
-            var rebuilt = node.IsLeaf ? node : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
-            if (!node.DType.IsFloat()) { image[i] = rebuilt; continue; }
-            var ε = Node.Variable($"ε{perturbations.Count}", node.Shape);
-            perturbations.Add(ε);
-            b = b.Bind(ε, Tensor.Zeros(node.Shape));
-            image[i] = rebuilt * (1.0 + ε);
-        }
-        return [.. outputs.Select(o =>
-        {
-            if (perturbations.Count == 0) return new double[o.Shape.Size];
-            var jacobian = AD.JacRev(image[topo.IndexOf(o)], b, [.. perturbations]);
-            var s = new double[o.Shape.Size];
-            for (int r = 0; r < s.Length; r++)
-                for (int col = 0; col < jacobian.ColumnCount; col++) s[r] += Math.Abs(jacobian[r, col]);
-            return s;
-        })];
-    }
+    /// <summary>For each element of each output, Σₖ|∂y/∂zₖ|·|zₖ| over every float value zₖ the graph makes: the
+    /// library's <see cref="Rounding.Sensitivity"/>, the bound's source.</summary>
+    public static double[][] RoundingSensitivity(IReadOnlyList<Node> outputs, Bindings at) => Rounding.Sensitivity(outputs, at);
 }

@@ -8,11 +8,10 @@ namespace AutoDiff.Functional.Report;
 /// same graph at the same float32-rounded inputs. The tolerance is derived, not tuned, as the kit's Float32 law
 /// derives it: float32 evaluation makes each value as its exact value times (1 + δ), |δ| ≤ 2⁻²⁴, so an output moves by
 /// at most 2⁻²⁴·Σₖ|∂y/∂zₖ|·|zₖ| to first order, the sum over every value zₖ the graph makes (found by reverse mode on
-/// the float64 graph rebuilt with each value scaled by (1 + εₖ)); 1.5× that covers the second-order terms.</summary>
+/// the float64 graph rebuilt with each value scaled by (1 + εₖ): <see cref="Rounding.Sensitivity"/>); 1.5× that
+/// covers the second-order terms.</summary>
 static class Float32Beside
 {
-    const double Roundoff = 1.0 / (1 << 24);
-
     public static void Run(ReportWriter report, string model, Node loss, Node[] parameters, Bindings at)
     {
         // u is a variable (±1 entries, exact in both types), so the float32 graph reads it as float32 too.
@@ -41,7 +40,7 @@ static class Float32Beside
         string[] names = ["loss", "uᵀ∇L (u = ±1)"];
         for (int i = 0; i < outputs.Length; i++)
         {
-            double a = y32[i].ToScalar(), b = y64[i].ToScalar(), bound = 1.5 * Roundoff * Sensitivity(outputs[i], at64);
+            double a = y32[i].ToScalar(), b = y64[i].ToScalar(), bound = 1.5 * Rounding.Float32Roundoff * Rounding.Sensitivity([outputs[i]], at64)[0][0];
             bool isFloat32 = y32[i].DType == DType.Float32 && (float)a == a;
             rows.Add([names[i], F(a, "G9"), F(b, "G15"), E(Math.Abs(a - b)), E(bound),
                 report.Check($"{model}: float32 {names[i]} within the derived bound of the float64 evaluation", isFloat32 && Math.Abs(a - b) <= bound)]);
@@ -65,31 +64,5 @@ static class Float32Beside
                 : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
         }
         return [.. outputs.Select(o => image[topo.IndexOf(o)])];
-    }
-
-    /// <summary>Σₖ|∂y/∂zₖ|·|zₖ| for a scalar y over every float value zₖ its graph makes (variables excepted: their
-    /// rounding is the input's, shared by both evaluations), by one reverse pass over the graph with each value scaled
-    /// by (1 + εₖ), at ε = 0.</summary>
-    static double Sensitivity(Node y, Bindings at)
-    {
-        var topo = Topology.Of([y]);
-        var order = topo.Order;
-        var image = new Node[order.Length];
-        var perturbations = new List<Node>();
-        var b = at;
-        for (int i = 0; i < order.Length; i++)
-        {
-            var node = order[i];
-            if (node.IsVariable) { image[i] = node; continue; }
-            var rebuilt = node.IsLeaf ? node : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
-            if (!node.DType.IsFloat()) { image[i] = rebuilt; continue; }
-            var ε = Node.Variable($"ε{perturbations.Count}", node.Shape);
-            perturbations.Add(ε);
-            b = b.Bind(ε, Tensor.Zeros(node.Shape));
-            image[i] = rebuilt * (1.0 + ε);
-        }
-        if (perturbations.Count == 0) return 0;
-        var grads = AD.Grad(image[topo.IndexOf(y)], b, [.. perturbations]);
-        return grads.Sum(g => g.Values.ToArray().Sum(Math.Abs));
     }
 }

@@ -1,0 +1,46 @@
+namespace AutoDiff.Functional;
+
+/// <summary>How far rounding can move a graph's outputs: the bound that a float32 result is checked against, by the
+/// test kit's Float32 law and by the report's float32 rows alike.</summary>
+public static class Rounding
+{
+    /// <summary>The unit roundoff of float32, 2⁻²⁴: a float32 result is its float64 value within this relative error.</summary>
+    public const double Float32Roundoff = 1.0 / (1 << 24);
+
+    /// <summary>For each element of each output, Σₖ|∂y/∂zₖ|·|zₖ| over every float value zₖ the graph makes (every node
+    /// that is not a variable, constants included): how far relative roundings of size 1 in all of them would move it,
+    /// to first order. Found by rebuilding the graph with each zₖ replaced by zₖ ⊙ (1 + εₖ) and taking the Jacobian
+    /// with respect to the ε at ε = 0 by reverse mode.</summary>
+    public static double[][] Sensitivity(IReadOnlyList<Node> outputs, Bindings at)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(at);
+        var topo = Topology.Of(outputs);
+        var order = topo.Order;
+        var image = new Node[order.Length];
+        var perturbations = new List<Node>();
+        var b = at;
+        for (int i = 0; i < order.Length; i++)
+        {
+            var node = order[i];
+            if (node.IsVariable) { image[i] = node; continue; }
+            // A view that keeps its input's shape (StopGradient) is the identity on values: its input's roundings count.
+            if (node.Op is IView && node.Shape == node.Inputs[0].Shape) { image[i] = image[topo.InputsOf(i)[0]]; continue; }
+            var rebuilt = node.IsLeaf ? node : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
+            if (!node.DType.IsFloat()) { image[i] = rebuilt; continue; }
+            var ε = Node.Variable($"ε{perturbations.Count}", node.Shape);
+            perturbations.Add(ε);
+            b = b.Bind(ε, Tensor.Zeros(node.Shape));
+            image[i] = rebuilt * (1.0 + ε);
+        }
+        return [.. outputs.Select(o =>
+        {
+            if (perturbations.Count == 0) return new double[o.Shape.Size];
+            var jacobian = AD.JacRev(image[topo.IndexOf(o)], b, [.. perturbations]);
+            var s = new double[o.Shape.Size];
+            for (int r = 0; r < s.Length; r++)
+                for (int col = 0; col < jacobian.ColumnCount; col++) s[r] += Math.Abs(jacobian[r, col]);
+            return s;
+        })];
+    }
+}

@@ -33,14 +33,12 @@ internal sealed record Det : Op
         y[0] = det;
     }
 
-    static Node InverseTransposed(Node a) => Node.Apply(new Inverse(), a).T();
-
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
-        t[0] is { } ta ? y * (InverseTransposed(x[0]) * ta).Sum() : null;
+        t[0] is { } ta ? y * (SquareMatrix.InverseTransposed(x[0]) * ta).Sum() : null;
 
     /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [(ct * y) * InverseTransposed(x[0])];
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [(ct * y) * SquareMatrix.InverseTransposed(x[0])];
 
     /// <inheritdoc/>
     /// <remarks>No batched kernel: the op on each member in turn (<see cref="Batched.EachMember"/>).</remarks>

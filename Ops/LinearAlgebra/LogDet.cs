@@ -28,14 +28,12 @@ internal sealed record LogDet : Op
         y[0] = sum;
     }
 
-    static Node InverseTransposed(Node a) => Node.Apply(new Inverse(), a).T();
-
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>
-        t[0] is { } ta ? (InverseTransposed(x[0]) * ta).Sum() : null;
+        t[0] is { } ta ? (SquareMatrix.InverseTransposed(x[0]) * ta).Sum() : null;
 
     /// <inheritdoc/>
-    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [ct * InverseTransposed(x[0])];
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [ct * SquareMatrix.InverseTransposed(x[0])];
 
     /// <inheritdoc/>
     /// <remarks>No batched kernel: the op on each member in turn (<see cref="Batched.EachMember"/>).</remarks>

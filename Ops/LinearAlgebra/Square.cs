@@ -1,6 +1,6 @@
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>Shape checks shared by the linear-algebra ops.</summary>
+/// <summary>Shape checks and rule pieces shared by the linear-algebra ops.</summary>
 static class SquareMatrix
 {
     /// <summary>n for an n×n matrix at input <paramref name="position"/>, else a shape error naming the op.</summary>
@@ -15,6 +15,9 @@ static class SquareMatrix
 
     /// <summary>A vector as an n×1 matrix, so outer products are matrix products.</summary>
     public static Node AsColumn(Node v) => v.Shape.Rank == 1 ? v.Reshape(Shape.Matrix(v.Shape[0], 1)) : v;
+
+    /// <summary>A⁻ᵀ: the gradient of ln |det A|, and of det A over det A (Jacobi's formula).</summary>
+    public static Node InverseTransposed(Node a) => Node.Apply(new Inverse(), a).T();
 
     /// <summary>a·bᵀ for matrices or (as columns) vectors.</summary>
     public static Node TimesTransposed(Node a, Node b) => Node.Apply(new MatMul(false, true), AsColumn(a), AsColumn(b));

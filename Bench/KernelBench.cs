@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using AutoDiff.Functional.Ops.Kernels;
 
@@ -42,7 +41,7 @@ static class KernelTiming
     {
         int n = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
         int repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 31;
-        Console.WriteLine($"load average before: {Load()}; {n} elements, {repeats} runs each, medians");
+        Console.WriteLine($"load average before: {Timing.Load()}; {n} elements, {repeats} runs each, medians");
         Console.WriteLine($"| function | Math.* loop (ms) | kernel, 256 bits (ms) | kernel, {Width()} bits (ms) | Math.* ÷ 256 bits | Math.* ÷ {Width()} bits |");
         Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var (name, low, high, old, at256, kernel) in Functions)
@@ -55,37 +54,15 @@ static class KernelTiming
                 x[i] = low + (high - low) * ((state >> 11) * (1.0 / (1UL << 53)));
             }
             var y = new double[n];
-            for (int w = 0; w < 5; w++) { old(x, y); at256(x, y); kernel(x, y); }
-            double[] tOld = new double[repeats], t256 = new double[repeats], tNew = new double[repeats];
-            for (int r = 0; r < repeats; r++)
-            {
-                tOld[r] = Time(() => old(x, y));
-                t256[r] = Time(() => at256(x, y));
-                tNew[r] = Time(() => kernel(x, y));
-            }
-            double mOld = Median(tOld), m256 = Median(t256), mNew = Median(tNew);
+            var ms = Timing.Medians(5, repeats, () => old(x, y), () => at256(x, y), () => kernel(x, y));
+            double mOld = ms[0], m256 = ms[1], mNew = ms[2];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {mOld:F2} | {m256:F2} | {mNew:F2} | {mOld / m256:F2} | {mOld / mNew:F2} |"));
         }
-        Console.WriteLine($"load average after: {Load()}");
+        Console.WriteLine($"load average after: {Timing.Load()}");
         return 0;
     }
 
     static int Width() => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 512
         : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 256 : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 128 : 64;
-
-    static double Time(Action a)
-    {
-        var watch = Stopwatch.StartNew();
-        a();
-        return watch.Elapsed.TotalMilliseconds;
-    }
-
-    static double Median(double[] t)
-    {
-        var s = t.Order().ToArray();
-        return s[s.Length / 2];
-    }
-
-    static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 }

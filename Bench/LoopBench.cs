@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AutoDiff.Functional.Models;
 using BenchmarkDotNet.Attributes;
 
@@ -56,33 +55,17 @@ static class HeronLoopTiming
             ("Loop.Repeat, store all", () => Heron.LoopReverse(2, n)),
             ("Loop.Repeat, binomial 100", () => Heron.LoopReverse(2, n, Checkpointing.Binomial(100))),
         ];
-        var times = new double[ways.Length][];
-        for (int w = 0; w < ways.Length; w++) times[w] = new double[repeats];
-        for (int warm = 0; warm < 100; warm++)
-            foreach (var (_, call) in ways) call();
-        for (int r = 0; r < repeats; r++)
-            for (int w = 0; w < ways.Length; w++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                GC.KeepAlive(ways[w].Call());
-                times[w][r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-        double floor = Median(times[0]);
+        var medians = Timing.Medians(100, repeats, [.. ways.Select(w => (Action)(() => GC.KeepAlive(w.Call())))]);
+        double floor = medians[0];
         for (int w = 0; w < ways.Length; w++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             ways[w].Call();
             long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
-            double median = Median(times[w]);
+            double median = medians[w];
             Console.WriteLine(FormattableString.Invariant(
                 $"heron N = {n}, {ways[w].Name,-26} median {median,8:F3} ms  × hand-written {median / floor,7:F1}  allocated {bytes / 1024.0,9:F1} KB"));
         }
         return 0;
-    }
-
-    static double Median(double[] t)
-    {
-        var sorted = t.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using AutoDiff.Functional.Ops.Kernels;
@@ -20,7 +19,7 @@ static class ReductionTiming
     {
         int repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
         int[] sizes = args.Length > 2 ? [.. args[2..].Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1_000_000, 10_000_000];
-        Console.WriteLine($"load average before: {Load()}; {repeats} runs each, medians; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"load average before: {Timing.Load()}; {repeats} runs each, medians; {Environment.ProcessorCount} cores");
         Console.WriteLine("| n | what | old path (ms) | new (ms) | old ÷ new | bytes moved | floor at 28 GB/s (ms) | new ÷ floor |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (int n in sizes)
@@ -59,7 +58,7 @@ static class ReductionTiming
                 for (int i = 0; i < n; i++) cy[i] = y[i] * (ct[i] - sum);
             }, Compiled([s, .. Reverse.Grad((s * c).Sum(), [x])], at), 88.0 * n, repeats);
         }
-        Console.WriteLine($"load average after: {Load()}");
+        Console.WriteLine($"load average after: {Timing.Load()}");
         return 0;
     }
 
@@ -72,14 +71,8 @@ static class ReductionTiming
 
     static void Row(int n, string what, Action old, Action @new, double bytes, int repeats)
     {
-        for (int w = 0; w < 3; w++) { old(); @new(); }
-        double[] tOld = new double[repeats], tNew = new double[repeats];
-        for (int r = 0; r < repeats; r++)
-        {
-            tOld[r] = Time(old);
-            tNew[r] = Time(@new);
-        }
-        double mOld = Median(tOld), mNew = Median(tNew), floor = bytes / Bandwidth * 1e3;
+        var ms = Timing.Medians(3, repeats, old, @new);
+        double mOld = ms[0], mNew = ms[1], floor = bytes / Bandwidth * 1e3;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {n:E0} | {what} | {mOld:F2} | {mNew:F2} | {mOld / mNew:F2} | {bytes / 1e6:F0} MB | {floor:F2} | {mNew / floor:F2} |"));
     }
@@ -123,19 +116,4 @@ static class ReductionTiming
         foreach (var v in e) sum += v;
         TensorPrimitives.Divide(e, sum, e);
     }
-
-    static double Time(Action a)
-    {
-        var watch = Stopwatch.StartNew();
-        a();
-        return watch.Elapsed.TotalMilliseconds;
-    }
-
-    static double Median(double[] t)
-    {
-        var s = t.Order().ToArray();
-        return s[s.Length / 2];
-    }
-
-    static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace AutoDiff.Functional.Bench;
@@ -9,7 +8,7 @@ namespace AutoDiff.Functional.Bench;
 /// which the body cuts apart and joins again (the same kernels, as a user had to write it before loops had several
 /// carries), and one carry of twice the length (half the kernel calls, each twice as long); against the former cost,
 /// one loop node per carry (each read separately, so the loop runs twice);
-/// (2) a scan over a sequence of 10⁶ steps: value, then value and gradient with every carry recorded by the forward pass
+/// (2) a scan over a sequence of 10⁶ steps: value, then value and gradient with each step's residuals recorded by the forward pass
 /// (the default, <c>Checkpointing.StoreAll</c>) and under <c>Checkpointing.Binomial(2000)</c> (target ≤ 3× the
 /// forward scan), with the bytes each allocates.</summary>
 static class ScanBench
@@ -43,7 +42,7 @@ static class ScanBench
         var oneAt = Bindings.Empty.Bind(c, whole).Bind(p, whole);
         var twoAt = Bindings.Empty.Bind(a, half).Bind(b, half).Bind(q, half).Bind(r, half);
         var (onePlan, twoPlan, separatePlan, packedPlan) = (Plan.Compile([one]), Plan.Compile(two), Plan.Compile(separate), Plan.Compile([packed]));
-        var ms = Time(repeats, () => packedPlan.Run(oneAt), () => onePlan.Run(oneAt), () => twoPlan.Run(twoAt), () => separatePlan.Run(twoAt));
+        var ms = Timing.Medians(1, repeats, () => packedPlan.Run(oneAt), () => onePlan.Run(oneAt), () => twoPlan.Run(twoAt), () => separatePlan.Run(twoAt));
         Console.WriteLine(FormattableString.Invariant($"loop of {steps} steps, {2 * n} elements: one carry holding both halves {ms[0],8:F3} ms; one carry of {2 * n} {ms[1],8:F3} ms"));
         Console.WriteLine(FormattableString.Invariant($"  two carries, one node {ms[2],8:F3} ms (× {ms[2] / ms[0]:F3} the halves, × {ms[2] / ms[1]:F3} the long carry); a node per carry {ms[3],8:F3} ms (× {ms[3] / ms[0]:F3}, × {ms[3] / ms[1]:F3})"));
     }
@@ -62,7 +61,7 @@ static class ScanBench
         var (stored, binomial) = (Loss(Checkpointing.StoreAll), Loss(Checkpointing.Binomial(2000)));
         var (forward, recorded, checkpointed) = (Plan.Compile([stored]), ValueAndGradient(stored), ValueAndGradient(binomial));
         var at = Bindings.Empty.Bind(p, 0.9).Bind(x, Tensor.Vector([.. Enumerable.Range(0, steps).Select(i => Math.Cos(i))]));
-        var ms = Time(repeats, () => forward.Run(at), () => recorded.Run(at), () => checkpointed.Run(at));
+        var ms = Timing.Medians(1, repeats, () => forward.Run(at), () => recorded.Run(at), () => checkpointed.Run(at));
         static double Allocated(Action run)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -70,21 +69,7 @@ static class ScanBench
             return (GC.GetAllocatedBytesForCurrentThread() - before) / 1048576.0;
         }
         Console.WriteLine(FormattableString.Invariant($"scan of {steps} steps: value {ms[0],8:F1} ms ({Allocated(() => forward.Run(at)):F1} MB allocated)"));
-        Console.WriteLine(FormattableString.Invariant($"  value and gradient, every carry recorded by the forward pass {ms[1],8:F1} ms ({Allocated(() => recorded.Run(at)):F1} MB), × {ms[1] / ms[0]:F2} the value"));
+        Console.WriteLine(FormattableString.Invariant($"  value and gradient, each step's residuals recorded by the forward pass {ms[1],8:F1} ms ({Allocated(() => recorded.Run(at)):F1} MB), × {ms[1] / ms[0]:F2} the value"));
         Console.WriteLine(FormattableString.Invariant($"  value and gradient, binomial checkpoints within 2000 carries {ms[2],8:F1} ms ({Allocated(() => checkpointed.Run(at)):F1} MB), × {ms[2] / ms[0]:F2} the value"));
-    }
-
-    static double[] Time(int repeats, params Action[] ways)
-    {
-        foreach (var way in ways) way();
-        var times = ways.Select(_ => new double[repeats]).ToArray();
-        for (int r = 0; r < repeats; r++)
-            for (int w = 0; w < ways.Length; w++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                ways[w]();
-                times[w][r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-        return [.. times.Select(t => t.Order().ElementAt(t.Length / 2))];
     }
 }

@@ -1,3 +1,5 @@
+using AutoDiff.Functional.Plans;
+
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>A traced graph of small values (a loop body over a few short vectors, Heron's step on single numbers) run
@@ -34,7 +36,9 @@ internal sealed class RegisterProgram
     /// elements or holds integers.</summary>
     public static RegisterProgram? TryCompile(Node[] inputs, Node[] outputs)
     {
-        var topo = Topology.Of(outputs);
+        // The same op on the same inputs once, as a plan computes it (a square's rule reads ȳ·y twice).
+        var graph = Topology.Of(outputs);
+        var (topo, positionOf) = CommonSubexpressions.Merge(graph);
         var order = topo.Order;
         if (order.Any(n => n.Shape.Size > Largest || !n.DType.IsFloat())) return null;
         var at = new Place[order.Length];
@@ -67,8 +71,8 @@ internal sealed class RegisterProgram
                 ? new(kernel, node, at[ins[0]], ins.Length == 2 ? at[ins[1]] : default, at[i], null, round)
                 : new(null, node, default, default, at[i], [.. ins.ToArray().Select(k => at[k])], false));
         }
-        return new([.. code], initial, [.. inputs.Select(v => topo.IndexOf(v) is var k and >= 0 ? at[k] : (Place?)null)],
-            [.. outputs.Select(o => at[topo.IndexOf(o)])], outputs);
+        return new([.. code], initial, [.. inputs.Select(v => graph.IndexOf(v) is var k and >= 0 ? at[positionOf[k]] : (Place?)null)],
+            [.. outputs.Select(o => at[positionOf[graph.IndexOf(o)]])], outputs);
     }
 
     /// <summary>Registers for one caller's runs.</summary>

@@ -35,9 +35,10 @@ internal sealed class RegisterFrame(RegisterProgram program, Node[] inputs, int 
         program.Execute(registers);
         for (int i = 0, offset = 0; i < outputs; i++)
         {
-            var output = program.OutputPlace(i).Of(registers);
-            output.CopyTo(y[offset..]);
-            offset += output.Length;
+            var (first, length) = program.OutputPlace(i);
+            if (length == 1) y[offset] = registers[first];   // a scalar body's outputs: no copy call a step
+            else registers.AsSpan(first, length).CopyTo(y[offset..]);
+            offset += length;
         }
     }
 }

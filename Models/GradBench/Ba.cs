@@ -86,7 +86,8 @@ public static class Ba
 /// cameras' parameters, the M points' coordinates, then the P weights.</summary>
 /// <remarks><see cref="Ba.JacobianEntries"/> is compiled once for a block of observations (and once for the shorter
 /// last block) and run block after block, so that a block's intermediate vectors stay in cache however many
-/// observations there are. An instance keeps the plans' workspaces: use one per thread.</remarks>
+/// observations there are. An instance keeps the plans' workspaces, the blocks' input buffers and the values it
+/// returns: use one per thread, and read a result before the next call.</remarks>
 public sealed class BaJacobian
 {
     readonly int n, m, blockSize;
@@ -95,9 +96,15 @@ public sealed class BaJacobian
     readonly Block full, last;
     // The sparsity structure depends on the observations' indices alone: built once, shared by every evaluation.
     readonly int[] rowStarts, columns;
+    // The entries, overwritten by each evaluation: a fresh array of 31 doubles per observation (megabytes) would cost
+    // page faults and whole-heap collections at every call, more than the arithmetic at a few thousand observations.
+    readonly double[] values;
 
-    // The entries compiled for blocks of one length, over variables of that length, with the plan's workspace.
-    sealed record Block(Node[] Camera, Node[] Point, Node Weights, Node Features, Plan Plan, Workspace Space);
+    // The entries compiled for blocks of one length, with the plan's workspace. Inputs: the block's camera parameters
+    // (11 vectors), point coordinates (3), weights and features (size×2), bound once as tensors over these buffers.
+    // The buffers are private to this instance and refilled before each run of the plan, which reads them only during
+    // that run: the bindings are built once instead of 16 arrays per block and call.
+    sealed record Block(double[][] Inputs, Bindings At, Plan Plan, Workspace Space);
 
     /// <summary>Compiles the entries for blocks of <paramref name="blockSize"/> observations, the features
     /// <paramref name="features"/> (P×2) being observation i's in row i.</summary>
@@ -115,6 +122,7 @@ public sealed class BaJacobian
         full = Compile(this.blockSize);
         last = p % this.blockSize == 0 ? full : Compile(p % this.blockSize);
         (rowStarts, columns) = Structure();
+        values = new double[2 * Ba.PerRow * p + p];
     }
 
     /// <summary>The compressed rows' starts and column indices: each observation's two rows hold its camera's 11, its
@@ -144,17 +152,29 @@ public sealed class BaJacobian
 
     static Block Compile(int size)
     {
-        Node Vector(string name) => Node.Variable(name, Shape.Vector(size));
-        Node[] camera = [.. Enumerable.Range(0, Ba.CameraParameters).Select(j => Vector($"camera parameter {j}"))];
-        Node[] point = [.. Enumerable.Range(0, 3).Select(j => Vector($"point coordinate {j}"))];
-        var (weights, features) = (Vector("weights"), Node.Variable("features", Shape.Matrix(size, 2)));
+        var inputs = new List<double[]>();
+        var at = Bindings.Empty;
+        // A variable bound to a buffer of its own: a vector, or (for the features) a matrix of `columns` columns.
+        Node Bound(string name, int columns = 1)
+        {
+            var shape = columns == 1 ? Shape.Vector(size) : Shape.Matrix(size, columns);
+            var variable = Node.Variable(name, shape);
+            inputs.Add(new double[shape.Size]);
+            at = at.Bind(variable, Tensor.FromColumnMajor(shape, inputs[^1]));
+            return variable;
+        }
+        Node[] camera = [.. Enumerable.Range(0, Ba.CameraParameters).Select(j => Bound($"camera parameter {j}"))];
+        Node[] point = [.. Enumerable.Range(0, 3).Select(j => Bound($"point coordinate {j}"))];
+        var weights = Bound("weights");
+        var features = Bound("features", 2);
         var plan = Plan.Compile(Ba.JacobianEntries(camera, point, weights, features));
         // Outputs kept in the workspace: each block's entries are copied out before the next block runs.
-        return new(camera, point, weights, features, plan, plan.NewWorkspace(keepOutputs: true));
+        return new([.. inputs], at, plan, plan.NewWorkspace(keepOutputs: true));
     }
 
     /// <summary>The Jacobian at cameras (N×11), points (M×3) and weights (P), in compressed rows. The row starts and
-    /// column indices are the same arrays at every call (the structure does not change): read them, do not write.</summary>
+    /// column indices are the same arrays at every call (the structure does not change), and so is the values array,
+    /// overwritten by the next call: read them, do not write.</summary>
     public (int[] RowStarts, int[] Columns, double[] Values) Evaluate(Tensor cameras, Tensor points, Tensor weights)
     {
         ArgumentNullException.ThrowIfNull(cameras);
@@ -164,33 +184,36 @@ public sealed class BaJacobian
         if (cameras.Shape != Shape.Matrix(n, Ba.CameraParameters) || points.Shape != Shape.Matrix(m, 3) || weights.Shape != Shape.Vector(p))
             throw new ShapeException($"BaJacobian: cameras {cameras.Shape}, points {points.Shape} and weights {weights.Shape} are not {n}×11, {m}×3 and {p}");
         const int reprojection = 2 * Ba.PerRow;   // entries in the two rows of one observation
-        var values = new double[reprojection * p + p];
+        ReadOnlySpan<double> c = cameras.Values, x = points.Values, w = weights.Values, f = features.Values;
         for (int start = 0; start < p; start += blockSize)
         {
             int size = Math.Min(blockSize, p - start);
             var block = size == blockSize ? full : last;
-            // The block's own copy of each observation's camera and point: the entries are derivatives with respect to it.
-            var at = Bindings.Empty.Bind(block.Weights, Tensor.FromColumnMajor(Shape.Vector(size), weights.Values.Slice(start, size).ToArray()))
-                .Bind(block.Features, Rows(features, null, 2));
-            for (int j = 0; j < Ba.CameraParameters; j++) at = at.Bind(block.Camera[j], Rows(cameras, cameraOf, 1, j));
-            for (int j = 0; j < 3; j++) at = at.Bind(block.Point[j], Rows(points, pointOf, 1, j));
-            var entries = block.Plan.Run(at, block.Space);
+            // The block's own copy of each observation's camera and point (column-major, as the matrices): the entries
+            // are derivatives with respect to it.
+            var inputs = block.Inputs;
+            ReadOnlySpan<int> cameraIndex = cameraOf.AsSpan(start, size), pointIndex = pointOf.AsSpan(start, size);
+            for (int j = 0; j < Ba.CameraParameters; j++)
+            {
+                Span<double> to = inputs[j];
+                var from = c.Slice(j * n, n);
+                for (int i = 0; i < size; i++) to[i] = from[cameraIndex[i]];
+            }
+            for (int j = 0; j < 3; j++)
+            {
+                Span<double> to = inputs[Ba.CameraParameters + j];
+                var from = x.Slice(j * m, m);
+                for (int i = 0; i < size; i++) to[i] = from[pointIndex[i]];
+            }
+            w.Slice(start, size).CopyTo(inputs[Ba.CameraParameters + 3]);
+            for (int j = 0; j < 2; j++) f.Slice(start + j * p, size).CopyTo(inputs[Ba.CameraParameters + 4].AsSpan(j * size));
+            var entries = block.Plan.Run(block.At, block.Space);
             for (int e = 0; e < reprojection; e++)
             {
                 var entry = entries[e].Values;
                 for (int i = 0, to = reprojection * start + e; i < size; i++, to += reprojection) values[to] = entry[i];
             }
             entries[reprojection].Values.CopyTo(values.AsSpan(reprojection * p + start));
-
-            // The block's rows (those the observations index, or its own) of the columns first … first + count − 1 of
-            // a matrix (a vector when count is 1).
-            Tensor Rows(Tensor matrix, int[]? indexOf, int count, int first = 0)
-            {
-                var copy = new double[size * count];
-                for (int j = 0; j < count; j++)
-                    for (int i = 0; i < size; i++) copy[i + j * size] = matrix[indexOf is null ? start + i : indexOf[start + i], first + j];
-                return Tensor.FromColumnMajor(count == 1 ? Shape.Vector(size) : Shape.Matrix(size, count), copy);
-            }
         }
         return (rowStarts, columns, values);
     }

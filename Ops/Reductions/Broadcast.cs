@@ -42,17 +42,28 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
     public void Block(ReadOnlySpan<double> input, int start, Span<double> y)
     {
         if (y.IsEmpty) return;
-        if (Inner == 1)
-            for (int i = 0; i < y.Length; i++) y[i] = input[(start + i) / Count];
-        else if (Inner == input.Length)   // the new axis is the last: the whole input, over and over
+        if (Inner == input.Length)   // the new axis is the last: the whole input, over and over
             for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = input[p];
         else
         {
+            // Runs of the output that copy one stretch of the input: Count copies of each input element (Inner = 1),
+            // or of each slice of Inner elements. Two divisions a run, not a division per element, which cost more
+            // than the rest of a fused pass where the runs are short (a column broadcast down 10 rows).
             long run = (long)Inner * Count;
-            for (int i = 0; i < y.Length; i++)
+            for (int i = 0, length; i < y.Length; i += length)
             {
                 long p = start + i;
-                y[i] = input[(int)(p % Inner + p / run * Inner)];
+                if (Inner == 1)
+                {
+                    length = Math.Min(Count - (int)(p % Count), y.Length - i);
+                    y.Slice(i, length).Fill(input[(int)(p / Count)]);
+                }
+                else
+                {
+                    int within = (int)(p % Inner);
+                    length = Math.Min(Inner - within, y.Length - i);
+                    input.Slice((int)(within + p / run * Inner), length).CopyTo(y.Slice(i, length));
+                }
             }
         }
     }

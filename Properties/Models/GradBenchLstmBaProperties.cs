@@ -109,6 +109,9 @@ public class GradBenchLstmBaProperties
         var errors = Ba.ReprojectionErrors(camera, point, w, Node.Constant(Matrix(features)));
         // Blocks of 1 … P observations, the last one shorter or not.
         var sparse = new BaJacobian(n, m, cameraOf, pointOf, Matrix(features), blockSize: r.Next(1, p + 1));
+        // A first call elsewhere: the instance reuses its buffers, and nothing of that call may leak into the next.
+        sparse.Evaluate(Matrix([.. cameras.Select(c => c.Select(v => v + 0.25).ToArray())]), Matrix([.. points.Select(x => x.Select(v => -v).ToArray())]),
+            Tensor.Vector([.. weights.Select(v => 2 * v)]));
         var (rowStarts, columns, values) = sparse.Evaluate(Matrix(cameras), Matrix(points), Tensor.Vector(weights));
         var ours = errors.Select(e => Evaluator.Evaluate(e, at)).ToArray();
 

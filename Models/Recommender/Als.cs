@@ -61,23 +61,43 @@ public sealed class Als
 
     void Solve(RecommenderFactors theta, bool users)
     {
+        Check(theta);
+        if (theta.Biased) theta.Mu += MeanResidual(theta);
+        SolveRows(theta, users, null);
+    }
+
+    void Check(RecommenderFactors theta)
+    {
         ArgumentNullException.ThrowIfNull(theta);
         if (theta.Users != ratings.Users || theta.Items != ratings.Items)
             throw new ArgumentException($"Als: factors of m = {theta.Users}, n = {theta.Items} for ratings of m = {ratings.Users}, n = {ratings.Items}");
+    }
+
+    /// <summary>Sets the given rows of one side (all of them when <paramref name="rows"/> is null) to their minimisers
+    /// with the other side and μ held: what a half-sweep does after μ, for a worker that owns some rows and the ratings
+    /// of those rows (the distributed half-sweep). Each row's result is the bits <see cref="SolveUsers"/> or
+    /// <see cref="SolveItems"/> would give it from the same other side, μ and ratings (in the same order).</summary>
+    public void SolveRows(RecommenderFactors theta, bool users, IReadOnlyList<int>? rows)
+    {
+        Check(theta);
         var index = users ? byUser : byItem;
-        if (theta.Biased) theta.Mu += MeanResidual(theta);
+        int count = rows?.Count ?? index.Rows;
+        if (rows is not null)
+            foreach (var r in rows)
+                if ((uint)r >= (uint)index.Rows) throw new ArgumentOutOfRangeException(nameof(rows), r, $"Als: row {r} is not one of the {index.Rows} {(users ? "users" : "items")}");
         int d = theta.Rank + (theta.Biased ? 1 : 0);
         var (ridge, zeros) = (new double[d * d], new double[d]);
         for (int l = 0; l < d; l++) ridge[l + l * d] = Lambda / 2;
         const int chunk = 32;
         try
         {
-            Parallel.For(0, (index.Rows + chunk - 1) / chunk, new ParallelOptions { MaxDegreeOfParallelism = Threads },
+            Parallel.For(0, (count + chunk - 1) / chunk, new ParallelOptions { MaxDegreeOfParallelism = Threads },
                 () => new RowSystem(d),
                 (c, _, system) =>
                 {
-                    for (int row = c * chunk, end = Math.Min(index.Rows, row + chunk); row < end; row++)
+                    for (int x = c * chunk, end = Math.Min(count, x + chunk); x < end; x++)
                     {
+                        int row = rows?[x] ?? x;
                         system.Form(theta, ratings, index, row, users, ridge, zeros);
                         if (!CholeskySolve(system.A, system.D, system.X))
                             throw new ArgumentException($"Als: the normal equations of {(users ? "user" : "item")} {row} are not positive definite: the factors or ratings it reads are not finite");
@@ -96,8 +116,13 @@ public sealed class Als
 
     /// <summary>The mean of r − r̂ over the ratings, summed in fixed blocks (the same bits every run): the step that
     /// takes μ to its minimiser.</summary>
-    double MeanResidual(RecommenderFactors theta)
+    double MeanResidual(RecommenderFactors theta) => ratings.Count == 0 ? 0 : ResidualSum(theta) / ratings.Count;
+
+    /// <summary>Σ (r − r̂) over the ratings, in fixed blocks (the same bits every run): a worker's part of the step that
+    /// takes μ to its minimiser, μ ← μ + (Σ over the workers) / |Ω|.</summary>
+    public double ResidualSum(RecommenderFactors theta)
     {
+        Check(theta);
         if (ratings.Count == 0) return 0;
         const int block = 1 << 16;
         var sums = new double[(ratings.Count + block - 1) / block];
@@ -108,7 +133,7 @@ public sealed class Als
                 s += ratings.Value[p] - theta.Predict(ratings.User[p], ratings.Item[p]);
             sums[t] = s;
         });
-        return sums.Sum() / ratings.Count;
+        return sums.Sum();
     }
 
     /// <summary>x ← A⁻¹·x for a symmetric positive-definite d×d <paramref name="a"/> (column-major; only its lower

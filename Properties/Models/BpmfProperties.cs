@@ -137,7 +137,7 @@ public class BpmfProperties
     }
 
     [Fact]
-    public void The_floor_is_above_its_estimate_and_below_the_truths_error_plus_the_estimates_excess()
+    public void The_computed_floor_lies_above_the_truths_error_and_above_its_estimate()
     {
         // PosteriorMeanRmse against independent figures: the planted truth's own held-out RMSE (σ up to sampling) is
         // below it, and it is above AchievableRmse (Jensen: the estimate takes each row's Gram matrix at its mean).

@@ -48,6 +48,15 @@ public sealed class RatingSource
         return all.Take(keep);
     }
 
+    /// <summary>The ratings of shard <paramref name="shard"/>'s items (item mod shards = shard), in their order in the
+    /// source: the second partition, by item, that distributed ALS's item half-sweep reads.</summary>
+    public Ratings ShardByItem(Ratings all, int shard)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        var keep = Enumerable.Range(0, all.Count).Where(p => all.Item[p] % Shards == shard).ToArray();
+        return all.Take(keep);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Path is null
         ? $"planted m = {Users}, n = {Items}, k = {Rank}, {Count} ratings, seed {Seed}, {Shards} shards"

@@ -52,6 +52,8 @@ static class Plots
             ("recommender/train-rmse", "training (during the epoch)"), ("recommender/held-out-rmse", "held out")));
         written.AddRange(LossCurves(report, directory, "recommender-als", "Recommender, alternating least squares: RMSE per sweep", "sweep",
             ("recommender-als/train-rmse", "training"), ("recommender-als/held-out-rmse", "held out")));
+        written.AddRange(LossCurves(report, directory, "recommender-bpmf", "Recommender, Bayesian PMF (Gibbs sampling): held-out RMSE per sweep", "sweep",
+            ("recommender-bpmf/sample-held-out-rmse", "one sample"), ("recommender-bpmf/held-out-rmse", "mean of the samples after burn-in")));
         return written;
     }
 

@@ -7,7 +7,8 @@ using AutoDiff.Functional.Report;
 // --targets (only the performance issue's workloads at their real sizes: reported, never asserted),
 // --out DIR (CSV files and PNG plots; default out/report, written with --full, --targets or --out),
 // --recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ]
-// [--method als|adam] (only the recommender, at that size, trained by alternating least squares (the default) or minibatch Adam).
+// [--method als|adam|bpmf] (only the recommender, at that size, trained by alternating least squares (the default), minibatch
+// Adam, or Bayesian PMF by Gibbs sampling from ALS's point, E sweeps (32 by default) averaged after the first quarter).
 Options options;
 try
 {

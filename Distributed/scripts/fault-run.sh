@@ -10,34 +10,15 @@ cd "$(dirname "$0")/../.."
 host=DistributedHost/bin/Release/net10.0/DistributedHost
 ratings=${1:-1000000} steps=${2:-8}
 log=$(mktemp -d)
-started_redis=""
-if [ -z "${AUTODIFF_REDIS:-}" ]; then
-  eval "$(Distributed/scripts/redis.sh start)"
-  started_redis=$AUTODIFF_REDIS_DIR
-fi
-silos=()
-start_silos() {   # $1: the cluster id
-  silos=()
-  for i in 0 1 2; do
-    "$host" silo --redis "$AUTODIFF_REDIS" --cluster "$1" --port $((21111 + i)) --gateway $((31000 + i)) --join-timeout 120 >"$log/silo$i.txt" 2>&1 &
-    silos+=($!)
-  done
-  for i in 0 1 2; do
-    for _ in $(seq 120); do grep -q "silo up" "$log/silo$i.txt" && break; sleep 1; done
-    grep -q "silo up" "$log/silo$i.txt" || { echo "silo $i did not come up:"; cat "$log/silo$i.txt"; exit 1; }
-  done
-}
-stop_silos() { for p in "${silos[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-cleanup() { stop_silos; if [ -n "$started_redis" ]; then Distributed/scripts/redis.sh stop "$started_redis"; fi; }
-trap cleanup EXIT
+source Distributed/scripts/silos.sh
 train() { "$host" train --redis "$AUTODIFF_REDIS" --cluster "$1" --shards 6 --users 2000 --items 10000 --ratings "$ratings" --rank 16 --steps "$steps" --rate 1e-6 --attempts 12 --timeout 20; }
 
 echo "== uninterrupted"
-start_silos "clean-$$"
+start_silos "clean-$$" 3 21111 31000
 train "clean-$$" | tee "$log/clean.txt"
 stop_silos
 echo "== silo 2 killed after step 2"
-start_silos "fault-$$"
+start_silos "fault-$$" 3 21111 31000
 victim=${silos[2]}
 train "fault-$$" | while IFS= read -r line; do
   echo "$line"

@@ -61,20 +61,48 @@ public sealed class Als
 
     void Solve(RecommenderFactors theta, bool users)
     {
+        Check(theta);
+        if (theta.Biased) theta.Mu += MeanResidual(theta);
+        SolveRows(theta, users, null);
+    }
+
+    void Check(RecommenderFactors theta)
+    {
         ArgumentNullException.ThrowIfNull(theta);
         if (theta.Users != ratings.Users || theta.Items != ratings.Items)
             throw new ArgumentException($"Als: factors of m = {theta.Users}, n = {theta.Items} for ratings of m = {ratings.Users}, n = {ratings.Items}");
+    }
+
+    /// <summary>Sets the given rows of one side (all of them when <paramref name="rows"/> is null) to their minimisers
+    /// with the other side and μ held: what a half-sweep does after μ, for a worker that owns some rows and the ratings
+    /// of those rows (the distributed half-sweep). Each row's result is the bits <see cref="SolveUsers"/> or
+    /// <see cref="SolveItems"/> would give it from the same other side, μ and ratings (in the same order).</summary>
+    public void SolveRows(RecommenderFactors theta, bool users, IReadOnlyList<int>? rows)
+    {
+        Check(theta);
         var index = users ? byUser : byItem;
-        if (theta.Biased) theta.Mu += MeanResidual(theta);
+        int count = rows?.Count ?? index.Rows;
+        if (rows is not null)
+            foreach (var r in rows)
+                if ((uint)r >= (uint)index.Rows) throw new ArgumentOutOfRangeException(nameof(rows), r, $"Als: row {r} is not one of the {index.Rows} {(users ? "users" : "items")}");
+        int d = theta.Rank + (theta.Biased ? 1 : 0);
+        var (ridge, zeros) = (new double[d * d], new double[d]);
+        for (int l = 0; l < d; l++) ridge[l + l * d] = Lambda / 2;
         const int chunk = 32;
         try
         {
-            Parallel.For(0, (index.Rows + chunk - 1) / chunk, new ParallelOptions { MaxDegreeOfParallelism = Threads },
-                () => new RowSystem(theta.Rank + (theta.Biased ? 1 : 0)),
+            Parallel.For(0, (count + chunk - 1) / chunk, new ParallelOptions { MaxDegreeOfParallelism = Threads },
+                () => new RowSystem(d),
                 (c, _, system) =>
                 {
-                    for (int row = c * chunk, end = Math.Min(index.Rows, row + chunk); row < end; row++)
-                        system.Solve(theta, ratings, index, row, users, Lambda);
+                    for (int x = c * chunk, end = Math.Min(count, x + chunk); x < end; x++)
+                    {
+                        int row = rows?[x] ?? x;
+                        system.Form(theta, ratings, index, row, users, ridge, zeros);
+                        if (!CholeskySolve(system.A, system.D, system.X))
+                            throw new ArgumentException($"Als: the normal equations of {(users ? "user" : "item")} {row} are not positive definite: the factors or ratings it reads are not finite");
+                        system.Write(theta, row, users);
+                    }
                     return system;
                 },
                 _ => { });
@@ -88,8 +116,13 @@ public sealed class Als
 
     /// <summary>The mean of r − r̂ over the ratings, summed in fixed blocks (the same bits every run): the step that
     /// takes μ to its minimiser.</summary>
-    double MeanResidual(RecommenderFactors theta)
+    double MeanResidual(RecommenderFactors theta) => ratings.Count == 0 ? 0 : ResidualSum(theta) / ratings.Count;
+
+    /// <summary>Σ (r − r̂) over the ratings, in fixed blocks (the same bits every run): a worker's part of the step that
+    /// takes μ to its minimiser, μ ← μ + (Σ over the workers) / |Ω|.</summary>
+    public double ResidualSum(RecommenderFactors theta)
     {
+        Check(theta);
         if (ratings.Count == 0) return 0;
         const int block = 1 << 16;
         var sums = new double[(ratings.Count + block - 1) / block];
@@ -100,13 +133,28 @@ public sealed class Als
                 s += ratings.Value[p] - theta.Predict(ratings.User[p], ratings.Item[p]);
             sums[t] = s;
         });
-        return sums.Sum() / ratings.Count;
+        return sums.Sum();
     }
 
     /// <summary>x ← A⁻¹·x for a symmetric positive-definite d×d <paramref name="a"/> (column-major; only its lower
     /// triangle is read, and it is overwritten by the Cholesky factor L, A = L·Lᵀ): forward then back substitution.
     /// Returns false, leaving x unsolved, when a pivot is not positive (A is not positive definite, or not finite).</summary>
     public static bool CholeskySolve(Span<double> a, int d, Span<double> x)
+    {
+        if (!CholeskyFactor(a, d)) return false;
+        for (int i = 0; i < d; i++)   // L·z = x
+        {
+            double s = x[i];
+            for (int t = 0; t < i; t++) s -= a[i + t * d] * x[t];
+            x[i] = s / a[i + i * d];
+        }
+        TransposedSolve(a, d, x);
+        return true;
+    }
+
+    /// <summary>The lower triangle of <paramref name="a"/> (d×d, column-major) ← L with A = L·Lᵀ, the textbook column
+    /// algorithm; false when a pivot is not positive (A is not positive definite, or not finite).</summary>
+    internal static bool CholeskyFactor(Span<double> a, int d)
     {
         for (int j = 0; j < d; j++)
         {
@@ -121,19 +169,18 @@ public sealed class Als
                 a[i + j * d] = v / pivot;
             }
         }
-        for (int i = 0; i < d; i++)   // L·z = x
-        {
-            double s = x[i];
-            for (int t = 0; t < i; t++) s -= a[i + t * d] * x[t];
-            x[i] = s / a[i + i * d];
-        }
-        for (int i = d - 1; i >= 0; i--)   // Lᵀ·x = z
-        {
-            double s = x[i];
-            for (int t = i + 1; t < d; t++) s -= a[t + i * d] * x[t];
-            x[i] = s / a[i + i * d];
-        }
         return true;
+    }
+
+    /// <summary>x ← L⁻ᵀ·x, L the lower triangle of <paramref name="l"/> (back substitution).</summary>
+    internal static void TransposedSolve(ReadOnlySpan<double> l, int d, Span<double> x)
+    {
+        for (int i = d - 1; i >= 0; i--)
+        {
+            double s = x[i];
+            for (int t = i + 1; t < d; t++) s -= l[t + i * d] * x[t];
+            x[i] = s / l[i + i * d];
+        }
     }
 
     /// <summary>Each row's ratings, as positions in the ratings' arrays in their original order (a stable counting
@@ -157,20 +204,26 @@ public sealed class Als
     /// <summary>One thread's d×d normal matrix and right-hand side, and a chunk of up to <see cref="Chunk"/> of the
     /// row's ratings gathered transposed (vᵀ: row l holds element l of each rating's aⱼ, then the ratings' yᵢⱼ), reused
     /// row after row. A chunk adds V·Vᵀ to A as d(d + 1)/2 dot products of length Chunk, vectorised, where a rank-one
-    /// update per rating would be d short calls per rating.</summary>
-    sealed class RowSystem(int d)
+    /// update per rating would be d short calls per rating. ALS adds λ/2·I and 0 as the prior; Bayesian PMF its sampled
+    /// precision and mean (<see cref="Bpmf"/>).</summary>
+    internal sealed class RowSystem(int d)
     {
         const int Chunk = 64;
-        readonly double[] a = new double[d * d], x = new double[d], vt = new double[d * Chunk], y = new double[Chunk];
+        readonly double[] vt = new double[d * Chunk], y = new double[Chunk];
 
-        public void Solve(RecommenderFactors theta, Ratings ratings, RowIndex index, int row, bool users, double lambda)
+        /// <summary>The dimension d: k, or k + 1 with the bias.</summary>
+        public int D => d;
+        /// <summary>A (column-major, lower triangle) and the right-hand side, as <see cref="Form"/> leaves them.</summary>
+        public readonly double[] A = new double[d * d], X = new double[d];
+
+        /// <summary>A ← prior + Σⱼ aⱼaⱼᵀ (lower triangle), X ← priorRhs + Σⱼ yᵢⱼaⱼ over the row's ratings in their order.</summary>
+        public void Form(RecommenderFactors theta, Ratings ratings, RowIndex index, int row, bool users, ReadOnlySpan<double> prior, ReadOnlySpan<double> priorRhs)
         {
             int k = theta.Rank;
             bool biased = theta.Biased;
             var (other, otherBias, otherOf) = users ? (theta.Q, theta.C, ratings.Item) : (theta.P, theta.B, ratings.User);
-            Array.Clear(a);
-            Array.Clear(x);
-            for (int l = 0; l < d; l++) a[l + l * d] = lambda / 2;
+            prior.CopyTo(A);
+            priorRhs.CopyTo(X);
             if (biased) vt.AsSpan(k * Chunk, Chunk).Fill(1);
             for (int first = index.Start[row], end = index.Start[row + 1]; first < end; first += Chunk)
             {
@@ -185,14 +238,18 @@ public sealed class Als
                 for (int l = 0; l < d; l++)
                 {
                     var vl = vt.AsSpan(l * Chunk, c);
-                    for (int m = l; m < d; m++) a[m + l * d] += TensorPrimitives.Dot(vt.AsSpan(m * Chunk, c), vl);
-                    x[l] += TensorPrimitives.Dot(vl, y.AsSpan(0, c));
+                    for (int m = l; m < d; m++) A[m + l * d] += TensorPrimitives.Dot(vt.AsSpan(m * Chunk, c), vl);
+                    X[l] += TensorPrimitives.Dot(vl, y.AsSpan(0, c));
                 }
             }
-            if (!CholeskySolve(a, d, x))
-                throw new ArgumentException($"Als: the normal equations of {(users ? "user" : "item")} {row} are not positive definite: the factors or ratings it reads are not finite");
-            x.AsSpan(0, k).CopyTo((users ? theta.P : theta.Q).AsSpan(row * k, k));
-            if (biased) (users ? theta.B : theta.C)[row] = x[k];
+        }
+
+        /// <summary>The row's factors (and bias) ← X.</summary>
+        public void Write(RecommenderFactors theta, int row, bool users)
+        {
+            int k = theta.Rank;
+            X.AsSpan(0, k).CopyTo((users ? theta.P : theta.Q).AsSpan(row * k, k));
+            if (theta.Biased) (users ? theta.B : theta.C)[row] = X[k];
         }
     }
 }

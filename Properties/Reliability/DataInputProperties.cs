@@ -250,15 +250,18 @@ public partial class DataInputProperties
     }
 
     [Fact]
-    public void The_training_method_is_als_or_adam_and_ALS_needs_a_positive_lambda()
+    public void The_training_method_is_als_adam_or_bpmf_and_ALS_needs_a_positive_lambda()
     {
         string[] size = ["--recommender", "--users", "10", "--items", "10", "--ratings", "100", "--rank", "2"];
         Assert.Contains("ALS", RecommenderSection.Command(Options.Parse(size)).Title);
         Assert.Contains("minibatch Adam", RecommenderSection.Command(Options.Parse([.. size, "--method", "adam"])).Title);
-        Assert.Equal("--method sgd: one of als, adam is needed",
+        Assert.Contains("Bayesian PMF", RecommenderSection.Command(Options.Parse([.. size, "--method", "bpmf"])).Title);
+        Assert.Equal("--method sgd: one of als, adam, bpmf is needed",
             Assert.Throws<ArgumentException>(() => RecommenderSection.Command(Options.Parse([.. size, "--method", "sgd"]))).Message);
         Assert.StartsWith("--lambda 0: ALS needs a positive λ",
             Assert.Throws<ArgumentException>(() => RecommenderSection.Command(Options.Parse([.. size, "--lambda", "0"]))).Message);
+        Assert.StartsWith("--lambda 0: Bayesian PMF's ALS start needs a positive λ",
+            Assert.Throws<ArgumentException>(() => RecommenderSection.Command(Options.Parse([.. size, "--lambda", "0", "--method", "bpmf"]))).Message);
         Assert.NotNull(RecommenderSection.Command(Options.Parse([.. size, "--lambda", "0", "--method", "adam"])));
     }
 

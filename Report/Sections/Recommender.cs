@@ -8,13 +8,14 @@ namespace AutoDiff.Functional.Report;
 
 /// <summary>Issue #15: the seed's recommender over observed ratings only, at a quick size in the report and at any
 /// size with <c>--recommender --users U --items I --ratings R --rank K [--epochs E] [--rate η] [--lambda λ]
-/// [--method als|adam]</c>: the quick size trains both ways from one start, the command the way it is told (ALS unless
-/// told otherwise: it reaches the floor estimate where minibatch Adam stops short, issue #27).</summary>
+/// [--method als|adam|bpmf]</c>: the quick size trains all three ways from one start, the command the way it is told
+/// (ALS unless told otherwise: it reaches the floor where minibatch Adam stops short, issue #27; Bayesian PMF's
+/// posterior mean comes closer still, at E Gibbs sweeps, 32 by default, after 4 of ALS).</summary>
 public static class RecommenderSection
 {
     public static readonly Section Section = new("Seed 000, task 3 as a recommender: observed ratings only", report =>
     {
-        Run(report, users: 2_000, items: 5_000, count: 500_000, rank: 8, epochs: 8, Rate, Lambda, [Adam, Als]);
+        Run(report, users: 2_000, items: 5_000, count: 500_000, rank: 8, epochs: 8, Rate, Lambda, [Adam, Als, Bpmf], gibbsSweeps: 24);
         Lbfgs(report);
     });
 
@@ -23,19 +24,23 @@ public static class RecommenderSection
     // that took the held-out RMSE from a plateau of 0.666 at constant η to 0.635.
     const double Lambda = 3, Rate = 0.01;
     const int Decay = 4;
-    const string Adam = "adam", Als = "als";
+    const string Adam = "adam", Als = "als", Bpmf = "bpmf";
+    // Bayesian PMF starts from this many ALS sweeps (the MAP point, so the chain starts where the posterior is) and
+    // averages the predictions of the sweeps after the first quarter.
+    const int BpmfStart = 4;
 
     /// <summary>The command: the section alone at the given size.</summary>
     public static Section Command(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
         int users = options.Count("--users", 100_000), items = options.Count("--items", 1_000_000), count = options.Count("--ratings", 10_000_000);
-        int rank = options.Count("--rank", 32), epochs = options.Count("--epochs", 8);
+        string method = options.Choice("--method", Als, Als, Adam, Bpmf);
+        int rank = options.Count("--rank", 32), epochs = options.Count("--epochs", method == Bpmf ? 32 : 8);
         double rate = options.Real("--rate", Rate), lambda = options.Real("--lambda", Lambda, zeroAllowed: true);
-        string method = options.Choice("--method", Als, Als, Adam);
-        if (method == Als && lambda == 0) throw new ArgumentException("--lambda 0: ALS needs a positive λ (its ridge makes every row's normal equations solvable)");
-        return new($"Recommender at m = {users}, n = {items}, |Ω| = {count}, k = {rank}, {(method == Als ? "ALS" : "minibatch Adam")}",
-            report => Run(report, users, items, count, rank, epochs, rate, lambda, [method]));
+        if (method != Adam && lambda == 0) throw new ArgumentException($"--lambda 0: {(method == Als ? "ALS" : "Bayesian PMF's ALS start")} needs a positive λ (its ridge makes every row's normal equations solvable)");
+        string name = method switch { Als => "ALS", Bpmf => "Bayesian PMF (Gibbs sampling)", _ => "minibatch Adam" };
+        return new($"Recommender at m = {users}, n = {items}, |Ω| = {count}, k = {rank}, {name}",
+            report => Run(report, users, items, count, rank, epochs, rate, lambda, [method], gibbsSweeps: epochs));
     }
 
     /// <summary>The general path beside the blocked one: one compiled plan of L and ∇L over int32 index inputs (users
@@ -61,7 +66,7 @@ public static class RecommenderSection
              report.Check("recommender: plan over index data vs hand loop", error, 1e-9));
     }
 
-    static void Run(ReportWriter report, int users, int items, int count, int rank, int epochs, double rate, double lambda, string[] methods)
+    static void Run(ReportWriter report, int users, int items, int count, int rank, int epochs, double rate, double lambda, string[] methods, int gibbsSweeps)
     {
         long baseline = Process.GetCurrentProcess().WorkingSet64;
         var planted = new PlantedRatings(users, items, rank);
@@ -106,13 +111,22 @@ public static class RecommenderSection
         ours = default;
         GC.Collect();
 
-        double floorRmse = planted.AchievableRmse(train.Count);
+        double estimate = planted.AchievableRmse(train.Count);
+        clock.Restart();
+        double floorRmse = planted.PosteriorMeanRmse(train, heldOut, 15);
+        Line("floor", $"held-out RMSE of the Bayes posterior mean of each row with the other side's planted factors known " +
+                      $"(PlantedRatings.PosteriorMeanRmse, {F(clock.Elapsed.TotalSeconds, "F1")} s) {F(floorRmse, "F4")}; the estimate from expected counts " +
+                      $"and the Gram matrix's mean (AchievableRmse) {F(estimate, "F4")} (the floor is {F(floorRmse / estimate, "F3")}× it)");
+        var floors = new Floors(floorRmse, estimate);
         long state = 0;
         var start = methods.Length > 1 ? Copy(theta) : theta;
         foreach (var method in methods)
-            state += method == Adam
-                ? AdamEpochs(report, planted, train, heldOut, method == methods[^1] ? theta : Copy(start), epochs, rate, lambda, floorRmse)
-                : AlsSweeps(report, planted, train, heldOut, method == methods[^1] ? theta : Copy(start), epochs, lambda, floorRmse);
+            state += method switch
+            {
+                Adam => AdamEpochs(report, planted, train, heldOut, method == methods[^1] ? theta : Copy(start), epochs, rate, lambda, floors),
+                Als => AlsSweeps(report, planted, train, heldOut, method == methods[^1] ? theta : Copy(start), epochs, lambda, floors),
+                _ => BpmfSweeps(report, planted, train, heldOut, method == methods[^1] ? theta : Copy(start), gibbsSweeps, lambda, floors),
+            };
 
         long peak = Process.GetCurrentProcess().PeakWorkingSet64 - baseline;
         long floor = train.Bytes + heldOut.Bytes + theta.Bytes + theta.Bytes + state;
@@ -146,7 +160,7 @@ public static class RecommenderSection
 
     /// <summary>Minibatch Adam on the touched rows, held-out RMSE per epoch; returns the optimiser state's bytes.</summary>
     static long AdamEpochs(ReportWriter report, PlantedRatings planted, Ratings train, Ratings heldOut, RecommenderFactors theta, int epochs,
-        double rate, double lambda, double floorRmse)
+        double rate, double lambda, Floors floors)
     {
         int rank = theta.Rank;
         void Line(string what, string text) => RecommenderSection.Line(report, what, text);
@@ -179,18 +193,18 @@ public static class RecommenderSection
         // σ is the target where the data can pin the rows down. With too few ratings a row for its k + 1 unknowns (rank
         // 32 at 100 ratings an item) even the Bayes posterior with the other side known stays above 1.1σ; the check is
         // then against that floor, and says so.
-        var (target, what) = floorRmse < 1.1 * planted.Noise ? (planted.Noise, "the noise level σ") : (floorRmse, "the estimated floor");
-        Line("Adam's held-out RMSE", $"{F(rmse, "F4")} vs noise σ = {planted.Noise}; estimated floor for {F(train.Count, "N0")} ratings at rank {rank} " +
-                              $"(Bayes posterior, other side known: PlantedRatings.AchievableRmse) {F(floorRmse, "F4")}: " +
+        var (target, what) = floors.Exact < 1.1 * planted.Noise ? (planted.Noise, "the noise level σ") : (floors.Exact, "the floor");
+        Line("Adam's held-out RMSE", $"{F(rmse, "F4")} vs noise σ = {planted.Noise}; {floors.Against(rmse)}: " +
              report.Check($"recommender: held-out RMSE {F(rmse, "F4")} within 10% of {what} {F(target, "F4")}", rmse <= 1.1 * target));
 
         return adam.StateBytes + grid.Bytes;
     }
 
     /// <summary>Alternating least squares, a sweep (users' half, items' half, each on both cores) at a time: L, the
-    /// training and held-out RMSE per sweep, checked against 1.05 × the floor estimate. Returns the row index's bytes.</summary>
+    /// training and held-out RMSE per sweep, checked against 1.05 × the floor estimate (unless it is only
+    /// <paramref name="start"/>ing Bayesian PMF). Returns the row index's bytes.</summary>
     static long AlsSweeps(ReportWriter report, PlantedRatings planted, Ratings train, Ratings heldOut, RecommenderFactors theta, int sweeps,
-        double lambda, double floorRmse)
+        double lambda, Floors floors, bool start = false)
     {
         var clock = Stopwatch.StartNew();
         var als = new AutoDiff.Functional.Models.Als(train, lambda, threads: 2);
@@ -215,10 +229,51 @@ public static class RecommenderSection
                  $"({F(2 * train.Count / both / 1e6, "F2")} M ratings/s a half-sweep), L {F(loss, "G6")}{(loss <= before ? "" : " (rose!)")}, " +
                  $"train RMSE {F(trainRmse, "F4")}, held-out RMSE {F(rmse, "F4")}");
         }
-        Line(report, "ALS held-out RMSE", $"{F(rmse, "F4")} vs noise σ = {planted.Noise}; estimated floor for {F(train.Count, "N0")} ratings at rank {theta.Rank} " +
-             $"(PlantedRatings.AchievableRmse) {F(floorRmse, "F4")}, ratio {F(rmse / floorRmse, "F3")}: " +
-             report.Check($"recommender: ALS held-out RMSE {F(rmse, "F4")} within 5% of the floor estimate {F(floorRmse, "F4")}", rmse <= 1.05 * floorRmse));
+        Line(report, start ? "ALS start's held-out RMSE (the MAP point)" : "ALS held-out RMSE", $"{F(rmse, "F4")} vs noise σ = {planted.Noise}; {floors.Against(rmse)}" + (start ? "" : ": " +
+             report.Check($"recommender: ALS held-out RMSE {F(rmse, "F4")} within 5% of the floor {F(floors.Exact, "F4")}", rmse <= 1.05 * floors.Exact)));
         return als.IndexBytes;
+    }
+
+    /// <summary>Bayesian PMF: <see cref="BpmfStart"/> ALS sweeps to the MAP point, then <paramref name="sweeps"/> Gibbs
+    /// sweeps (each half on both cores) whose held-out predictions after the first quarter are averaged (each with the
+    /// items' conditional means, Rao–Blackwellised: see <see cref="Bpmf.Sweep"/>); the averaged
+    /// held-out RMSE per sweep, checked against 1.05 × the floor estimate. Returns the row indexes' bytes.</summary>
+    static long BpmfSweeps(ReportWriter report, PlantedRatings planted, Ratings train, Ratings heldOut, RecommenderFactors theta, int sweeps,
+        double lambda, Floors floors)
+    {
+        long bytes = AlsSweeps(report, planted, train, heldOut, theta, BpmfStart, lambda, floors, start: true);
+        var clock = Stopwatch.StartNew();
+        var sampler = new AutoDiff.Functional.Models.Bpmf(train, seed: 27, threads: 2);
+        Line(report, "Bayesian PMF row index", $"{F(clock.Elapsed.TotalSeconds, "F2")} s, {Mb(sampler.IndexBytes)}");
+        var (mean, conditional) = (new PosteriorMean(heldOut), theta.ZerosLike());
+        int burnIn = sweeps / 4;
+        const string series = "recommender-bpmf";
+        double rmse = double.NaN;
+        for (int sweep = 1; sweep <= sweeps; sweep++)
+        {
+            var c = Stopwatch.StartNew();
+            sampler.Sweep(theta, sweep, conditional);
+            double seconds = c.Elapsed.TotalSeconds;
+            double sampleRmse = theta.Rmse(heldOut);
+            if (sweep > burnIn) mean.Add(conditional);
+            rmse = mean.Samples > 0 ? mean.Rmse() : double.NaN;
+            report.Record($"{series}/sample-held-out-rmse", sweep, sampleRmse);
+            if (mean.Samples > 0) report.Record($"{series}/held-out-rmse", sweep, rmse);
+            Line(report, $"Gibbs sweep {sweep}", $"{F(seconds, "F2")} s on 2 threads, noise σ drawn {F(1 / Math.Sqrt(sampler.NoisePrecision), "F4")}, " +
+                 $"this sample's held-out RMSE {F(sampleRmse, "F4")}" + (mean.Samples > 0 ? $", the mean of {mean.Samples} samples' {F(rmse, "F4")}" : " (burn-in)"));
+        }
+        Line(report, "Bayesian PMF held-out RMSE", $"{F(rmse, "F4")} (predictions averaged over {mean.Samples} samples after {burnIn} of burn-in) vs noise σ = {planted.Noise}; " +
+             $"{floors.Against(rmse)}: " +
+             report.Check($"recommender: Bayesian PMF held-out RMSE {F(rmse, "F4")} within 5% of the floor {F(floors.Exact, "F4")}", rmse <= 1.05 * floors.Exact));
+        return bytes + sampler.IndexBytes;
+    }
+
+    /// <summary>The floor the checks use (<see cref="PlantedRatings.PosteriorMeanRmse"/>) and the earlier estimate of it
+    /// (<see cref="PlantedRatings.AchievableRmse"/>), both stated beside a result.</summary>
+    readonly record struct Floors(double Exact, double Estimate)
+    {
+        public string Against(double rmse) => $"floor (the Bayes posterior mean, other side known) {F(Exact, "F4")}, ratio {F(rmse / Exact, "F3")}; " +
+                                               $"the floor's estimate {F(Estimate, "F4")}, ratio {F(rmse / Estimate, "F3")}";
     }
 
     static string Mb(long bytes) => $"{bytes / 1e6:F0} MB";

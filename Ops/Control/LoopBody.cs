@@ -177,15 +177,22 @@ internal sealed class LoopBody
         /// <paramref name="emittedBars"/>, written into <paramref name="bars"/> (carries', float slices', parameters').</summary>
         public void Back(int k, ReadOnlySpan<double> c, Span<double> bars, ReadOnlySpan<double> emittedBars)
         {
-            if (counter is not null) counter.ReverseRuns++;
             reverse ??= Fixed(body.reverse.Value.NewFrame(), body.M + body.S);
-            int first = body.M + body.S + body.K;
             Load(reverse, 0, c);
-            LoadSlices(reverse, body.M, k);
-            Load(reverse, first, bars[..body.StateSize]);
+            RunBack(reverse, body.M, k, bars, emittedBars);
+        }
+
+        // A reverse frame whose first inputs are written: step k's slices into inputs from … (then the fixed parameters),
+        // the next carries' and the emitted values' cotangents after them; the run writes the cotangents into bars.
+        void RunBack(Frame frame, int from, int k, Span<double> bars, ReadOnlySpan<double> emittedBars)
+        {
+            if (counter is not null) counter.ReverseRuns++;
+            LoadSlices(frame, from, k);
+            int first = from + body.S + body.K;
+            Load(frame, first, bars[..body.StateSize]);
             for (int e = 0; e < body.E; e++)
-                emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]].CopyTo(reverse.In(first + body.M + e));
-            reverse.Run(bars);
+                emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]].CopyTo(frame.In(first + body.M + e));
+            frame.Run(bars);
         }
 
         /// <summary><see cref="Step"/> that also writes the step's residuals (<see cref="Split"/>) to <paramref name="residuals"/>.</summary>
@@ -207,22 +214,15 @@ internal sealed class LoopBody
         /// cotangents' arithmetic alone.</summary>
         public void BackRecorded(int k, ReadOnlySpan<double> residuals, Span<double> bars, ReadOnlySpan<double> emittedBars)
         {
-            if (counter is not null) counter.ReverseRuns++;
             var split = body.Recorded!;
-            int r = split.Count;
-            adjoint ??= Fixed(split.Adjoint.NewFrame(), r + body.S);
-            for (int i = 0, at = 0; i < r; i++)
+            adjoint ??= Fixed(split.Adjoint.NewFrame(), split.Count + body.S);
+            for (int i = 0, at = 0; i < split.Count; i++)
             {
                 var place = adjoint.In(i);
                 residuals.Slice(at, place.Length).CopyTo(place);
                 at += place.Length;
             }
-            LoadSlices(adjoint, r, k);
-            int first = r + body.S + body.K;
-            Load(adjoint, first, bars[..body.StateSize]);
-            for (int e = 0; e < body.E; e++)
-                emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]].CopyTo(adjoint.In(first + body.M + e));
-            adjoint.Run(bars);
+            RunBack(adjoint, split.Count, k, bars, emittedBars);
         }
 
         /// <summary>The trip count from c₀: <paramref name="limit"/> for a counted loop, else the steps taken before the

@@ -21,9 +21,7 @@ internal sealed record Det : Op
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         int n = x[0].Shape[0];
-        var lu = (double[])x[0].Storage.Clone();
-        var pivots = new int[n];
-        Lapack.LuFactor(ToString(), lu, n, pivots, singular: true);
+        var lu = SquareMatrix.LuOf(this, x[0], out var pivots, singular: true);
         double det = 1;
         for (int i = 0; i < n; i++)
         {

@@ -20,9 +20,7 @@ internal sealed record Inverse : Op
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         int n = x[0].Shape[0];
-        var lu = (double[])x[0].Storage.Clone();
-        var pivots = new int[n];
-        Lapack.LuFactor(ToString(), lu, n, pivots);
+        var lu = SquareMatrix.LuOf(this, x[0], out var pivots);
         Array.Clear(y);
         for (int i = 0; i < n; i++) y[i + i * n] = 1;
         Lapack.LuSolve(lu, n, pivots, false, y, n);

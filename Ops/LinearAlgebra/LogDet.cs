@@ -21,8 +21,7 @@ internal sealed record LogDet : Op
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         int n = x[0].Shape[0];
-        var lu = (double[])x[0].Storage.Clone();
-        Lapack.LuFactor(ToString(), lu, n, new int[n]);
+        var lu = SquareMatrix.LuOf(this, x[0], out _);
         double sum = 0;
         for (int i = 0; i < n; i++) sum += Math.Log(Math.Abs(lu[i + i * n]));
         y[0] = sum;

@@ -25,9 +25,7 @@ internal sealed record Lu : MultiOp
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         int n = x[0].Shape[0], size = n * n;
-        var lu = (double[])x[0].Storage.Clone();
-        var pivots = new int[n];
-        Lapack.LuFactor(ToString(), lu, n, pivots);
+        var lu = SquareMatrix.LuOf(this, x[0], out var pivots);
         // The row swaps in order give the rows of A that Pᵀ·A takes: row i of Pᵀ·A is row order[i] of A.
         var order = Enumerable.Range(0, n).ToArray();
         for (int i = 0; i < n; i++) (order[i], order[pivots[i]]) = (order[pivots[i]], order[i]);

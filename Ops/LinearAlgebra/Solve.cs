@@ -17,9 +17,7 @@ internal sealed record Solve(bool TransposeA = false) : Op
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
         int n = x[0].Shape[0];
-        var lu = (double[])x[0].Storage.Clone();
-        var pivots = new int[n];
-        Lapack.LuFactor(ToString(), lu, n, pivots);
+        var lu = SquareMatrix.LuOf(this, x[0], out var pivots);
         x[1].Values.CopyTo(y);
         Lapack.LuSolve(lu, n, pivots, TransposeA, y, x[1].Shape.Columns);
     }

@@ -16,6 +16,18 @@ static class SquareMatrix
     /// <summary>A vector as an n×1 matrix, so outer products are matrix products.</summary>
     public static Node AsColumn(Node v) => v.Shape.Rank == 1 ? v.Reshape(Shape.Matrix(v.Shape[0], 1)) : v;
 
+    /// <summary>The LU factors P·L·U of the n×n <paramref name="a"/> (LAPACK dgetrf, MathNet's managed LU as the
+    /// fallback) in a copy of its storage, with the row <paramref name="pivots"/>; a singular matrix is the op's error
+    /// unless <paramref name="singular"/>.</summary>
+    public static double[] LuOf(Op op, Tensor a, out int[] pivots, bool singular = false)
+    {
+        int n = a.Shape[0];
+        var lu = (double[])a.Storage.Clone();
+        pivots = new int[n];
+        Lapack.LuFactor(op.ToString(), lu, n, pivots, singular);
+        return lu;
+    }
+
     /// <summary>A⁻ᵀ: the gradient of ln |det A|, and of det A over det A (Jacobi's formula).</summary>
     public static Node InverseTransposed(Node a) => Node.Apply(new Inverse(), a).T();
 

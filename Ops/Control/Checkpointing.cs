@@ -8,10 +8,12 @@ namespace AutoDiff.Functional
     /// loop records them as its forward pass runs (N evaluations that also give its value: a compiled plan of the value
     /// and the gradient evaluates the body N times in all).</description></item>
     /// <item><term><see cref="Sqrt"/></term><description>segments of s = ⌈√N⌉ steps: at most ⌈N/s⌉ + s − 1 ≈ 2√N
-    /// stored carries, L + N − ⌈N/s⌉ ≤ 2N body evaluations, where L = s·⌊(N − 1)/s⌋ is the last checkpoint.</description></item>
-    /// <item><term><see cref="Binomial"/></term><description>Griewank's binomial checkpointing (Revolve) within
-    /// S stored carries (c₀ included): at most t·N body evaluations, t the least repetition number with
-    /// C(S − 1 + t, t) ≥ N (N = 10⁶ within 2,000 carries: t = 2).</description></item>
+    /// stored carries, 2N − ⌈N/s⌉ body evaluations, of which the loop's forward pass makes N as it records the
+    /// checkpoints (a plan of the value and the gradient runs that pass once for both).</description></item>
+    /// <item><term><see cref="Binomial"/></term><description>within S stored carries (c₀ included): as
+    /// <see cref="Sqrt"/> when its ⌈N/s⌉ − 1 checkpoints and a segment fit (N = 10⁶ within 2,000 carries); otherwise
+    /// Griewank's binomial checkpointing (Revolve), at most t·N body evaluations, t the least repetition number with
+    /// C(S − 1 + t, t) ≥ N.</description></item>
     /// </list>
     /// A while loop first runs forward to find its trip count N, storing nothing: N more evaluations, except under
     /// <see cref="StoreAll"/>, which stores while it counts (N evaluations in all).</summary>
@@ -116,7 +118,6 @@ namespace AutoDiff.Functional.Ops
                     {
                         int s = (int)Math.Ceiling(Math.Sqrt(n)), segments = (n + s - 1) / s;
                         var checkpoints = new Tape(size, segments);
-                        var segment = new Tape(size, s);
                         c0.CopyTo(checkpoints[0]);
                         var c = (double[])c0.Clone();
                         for (int k = 1; k <= (segments - 1) * s; k++)
@@ -125,14 +126,11 @@ namespace AutoDiff.Functional.Ops
                             if (k % s == 0) c.CopyTo(checkpoints[k / s]);
                         }
                         counter?.Hold(segments);
+                        var segment = new Tape(size, s);
                         for (int j = segments - 1; j >= 0; j--)
                         {
-                            int a = j * s, b = Math.Min(a + s, n);
-                            checkpoints[j].CopyTo(segment[0]);
-                            for (int i = 1; i < b - a; i++) step(a + i - 1, segment[i - 1], segment[i]);
-                            counter?.Hold(b - a - 1);
-                            for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
-                            counter?.Hold(-(b - a));
+                            Segment(checkpoints[j], j * s, Math.Min(j * s + s, n), segment, step, back, counter);
+                            counter?.Hold(-1);
                         }
                         break;
                     }
@@ -142,6 +140,52 @@ namespace AutoDiff.Functional.Ops
                 default:
                     throw new ArgumentException($"Loop: unknown checkpointing policy {policy}");
             }
+        }
+
+        /// <summary>Steps [a, b) reversed from c_a, each of their carries stored in <paramref name="segment"/>.</summary>
+        static void Segment(ReadOnlySpan<double> ca, int a, int b, Tape segment, Step step, Back back, LoopCounter? counter)
+        {
+            ca.CopyTo(segment[0]);
+            for (int i = 1; i < b - a; i++) step(a + i - 1, segment[i - 1], segment[i]);
+            counter?.Hold(b - a - 1);
+            for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
+            counter?.Hold(-(b - a - 1));
+        }
+
+        /// <summary>The segment length L at which the forward pass of a counted loop of <paramref name="n"/> steps
+        /// records checkpoints c_L, c_2L, … for <paramref name="policy"/>'s reverse pass (<see cref="FromCheckpoints"/>),
+        /// or 0 when it records none. √N checkpoints always do (L = ⌈√N⌉, the segments they reverse); a binomial policy
+        /// does when those checkpoints and one segment fit in its carries, as 2,000 do for 10⁶ steps. Recording them
+        /// makes the value's sweep the reverse pass's first: 2N − ⌈N/L⌉ body evaluations for the value and gradient
+        /// together, where Revolve with repetition number 2 takes about 3N.</summary>
+        public static int Every(Checkpointing policy, int n)
+        {
+            int every = (int)Math.Ceiling(Math.Sqrt(n));
+            if (n < 2 || Recorded(n, every) < 1) return 0;
+            return policy switch
+            {
+                SqrtCheckpoints => every,
+                BinomialCheckpoints(var carries) when Recorded(n, every) + every <= carries => every,
+                _ => 0,
+            };
+        }
+
+        /// <summary>The checkpoints a forward pass of <paramref name="n"/> steps records every <paramref name="every"/>:
+        /// c_L, c_2L, …, short of the last segment's end.</summary>
+        public static int Recorded(int n, int every) => (n + every - 1) / every - 1;
+
+        /// <summary>The reverse sweep from recorded checkpoints: segment j, steps [jL, (j + 1)L), from c_jL (c₀, then
+        /// column j − 1 of <paramref name="checkpoints"/>), last segment first, each segment's carries stored as it
+        /// is reversed. At most ⌈N/L⌉ − 1 + L carries at once (the recorded ones were held by the forward pass).</summary>
+        public static void FromCheckpoints(double[] c0, ReadOnlySpan<double> checkpoints, int n, int every, Step step, Back back)
+        {
+            var counter = LoopCounter.Current;
+            int size = c0.Length, recorded = Recorded(n, every);
+            var segment = new Tape(size, every);
+            counter?.Hold(1);   // c₀, the first segment's start, as the other policies count it
+            for (int j = recorded; j >= 0; j--)
+                Segment(j == 0 ? c0 : checkpoints.Slice((j - 1) * size, size), j * every, Math.Min(j * every + every, n), segment, step, back, counter);
+            counter?.Hold(-recorded - 1);
         }
 
         // Revolve with an explicit stack (no recursion): a task reverses steps [A, B) from the carry c_A it holds in

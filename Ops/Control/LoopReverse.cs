@@ -10,16 +10,17 @@ namespace AutoDiff.Functional.Ops;
 /// tangent extension F′ (carries (c, ċ), sequences (xs, ẋs), parameters (p, ṗ)): by the symmetry of second
 /// derivatives, its JVP is ∇⟨(ṡ, s), F′⟩ and its VJP along w is ∇⟨s, F′(·; w)⟩ together with the tangent F′(·; w)
 /// itself for the seeds, so a loop can be differentiated to any order.
-/// When <paramref name="Taped"/>, a last input holds each step's residuals (<see cref="Split"/>), recorded by the
-/// forward loop (a counted loop under <see cref="Checkpointing.StoreAll"/>), and the pass runs only the cotangents'
-/// arithmetic of each step. The tape is a cache of the other inputs: the rules give it no tangent and no cotangent, and differentiate
-/// through the loop's inputs alone.</summary>
-internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt, bool Taped = false) : Op, IInnerGraph
+/// When <paramref name="Taped"/>, a last input holds what the forward loop recorded: each step's residuals
+/// (<see cref="Split"/>; a counted loop under <see cref="Checkpointing.StoreAll"/>), and the pass runs only the
+/// cotangents' arithmetic of each step; or, when <paramref name="Every"/> L &gt; 0, the checkpoints c_L, c_2L, … that
+/// the pass reverses segments of L steps from (<see cref="Checkpoints.FromCheckpoints"/>). The tape is a cache of the
+/// other inputs: the rules give it no tangent and no cotangent, and differentiate through the loop's inputs alone.</summary>
+internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt, bool Taped = false, int Every = 0) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     protected override string Parameters =>
         $"{(Body.KeepGoing is null ? "" : "≤ ")}{Steps} steps, seeds [{string.Join(", ", Seeds)}], " +
-        $"wrt [{string.Join(", ", Wrt.Select((w, i) => w ? $"{i}" : null).OfType<string>())}], {(Taped ? "taped" : Policy)}";
+        $"wrt [{string.Join(", ", Wrt.Select((w, i) => w ? $"{i}" : null).OfType<string>())}], {(!Taped ? Policy : Every > 0 ? $"{Policy}, from checkpoints every {Every}" : "taped")}";
     /// <inheritdoc/>
     public override int Arity => Inputs + Seeds.Length + (Taped ? 1 : 0);
 
@@ -32,8 +33,9 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         for (int i = 0; i < Seeds.Length; i++)
             if (x[Inputs + i] != Body.ResultShape(Seeds[i], Steps))
                 throw ShapeError($"seed {i} has shape {x[Inputs + i]}, result {Seeds[i]} needs {Body.ResultShape(Seeds[i], Steps)}");
-        if (Taped && x[^1] != Shape.Matrix(Body.Recorded?.Size ?? 0, Steps))
-            throw ShapeError($"the tape has shape {x[^1]}, the residuals of {Steps} steps need {Shape.Matrix(Body.Recorded?.Size ?? 0, Steps)}");
+        var tape = Every > 0 ? Shape.Matrix(Body.StateSize, Checkpoints.Recorded(Steps, Every)) : Shape.Matrix(Body.Recorded?.Size ?? 0, Steps);
+        if (Taped && x[^1] != tape)
+            throw ShapeError($"the tape has shape {x[^1]}, the {(Every > 0 ? "checkpoints" : "residuals")} of {Steps} steps need {tape}");
         return Shape.Vector(Enumerable.Range(0, Wrt.Length).Where(i => Wrt[i]).Sum(i => Body.InputShape(i, Steps).Size));
     }
 
@@ -76,7 +78,7 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         for (int i = 0; i < Seeds.Length; i++)
             if (Seeds[i] < m) Accumulate(bars.AsSpan(Body.Offset(Seeds[i])), seeds[i].Values);
 
-        // Step `step` reversed from its carry c, or from its residuals when taped.
+        // Step `step` reversed from its carry c, or from its residuals when they are the tape.
         void Back(int step, ReadOnlySpan<double> c)
         {
             // The cotangent of what step emitted: the stacked seeds' column for it.
@@ -87,13 +89,14 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
                     int e = Seeds[i] - m, length = Body.Emitted[e].Shape.Size;
                     Accumulate(emittedBars.AsSpan(Body.EmittedOffset(e)), seeds[i].Values.Slice(step * length, length));
                 }
-            if (Taped) run.BackRecorded(step, c, bars, emittedBars);
+            if (Taped && Every == 0) run.BackRecorded(step, c, bars, emittedBars);
             else run.Back(step, c, bars, emittedBars);
             run.PutSliceBars(step, bars.AsSpan(size, slices), sequenceBars);
             Accumulate(pbar, bars.AsSpan(size + slices));
         }
 
-        if (Taped)
+        if (Taped && Every > 0) Checkpoints.FromCheckpoints(c0, x[^1].Values, Steps, Every, (k, c, next) => run.Step(k, c, next), Back);
+        else if (Taped)
         {
             var tape = x[^1].Values;
             int residuals = Body.Recorded!.Size;

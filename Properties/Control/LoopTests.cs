@@ -211,14 +211,49 @@ public class CheckpointingTests
         finally { LoopCounter.Stop(); }
     }
 
+    /// <summary>One segment is stored whole from c₀ (N − 1 evaluations); more, and the loop's forward pass records the
+    /// checkpoints (N), then each segment is stepped again (N − segments).</summary>
     [Theory, MemberData(nameof(Lengths))]
     public void Sqrt_checkpoints_cost_what_the_docs_say(int n)
     {
         var (_, count) = Reverse(n, Checkpointing.Sqrt);
-        int s = (int)Math.Ceiling(Math.Sqrt(n)), segments = (n + s - 1) / s, last = s * ((n - 1) / s);
-        Assert.Equal(last + n - segments, count.BodyRuns);
+        int s = (int)Math.Ceiling(Math.Sqrt(n)), segments = (n + s - 1) / s;
+        Assert.Equal(segments == 1 ? n - 1 : 2 * n - segments, count.BodyRuns);
         Assert.Equal(n, count.ReverseRuns);
         Assert.True(count.PeakStored <= segments + s - 1, $"{count.PeakStored} stored carries");
+    }
+
+    /// <summary>Checkpoints recorded by the loop's forward pass: compiled with the value, the plan runs the recording
+    /// twin in the loop's place, so the value's sweep is the reverse pass's first (2N − segments evaluations, where the
+    /// interpreter, which runs both loops, takes 3N − segments), within the same stored carries, every value with the
+    /// interpreter's bits. Binomial checkpointing records them when they and one segment fit in its carries (21 for
+    /// 101 steps: 10 checkpoints and a segment of 11), and keeps to Revolve otherwise (20).</summary>
+    [Theory]
+    [InlineData(7, 0)]
+    [InlineData(101, 0)]
+    [InlineData(101, 21)]
+    [InlineData(101, 20)]
+    [InlineData(1000, 63)]
+    public void A_value_and_gradient_plan_shares_the_value_sweep_with_the_checkpoints(int n, int carries)
+    {
+        var policy = carries == 0 ? Checkpointing.Sqrt : Checkpointing.Binomial(carries);
+        var value = Heron(n, policy);
+        var gradient = Functional.Reverse.Grad(value, [X])[0];
+        var plan = Plan.Compile([value, gradient]);
+        int s = (int)Math.Ceiling(Math.Sqrt(n)), segments = (n + s - 1) / s;
+        bool recorded = carries == 0 || segments - 1 + s <= carries;
+        var counted = LoopCounter.Start();
+        try
+        {
+            var both = plan.Run(At);
+            if (recorded) Assert.Equal((2 * n - segments, n), (counted.BodyRuns, counted.ReverseRuns));
+            else Assert.True(counted.BodyRuns > 2 * n, $"{counted.BodyRuns} evaluations: Revolve's sweep is its own");
+            Assert.True(counted.PeakStored <= (carries == 0 ? segments + s - 1 : carries), $"{counted.PeakStored} stored carries");
+            Assert.Equal(Evaluator.Evaluate(value, At).ToScalar(), both[0].ToScalar());
+            Assert.Equal(Evaluator.Evaluate(gradient, At).ToScalar(), both[1].ToScalar());
+            Assert.Equal(Reverse(n, Checkpointing.StoreAll).Gradient, both[1].ToScalar());
+        }
+        finally { LoopCounter.Stop(); }
     }
 
     [Theory]
@@ -227,6 +262,8 @@ public class CheckpointingTests
     [InlineData(101, 4)]
     [InlineData(1000, 10)]
     [InlineData(5000, 30)]
+    [InlineData(101, 21)]
+    [InlineData(1000, 63)]
     public void Binomial_checkpoints_stay_within_the_carries_and_t_times_N_evaluations(int n, int carries)
     {
         var (_, count) = Reverse(n, Checkpointing.Binomial(carries));

@@ -42,41 +42,110 @@ internal sealed class RegisterProgram
         var order = topo.Order;
         if (order.Any(n => n.Shape.Size > Largest || !n.DType.IsFloat())) return null;
         var at = new Place[order.Length];
+        var done = new bool[order.Length];
         int size = 0;
+        Place Allocate(int length) => new((size += length) - length, length);
+        // The traced inputs first, side by side in their order (carries, then sequences' slices, then parameters), so
+        // that the same op on each of several carries can run as one instruction (Alongside); then the constants.
+        foreach (var v in inputs)
+            if (graph.IndexOf(v) is var k and >= 0 && !done[positionOf[k]])
+                (at[positionOf[k]], done[positionOf[k]]) = (Allocate(v.Shape.Size), true);
         for (int i = 0; i < order.Length; i++)
-        {
-            // A reshape shares its input's registers, as interpreters share its storage.
-            if (order[i].Op is IView && !order[i].IsLeaf) { at[i] = at[topo.InputsOf(i)[0]]; continue; }
-            at[i] = new(size, order[i].Shape.Size);
-            size += order[i].Shape.Size;
-        }
-        var initial = new double[size];
+            if (order[i].IsLeaf && !done[i]) (at[i], done[i]) = (Allocate(order[i].Shape.Size), true);
+
+        var initial = new List<(Place, Tensor)>();
         var code = new List<Instruction>();
+        var byOp = new Dictionary<Op, List<int>>();
+        for (int i = 0; i < order.Length; i++)
+            if (order[i].Op is IElementwise && !order[i].IsLeaf) (byOp.TryGetValue(order[i].Op, out var l) ? l : byOp[order[i].Op] = []).Add(i);
         for (int i = 0; i < order.Length; i++)
         {
             var node = order[i];
-            if (node.Op is Constant c) { c.Value.Values.CopyTo(at[i].Of(initial)); continue; }
-            if (node.IsLeaf || node.Op is IView) continue;
+            if (node.Op is Constant c) initial.Add((at[i], c.Value));
+            if (done[i]) continue;
             var ins = topo.InputsOf(i);
+            // A reshape shares its input's registers, as interpreters share its storage.
+            if (node.Op is IView) { (at[i], done[i]) = (at[ins[0]], true); continue; }
             bool round = node.DType == DType.Float32;
             if (node.Op is AddN sum && ins.Length > 2)
             {
                 // A sum of many as a chain of sums of two, in the order AddN's forward rule adds them: the same bits,
                 // and no allocation per step (a loop's reverse body sums a carry's cotangents this way).
+                (at[i], done[i]) = (Allocate(node.Shape.Size), true);
                 for (int k = 1; k < ins.Length; k++)
                     code.Add(new(sum, node, k == 1 ? at[ins[0]] : at[i], at[ins[k]], at[i], null, round && k == ins.Length - 1));
                 continue;
             }
-            code.Add(node.Op is IElementwise kernel && ins.Length <= 2
-                ? new(kernel, node, at[ins[0]], ins.Length == 2 ? at[ins[1]] : default, at[i], null, round)
-                : new(null, node, default, default, at[i], [.. ins.ToArray().Select(k => at[k])], false));
+            if (node.Op is IElementwise kernel && ins.Length <= 2)
+            {
+                var group = Alongside(topo, i, byOp[node.Op], at, done, out var shared);
+                int length = node.Shape.Size;
+                var y = Allocate(length * group.Count);
+                for (int g = 0; g < group.Count; g++) (at[group[g]], done[group[g]]) = (new(y.First + g * length, length), true);
+                // Each operand runs alongside the others' (or is one number, broadcast to them all).
+                var operands = new Place[2];
+                for (int k = 0; k < ins.Length; k++)
+                    operands[k] = shared[k] ? at[ins[k]] : at[ins[k]] with { Length = at[ins[k]].Length * group.Count };
+                code.Add(new(kernel, node, operands[0], operands[1], y, null, round));
+                continue;
+            }
+            (at[i], done[i]) = (Allocate(node.Shape.Size), true);
+            code.Add(new(null, node, default, default, at[i], [.. ins.ToArray().Select(k => at[k])], false));
         }
-        return new([.. code], initial, [.. inputs.Select(v => graph.IndexOf(v) is var k and >= 0 ? at[positionOf[k]] : (Place?)null)],
+        var registers = new double[size];
+        foreach (var (place, value) in initial) value.Values.CopyTo(place.Of(registers));
+        return new([.. code], registers, [.. inputs.Select(v => graph.IndexOf(v) is var k and >= 0 ? at[positionOf[k]] : (Place?)null)],
             [.. outputs.Select(o => at[positionOf[graph.IndexOf(o)]])], outputs);
+    }
+
+    /// <summary>Element-wise node <paramref name="i"/> and the nodes of the same op that can run with it as one
+    /// instruction over registers side by side: each next one's operands already computed and lying right after the
+    /// previous one's, or the same single number (<paramref name="shared"/>, broadcast to them all), as the same step
+    /// applied to several carries reads them. One kernel call over the run gives each element the bits of its own
+    /// call (an element-wise kernel's value of an element does not depend on where in a block it stands), and a loop
+    /// of two carries costs what one carry of both does.</summary>
+    static List<int> Alongside(Topology topo, int i, List<int> sameOp, Place[] at, bool[] done, out bool[] shared)
+    {
+        var group = new List<int> { i };
+        var node = topo.Order[i];
+        int length = node.Shape.Size;
+        var first = topo.InputsOf(i);
+        var mode = new bool?[first.Length];   // per operand: shared, or side by side; open until a second node joins
+        var trial = new bool?[first.Length];
+        // Passes until none adds a node: the next one's operands may come later in the order than another's.
+        for (bool grew = true; grew;)
+        {
+            grew = false;
+            foreach (int j in sameOp)
+            {
+                if (j <= i || done[j] || group.Contains(j) || topo.Order[j].Shape.Size != length || topo.Order[j].DType != node.DType) continue;
+                var last = topo.InputsOf(group[^1]);
+                var ins = topo.InputsOf(j);
+                bool fits = ins.Length == first.Length;
+                for (int k = 0; fits && k < ins.Length; k++)
+                {
+                    int u = ins[k];
+                    bool same = u == first[k] && at[u].Length == 1;
+                    bool beside = done[u] && at[u].Length == length && at[u].First == at[last[k]].First + length;
+                    trial[k] = mode[k] switch { true => same ? true : null, false => beside ? false : null, _ => same ? true : beside ? false : null };
+                    fits = trial[k] is not null;
+                }
+                if (!fits) continue;
+                trial.CopyTo(mode, 0);
+                group.Add(j);
+                grew = true;
+            }
+        }
+        shared = new bool[first.Length];
+        for (int k = 0; k < first.Length; k++) shared[k] = mode[k] ?? at[first[k]].Length < length;
+        return group;
     }
 
     /// <summary>Registers for one caller's runs.</summary>
     public double[] NewRegisters() => (double[])initial.Clone();
+
+    /// <summary>The instructions a run executes.</summary>
+    internal int Length => code.Length;
 
     public Tensor[] Run(ReadOnlySpan<Tensor> x, double[] registers)
     {

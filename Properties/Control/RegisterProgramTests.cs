@@ -1,7 +1,7 @@
+using AutoDiff.Functional.Ops;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;
-using AutoDiff.Functional.Ops;
 
 namespace AutoDiff.Functional.Properties.Control;
 

@@ -45,10 +45,6 @@ internal interface ILanes<T> where T : struct, ILanes<T>
 
     static abstract double Get(T v, int i);
     static abstract T With(T v, int i, double x);
-
-    /// <summary>A sum's term <typeparamref name="F"/> of x and shift, lane by lane: a row built of narrower rows
-    /// (<see cref="Twice{T}"/>) computes it on each, so a long kernel runs on the machine's own vectors.</summary>
-    static abstract T Term<F>(T x, T shift) where F : VectorMath.ITerm;
 }
 
 /// <summary>One lane: plain doubles, with the fused multiply-add of <see cref="Math.FusedMultiplyAdd"/>.</summary>
@@ -82,8 +78,6 @@ internal readonly struct Scalar(double value) : ILanes<Scalar>
     public static Scalar ShiftRightLogical(Scalar a, int bits) => FromBits(Bits(a) >> bits);
     public static double Get(Scalar v, int i) => v.Value;
     public static Scalar With(Scalar v, int i, double x) => new(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar Term<F>(Scalar x, Scalar shift) where F : VectorMath.ITerm => F.Of(x, shift);
 }
 
 /// <summary>Two lanes (SSE2 on x64, AdvSimd on Arm64).</summary>
@@ -116,8 +110,6 @@ internal readonly struct Lanes128(Vector128<double> v) : ILanes<Lanes128>
     public static Lanes128 ShiftRightLogical(Lanes128 a, int bits) => U(B(a) >>> bits);
     public static double Get(Lanes128 a, int i) => a.v.GetElement(i);
     public static Lanes128 With(Lanes128 a, int i, double x) => new(a.v.WithElement(i, x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes128 Term<F>(Lanes128 x, Lanes128 shift) where F : VectorMath.ITerm => F.Of(x, shift);
 }
 
 /// <summary>Four lanes (AVX2).</summary>
@@ -150,8 +142,6 @@ internal readonly struct Lanes256(Vector256<double> v) : ILanes<Lanes256>
     public static Lanes256 ShiftRightLogical(Lanes256 a, int bits) => U(B(a) >>> bits);
     public static double Get(Lanes256 a, int i) => a.v.GetElement(i);
     public static Lanes256 With(Lanes256 a, int i, double x) => new(a.v.WithElement(i, x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes256 Term<F>(Lanes256 x, Lanes256 shift) where F : VectorMath.ITerm => F.Of(x, shift);
 }
 
 /// <summary>Eight lanes (AVX-512).</summary>
@@ -184,6 +174,4 @@ internal readonly struct Lanes512(Vector512<double> v) : ILanes<Lanes512>
     public static Lanes512 ShiftRightLogical(Lanes512 a, int bits) => U(B(a) >>> bits);
     public static double Get(Lanes512 a, int i) => a.v.GetElement(i);
     public static Lanes512 With(Lanes512 a, int i, double x) => new(a.v.WithElement(i, x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 Term<F>(Lanes512 x, Lanes512 shift) where F : VectorMath.ITerm => F.Of(x, shift);
 }

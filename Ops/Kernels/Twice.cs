@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace AutoDiff.Functional.Ops.Kernels;
 
 /// <summary>Two rows of <typeparamref name="T"/> side by side, one row of twice the lanes: every operation is done on
@@ -38,9 +37,4 @@ internal readonly struct Twice<T>(T low, T high) : ILanes<Twice<T>> where T : st
     public static double Get(Twice<T> v, int i) => i < T.Count ? T.Get(v.low, i) : T.Get(v.high, i - T.Count);
     public static Twice<T> With(Twice<T> v, int i, double x) =>
         i < T.Count ? new(T.With(v.low, i, x), v.high) : new(v.low, T.With(v.high, i - T.Count, x));
-    /// <remarks>Each half on its own rows: the kernel then works on the machine's vectors, not on a pair of them
-    /// passed around in memory.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Twice<T> Term<F>(Twice<T> x, Twice<T> shift) where F : VectorMath.ITerm =>
-        new(T.Term<F>(x.low, shift.low), T.Term<F>(x.high, shift.high));
 }

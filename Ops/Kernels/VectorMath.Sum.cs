@@ -30,7 +30,7 @@ internal static partial class VectorMath
     /// <summary>Σ x in the library's order (tiles, then sixteen running sums in a tree).</summary>
     public static double Sum(ReadOnlySpan<double> x) => x.Length < SumLanes ? ShortSum(x) : Sum<Plain>(x, 0, default);
 
-    /// <summary>The sum of fewer than <see cref="SumLanes"/> elements by the same steps as <see cref="TileSum{F, T}"/>
+    /// <summary>The sum of fewer than <see cref="SumLanes"/> elements by the same steps as <see cref="RowSums{T}"/>
     /// (each element added to a running sum of 0, the sums added in the tree, the tree's sum added to a total of 0) without
     /// its vector set-up, which cost ~100 ns a call: the column sums of a (10×n) matrix are n such calls.</summary>
     static double ShortSum(ReadOnlySpan<double> x)
@@ -80,57 +80,54 @@ internal static partial class VectorMath
         finally { ArrayPool<double>.Shared.Return(partials); }
     }
 
-    /// <summary>The sum of one tile at the machine's width (any choice gives the same bits).</summary>
+    /// <summary>The sum of one tile at the machine's width (any choice gives the same bits). Terms other than x itself
+    /// are computed first, over the whole tile at the machine's own vector width, and their plain sum taken after: a
+    /// kernel such as exp inlined into the sixteen-lane rows (four copies at 256 bits) went past the JIT's budget and ran
+    /// 15–30 times slower than at 512 bits.</summary>
     internal static double TileSum<F>(ReadOnlySpan<double> x, double shift, Span<double> terms) where F : ITerm
     {
-        if (Vector512.IsHardwareAccelerated) return TileSum<F, Twice<Lanes512>>(x, shift, terms);
-        if (Vector256.IsHardwareAccelerated) return TileSum<F, Twice<Twice<Lanes256>>>(x, shift, terms);
-        if (Vector128.IsHardwareAccelerated) return TileSum<F, Twice<Twice<Twice<Lanes128>>>>(x, shift, terms);
-        return TileSum<F, Twice<Twice<Twice<Twice<Scalar>>>>>(x, shift, terms);
+        if (Vector512.IsHardwareAccelerated) return TileSum<F, Lanes512, Twice<Lanes512>>(x, shift, terms);
+        if (Vector256.IsHardwareAccelerated) return TileSum<F, Lanes256, Twice<Twice<Lanes256>>>(x, shift, terms);
+        if (Vector128.IsHardwareAccelerated) return TileSum<F, Lanes128, Twice<Twice<Twice<Lanes128>>>>(x, shift, terms);
+        return TileSum<F, Scalar, Twice<Twice<Twice<Twice<Scalar>>>>>(x, shift, terms);
+    }
+
+    /// <summary><see cref="TileSum{F}"/> with the terms computed in rows of <typeparamref name="TTerm"/> and summed in
+    /// rows of <typeparamref name="TSum"/> (<see cref="SumLanes"/> lanes).</summary>
+    internal static double TileSum<F, TTerm, TSum>(ReadOnlySpan<double> x, double shift, Span<double> terms)
+        where F : ITerm where TTerm : struct, ILanes<TTerm> where TSum : struct, ILanes<TSum>
+    {
+        if (typeof(F) == typeof(Plain)) return RowSums<TSum>(x);
+        var buffer = !terms.IsEmpty ? terms : x.Length <= Plan.Tile ? stackalloc double[x.Length] : new double[x.Length];
+        Terms<F, TTerm>(x, shift, buffer);
+        return RowSums<TSum>(buffer);
+    }
+
+    /// <summary>F(x − shift) element by element at width <typeparamref name="T"/>, the tail in one lane by the same
+    /// formula; <paramref name="y"/> may be <paramref name="x"/>'s storage.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Terms<F, T>(ReadOnlySpan<double> x, double shift, Span<double> y) where F : ITerm where T : struct, ILanes<T>
+    {
+        var c = T.Of(shift);
+        int i = 0;
+        for (; i <= x.Length - T.Count; i += T.Count) T.Store(F.Of(T.Load(x, i), c), y, i);
+        for (; i < x.Length; i++) y[i] = F.Of(new Scalar(x[i]), new Scalar(shift)).Value;
     }
 
     /// <summary>The sum of one tile over rows of <see cref="SumLanes"/> lanes: running sum k takes elements k, k + 16, …
-    /// (the tail element by element, by the same formula in one lane), then the sixteen are added by <see cref="Tree"/>.</summary>
+    /// (the tail's elements too, one by one), then the sixteen are added by <see cref="Tree"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static double TileSum<F, T>(ReadOnlySpan<double> x, double shift, Span<double> terms) where F : ITerm where T : struct, ILanes<T>
+    internal static double RowSums<T>(ReadOnlySpan<double> x) where T : struct, ILanes<T>
     {
         if (T.Count != SumLanes) throw new InvalidOperationException($"internal: a sum over rows of {T.Count} lanes, not {SumLanes}");
-        bool keep = !terms.IsEmpty;
-        var c = T.Of(shift);
         var sums = T.Of(0);
         int i = 0;
-        for (; i <= x.Length - SumLanes; i += SumLanes)
-        {
-            var term = T.Term<F>(T.Load(x, i), c);
-            if (keep) T.Store(term, terms, i);
-            sums += term;
-        }
+        for (; i <= x.Length - SumLanes; i += SumLanes) sums += T.Load(x, i);
         Span<double> lanes = stackalloc double[SumLanes];
         for (int k = 0; k < SumLanes; k++) lanes[k] = T.Get(sums, k);
-        if (i < x.Length)
-        {
-            // The tail's terms by the row kernel on a padded row (the kernels give the same bits at every width and in one
-            // lane, so this is the one-lane formula's result), then added element by element. The padding, exp(0) or 0,
-            // is never added. Softmax down the 5 rows of a (5×n) matrix is all tail.
-            Span<double> tail = stackalloc double[SumLanes];
-            tail.Fill(shift);
-            x[i..].CopyTo(tail);
-            RowTerms<F, T>(tail, shift);
-            for (int k = 0; i < x.Length; i++, k++)
-            {
-                if (keep) terms[i] = tail[k];
-                lanes[i % SumLanes] += tail[k];
-            }
-        }
+        for (; i < x.Length; i++) lanes[i % SumLanes] += x[i];
         return Tree(lanes);
     }
-
-    /// <summary>The terms of one row of <see cref="SumLanes"/> elements, in place. A method of its own, so the JIT
-    /// inlines the kernel's vector operations here as it does in the loop above: inlined into the end of that method,
-    /// past its inlining budget, each operation on the 128-byte rows was a call, 1–2 µs a row instead of 60 ns.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void RowTerms<F, T>(Span<double> row, double shift) where F : ITerm where T : struct, ILanes<T> =>
-        T.Store(T.Term<F>(T.Load(row, 0), T.Of(shift)), row, 0);
 
     /// <summary>Sixteen running sums added in a fixed tree: lane k and lane k + 8, then k and k + 4, k and k + 2, and
     /// the last two. Overwrites <paramref name="lanes"/>.</summary>

@@ -42,13 +42,13 @@ public class SumBitsTests
 
     static readonly Tile[] PlainWidths =
     [
-        VectorMath.TileSum<VectorMath.Plain, Twice<Lanes512>>, VectorMath.TileSum<VectorMath.Plain, Twice<Twice<Lanes256>>>,
-        VectorMath.TileSum<VectorMath.Plain, Twice<Twice<Twice<Lanes128>>>>, VectorMath.TileSum<VectorMath.Plain, Twice<Twice<Twice<Twice<Scalar>>>>>,
+        VectorMath.TileSum<VectorMath.Plain, Lanes512, Twice<Lanes512>>, VectorMath.TileSum<VectorMath.Plain, Lanes256, Twice<Twice<Lanes256>>>,
+        VectorMath.TileSum<VectorMath.Plain, Lanes128, Twice<Twice<Twice<Lanes128>>>>, VectorMath.TileSum<VectorMath.Plain, Scalar, Twice<Twice<Twice<Twice<Scalar>>>>>,
     ];
     static readonly Tile[] ExpWidths =
     [
-        VectorMath.TileSum<VectorMath.ExpShifted, Twice<Lanes512>>, VectorMath.TileSum<VectorMath.ExpShifted, Twice<Twice<Lanes256>>>,
-        VectorMath.TileSum<VectorMath.ExpShifted, Twice<Twice<Twice<Lanes128>>>>, VectorMath.TileSum<VectorMath.ExpShifted, Twice<Twice<Twice<Twice<Scalar>>>>>,
+        VectorMath.TileSum<VectorMath.ExpShifted, Lanes512, Twice<Lanes512>>, VectorMath.TileSum<VectorMath.ExpShifted, Lanes256, Twice<Twice<Lanes256>>>,
+        VectorMath.TileSum<VectorMath.ExpShifted, Lanes128, Twice<Twice<Twice<Lanes128>>>>, VectorMath.TileSum<VectorMath.ExpShifted, Scalar, Twice<Twice<Twice<Twice<Scalar>>>>>,
     ];
 
     /// <summary>The written order: one addition at a time.</summary>

@@ -91,21 +91,12 @@ public static class Loop
                 throw new ShapeException($"Loop.Scan: sequence 0 {xs[0]} has {Steps(xs[0])} steps but sequence {j} {xs[j]} has {Steps(xs[j])} (steps run along the last axis)");
         }
         int steps = Steps(xs[0]);
-        Node[] sequences = reverse ? [.. xs.Select(Flipped)] : xs;
-        var results = Run("Loop.Scan", steps, init, sequences, body, null, checkpointing);
-        Node[] ys = results[init.Length..];
-        return (results[..init.Length], reverse ? [.. ys.Select(Flipped)] : ys);
+        var results = Run("Loop.Scan", steps, init, xs, body, null, checkpointing, reverse);
+        return (results[..init.Length], results[init.Length..]);
     }
 
     // The number of steps of a sequence: its last axis.
     static int Steps(Node x) => x.Shape[x.Shape.Rank - 1];
-
-    // The sequence with its steps in reverse order.
-    static Node Flipped(Node x)
-    {
-        int steps = Steps(x);
-        return x.Take(Node.Constant(Tensor.Indices([.. Enumerable.Range(0, steps).Reverse()])), x.Shape.Rank - 1);
-    }
 
     /// <summary>c ← body(c) while <paramref name="keepGoing"/>(c) &gt; 0, at most <paramref name="maxSteps"/> times.</summary>
     public static Node While(Node init, Func<Node, Node> keepGoing, Func<Node, Node> body, int maxSteps, Checkpointing? checkpointing = null)
@@ -128,9 +119,9 @@ public static class Loop
     // The body traced once, and the loop node over the carries, the sequences and what the body reads from outside:
     // its results are the final carries, then the emitted values stacked.
     static Node[] Run(string who, int steps, Node[] init, Node[] sequences, Func<Node[], Node[], (Node[] Carries, Node[] Ys)> body,
-        Func<Node[], Node>? keepGoing, Checkpointing? checkpointing)
+        Func<Node[], Node>? keepGoing, Checkpointing? checkpointing, bool reverse = false)
     {
-        var loop = Ops.LoopBody.Trace(who, init, sequences, body, keepGoing, out var outer);
+        var loop = Ops.LoopBody.Trace(who, init, sequences, body, keepGoing, out var outer, reverse);
         return Node.ApplyMulti(new Ops.LoopOp(loop, steps, checkpointing ?? Checkpointing.StoreAll), [.. init, .. sequences, .. outer]);
     }
 

@@ -24,7 +24,7 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bo
     public override string Name => Body.E > 0 ? "Scan" : Body.KeepGoing is null ? "Loop" : "While";
     /// <inheritdoc/>
     protected override string Parameters => $"{(Body.KeepGoing is null ? "" : "≤ ")}{Steps} steps, {Body.M} carr{(Body.M == 1 ? "y" : "ies")}" +
-        $"{(Body.S > 0 ? $", {Body.S} sequence{(Body.S == 1 ? "" : "s")}" : "")}{(Body.E > 0 ? $", {Body.E} emitted" : "")}, {Policy}" +
+        $"{(Body.S > 0 ? $", {Body.S} sequence{(Body.S == 1 ? "" : "s")}{(Body.Reversed ? " read last to first" : "")}" : "")}{(Body.E > 0 ? $", {Body.E} emitted" : "")}, {Policy}" +
         (Records ? ", records its residuals" : Every > 0 ? $", records every {Every}th carry" : "");
     /// <inheritdoc/>
     public Op? Prefix => Records || Every > 0 ? this with { Records = false, Every = 0 } : null;
@@ -69,11 +69,11 @@ internal sealed record LoopOp(LoopBody Body, int Steps, Checkpointing Policy, bo
             else run.Step(k, c, c, emitted);
             if (checkpoints > 0 && (k + 1) % Every == 0 && (k + 1) / Every <= checkpoints)
                 c.CopyTo(y, TapeStart + ((k + 1) / Every - 1) * state);
-            // Emitted value e's column k, after the final carries and the stacks before it.
+            // Emitted value e's column for step k, after the final carries and the stacks before it.
             for (int e = 0, at = state; e < Body.E; at += Body.Emitted[e++].Shape.Size * Steps)
             {
                 int size = Body.Emitted[e].Shape.Size;
-                emitted.AsSpan(Body.EmittedOffset(e), size).CopyTo(y.AsSpan(at + k * size, size));
+                emitted.AsSpan(Body.EmittedOffset(e), size).CopyTo(y.AsSpan(at + Body.Column(k, Steps) * size, size));
             }
         }
         c.CopyTo(y, 0);

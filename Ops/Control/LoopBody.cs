@@ -17,9 +17,9 @@ internal sealed class LoopBody
     readonly Lazy<Split?> split;
     readonly Lazy<LoopBody> tangent;
 
-    LoopBody(Node[] carries, Node[] slices, Node[] parameters, Node[] next, Node[] emitted, Node? keepGoing)
+    LoopBody(Node[] carries, Node[] slices, Node[] parameters, Node[] next, Node[] emitted, Node? keepGoing, bool reversed)
     {
-        (Carries, Slices, Params, Next, Emitted, KeepGoing) = (carries, slices, parameters, next, emitted, keepGoing);
+        (Carries, Slices, Params, Next, Emitted, KeepGoing, Reversed) = (carries, slices, parameters, next, emitted, keepGoing, reversed);
         offsets = Offsets(carries);
         sliceOffsets = Offsets(slices);
         emittedOffsets = Offsets(emitted);
@@ -44,7 +44,7 @@ internal sealed class LoopBody
             var tangents = ForwardMode.Jvp(outputs, [.. differentiable.Zip(seeds)]);
             int m = carries.Length, s = differentiableSlices.Length;
             return new([.. carries, .. seeds[..m]], [.. slices, .. seeds[m..(m + s)]], [.. parameters, .. seeds[(m + s)..]],
-                [.. next, .. tangents[..m]], [.. emitted, .. tangents[m..]], keepGoing);
+                [.. next, .. tangents[..m]], [.. emitted, .. tangents[m..]], keepGoing, reversed);
         });
     }
 
@@ -56,6 +56,11 @@ internal sealed class LoopBody
     }
 
     public Node[] Carries { get; }
+    /// <summary>Whether step k reads column N − 1 − k of each sequence and emits into that column (a reverse scan).</summary>
+    public bool Reversed { get; }
+    /// <summary>The column of the sequences and of the stacked emitted values that step <paramref name="k"/> of
+    /// <paramref name="steps"/> reads and writes.</summary>
+    public int Column(int k, int steps) => Reversed ? steps - 1 - k : k;
     /// <summary>The variables standing for one step's slice of each sequence.</summary>
     public Node[] Slices { get; }
     public Node[] Params { get; }
@@ -135,10 +140,12 @@ internal sealed class LoopBody
         readonly double[]? outputs;
         double[]? recorded;
         readonly LoopCounter? counter = LoopCounter.Current;
+        readonly int steps;   // the sequences' length (their last axis)
 
         public Runner(LoopBody body, ReadOnlySpan<Tensor> x)
         {
             (this.body, sequences, parameters) = (body, x[..body.S].ToArray(), x[body.S..].ToArray());
+            steps = body.S == 0 ? 0 : sequences[0].Shape[sequences[0].Shape.Rank - 1];
             step = Fixed(body.step.NewFrame(), body.M + body.S);
             rule = body.rule is null ? null : Fixed(body.rule.NewFrame(), body.M + body.S);
             if (body.E > 0) outputs = new double[body.StateSize + body.EmittedSize];
@@ -249,21 +256,22 @@ internal sealed class LoopBody
             {
                 var slice = body.Slices[j];
                 int size = slice.Shape.Size;
+                int column = body.Column(k, steps);
                 if (sequences[j].IntStorage is { } ints)
-                    frame.Fix(first + j, Tensor.Indices(slice.Shape, ints.AsSpan(k * size, size).ToArray()));
-                else sequences[j].Values.Slice(k * size, size).CopyTo(frame.In(first + j));
+                    frame.Fix(first + j, Tensor.Indices(slice.Shape, ints.AsSpan(column * size, size).ToArray()));
+                else sequences[j].Values.Slice(column * size, size).CopyTo(frame.In(first + j));
             }
         }
 
         /// <summary>A step's float slices' cotangents (<paramref name="sliceBars"/>, as <see cref="Back"/> writes them)
-        /// into column <paramref name="k"/> of each sequence's cotangent <paramref name="sequenceBars"/> (null where not
+        /// into step <paramref name="k"/>'s column of each sequence's cotangent <paramref name="sequenceBars"/> (null where not
         /// wanted).</summary>
         public void PutSliceBars(int k, ReadOnlySpan<double> sliceBars, double[]?[] sequenceBars)
         {
             for (int d = 0, at = 0; d < body.differentiableSlices.Length; d++)
             {
                 int j = body.differentiableSlices[d], size = body.Slices[j].Shape.Size;
-                if (sequenceBars[j] is { } into) sliceBars.Slice(at, size).CopyTo(into.AsSpan(k * size, size));
+                if (sequenceBars[j] is { } into) sliceBars.Slice(at, size).CopyTo(into.AsSpan(body.Column(k, steps) * size, size));
                 at += size;
             }
         }
@@ -275,7 +283,7 @@ internal sealed class LoopBody
     /// node the body reads from outside (not a constant, and not depending on the carries or slices) becomes a
     /// parameter: <paramref name="outer"/> lists those nodes, the loop's inputs after the carries and sequences.</summary>
     public static LoopBody Trace(string who, Node[] init, Node[] sequences, Func<Node[], Node[], (Node[] Next, Node[] Emitted)> body,
-        Func<Node[], Node>? keepGoing, out Node[] outer)
+        Func<Node[], Node>? keepGoing, out Node[] outer, bool reversed = false)
     {
         ArgumentNullException.ThrowIfNull(init);
         ArgumentNullException.ThrowIfNull(sequences);
@@ -325,7 +333,7 @@ internal sealed class LoopBody
         var (closed, parameters, hoisted) = Close(who, [.. next, .. emitted, .. rule is null ? [] : new[] { rule }], stepInputs);
         outer = hoisted;
         return new(carries, slices, parameters, closed[..next.Length], closed[next.Length..(next.Length + emitted.Length)],
-            rule is null ? null : closed[^1]);
+            rule is null ? null : closed[^1], reversed);
     }
 
     // Closure conversion: the frontier of the nodes that do not depend on the carries or slices (constants excepted) is

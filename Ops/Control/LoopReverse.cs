@@ -87,7 +87,7 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
                 if (Seeds[i] >= m)
                 {
                     int e = Seeds[i] - m, length = Body.Emitted[e].Shape.Size;
-                    Accumulate(emittedBars.AsSpan(Body.EmittedOffset(e)), seeds[i].Values.Slice(step * length, length));
+                    Accumulate(emittedBars.AsSpan(Body.EmittedOffset(e)), seeds[i].Values.Slice(Body.Column(step, Steps) * length, length));
                 }
             if (Taped && Every == 0) run.BackRecorded(step, c, bars, emittedBars);
             else run.Back(step, c, bars, emittedBars);

@@ -95,6 +95,36 @@ public class ScanTests
         }
     }
 
+    /// <summary>A reverse scan reads its sequence from the last step to the first and emits y_t at t: the same bits as a
+    /// forward scan over the sequence flipped by hand, its emitted values flipped back, for values and gradients, under
+    /// every checkpointing policy.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(9)]
+    [InlineData(17)]
+    public void A_reverse_scan_is_a_forward_scan_of_the_flipped_sequence(int steps)
+    {
+        var xs = Xs(steps);
+        var at = At(xs, 5);
+        Node Flip(Node x) => x.Take(Node.Constant(Tensor.Indices([.. Enumerable.Range(0, steps).Reverse()])), 1);
+        foreach (var policy in new[] { Checkpointing.StoreAll, Checkpointing.Sqrt, Checkpointing.Binomial(2) })
+        {
+            (Node Carry, Node Ys) Run(Node sequence, bool reverse)
+            {
+                var (c, y) = Loop.Scan(sequence, H0, (h, x) => { var next = Cell(h, x); return (next, next * x.Sum()); }, policy, reverse);
+                return (c, y);
+            }
+            var (carry, ys) = Run(xs, true);
+            var (flippedCarry, flippedYs) = Run(Flip(xs), false);
+            Node[] reversed = [carry, ys, .. Reverse.Grad(carry.Sum() + ys.Sin().Sum(), [W, U, H0, xs])];
+            var ysByHand = Flip(flippedYs);
+            Node[] byHand = [flippedCarry, ysByHand, .. Reverse.Grad(flippedCarry.Sum() + ysByHand.Sin().Sum(), [W, U, H0, xs])];
+            var (a, b) = (Evaluator.Evaluate(reversed, at), Evaluator.Evaluate(byHand, at));
+            for (int i = 0; i < a.Length; i++) Assert.Equal(b[i].Values.ToArray(), a[i].Values.ToArray());
+        }
+    }
+
     /// <summary>A scan's value and gradient compiled together: the plan runs the loop's recording twin in the loop's
     /// place (its results a prefix of the twin's), so the body runs once a step, and every value has the interpreter's
     /// bits (which runs both loops).</summary>

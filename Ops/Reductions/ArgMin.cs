@@ -31,9 +31,10 @@ internal sealed record ArgMin(int Axis) : Op
     {
         var walk = new Axis(x[0].Shape, Axis);
         var a = x[0].Values;
-        if (walk.Stride == 1)
+        if (walk.Stride == 1 && walk.Length >= 16)
         {
-            // Contiguous runs (axis 0, kmeans' distances): a vector search each, same answer as the loop below.
+            // Long contiguous runs (axis 0, kmeans' distances at k ≥ 16): a vector search each, the loop's answer; a
+            // short run is quicker in the loop than in the vector search's set-up.
             for (int g = 0; g < walk.Groups; g++) y[g] = TensorPrimitives.IndexOfMin(a.Slice(walk.Start(g), walk.Length));
             return;
         }

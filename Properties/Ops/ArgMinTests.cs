@@ -37,14 +37,17 @@ public class ArgMinTests
     {
         // Runs longer than a vector register (and not a multiple of one): the least value placed late, then a tie
         // with an earlier copy of it.
-        foreach (int length in new[] { 1, 7, 33, 1000 })
+        // Runs of 16 and more take the vector search, shorter ones the loop: the same answers on both sides.
+        foreach (int length in new[] { 2, 7, 15, 16, 33, 1000 })
         {
-            var column = new double[length, 2];
-            for (int i = 0; i < length; i++) (column[i, 0], column[i, 1]) = (Math.Cos(i), 1 + i % 5);
+            var column = new double[length, 4];
+            for (int i = 0; i < length; i++) (column[i, 0], column[i, 1], column[i, 2], column[i, 3]) = (Math.Cos(i), 1 + i % 5, 1, -5);
             int last = length - 1;
             column[last, 0] = -2;
-            column[last, 1] = 1;   // ties with rows 0, 5, 10, …: row 0 wins
-            Assert.Equal([last, 0], Positions(column, 0));
+            column[last, 1] = 1;                           // ties with rows 0, 5, 10, …: row 0 wins
+            (column[0, 2], column[last, 2]) = (0.0, -0.0); // −0 before +0, though later
+            column[last, 3] = double.NaN;                  // a NaN wins, however late
+            Assert.Equal([last, 0, last, last], Positions(column, 0));
         }
     }
 

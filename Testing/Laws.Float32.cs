@@ -54,6 +54,7 @@ public static partial class Laws
         Node y;
         try { y = c.Instantiate(DType.Float32).Output; }
         catch (ShapeException e) { return $"{c.Entry.Name} cannot be built on float32 inputs: {e.Message}"; }
+        if (y.DType == DType.Int32) return $"{c.Entry.Name} is int32 data on float32 inputs (positions), so it has no float32 rounding to check";
         if (y.DType != DType.Float32) return $"{c.Entry.Name} is {y.DType.Name()} on float32 inputs (a cast), so it has no float32 evaluation to check";
         if (Topology.Of([y]).Order.FirstOrDefault(n => n.Op is IInnerGraph) is { } inner)
             return $"{inner.Op.Name} evaluates a graph of its own, whose float32 roundings the bound (one per node of the outer graph) does not count";

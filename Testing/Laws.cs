@@ -179,6 +179,7 @@ public static partial class Laws
     {
         var g = c.Instantiate();
         var y = g.Output;
+        if ((law == Forward || law == Reverse || law == Adjoint || law == SecondOrder) && NoDerivatives(g) is { } data) return data;
         if (law == Adjoint && SharedDerivative(g)) return SharedReason(y.Op);
         if (law == Float32) return Float32NotApplicable(c);
         if ((law == Derivative && c.Entry.Derivative is null) || (law == SecondDerivative && c.Entry.SecondDerivative is null))
@@ -205,6 +206,14 @@ public static partial class Laws
     /// graph (a composite graph's modes go through different rules, so the identity is a check there).</summary>
     static bool SharedDerivative(Instance g) => g.Output.Op is Ops.UnaryElementwise or Ops.BinaryElementwise && g.Output.Inputs.All(g.Variables.Contains);
     static string SharedReason(Op op) => $"{op}: JVP and VJP multiply by one shared derivative graph, so the adjoint identity holds by construction (the Derivative law checks it)";
+
+    /// <summary>Why no derivative law applies to <paramref name="g"/>: its output is int32 data (positions, as ArgMin
+    /// gives), which has no derivatives; null for a float output.</summary>
+    static string? NoDerivatives(Instance g) =>
+        g.Output.DType.IsFloat() ? null : $"{g.Output.Op}: its output is {g.Output.DType.Name()} data, which has no derivatives";
+
+    /// <summary>Throws <see cref="LawNotApplicable"/> when <paramref name="g"/>'s output has no derivatives.</summary>
+    static Instance Differentiable(Instance g) => NoDerivatives(g) is { } reason ? throw new LawNotApplicable(reason) : g;
 
     /// <summary>The shape rule is a function of the input shapes; the forward rule writes every element of a buffer of
     /// that shape; the tangent from the JVP rule and each input's cotangent from the VJP rule have the shapes of the
@@ -238,7 +247,7 @@ public static partial class Laws
     /// <see cref="ValueTolerance"/>·max(1, |reference|) (NaN and ±∞ must match exactly).</summary>
     public static void Value(OpCase c)
     {
-        var value = c.Instantiate().Evaluate();
+        var value = c.Instantiate().Evaluate().ToFloat64();   // int32 positions as the numbers they are
         var reference = c.ReferenceValue();
         var terms = c.Entry.ValueTerms?.Invoke(c.InputValues, c.Dims, c.Pick);
         Require(value.Shape.Size == reference.Length, () => $"{value.Shape.Size} values, the reference has {reference.Length}");
@@ -261,7 +270,7 @@ public static partial class Laws
     /// <see cref="JacobianLimit"/> input elements: ⟨u, J·w⟩ for random u and a direction w scaled to x).</summary>
     public static void Forward(OpCase c)
     {
-        var g = c.Instantiate();
+        var g = Differentiable(c.Instantiate());
         var rng = c.Rng();
         if (g.Values.Sum(v => v.Shape.Size) > JacobianLimit) { Projected(c, g, rng, reverse: false); return; }
         var t = OffKinks([.. g.Variables.Select(v => Numerics.Random(rng, v.Shape))], NearKink(c, g.Values));
@@ -289,7 +298,7 @@ public static partial class Laws
     /// <see cref="JacobianLimit"/> input elements: ⟨Jᵀ·u, w⟩ against ⟨u, J·w⟩ by differences).</summary>
     public static void Reverse(OpCase c)
     {
-        var g = c.Instantiate();
+        var g = Differentiable(c.Instantiate());
         var rng = c.Rng();
         if (g.Values.Sum(v => v.Shape.Size) > JacobianLimit) { Projected(c, g, rng, reverse: true); return; }
         var u = Numerics.Random(rng, g.Output.Shape);
@@ -382,7 +391,7 @@ public static partial class Laws
     /// applicable to an element-wise op, whose two modes share one derivative graph.</summary>
     public static void Adjoint(OpCase c)
     {
-        var g = c.Instantiate();
+        var g = Differentiable(c.Instantiate());
         if (SharedDerivative(g)) throw new LawNotApplicable(SharedReason(g.Output.Op));
         var rng = c.Rng();
         var t = g.Variables.Select(v => Numerics.Random(rng, v.Shape)).ToArray();
@@ -461,7 +470,7 @@ public static partial class Laws
     /// element plus the error estimate), w a random direction scaled to x.</summary>
     public static void SecondOrder(OpCase c)
     {
-        var g = c.Instantiate();
+        var g = Differentiable(c.Instantiate());
         var rng = c.Rng();
         var uValue = Numerics.Random(rng, g.Output.Shape);
         var u = Node.Constant(uValue);

@@ -131,7 +131,16 @@ public sealed class Node
         if (Op is IView) return new Tensor(Shape, x[0].Storage, DType);
         y ??= GC.AllocateUninitializedArray<double>(Shape.Size);
         Op.Forward(x, y);
-        return new Tensor(Shape, Tensor.Rounded(y, DType), DType);
+        return DType == DType.Int32 ? Tensor.OwnIndices(Shape, Positions(y)) : new Tensor(Shape, Tensor.Rounded(y, DType), DType);
+    }
+
+    /// <summary>An int32 result (positions, as ArgMin gives) from the float64 numbers the forward rule wrote, which equal
+    /// them exactly: a forward rule has one signature for every element type.</summary>
+    static int[] Positions(double[] y)
+    {
+        var ints = GC.AllocateUninitializedArray<int>(y.Length);
+        for (int i = 0; i < y.Length; i++) ints[i] = (int)y[i];
+        return ints;
     }
 
     /// <summary>True when this node is a <see cref="Functional.Variable"/>.</summary>

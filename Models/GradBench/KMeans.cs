@@ -1,9 +1,12 @@
 namespace AutoDiff.Functional.Models.GradBench;
 
 /// <summary>GradBench's kmeans: the cost f(C) = Σᵢ minⱼ ‖Cⱼ − Pᵢ‖² of centroids C (k×d) for points P (n×d), and the
-/// Newton direction J·H⁻¹. The squared distances of all pairs come from one matrix product,
-/// ‖Cⱼ‖² + ‖Pᵢ‖² − 2 Cⱼ·Pᵢ (the ‖Pᵢ‖² added after the minimum, which it does not move); the minimum's derivative
-/// goes to the nearest centroid (shared evenly at a tie).</summary>
+/// Newton direction J·H⁻¹. Each point's nearest centroid aᵢ = argminⱼ ‖Cⱼ − Pᵢ‖² comes from one matrix product
+/// (‖Cⱼ‖² − 2 Cⱼ·Pᵢ: the ‖Pᵢ‖² is the same for every j, so it cannot move the argmin). Grouping the points by it,
+/// f = Σⱼ (nⱼ‖Cⱼ‖² − 2 Cⱼ·Sⱼ) + Σᵢ ‖Pᵢ‖², with nⱼ the number of points nearest Cⱼ and Sⱼ their sum (both scattered
+/// at a). The argmin is data: away from ties it does not change under a small move of C, so this is the minimum's
+/// derivative exactly, the nearest centroid's (the first at a tie), and reverse mode works on (k×d) values instead of
+/// the (k×n) distances' cotangent.</summary>
 public static class KMeans
 {
     /// <summary>f(C) for the points P.</summary>
@@ -11,17 +14,23 @@ public static class KMeans
     {
         ArgumentNullException.ThrowIfNull(centroids);
         ArgumentNullException.ThrowIfNull(points);
-        int k = centroids.Shape[0], n = points.Shape[0];
         if (points.Shape.Rank != 2 || centroids.Shape.Rank != 2 || points.Shape[1] != centroids.Shape[1])
             throw new ShapeException($"KMeans: the centroids {centroids.Shape} and points {points.Shape} are not k×d and n×d");
-        // ‖Pᵢ‖² is the same for every centroid, so it leaves the minimum over j: added once, outside the (k×n) pass, and
-        // the −2 goes into the constant, so the pass is one broadcast add (and its reverse one product less).
+        int k = centroids.Shape[0], n = points.Shape[0], d = points.Shape[1];
         var p = points.Values;
-        var minusTwiceP = Node.Constant(Tensor.FromColumnMajor(points.Shape, [.. p.ToArray().Select(v => -2 * v)]));
+        // ‖Cⱼ‖² − 2 Cⱼ·Pᵢ as one product of [C, ‖C‖²] (k×(d+1)) and [−2P, 1] (n×(d+1)) transposed: no pass over the
+        // (k×n) matrix but the product's own and the argmin's.
+        var scaled = new double[n * (d + 1)];
+        for (int i = 0; i < n * d; i++) scaled[i] = -2 * p[i];
+        Array.Fill(scaled, 1, n * d, n);
+        var norms = centroids.Square().Sum(1);
+        var nearest = Indexing.Concat(1, centroids, norms.Reshape(Shape.Matrix(k, 1)))
+            .MatMul(Node.Constant(Tensor.FromColumnMajor(Shape.Matrix(n, d + 1), scaled)).T()).ArgMin(0);
+        var counts = Node.Constant(Tensor.Filled(Shape.Vector(n), 1)).ScatterAdd(nearest, Shape.Vector(k));
+        var sums = Node.Constant(points).ScatterAdd(nearest, centroids.Shape);
         double pointNorms = 0;
         foreach (var v in p) pointNorms += v * v;
-        var distances = centroids.Square().Sum(1).BroadcastColumns(n) + centroids.MatMul(minusTwiceP.T()); // (k×n), less ‖Pᵢ‖²
-        return distances.Min(0).Sum() + pointNorms;
+        return (counts * norms).Sum() - 2 * (centroids * sums).Sum() + pointNorms;
     }
 
     /// <summary>The Newton direction J ⊘ diag H, (k×d): f's Hessian is diagonal (2 × the points nearest each centroid),

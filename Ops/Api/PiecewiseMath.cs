@@ -31,6 +31,12 @@ public static class PiecewiseMath
         return -(-x).Max(axis);
     }
 
+    /// <summary>The position of the minimum along <paramref name="axis"/>, as int32 data (the first at a tie): for a
+    /// matrix, 0 gives each column's row, 1 each row's column. It has no derivative; gathering by it
+    /// (<c>c.Take(d.ArgMin(0))</c>) differentiates the gathered values only, which is the derivative of a minimum
+    /// away from ties.</summary>
+    public static Node ArgMin(this Node x, int axis) => Node.Apply(new Ops.ArgMin(axis), x);
+
     /// <summary>|x|; derivative sign x, 0 at 0.</summary>
     public static Node Abs(this Node x) => Node.Apply(new Ops.Abs(), x);
     /// <summary>max(x, 0); derivative 0 at 0.</summary>

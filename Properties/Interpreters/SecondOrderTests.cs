@@ -81,7 +81,7 @@ public class SecondOrderTests
     }
 
     /// <summary>Full Jacobians of every table row w.r.t. its first input: forward = reverse (to rounding) = differences.</summary>
-    [Theory, MemberData(nameof(OpLaws.Rows), MemberType = typeof(OpLaws))]
+    [Theory, MemberData(nameof(OpLaws.DifferentiableRows), MemberType = typeof(OpLaws))]
     public void Jacobian_forward_equals_reverse_equals_differences(string row) => OpLaws.Holds(row, c =>
     {
         var g = c.Instantiate();

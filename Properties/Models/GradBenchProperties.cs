@@ -145,6 +145,22 @@ public class GradBenchProperties
         PassesGradCheck(cost, at, c);
     }
 
+    [Fact]
+    public void KMeans_gives_a_point_equidistant_from_two_centroids_to_the_first_as_GradBench_does()
+    {
+        // The point 2 is 1 from the centroids 1 and 3 (the distances' matrix-product form ties exactly: 1 − 4 = 9 − 12):
+        // it goes to centroid 0, as the reference's strict "<" and the `manual` tool give it. By hand: cost 1 + 1 + 1;
+        // direction Cⱼ − mean of its points: 1 − (0 + 2)/2 = 0 and 3 − 4 = −1.
+        double[][] points = [[0], [2], [4]], centroids = [[1], [3]];
+        var c = Node.Variable("C", Shape.Matrix(2, 1));
+        var at = Bindings.Empty.Bind(c, Tensor.Matrix(To2D(centroids)));
+        var cost = KMeans.Cost(c, Tensor.Matrix(To2D(points)));
+        var (expected, direction) = KMeansReference.Evaluate(points, centroids);
+        Assert.Equal((3.0, 0.0, -1.0), (expected, direction[0][0], direction[1][0]));
+        Assert.Equal(3.0, Evaluator.Evaluate(cost, at).ToScalar());
+        Assert.Equal([0.0, -1.0], Evaluator.Evaluate(KMeans.NewtonDirection(cost, c), at).Values.ToArray());
+    }
+
     [Property]
     public void Gmm_matches_its_reference_and_finite_differences(Draws draws)
     {

@@ -28,6 +28,14 @@ public static partial class OpTable
             SecondDerivative = OpEntry.Hessian((_, _) => (0, 0, 0)),
         };
 
+    /// <summary>The position of the least element, the first of equal ones, by a plain scan.</summary>
+    static double FirstLeast(double[] v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++) if (v[i] < v[best]) best = i;
+        return best;
+    }
+
     /// <summary>A mask fixed at build time, derived from the index seed so it shrinks with it.</summary>
     static bool[] Mask(int size, int pick) => [.. Enumerable.Range(0, size).Select(k => (pick >> (k % 10) & 1) == 1)];
 
@@ -43,6 +51,10 @@ public static partial class OpTable
         yield return Matrix("MaxAxis(0)", typeof(P.MaxAxis), any, (x, _, _) => Distinct(x[0]).Max(0), (x, d, _) => R.ColumnWise(Distinct(x[0]), d[0], d[1], v => v.Max()));
         yield return Matrix("MaxAxis(1)", typeof(P.MaxAxis), any, (x, _, _) => Distinct(x[0]).Max(1), (x, d, _) => R.RowWise(Distinct(x[0]), d[0], d[1], v => v.Max()));
         yield return Vector("MaxAxis(0) of a vector", typeof(P.MaxAxis), any, (x, _, _) => Distinct(x[0]).Max(0), (x, _, _) => [Distinct(x[0]).Max()]);
+        // Positions (int32 data): the values are not made distinct, so ties (common on the grid and after shrinking to
+        // integers) check that the first position wins.
+        yield return Matrix("ArgMin(0)", typeof(P.ArgMin), any, (x, _, _) => x[0].ArgMin(0), (x, d, _) => R.ColumnWise(x[0], d[0], d[1], FirstLeast));
+        yield return Matrix("ArgMin(1)", typeof(P.ArgMin), any, (x, _, _) => x[0].ArgMin(1), (x, d, _) => R.RowWise(x[0], d[0], d[1], FirstLeast));
         yield return Matrix("Min(1) (composite)", null, any, (x, _, _) => Distinct(x[0]).Min(1), (x, d, _) => R.RowWise(Distinct(x[0]), d[0], d[1], v => v.Min()));
         yield return Unary("Abs", typeof(P.Abs), Domain.NonZero, x => x.Abs(), Math.Abs, v => Math.Sign(v), _ => 0);
         yield return Unary("Relu", typeof(P.Relu), Domain.NonZero, x => x.Relu(), v => v > 0 ? v : 0, v => v > 0 ? 1 : 0, _ => 0);

@@ -114,6 +114,9 @@ public static partial class OpTable
         yield return new("MaxAxis(axis) at rank 1–4", typeof(P.MaxAxis), Ranks(1, 4), false, d => One(d, any),
             (x, d, k) => Distinct(x[0]).Max(k % d.Length))
         { Reference = (x, d, k) => [.. Runs(Distinct(x[0]), d, k % d.Length).Select(r => r.Max())] };
+        yield return new("ArgMin(axis) at rank 1–4", typeof(P.ArgMin), Ranks(1, 4), false, d => One(d, any),
+            (x, d, k) => x[0].ArgMin(k % d.Length))
+        { Reference = (x, d, k) => [.. Runs(x[0], d, k % d.Length).Select(FirstLeast)] };
         yield return new("Max(axes) at rank 1–4", null, Ranks(1, 4), false, d => One(d, any),
             (x, d, k) => Distinct(x[0]).Max(Subset(d.Length, k)))
         { Reference = (x, d, k) => Reduced(Distinct(x[0]), d, Subset(d.Length, k), r => r.Max()).Values };

@@ -296,6 +296,7 @@ public class RandomGraphCoverage(ITestOutputHelper output)
         [typeof(Functional.Ops.Svd)] = "singular vector derivatives need well-separated nonzero singular values",
         [typeof(Functional.Ops.Qr)] = "needs full column rank, with a margin for the laws' steps",
         [typeof(Functional.Ops.Lu)] = "pivots must win by a margin, or differences cross a pivot change",
+        [typeof(Functional.Ops.ArgMin)] = "its positions jump where two elements tie, and differences would cross such a jump (as Lu's pivots); the op table's rows check it, ties included",
     };
 
     /// <summary>Every concrete op of the Graph and Ops assemblies appears in the graphs (with their gradient and JVP

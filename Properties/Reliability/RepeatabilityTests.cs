@@ -61,7 +61,7 @@ public class RepeatabilityTests
     static ulong Fingerprint(Tensor t)
     {
         ulong h = 14695981039346656037;
-        foreach (var v in t.Values) h = (h ^ (ulong)BitConverter.DoubleToInt64Bits(v)) * 1099511628211;
+        foreach (var v in t.ToFloat64().Values) h = (h ^ (ulong)BitConverter.DoubleToInt64Bits(v)) * 1099511628211;
         return h;
     }
 

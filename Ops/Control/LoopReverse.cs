@@ -34,8 +34,9 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
             if (x[Inputs + i] != Body.ResultShape(Seeds[i], Steps))
                 throw ShapeError($"seed {i} has shape {x[Inputs + i]}, result {Seeds[i]} needs {Body.ResultShape(Seeds[i], Steps)}");
         var tape = Every > 0 ? Shape.Matrix(Body.StateSize, Checkpoints.Recorded(Steps, Every)) : Shape.Matrix(Body.Recorded?.Size ?? 0, Steps);
+        var what = Every > 0 ? "checkpoints" : "residuals";
         if (Taped && x[^1] != tape)
-            throw ShapeError($"the tape has shape {x[^1]}, the {(Every > 0 ? "checkpoints" : "residuals")} of {Steps} steps need {tape}");
+            throw ShapeError($"the tape has shape {x[^1]}, the {what} of {Steps} steps need {tape}");
         return Shape.Vector(Enumerable.Range(0, Wrt.Length).Where(i => Wrt[i]).Sum(i => Body.InputShape(i, Steps).Size));
     }
 

@@ -116,22 +116,17 @@ namespace AutoDiff.Functional.Ops
                     }
                 case SqrtCheckpoints:
                     {
-                        int s = (int)Math.Ceiling(Math.Sqrt(n)), segments = (n + s - 1) / s;
-                        var checkpoints = new Tape(size, segments);
-                        c0.CopyTo(checkpoints[0]);
+                        // The checkpoints a recording forward pass keeps (Every), then the same reverse sweep.
+                        int every = SegmentLength(n), recorded = Recorded(n, every);
+                        var checkpoints = new double[recorded * size];
                         var c = (double[])c0.Clone();
-                        for (int k = 1; k <= (segments - 1) * s; k++)
+                        for (int k = 1; k <= recorded * every; k++)
                         {
                             step(k - 1, c, c);
-                            if (k % s == 0) c.CopyTo(checkpoints[k / s]);
+                            if (k % every == 0) c.CopyTo(checkpoints, (k / every - 1) * size);
                         }
-                        counter?.Hold(segments);
-                        var segment = new Tape(size, s);
-                        for (int j = segments - 1; j >= 0; j--)
-                        {
-                            Segment(checkpoints[j], j * s, Math.Min(j * s + s, n), segment, step, back, counter);
-                            counter?.Hold(-1);
-                        }
+                        counter?.Hold(recorded);
+                        FromCheckpoints(c0, checkpoints, n, every, step, back);
                         break;
                     }
                 case BinomialCheckpoints(var storedCarries):
@@ -160,7 +155,7 @@ namespace AutoDiff.Functional.Ops
         /// together, where Revolve with repetition number 2 takes about 3N.</summary>
         public static int Every(Checkpointing policy, int n)
         {
-            int every = (int)Math.Ceiling(Math.Sqrt(n));
+            int every = SegmentLength(n);
             if (n < 2 || Recorded(n, every) < 1) return 0;
             return policy switch
             {
@@ -169,6 +164,9 @@ namespace AutoDiff.Functional.Ops
                 _ => 0,
             };
         }
+
+        /// <summary>The √N checkpoints' segment length, ⌈√N⌉.</summary>
+        static int SegmentLength(int n) => (int)Math.Ceiling(Math.Sqrt(n));
 
         /// <summary>The checkpoints a forward pass of <paramref name="n"/> steps records every <paramref name="every"/>:
         /// c_L, c_2L, …, short of the last segment's end.</summary>

@@ -10,12 +10,12 @@ namespace AutoDiff.Functional.Ops;
 /// tangent extension F′ (carries (c, ċ), sequences (xs, ẋs), parameters (p, ṗ)): by the symmetry of second
 /// derivatives, its JVP is ∇⟨(ṡ, s), F′⟩ and its VJP along w is ∇⟨s, F′(·; w)⟩ together with the tangent F′(·; w)
 /// itself for the seeds, so a loop can be differentiated to any order.
-/// When <paramref name="Taped"/>, a last input holds what the forward loop recorded: each step's residuals
-/// (<see cref="Split"/>; a counted loop under <see cref="Checkpointing.StoreAll"/>), and the pass runs only the
-/// cotangents' arithmetic of each step; or, when <paramref name="Every"/> L &gt; 0, the checkpoints c_L, c_2L, … that
-/// the pass reverses segments of L steps from (<see cref="Checkpoints.FromCheckpoints"/>). The tape is a cache of the
+/// When <paramref name="Taped"/>, a last input holds what the forward loop recorded (<see cref="LoopOp"/>): under
+/// <see cref="Checkpointing.StoreAll"/> each step's residuals (<see cref="Split"/>), and the pass runs only the
+/// cotangents' arithmetic of each step; under the other policies the checkpoints c_L, c_2L, … that the pass reverses
+/// segments of L steps from (<see cref="Checkpoints.FromCheckpoints"/>). The tape is a cache of the
 /// other inputs: the rules give it no tangent and no cotangent, and differentiate through the loop's inputs alone.</summary>
-internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt, bool Taped = false, int Every = 0) : Op, IInnerGraph
+internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Policy, int[] Seeds, bool[] Wrt, bool Taped = false) : Op, IInnerGraph
 {
     /// <inheritdoc/>
     protected override string Parameters =>
@@ -23,6 +23,9 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         $"wrt [{string.Join(", ", Wrt.Select((w, i) => w ? $"{i}" : null).OfType<string>())}], {(!Taped ? Policy : Every > 0 ? $"{Policy}, from checkpoints every {Every}" : "taped")}";
     /// <inheritdoc/>
     public override int Arity => Inputs + Seeds.Length + (Taped ? 1 : 0);
+
+    /// <summary>The steps between the taped checkpoints, or 0 when the tape holds residuals (or there is none).</summary>
+    int Every => Taped && Policy is not StoreAllCarries ? Checkpoints.Every(Policy, Steps) : 0;
 
     int Inputs => Body.M + Body.S + Body.K;
 
@@ -33,10 +36,12 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         for (int i = 0; i < Seeds.Length; i++)
             if (x[Inputs + i] != Body.ResultShape(Seeds[i], Steps))
                 throw ShapeError($"seed {i} has shape {x[Inputs + i]}, result {Seeds[i]} needs {Body.ResultShape(Seeds[i], Steps)}");
-        var tape = Every > 0 ? Shape.Matrix(Body.StateSize, Checkpoints.Recorded(Steps, Every)) : Shape.Matrix(Body.Recorded?.Size ?? 0, Steps);
-        var what = Every > 0 ? "checkpoints" : "residuals";
-        if (Taped && x[^1] != tape)
-            throw ShapeError($"the tape has shape {x[^1]}, the {what} of {Steps} steps need {tape}");
+        if (Taped)
+        {
+            var tape = LoopOp.TapeOf(Body, Steps, Policy);
+            var what = Every > 0 ? "checkpoints" : "residuals";
+            if (x[^1] != tape) throw ShapeError($"the tape has shape {x[^1]}, the {what} of {Steps} steps need {tape}");
+        }
         return Shape.Vector(Enumerable.Range(0, Wrt.Length).Where(i => Wrt[i]).Sum(i => Body.InputShape(i, Steps).Size));
     }
 
@@ -67,6 +72,8 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         var run = Body.Start(x[m..Inputs]);
         var c0 = Body.State(x[..m]);
         int n = Policy is StoreAllCarries || Taped ? -1 : run.Count(c0, Steps);
+        int every = Every;
+        bool residuals = Taped && every == 0;   // the tape holds each step's residuals, not checkpoints
 
         // bars holds c̄ (the carries' cotangents, flat like a state), then the float slices' and the parameters'
         // cotangents of the last step reversed; pbar sums the parameters', sequenceBars gathers the slices' per step.
@@ -90,18 +97,18 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
                     int e = Seeds[i] - m, length = Body.Emitted[e].Shape.Size;
                     Accumulate(emittedBars.AsSpan(Body.EmittedOffset(e)), seeds[i].Values.Slice(Body.Column(step, Steps) * length, length));
                 }
-            if (Taped && Every == 0) run.BackRecorded(step, c, bars, emittedBars);
+            if (residuals) run.BackRecorded(step, c, bars, emittedBars);
             else run.Back(step, c, bars, emittedBars);
             run.PutSliceBars(step, bars.AsSpan(size, slices), sequenceBars);
             Accumulate(pbar, bars.AsSpan(size + slices));
         }
 
-        if (Taped && Every > 0) Checkpoints.FromCheckpoints(c0, x[^1].Values, Steps, Every, (k, c, next) => run.Step(k, c, next), Back);
-        else if (Taped)
+        if (every > 0) Checkpoints.FromCheckpoints(c0, x[^1].Values, Steps, every, (k, c, next) => run.Step(k, c, next), Back);
+        else if (residuals)
         {
             var tape = x[^1].Values;
-            int residuals = Body.Recorded!.Size;
-            for (int step = Steps - 1; step >= 0; step--) Back(step, tape.Slice(step * residuals, residuals));
+            int length = Body.Recorded!.Size;
+            for (int step = Steps - 1; step >= 0; step--) Back(step, tape.Slice(step * length, length));
             LoopCounter.Current?.Hold(-Steps);
         }
         else if (n >= 0) Checkpoints.Reverse(Policy, c0, n, (k, c, next) => run.Step(k, c, next), Back);

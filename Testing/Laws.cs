@@ -330,24 +330,9 @@ public static partial class Laws
     /// cotangents it carried, which the entries do not show. Computed only when the differences' bound alone fails.</summary>
     static double CotangentRounding(Instance g, Tensor u)
     {
-        var topo = Topology.Of([g.Output]);
-        var order = topo.Order;
-        var image = new Node[order.Length];
-        var perturbations = new List<Node>();
-        var at = g.Bind();
-        for (int i = 0; i < order.Length; i++)
-        {
-            var node = order[i];
-            if (node.IsLeaf) { image[i] = node; continue; }
-            var rebuilt = Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
-            if (!node.DType.IsFloat() || node.DType != DType.Float64) { image[i] = rebuilt; continue; }
-            var ε = Node.Variable($"ε{perturbations.Count}", node.Shape);
-            perturbations.Add(ε);
-            at = at.Bind(ε, Tensor.Zeros(node.Shape));
-            image[i] = rebuilt + ε;
-        }
-        if (perturbations.Count == 0) return 0;
-        var bars = AD.Vjp(image[topo.IndexOf(g.Output)], at, u, [.. perturbations]).Cotangents;
+        var (images, perturbations, at) = Rounding.Perturbed([g.Output], g.Bind(), z => !z.IsLeaf && z.DType == DType.Float64, (z, ε) => z + ε);
+        if (perturbations.Length == 0) return 0;
+        var bars = AD.Vjp(images[0], at, u, perturbations).Cotangents;
         return 16 * Math.Pow(2, -52) * bars.Sum(b => b.Values.ToArray().Sum(Math.Abs));
     }
 

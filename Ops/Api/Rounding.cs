@@ -15,32 +15,47 @@ public static class Rounding
     {
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(at);
-        var topo = Topology.Of(outputs);
-        var order = topo.Order;
-        var image = new Node[order.Length];
-        var perturbations = new List<Node>();
-        var b = at;
-        for (int i = 0; i < order.Length; i++)
+        var (images, perturbations, b) = Perturbed(outputs, at, z => z.DType.IsFloat(), (z, ε) => z * (1.0 + ε), throughViews: true);
+        return [.. images.Select(image =>
         {
-            var node = order[i];
-            if (node.IsVariable) { image[i] = node; continue; }
-            // A view that keeps its input's shape (StopGradient) is the identity on values: its input's roundings count.
-            if (node.Op is IView && node.Shape == node.Inputs[0].Shape) { image[i] = image[topo.InputsOf(i)[0]]; continue; }
-            var rebuilt = node.IsLeaf ? node : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
-            if (!node.DType.IsFloat()) { image[i] = rebuilt; continue; }
-            var ε = Node.Variable($"ε{perturbations.Count}", node.Shape);
-            perturbations.Add(ε);
-            b = b.Bind(ε, Tensor.Zeros(node.Shape));
-            image[i] = rebuilt * (1.0 + ε);
-        }
-        return [.. outputs.Select(o =>
-        {
-            if (perturbations.Count == 0) return new double[o.Shape.Size];
-            var jacobian = AD.JacRev(image[topo.IndexOf(o)], b, [.. perturbations]);
-            var s = new double[o.Shape.Size];
+            if (perturbations.Length == 0) return new double[image.Shape.Size];
+            var jacobian = AD.JacRev(image, b, perturbations);
+            var s = new double[image.Shape.Size];
             for (int r = 0; r < s.Length; r++)
                 for (int col = 0; col < jacobian.ColumnCount; col++) s[r] += Math.Abs(jacobian[r, col]);
             return s;
         })];
+    }
+
+    /// <summary>The graph of <paramref name="outputs"/> rebuilt with each value z it makes (not a variable) that
+    /// <paramref name="perturbs"/> selects replaced by <paramref name="perturb"/>(z, ε), ε a new variable of z's shape,
+    /// bound to zeros in the bindings returned with <paramref name="at"/>'s: at ε = 0 the outputs are unchanged, and
+    /// their derivatives with respect to the ε show how a rounding of each value would move them. With
+    /// <paramref name="throughViews"/>, a view that keeps its input's shape (StopGradient) stands for its input, so the
+    /// roundings before it are seen through it; otherwise it is rebuilt like any op.</summary>
+    public static (Node[] Outputs, Node[] Perturbations, Bindings At) Perturbed(IReadOnlyList<Node> outputs, Bindings at,
+        Func<Node, bool> perturbs, Func<Node, Node, Node> perturb, bool throughViews = false)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(at);
+        ArgumentNullException.ThrowIfNull(perturbs);
+        ArgumentNullException.ThrowIfNull(perturb);
+        var topo = Topology.Of(outputs);
+        var order = topo.Order;
+        var image = new Node[order.Length];
+        var perturbations = new List<Node>();
+        for (int i = 0; i < order.Length; i++)
+        {
+            var node = order[i];
+            if (node.IsVariable) { image[i] = node; continue; }
+            if (throughViews && node.Op is IView && node.Shape == node.Inputs[0].Shape) { image[i] = image[topo.InputsOf(i)[0]]; continue; }
+            var rebuilt = node.IsLeaf ? node : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
+            if (!perturbs(node)) { image[i] = rebuilt; continue; }
+            var ε = Node.Variable($"ε{perturbations.Count}", node.Shape);
+            perturbations.Add(ε);
+            at = at.Bind(ε, Tensor.Zeros(node.Shape));
+            image[i] = perturb(rebuilt, ε);
+        }
+        return ([.. outputs.Select(o => image[topo.IndexOf(o)])], [.. perturbations], at);
     }
 }

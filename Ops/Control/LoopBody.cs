@@ -249,7 +249,8 @@ internal sealed class LoopBody
             for (int i = 0; i < body.M; i++) c[body.offsets[i]..body.offsets[i + 1]].CopyTo(frame.In(first + i));
         }
 
-        // Step k's slice of each sequence into inputs first … first + S − 1: column k, contiguous in column-major storage.
+        // Step k's slice of each sequence into inputs first … first + S − 1: its column (k, or N − 1 − k when reversed),
+        // contiguous in column-major storage.
         void LoadSlices(Frame frame, int first, int k)
         {
             for (int j = 0; j < body.S; j++)

@@ -60,6 +60,7 @@ public class NullArgumentTests(ITestOutputHelper output)
         [typeof(Func<Node, Node>)] = () => (Func<Node, Node>)(x => x.Sin().Sum()),
         [typeof(Func<Node[], Node>)] = () => (Func<Node[], Node>)(xs => xs[0].Sin().Sum()),
         [typeof(Func<Node, Node, Node>)] = () => (Func<Node, Node, Node>)((a, b) => a * b),
+        [typeof(Func<Node, bool>)] = () => (Func<Node, bool>)(z => z.DType.IsFloat()),
         // Functions on tensors made by Transforms.Grad (the identity, ∇½‖x‖²), so Vmap can trace them too.
         [typeof(Func<Tensor, Tensor>)] = () => Transforms.Grad(x => x.Square().Sum() / 2),
         [typeof(Func<Tensor[], Tensor[]>)] = () => Transforms.Grad(xs => xs[0].Square().Sum() / 2),

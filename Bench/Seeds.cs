@@ -18,17 +18,14 @@ static class Seeds
         ["regression"] = () => Regression(1_000_000),
         // Small enough that the JIT's warm-up, not memory, would dominate the first calls.
         ["regression-10000"] = () => Regression(10_000),
-        ["softmax"] = () =>
-        {
-            const int n = 100_000, features = 100, classes = 10;
-            var rng = new Random(n);
-            var labels = Enumerable.Range(0, n).Select(_ => rng.Next(classes)).ToArray();
-            var model = SoftmaxClassifier.BuildLinear(features, classes, labels);
-            var at = model.Bind(Tensor.FromColumnMajor(Shape.Matrix(n, features), Data.Normal(rng, n * features)),
-                Tensor.FromColumnMajor(Shape.Matrix(features, classes), Data.Normal(rng, features * classes, 0.1)),
-                Tensor.FromColumnMajor(Shape.Vector(classes), Data.Normal(rng, classes, 0.1)));
-            return () => AD.ValueAndGrad(model.Loss, at, model.W, model.B);
-        },
+        // The memory-bound seeds again in float32 (the same graphs on float32 variables and data, Graph.Retyped).
+        ["regression-f32"] = () => Regression(1_000_000, DType.Float32),
+        ["softmax-f32"] = () => Softmax(DType.Float32),
+        ["factorisation-5000-1000-50-f32"] = () => Factorisation(5000, 1000, 50, DType.Float32),
+        // A minibatch gradient of an MLP 784-512-512-10 (ReLU, cross-entropy on int32 labels), batch 256.
+        ["mlp-784-512-512-10"] = () => Mlp(DType.Float64),
+        ["mlp-784-512-512-10-f32"] = () => Mlp(DType.Float32),
+        ["softmax"] = () => Softmax(DType.Float64),
         // The forward-mode Jacobian (a row: the output is a scalar) of the sigmoid net, d = 1000.
         ["jacfwd-sigmoid-1000"] = () =>
         {
@@ -93,13 +90,60 @@ static class Seeds
         };
     }
 
-    static Func<object> Regression(int m)
+    static Func<object> Regression(int m, DType type = DType.Float64)
     {
         var rng = new Random(m);
         var model = NonlinearRegression.Build(m);
         var at = model.Bind(Tensor.Vector(0.5, -0.3, 0.8, 0.2, 0.4), Tensor.FromColumnMajor(Shape.Matrix(m, 2), Data.Normal(rng, 2 * m)),
             Tensor.FromColumnMajor(Shape.Vector(m), Data.Normal(rng, m)));
-        return () => AD.ValueAndGrad(model.Loss, at, model.W);
+        return Gradient(model.Loss, at, type, model.W);
+    }
+
+    static Func<object> Softmax(DType type)
+    {
+        const int n = 100_000, features = 100, classes = 10;
+        var rng = new Random(n);
+        var labels = Enumerable.Range(0, n).Select(_ => rng.Next(classes)).ToArray();
+        var model = SoftmaxClassifier.BuildLinear(features, classes, labels);
+        var at = model.Bind(Tensor.FromColumnMajor(Shape.Matrix(n, features), Data.Normal(rng, n * features)),
+            Tensor.FromColumnMajor(Shape.Matrix(features, classes), Data.Normal(rng, features * classes, 0.1)),
+            Tensor.FromColumnMajor(Shape.Vector(classes), Data.Normal(rng, classes, 0.1)));
+        return Gradient(model.Loss, at, type, model.W, model.B);
+    }
+
+    static Func<object> Mlp(DType type)
+    {
+        const int batch = 256;
+        int[] widths = [784, 512, 512, 10];
+        var rng = new Random(784);
+        var X = Node.Variable("X", Shape.Matrix(batch, widths[0]));
+        var labels = Node.Variable("labels", Shape.Vector(batch), DType.Int32);
+        var at = Bindings.Empty.Bind(X, Tensor.FromColumnMajor(X.Shape, Data.Normal(rng, batch * widths[0])))
+            .Bind(labels, Tensor.Indices([.. Enumerable.Range(0, batch).Select(_ => rng.Next(widths[^1]))]));
+        Node h = X;
+        var parameters = new List<Node>();
+        for (int l = 0; l + 1 < widths.Length; l++)
+        {
+            var W = Node.Variable($"W{l}", Shape.Matrix(widths[l], widths[l + 1]));
+            var b = Node.Variable($"b{l}", Shape.Vector(widths[l + 1]));
+            at = at.Bind(W, Tensor.FromColumnMajor(W.Shape, Data.Normal(rng, W.Shape.Size, 1 / Math.Sqrt(widths[l])))).Bind(b, Tensor.Zeros(b.Shape));
+            h = SoftmaxClassifier.Linear(h, W, b);
+            if (l + 2 < widths.Length) h = h.Relu();
+            parameters.AddRange([W, b]);
+        }
+        return Gradient(h.CrossEntropy(labels), at, type, [.. parameters]);
+    }
+
+    /// <summary>AD.ValueAndGrad of <paramref name="loss"/>, in float32 on the same graph retyped (the data rounded once,
+    /// before timing) when asked.</summary>
+    static Func<object> Gradient(Node loss, Bindings at, DType type, params Node[] wrt)
+    {
+        if (type == DType.Float64) return () => AD.ValueAndGrad(loss, at, wrt);
+        var (outputs, twins) = Graph.Retyped([loss], type);
+        var at32 = Bindings.Empty;
+        foreach (var v in at.Variables) at32 = twins.TryGetValue(v, out var twin) ? at32.Bind(twin, at[v].ToFloat32()) : at32.Bind(v, at[v]);
+        Node[] wrt32 = [.. wrt.Select(w => twins[w])];
+        return () => AD.ValueAndGrad(outputs[0], at32, wrt32);
     }
 
     static (SigmoidNet Net, DenseVector X) Net(int d)
@@ -109,13 +153,13 @@ static class Seeds
         return (net, DenseVector.Create(d, _ => 2 * rng.NextDouble() - 1));
     }
 
-    static Func<object> Factorisation(int m, int n, int k)
+    static Func<object> Factorisation(int m, int n, int k, DType type = DType.Float64)
     {
         var rng = new Random(m + n + k);
         var model = MatrixFactorisation.Build(m, n, k, 1);
         var at = model.Bind(Tensor.FromColumnMajor(Shape.Matrix(m, n), Data.Normal(rng, m * n)),
             Tensor.FromColumnMajor(Shape.Matrix(m, k), Data.Normal(rng, m * k)), Tensor.FromColumnMajor(Shape.Matrix(k, n), Data.Normal(rng, k * n)));
-        return () => AD.ValueAndGrad(model.Loss, at, model.U, model.V);
+        return Gradient(model.Loss, at, type, model.U, model.V);
     }
 
     public static int Run(string[] args)
@@ -137,6 +181,8 @@ static class Seeds
         var rest = times.Skip(2).Order().ToArray();
         double median = rest.Length == 0 ? double.NaN : rest[rest.Length / 2];
         Console.WriteLine(FormattableString.Invariant($"{args[1]} {times[0]:F3} {(calls > 1 ? times[1] : double.NaN):F3} {median:F3}"));
+        // The process's peak resident memory, for the float32 ÷ float64 memory figures (stderr: pytorch.sh reads stdout).
+        Console.Error.WriteLine(FormattableString.Invariant($"{args[1]} peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB"));
         return 0;
     }
 }

@@ -1,4 +1,4 @@
-"""The seed workloads of Bench/Seeds.cs in PyTorch (float64), one per process, for Bench/pytorch.sh.
+"""The seed workloads of Bench/Seeds.cs in PyTorch (float64; float32 for the names ending -f32), one per process, for Bench/pytorch.sh.
 
 python3 Bench/pytorch_seeds.py NAME [CALLS] prints "NAME first_ms second_ms median_ms", like
 `dotnet Bench.dll --seed NAME`: every call timed from the first, the median over calls 3.. .
@@ -111,6 +111,28 @@ def heron_10000():
     return call
 
 
+def mlp():
+    batch, widths = 256, [784, 512, 512, 10]
+    g = torch.Generator().manual_seed(784)
+    X = torch.randn(batch, widths[0], generator=g)
+    labels = torch.randint(0, widths[-1], (batch,), generator=g)
+    params0 = []
+    for l in range(len(widths) - 1):
+        params0 += [torch.randn(widths[l], widths[l + 1], generator=g) / math.sqrt(widths[l]), torch.zeros(widths[l + 1])]
+
+    def call():
+        params = [p.clone().requires_grad_() for p in params0]
+        h = X
+        for l in range(0, len(params), 2):
+            h = h @ params[l] + params[l + 1]
+            if l + 2 < len(params):
+                h = torch.relu(h)
+        loss = torch.nn.functional.cross_entropy(h, labels)
+        loss.backward()
+        return loss.item(), [p.grad for p in params]
+    return call
+
+
 WORKLOADS = {
     "regression": lambda: regression(1_000_000),
     "regression-10000": lambda: regression(10_000),
@@ -121,6 +143,12 @@ WORKLOADS = {
     "factorisation-1000-100-10": factorisation(1000, 100, 10),
     "factorisation-5000-1000-50": factorisation(5000, 1000, 50),
     "heron-10000": heron_10000,
+    # The memory-bound seeds in float32 (PyTorch's default type): the same workloads under float32 as the default dtype.
+    "regression-f32": lambda: regression(1_000_000),
+    "softmax-f32": softmax,
+    "factorisation-5000-1000-50-f32": factorisation(5000, 1000, 50),
+    "mlp-784-512-512-10": mlp,
+    "mlp-784-512-512-10-f32": mlp,
 }
 
 
@@ -130,6 +158,8 @@ def main():
         return 0 if len(sys.argv) >= 2 and sys.argv[1] == "list" else 2
     name = sys.argv[1]
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    if name.endswith("-f32"):
+        torch.set_default_dtype(torch.float32)
     call = WORKLOADS[name]()
     times = []
     for _ in range(calls):

@@ -7,7 +7,7 @@ namespace AutoDiff.Functional;
 /// the core because node construction inserts it for JAX's weak constants (<see cref="Node.Apply(Op, ReadOnlySpan{Node})"/>).
 /// Its derivative is the cast back: a float32 value's cotangent is float32 whatever it passes through. Int32 data has
 /// no derivatives, so neither has a cast of it.</summary>
-internal sealed record Cast(DType To) : Op
+internal sealed record Cast(DType To) : Op, IForward32
 {
     /// <inheritdoc/>
     public override string Name => To == DType.Float32 ? "ToFloat32" : "ToFloat64";
@@ -29,7 +29,17 @@ internal sealed record Cast(DType To) : Op
     {
         if (x[0].IntStorage is { } ints)
             for (int i = 0; i < ints.Length; i++) y[i] = ints[i];
+        else if (x[0].HoldsSingles) Tensor.Widen(x[0].Singles, y);
         else x[0].Values.CopyTo(y);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>int32 and float64 each rounded once to the nearest float32.</remarks>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y)
+    {
+        if (x[0].IntStorage is { } ints)
+            for (int i = 0; i < ints.Length; i++) y[i] = ints[i];
+        else Tensor.Narrow(x[0].Values, y);
     }
 
     /// <inheritdoc/>

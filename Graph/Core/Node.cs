@@ -124,12 +124,26 @@ public sealed class Node
     internal static Node WeakConstant(Tensor value) => new(new Constant(value), [], value.Shape, DType.Float64, weak: true);
 
     /// <summary>This node's value given its inputs' values <paramref name="x"/>: input 0's storage for a view, else the
-    /// forward rule written into <paramref name="y"/> (a fresh array when none is given). The one place interpreters
-    /// call the forward rule, so its shape is checked once.</summary>
-    internal Tensor Compute(ReadOnlySpan<Tensor> x, double[]? y = null)
+    /// forward rule written into <paramref name="y"/> (a fresh array when none is given): singles for a float32 node
+    /// (<see cref="Functional.Singles"/>), doubles otherwise. The one place
+    /// interpreters call the forward rule, so its shape is checked once.</summary>
+    internal Tensor Compute(ReadOnlySpan<Tensor> x, Array? y = null)
     {
-        if (Op is IView) return new Tensor(Shape, x[0].Storage, DType);
-        y ??= GC.AllocateUninitializedArray<double>(Shape.Size);
+        if (Op is IView) return x[0].Reshaped(Shape);
+        if (WritesSingles)
+        {
+            var singles = y as float[] ?? GC.AllocateUninitializedArray<float>(Shape.Size);
+            Functional.Singles.Forward(Op, x, singles);
+            return new Tensor(Shape, singles);
+        }
+        return ComputeDoubles(x, y as double[] ?? GC.AllocateUninitializedArray<double>(Shape.Size));
+    }
+
+    /// <summary>Whether <see cref="Compute(ReadOnlySpan{Tensor}, Array?)"/> writes this node's value as singles.</summary>
+    internal bool WritesSingles => DType == DType.Float32 && !IsLeaf && Op is not IView;
+
+    Tensor ComputeDoubles(ReadOnlySpan<Tensor> x, double[] y)
+    {
         Op.Forward(x, y);
         return DType == DType.Int32 ? Tensor.OwnIndices(Shape, Positions(y)) : new Tensor(Shape, Tensor.Rounded(y, DType), DType);
     }

@@ -27,6 +27,26 @@ public static class Graph
                 throw new ShapeException($"Substitute: variable '{v.Name}' holds {variable.DType.Name()} but its replacement {replacement} is {replacement.DType.Name()}");
         }
 
+        return Rebuilt(outputs, replacements);
+    }
+
+    /// <summary>The outputs with every float variable retyped to <paramref name="type"/>: each replaced by a variable of
+    /// the same name and shape (its twin), and every node that reads one rebuilt, its op following its inputs' type
+    /// (the rules' constants are weak and adapt). The same model in float32, say. Int32 data is left as it is.</summary>
+    /// <returns>The rebuilt outputs and each retyped variable's twin (bind the twins to values of <paramref name="type"/>).</returns>
+    /// <exception cref="ArgumentException"><paramref name="type"/> is not a float type.</exception>
+    public static (Node[] Outputs, IReadOnlyDictionary<Node, Node> Twins) Retyped(IReadOnlyList<Node> outputs, DType type)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (!type.IsFloat()) throw new ArgumentException($"Retyped: variables are retyped to float64 or float32, not {type.Name()}", nameof(type));
+        var twins = new Dictionary<Node, Node>(ReferenceEqualityComparer.Instance);
+        foreach (var v in Topology.Of(outputs).Order)
+            if (v.Op is Variable variable && v.DType.IsFloat() && v.DType != type) twins[v] = Node.Variable(variable.Name, v.Shape, type);
+        return (Rebuilt(outputs, [.. twins.Select(t => (t.Key, t.Value))]), twins);
+    }
+
+    static Node[] Rebuilt(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Replacement)> replacements)
+    {
         // One sweep, inputs first: image[i] is what node i becomes; a node keeps itself unless an input's image changed.
         var topo = Topology.Of(outputs);
         var order = topo.Order;

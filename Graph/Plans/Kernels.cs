@@ -26,6 +26,16 @@ public interface IExpand
     /// <summary>Output elements <paramref name="start"/> … <paramref name="start"/> + y.Length − 1 (column-major)
     /// from the whole <paramref name="input"/>.</summary>
     void Block(ReadOnlySpan<double> input, int start, Span<double> y);
+
+    /// <summary>The same block from a float32 input held as singles (a float32 value with no float64 copy). The default
+    /// widens the whole input first: an op that expands large inputs (a column of a float32 matrix) reads the singles
+    /// itself.</summary>
+    void Block(ReadOnlySpan<float> input, int start, Span<double> y)
+    {
+        var widened = new double[input.Length];
+        Tensor.Widen(input, widened);
+        Block(widened, start, y);
+    }
 }
 
 /// <summary>An op whose value is its input's elements unchanged, in the output's shape (a reshape). Interpreters give

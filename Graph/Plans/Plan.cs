@@ -65,7 +65,7 @@ public sealed partial class Plan
         maxArity = nodes.Length == 0 ? 0 : nodes.Max(n => n.Inputs.Length);
         var passes = storage.Steps.OfType<PassStep>().ToArray();
         Statistics = new(whole.Order.Length, nodes.Length, storage.Steps.Length, passes.Length,
-            passes.Sum(f => f.Members.Length), storage.SlotSize.Length, storage.SlotSize.Sum(s => 8L * s));
+            passes.Sum(f => f.Members.Length), storage.SlotSize.Length, Enumerable.Range(0, storage.SlotSize.Length).Sum(storage.Bytes));
     }
 
     /// <summary>The compiled steps, one line each: what runs, in which slot, and what was fused.</summary>

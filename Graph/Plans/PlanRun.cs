@@ -61,7 +61,7 @@ public sealed partial class Plan
     sealed class Execution(Plan plan, Workspace workspace)
     {
         public readonly Tensor?[] Values = new Tensor?[plan.graph.Count];
-        readonly double[]?[] buffers = new double[]?[plan.storage.SlotSize.Length];
+        readonly Array?[] buffers = new Array?[plan.storage.SlotSize.Length];
         readonly Tensor[] args = new Tensor[plan.maxArity];
 
         public void Step(Step step)
@@ -89,9 +89,13 @@ public sealed partial class Plan
 
         /// <summary>Output slots get a fresh array each run (the caller keeps it), unless the workspace keeps outputs; the
         /// rest live in the workspace.</summary>
-        double[] Buffer(int slot) => buffers[slot] ??= plan.storage.SlotReturned[slot] && !workspace.KeepsOutputs
-            ? GC.AllocateUninitializedArray<double>(plan.storage.SlotSize[slot])
-            : workspace.Buffers[slot] ??= GC.AllocateUninitializedArray<double>(plan.storage.SlotSize[slot]);
+        Array Buffer(int slot) => buffers[slot] ??= plan.storage.SlotReturned[slot] && !workspace.KeepsOutputs
+            ? New(slot)
+            : workspace.Buffers[slot] ??= New(slot);
+
+        Array New(int slot) => plan.storage.SlotSingles[slot]
+            ? GC.AllocateUninitializedArray<float>(plan.storage.SlotSize[slot])
+            : GC.AllocateUninitializedArray<double>(plan.storage.SlotSize[slot]);
 
         void Pass(PassStep f)
         {
@@ -109,21 +113,22 @@ public sealed partial class Plan
                     // Partial results added in block order: the same bits however the blocks were shared out.
                     double sum = 0;
                     for (int t = 0; t < tiles; t++) sum += partials[t * f.Members.Length + j];
-                    y[0] = f.Members[j].Float32 ? (float)sum : sum;
+                    if (y is float[] singles) singles[0] = (float)sum;
+                    else ((double[])y)[0] = f.Members[j].Float32 ? (float)sum : sum;
                 }
                 var node = plan.graph[f.Members[j].Node];
-                Values[f.Members[j].Node] = new Tensor(node.Shape, y, node.DType);
+                Values[f.Members[j].Node] = y is float[] s ? new Tensor(node.Shape, s) : new Tensor(node.Shape, (double[])y, node.DType);
             }
         }
 
         /// <summary>Blocks [first, end) of a fused pass: every member's block computed into scratch (a reduction's
         /// partial result into <paramref name="partials"/>), in order, then the stored members' blocks copied out.
         /// Reading a whole block before writing any lets a member's slot be the storage of an input that dies in this
-        /// pass.</summary>
-        static void Tiles(PassStep f, Tensor?[] values, double[]?[] stored, double[] partials, int first, int end)
+        /// pass. Float32 values held as singles are read widened, a block at a time, into scratch of their own.</summary>
+        static void Tiles(PassStep f, Tensor?[] values, Array?[] stored, double[] partials, int first, int end)
         {
             var members = f.Members;
-            var scratch = ArrayPool<double>.Shared.Rent(members.Length * Tile);
+            var scratch = ArrayPool<double>.Shared.Rent(3 * members.Length * Tile);
             try
             {
                 for (int t = first; t < end; t++)
@@ -133,19 +138,26 @@ public sealed partial class Plan
                     {
                         var m = members[j];
                         var y = scratch.AsSpan(j * Tile, length);
-                        if (m.Op is IExpand expand) expand.Block(values[m.A.Index]!.Values, start, y);
-                        else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A));
-                        else ((IElementwise)m.Op).Block(Read(m.A), Read(m.B), y);
+                        if (m.Op is IExpand expand)
+                        {
+                            var input = values[m.A.Index]!;
+                            if (input.HoldsSingles) expand.Block(input.Singles, start, y);
+                            else expand.Block(input.Values, start, y);
+                        }
+                        else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A, 2 * j));
+                        else ((IElementwise)m.Op).Block(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
                         if (m.Float32 && m.Op is not IReduce) Tensor.Round32(y);
                     }
                     for (int j = 0; j < members.Length; j++)
-                        if (stored[j] is { } y && members[j].Op is not IReduce) scratch.AsSpan(j * Tile, length).CopyTo(y.AsSpan(start, length));
+                        if (members[j].Op is IReduce) continue;
+                        else if (stored[j] is double[] d) scratch.AsSpan(j * Tile, length).CopyTo(d.AsSpan(start, length));
+                        else if (stored[j] is float[] s) Tensor.Narrow(scratch.AsSpan(j * Tile, length), s.AsSpan(start, length));
 
-                    ReadOnlySpan<double> Read(Operand o) => o.Source switch
+                    // Operand k of the pass reads a member's block, or a stored value's (widened into scratch of its own).
+                    ReadOnlySpan<double> Read(Operand o, int k) => o.Source switch
                     {
                         Source.Block => scratch.AsSpan(o.Index * Tile, length),
-                        Source.Aligned => values[o.Index]!.Values.Slice(start, length),
-                        Source.Scalar => values[o.Index]!.Values[..1],
+                        Source.Aligned or Source.Scalar => Singles.Block(values[o.Index]!, start, length, scratch.AsSpan((members.Length + k) * Tile, Tile)),
                         _ => default,
                     };
                 }

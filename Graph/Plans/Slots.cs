@@ -1,8 +1,13 @@
 namespace AutoDiff.Functional.Plans;
 
-/// <summary>The steps with their storage: each slot's size in elements, and whether it holds an output (a fresh array
-/// each run, never kept in a workspace).</summary>
-sealed record Storage(Step[] Steps, int[] SlotSize, bool[] SlotReturned);
+/// <summary>The steps with their storage: each slot's size in elements, whether it holds an output (a fresh array
+/// each run, never kept in a workspace), and whether it holds singles (float32 values computed as such,
+/// <see cref="Node.WritesSingles"/>) rather than doubles.</summary>
+sealed record Storage(Step[] Steps, int[] SlotSize, bool[] SlotReturned, bool[] SlotSingles)
+{
+    /// <summary>The bytes of slot <paramref name="slot"/>'s buffer.</summary>
+    public long Bytes(int slot) => (SlotSingles[slot] ? 4L : 8L) * SlotSize[slot];
+}
 
 /// <summary>A plan's last phase, slot assignment: every stored value gets a slot, reusing the slot of a value whose
 /// last reader has run. For an element-wise op that is the slot of an input that dies at that very step (in place);
@@ -14,8 +19,8 @@ sealed class Slots
     readonly int[] reads;                     // per node, the reads the steps perform
     readonly int?[] slotOf;                   // per node, once placed
     readonly List<int> size = [], pending = [];   // per slot: elements, and reads still to come
-    readonly List<bool> returned = [];
-    readonly Dictionary<int, Stack<int>> free = [];   // by size
+    readonly List<bool> returned = [], singles = [];
+    readonly Dictionary<(int Size, bool Singles), Stack<int>> free = [];
     readonly List<int> dying = [];            // slots whose last read is in the current step
     readonly HashSet<int> wholeRead = [];     // slots the current step reads whole (a broadcast's input): never in place
 
@@ -30,7 +35,7 @@ sealed class Slots
     {
         var slots = new Slots(g, order);
         var steps = order.Select(slots.Build).ToArray();   // in order: each step sees the slots its predecessors freed
-        return new(steps, [.. slots.size], [.. slots.returned]);
+        return new(steps, [.. slots.size], [.. slots.returned], [.. slots.singles]);
     }
 
     Step Build(ScheduledStep scheduled)
@@ -39,9 +44,9 @@ sealed class Slots
         Step step = scheduled switch
         {
             ScheduledOp(var p) when g.Kind[p] == OpKind.View => View(p),
-            ScheduledOp(var p) => new OpStep(p, Place(p, inPlace: g.Kind[p] == OpKind.Elementwise)),
+            ScheduledOp(var p) => new OpStep(p, Place(p, inPlace: g.Kind[p] == OpKind.Elementwise, g[p].WritesSingles)),
             ScheduledPass(var n, var members) => new PassStep(n, [.. members.Select(m => new Member(m.Node, g[m.Node].Op,
-                m.A, m.B, m.Stored ? Place(m.Node, inPlace: true) : null, g[m.Node].DType == DType.Float32))]),
+                m.A, m.B, m.Stored ? Place(m.Node, inPlace: true, g[m.Node].DType == DType.Float32) : null, g[m.Node].DType == DType.Float32))]),
             _ => throw new InvalidOperationException($"internal: unknown step {scheduled}"),
         };
         foreach (var slot in dying) Release(slot);
@@ -75,11 +80,12 @@ sealed class Slots
         return new(p, shared);
     }
 
-    /// <summary>Gives node <paramref name="p"/> a slot: a dying input's (in place), else a free one, else a new one.</summary>
-    int Place(int p, bool inPlace)
+    /// <summary>Gives node <paramref name="p"/> a slot of doubles or <paramref name="single"/>s: a dying input's (in
+    /// place), else a free one, else a new one.</summary>
+    int Place(int p, bool inPlace, bool single)
     {
         int n = g.Size(p);
-        int slot = (inPlace ? Dying(n) : null) ?? Free(n) ?? New(n);
+        int slot = (inPlace ? Dying(n, single) : null) ?? Free(n, single) ?? New(n, single);
         pending[slot] = reads[p];
         returned[slot] |= g.IsOutput[p];   // an output's slot is never freed
         slotOf[p] = slot;
@@ -88,10 +94,10 @@ sealed class Slots
 
     /// <summary>A slot of <paramref name="n"/> elements whose last read is this step's, unless the step reads it whole
     /// (a broadcast's input, read again for every block after the earlier blocks' results are written).</summary>
-    int? Dying(int n)
+    int? Dying(int n, bool single)
     {
         foreach (var d in dying)
-            if (size[d] == n && !wholeRead.Contains(d))
+            if (size[d] == n && singles[d] == single && !wholeRead.Contains(d))
             {
                 dying.Remove(d);
                 return d;
@@ -99,11 +105,12 @@ sealed class Slots
         return null;
     }
 
-    int? Free(int n) => free.TryGetValue(n, out var stack) && stack.TryPop(out var slot) ? slot : null;
+    int? Free(int n, bool single) => free.TryGetValue((n, single), out var stack) && stack.TryPop(out var slot) ? slot : null;
 
-    int New(int n)
+    int New(int n, bool single)
     {
         size.Add(n);
+        singles.Add(single);
         returned.Add(false);
         pending.Add(0);
         return size.Count - 1;
@@ -111,7 +118,7 @@ sealed class Slots
 
     void Release(int slot)
     {
-        if (!free.TryGetValue(size[slot], out var stack)) free[size[slot]] = stack = new();
+        if (!free.TryGetValue((size[slot], singles[slot]), out var stack)) free[(size[slot], singles[slot])] = stack = new();
         stack.Push(slot);
     }
 

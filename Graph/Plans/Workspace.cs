@@ -7,12 +7,12 @@ namespace AutoDiff.Functional;
 public sealed class Workspace
 {
     internal Plan Plan { get; }
-    internal double[]?[] Buffers { get; }
+    internal Array?[] Buffers { get; }
     /// <summary>Whether the plan's outputs live here too (overwritten by the next run) instead of in fresh arrays.</summary>
     internal bool KeepsOutputs { get; }
     int busy;
 
-    internal Workspace(Plan plan, int slots, bool keepsOutputs) => (Plan, Buffers, KeepsOutputs) = (plan, new double[]?[slots], keepsOutputs);
+    internal Workspace(Plan plan, int slots, bool keepsOutputs) => (Plan, Buffers, KeepsOutputs) = (plan, new Array?[slots], keepsOutputs);
 
     internal void Enter(Plan plan)
     {

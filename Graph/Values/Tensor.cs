@@ -13,13 +13,53 @@ namespace AutoDiff.Functional;
 /// <see cref="Copy(DenseMatrix)"/> or <c>AsMatrix().Clone()</c> when in doubt.</remarks>
 public sealed class Tensor
 {
-    /// <summary>The float elements; null for int32 data, which ops only read once a node's types are checked. A
-    /// float32 tensor keeps its values here too, each exactly a float32 number: the kernels are written once, in
-    /// float64, and an op's float32 result is its float64 result rounded (see <see cref="DType.Float32"/>).</summary>
-    internal readonly double[] Storage;
+    // A float64 tensor holds doubles. A float32 tensor holds singles (float[]: half the memory and traffic), or doubles
+    // that are each exactly a float32 number when a float64 kernel made it; either twin is made from the other the
+    // first time it is read (exactly: every float32 number is a double), so no reader sees the difference.
+    double[]? doubles;
+    float[]? singles;
     /// <summary>The int32 elements; null for float values.</summary>
     internal readonly int[]? IntStorage;
     readonly DType floatType;
+
+    /// <summary>The float elements as doubles; null for int32 data, which ops only read once a node's types are checked.
+    /// A float32 tensor stored as singles makes its double twin here once (kept): the kernels written for float64 read
+    /// it, and an op's float32 result is its float64 result rounded (see <see cref="DType.Float32"/>).</summary>
+    internal double[] Storage => doubles ?? (singles is { } s ? Twin(ref doubles, s) : null!);
+
+    /// <summary>A float32 tensor's elements as singles, made once from its doubles when a float64 kernel made it.</summary>
+    internal float[] Singles => singles ?? (floatType == DType.Float32 && doubles is { } d ? Twin(ref singles, d)
+        : throw new InvalidOperationException($"internal: tensor {Shape} of {DType.Name()} has no float32 storage"));
+
+    /// <summary>True for a float32 tensor held as singles with no double twin yet: readers that can read singles should,
+    /// rather than make the twin.</summary>
+    internal bool HoldsSingles => doubles is null && singles is not null;
+
+    static double[] Twin(ref double[]? field, float[] from)
+    {
+        var made = GC.AllocateUninitializedArray<double>(from.Length);
+        Widen(from, made);
+        return Interlocked.CompareExchange(ref field, made, null) ?? made;
+    }
+
+    static float[] Twin(ref float[]? field, double[] from)
+    {
+        var made = GC.AllocateUninitializedArray<float>(from.Length);
+        Narrow(from, made);
+        return Interlocked.CompareExchange(ref field, made, null) ?? made;
+    }
+
+    /// <summary>Each float exactly as a double.</summary>
+    internal static void Widen(ReadOnlySpan<float> from, Span<double> to)
+    {
+        for (int i = 0; i < from.Length; i++) to[i] = from[i];
+    }
+
+    /// <summary>Each double rounded to the nearest float (ties to even): exact for doubles that are float32 numbers.</summary>
+    internal static void Narrow(ReadOnlySpan<double> from, Span<float> to)
+    {
+        for (int i = 0; i < from.Length; i++) to[i] = (float)from[i];
+    }
 
     /// <summary>The tensor's shape.</summary>
     public Shape Shape { get; }
@@ -36,8 +76,20 @@ public sealed class Tensor
         if (storage.Length != shape.Size)
             throw new ArgumentException($"Tensor: {storage.Length} values do not fill a tensor of shape {shape}");
         Shape = shape;
-        Storage = storage;
+        doubles = storage;
         floatType = type;
+    }
+
+    /// <summary>Float32 values held as singles (owned, not copied).</summary>
+    internal Tensor(Shape shape, float[] storage)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(storage);
+        if (storage.Length != shape.Size)
+            throw new ArgumentException($"Tensor: {storage.Length} values do not fill a tensor of shape {shape}");
+        Shape = shape;
+        singles = storage;
+        floatType = DType.Float32;
     }
 
     Tensor(Shape shape, int[] data)
@@ -45,9 +97,13 @@ public sealed class Tensor
         if (data.Length != shape.Size)
             throw new ArgumentException($"Tensor: {data.Length} values do not fill a tensor of shape {shape}");
         Shape = shape;
-        Storage = null!;
         IntStorage = data;
     }
+
+    /// <summary>The same elements in another shape of the same size, sharing whatever storage this tensor holds (a
+    /// view: a reshape's value).</summary>
+    internal Tensor Reshaped(Shape shape) =>
+        IntStorage is { } ints ? new(shape, ints) : doubles is { } d ? new(shape, d, floatType) : new(shape, singles!);
 
     /// <summary>Takes ownership of <paramref name="columnMajor"/> without copying; the caller must not change it afterwards.</summary>
     public static Tensor FromColumnMajor(Shape shape, double[] columnMajor) =>
@@ -70,7 +126,7 @@ public sealed class Tensor
     internal static Tensor OwnIndices(Shape shape, int[] columnMajor) => new(shape, columnMajor);
 
     /// <summary>The float elements in column-major order, read-only (a float32 tensor's as the float64 numbers they
-    /// equal exactly).</summary>
+    /// equal exactly, in a float64 copy made on the first read and kept: read <see cref="Values32"/> to avoid it).</summary>
     /// <exception cref="InvalidOperationException">The tensor holds int32 data (read <see cref="Ints"/>).</exception>
     public ReadOnlySpan<double> Values => Storage ?? throw NotFloat("Values");
 
@@ -94,19 +150,17 @@ public sealed class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentNullException.ThrowIfNull(columnMajor);
-        var s = new double[columnMajor.Length];
-        for (int i = 0; i < s.Length; i++) s[i] = columnMajor[i];
-        return new(shape, s, DType.Float32);
+        return new(shape, (float[])columnMajor.Clone());
     }
     /// <summary>A float32 matrix, copied from a row-major C# array.</summary>
     public static Tensor Matrix(float[,] values)
     {
         ArgumentNullException.ThrowIfNull(values);
         int m = values.GetLength(0), n = values.GetLength(1);
-        var s = new double[m * n];
+        var s = new float[m * n];
         for (int j = 0; j < n; j++)
             for (int i = 0; i < m; i++) s[i + j * m] = values[i, j];
-        return new(Shape.Matrix(m, n), s, DType.Float32);
+        return new(Shape.Matrix(m, n), s);
     }
     /// <summary>Copies a MathNet single-precision matrix into a float32 tensor.</summary>
     public static Tensor Copy(MathNet.Numerics.LinearAlgebra.Single.DenseMatrix matrix) =>
@@ -116,7 +170,8 @@ public sealed class Tensor
         FromColumnMajor32(Shape.Vector((vector ?? throw new ArgumentNullException(nameof(vector))).Count), vector.Values);
 
     /// <summary>This tensor's values as float32 (each rounded to nearest), or itself when it is float32 already.</summary>
-    public Tensor ToFloat32() => DType == DType.Float32 ? this : new(Shape, Rounded(Storage is { } s ? (double[])s.Clone() : Array.ConvertAll(IntStorage!, v => (double)v), DType.Float32), DType.Float32);
+    public Tensor ToFloat32() => DType == DType.Float32 ? this
+        : new(Shape, IntStorage is { } ints ? Array.ConvertAll(ints, v => (float)v) : Array.ConvertAll(Storage, v => (float)v));
     /// <summary>This tensor's values as float64 (exact), or itself when it is float64 already.</summary>
     public Tensor ToFloat64() => DType == DType.Float64 ? this : new(Shape, IntStorage is { } ints ? Array.ConvertAll(ints, v => (double)v) : Storage, DType.Float64);
     /// <summary>This tensor's values as the float type <paramref name="type"/>.</summary>
@@ -126,8 +181,40 @@ public sealed class Tensor
         DType.Float64 => ToFloat64(),
         _ => throw new ArgumentException($"To: tensors are cast to float64 or float32, not {type.Name()}", nameof(type)),
     };
-    /// <summary>The elements as float32, column-major (a float64 tensor's rounded to nearest).</summary>
-    public float[] ToFloat32Array() => Array.ConvertAll(Storage ?? throw NotFloat("ToFloat32Array"), v => (float)v);
+    /// <summary>The elements as float32, column-major (a float64 tensor's rounded to nearest), in a new array.</summary>
+    public float[] ToFloat32Array() => DType == DType.Float32 ? (float[])Singles.Clone()
+        : Array.ConvertAll(Storage ?? throw NotFloat("ToFloat32Array"), v => (float)v);
+
+    /// <summary>A float32 tensor's elements in column-major order, read-only, without a float64 copy.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not float32 (read <see cref="Values"/> or
+    /// <see cref="Ints"/>).</exception>
+    public ReadOnlySpan<float> Values32 => SinglesOf("Values32");
+
+    float[] SinglesOf(string member)
+    {
+        if (DType == DType.Float32) return Singles;
+        string reader = DType == DType.Int32 ? "Ints" : "Values";
+        throw new InvalidOperationException($"{member}: tensor {Shape} holds {DType.Name()} (read {reader}, or cast with ToFloat32())");
+    }
+
+    /// <summary>Wraps a MathNet single-precision matrix as a float32 tensor without copying (zero-copy; do not mutate it
+    /// afterwards).</summary>
+    public static Tensor Wrap(MathNet.Numerics.LinearAlgebra.Single.DenseMatrix matrix) => matrix is null
+        ? throw new ArgumentNullException(nameof(matrix)) : new(Shape.Matrix(matrix.RowCount, matrix.ColumnCount), matrix.Values);
+    /// <summary>Wraps a MathNet single-precision vector as a float32 tensor without copying.</summary>
+    public static Tensor Wrap(MathNet.Numerics.LinearAlgebra.Single.DenseVector vector) => vector is null
+        ? throw new ArgumentNullException(nameof(vector)) : new(Shape.Vector(vector.Count), vector.Values);
+    /// <summary>Wraps a MathNet single-precision vector without copying.</summary>
+    public static implicit operator Tensor(MathNet.Numerics.LinearAlgebra.Single.DenseVector vector) => Wrap(vector);
+    /// <summary>Wraps a MathNet single-precision matrix without copying.</summary>
+    public static implicit operator Tensor(MathNet.Numerics.LinearAlgebra.Single.DenseMatrix matrix) => Wrap(matrix);
+
+    /// <summary>A MathNet single-precision view of this float32 matrix sharing its storage (zero-copy; read-only).</summary>
+    public MathNet.Numerics.LinearAlgebra.Single.DenseMatrix AsMatrix32() => Shape.Rank == 2
+        ? new(Shape[0], Shape[1], SinglesOf("AsMatrix32"))
+        : throw new InvalidOperationException($"AsMatrix32: tensor of shape {Shape} is not a matrix");
+    /// <summary>A MathNet single-precision view of this float32 tensor's elements in column-major order, sharing storage.</summary>
+    public MathNet.Numerics.LinearAlgebra.Single.DenseVector AsVector32() => new(SinglesOf("AsVector32"));
 
     /// <summary>Rounds <paramref name="values"/> in place to <paramref name="type"/> (a no-op for float64) and returns
     /// them: the one place a float32 result is made.</summary>
@@ -190,26 +277,29 @@ public sealed class Tensor
     /// <summary>A MathNet view of this vector (or of any tensor's elements in column-major order), sharing storage.</summary>
     public DenseVector AsVector() => new(Storage ?? throw NotFloat("AsVector"));
     /// <summary>The value of a scalar (or of a one-element tensor).</summary>
-    public double ToScalar() => Storage is null ? throw NotFloat("ToScalar") : Shape.Size == 1
-        ? Storage[0]
+    public double ToScalar() => IntStorage is not null ? throw NotFloat("ToScalar") : Shape.Size == 1
+        ? Element(0)
         : throw new InvalidOperationException($"ToScalar: tensor of shape {Shape} has {Shape.Size} elements");
 
     /// <summary>Element <paramref name="i"/> of a vector (or the i-th element in column-major order).</summary>
-    public double this[int i] => Storage is null ? throw NotFloat("Tensor[i]") : (uint)i < (uint)Storage.Length ? Storage[i]
-        : throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: index {i} is outside the {Storage.Length} elements of {Shape}");
+    public double this[int i] => IntStorage is not null ? throw NotFloat("Tensor[i]") : (uint)i < (uint)Shape.Size ? Element(i)
+        : throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: index {i} is outside the {Shape.Size} elements of {Shape}");
     /// <summary>Element (<paramref name="i"/>, <paramref name="j"/>) of a matrix.</summary>
-    public double this[int i, int j] => Storage is null ? throw NotFloat("Tensor[i, j]") : Shape.Rank != 2
+    public double this[int i, int j] => IntStorage is not null ? throw NotFloat("Tensor[i, j]") : Shape.Rank != 2
         ? throw new InvalidOperationException($"Tensor of shape {Shape} is not a matrix")
         : (uint)i >= (uint)Shape[0] ? throw new ArgumentOutOfRangeException(nameof(i), i, $"Tensor: row {i} is outside {Shape}")
         : (uint)j >= (uint)Shape[1] ? throw new ArgumentOutOfRangeException(nameof(j), j, $"Tensor: column {j} is outside {Shape}")
-        : Storage[i + j * Shape[0]];
+        : Element(i + j * Shape[0]);
+
+    /// <summary>Float element <paramref name="flat"/>, read from singles when the tensor holds them (no twin made).</summary>
+    double Element(int flat) => HoldsSingles ? singles![flat] : Storage[flat];
 
     /// <summary>A short description: the shape and the values as nested rows, first axis outermost, as NumPy prints
     /// them (a matrix [[1, 2], [3, 4]], whatever the storage order), at most 6 entries along each axis.</summary>
     public override string ToString()
     {
         string At(int flat) => IntStorage is { } ints ? ints[flat].ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : Storage[flat].ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+            : Element(flat).ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
         // Column-major: element (i₀, i₁, …) sits at i₀·1 + i₁·d₀ + i₂·d₀d₁ + …; nested to the rank (a few levels).
         var stride = new int[Shape.Rank];
         for (int a = 0, size = 1; a < Shape.Rank; size *= Shape[a], a++) stride[a] = size;

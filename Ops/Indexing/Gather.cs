@@ -48,6 +48,13 @@ internal sealed record Gather : LinearOp, IExpand
     }
 
     /// <inheritdoc/>
+    public void Block(ReadOnlySpan<float> input, int start, Span<double> y)
+    {
+        var positions = map.AsSpan(start, y.Length);
+        for (int k = 0; k < y.Length; k++) y[k] = input[positions[k]];
+    }
+
+    /// <inheritdoc/>
     protected override Node Adjoint(Node ct, Node x) => Node.Apply(new Scatter(this), ct);
 
     /// <inheritdoc/>

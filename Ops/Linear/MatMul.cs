@@ -8,7 +8,7 @@ namespace AutoDiff.Functional.Ops;
 /// backward pass never materialises Aᵀ.</summary>
 /// <remarks>The batch axes lead, as in NumPy, so in column-major storage a member's elements are B apart (B the batch
 /// size): each member is packed into a contiguous matrix, multiplied by one BLAS call, and unpacked.</remarks>
-internal sealed record MatMul(bool TransposeA = false, bool TransposeB = false) : Op
+internal sealed partial record MatMul(bool TransposeA = false, bool TransposeB = false) : Op, IForward32
 {
     /// <inheritdoc/>
     public override int Arity => 2;

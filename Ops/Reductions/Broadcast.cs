@@ -39,11 +39,16 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
     /// <inheritdoc/>
     /// <remarks>Column-major position p of the output has coordinate (p / Inner) mod Count on the new axis; dropping
     /// it leaves the input's position p mod Inner + (p / (Inner·Count))·Inner.</remarks>
-    public void Block(ReadOnlySpan<double> input, int start, Span<double> y)
+    public void Block(ReadOnlySpan<double> input, int start, Span<double> y) => Spread(input, start, y);
+
+    /// <inheritdoc/>
+    public void Block(ReadOnlySpan<float> input, int start, Span<double> y) => Spread(input, start, y);
+
+    void Spread<T>(ReadOnlySpan<T> input, int start, Span<double> y) where T : unmanaged, System.Numerics.INumberBase<T>
     {
         if (y.IsEmpty) return;
         if (Inner == input.Length)   // the new axis is the last: the whole input, over and over
-            for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = input[p];
+            for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = double.CreateTruncating(input[p]);
         else
         {
             // Runs of the output that copy one stretch of the input: Count copies of each input element (Inner = 1),
@@ -56,16 +61,22 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
                 if (Inner == 1)
                 {
                     length = Math.Min(Count - (int)(p % Count), y.Length - i);
-                    y.Slice(i, length).Fill(input[(int)(p / Count)]);
+                    y.Slice(i, length).Fill(double.CreateTruncating(input[(int)(p / Count)]));
                 }
                 else
                 {
                     int within = (int)(p % Inner);
                     length = Math.Min(Inner - within, y.Length - i);
-                    input.Slice((int)(within + p / run * Inner), length).CopyTo(y.Slice(i, length));
+                    Copy(input.Slice((int)(within + p / run * Inner), length), y.Slice(i, length));
                 }
             }
         }
+    }
+
+    static void Copy<T>(ReadOnlySpan<T> from, Span<double> to) where T : unmanaged, System.Numerics.INumberBase<T>
+    {
+        if (typeof(T) == typeof(double)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(from).CopyTo(to);
+        else for (int i = 0; i < from.Length; i++) to[i] = double.CreateTruncating(from[i]);
     }
 
     /// <inheritdoc/>

@@ -5,7 +5,7 @@ namespace AutoDiff.Functional.Ops;
 /// <summary>log softmax along one axis of a tensor of any rank, (x − max) − log Σ exp(x − max): right at any finite magnitude (−ln 2 for
 /// (1e17, 1e17), where x − logΣexp x gives 0). Its derivative ẏ = ṫ − Σ softmax ⊙ ṫ uses the softmax op, not
 /// exp(y), so it keeps the softmax's accuracy.</summary>
-internal sealed record LogSoftmax(int Axis) : Op
+internal sealed record LogSoftmax(int Axis) : Op, IForward32
 {
     /// <inheritdoc/>
     public override int Arity => 1;
@@ -18,6 +18,8 @@ internal sealed record LogSoftmax(int Axis) : Op
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => ShiftedExp.Along(x[0], Axis, y, ShiftedResult.LogSoftmax);
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y) => ShiftedExp.Along(x[0], Axis, y, ShiftedResult.LogSoftmax);
 
     Node Spread(Node reduced, Node like) => Broadcast.Along(reduced, Axis, like.Shape[Axis]);
     Node Probabilities(Node x) => Node.Apply(new Softmax(Axis), x);

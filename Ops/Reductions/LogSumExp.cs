@@ -5,7 +5,7 @@ namespace AutoDiff.Functional.Ops;
 /// <summary>log Σ exp(x) along one axis of a tensor of any rank (dropping it), computed as max + log Σ exp(x − max) so logits of magnitude 1e3 stay finite.
 /// Its derivative is the softmax along that axis, the <see cref="Softmax"/> op (not exp(x − y), which rounds to 1 when
 /// |x| is so large that y = x + ln 2 rounds to x).</summary>
-internal sealed record LogSumExp(int Axis) : Op
+internal sealed record LogSumExp(int Axis) : Op, IForward32
 {
     /// <inheritdoc/>
     public override int Arity => 1;
@@ -18,6 +18,8 @@ internal sealed record LogSumExp(int Axis) : Op
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => ShiftedExp.Along(x[0], Axis, y, ShiftedResult.LogSumExp);
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y) => ShiftedExp.Along(x[0], Axis, y, ShiftedResult.LogSumExp);
 
     Node Probabilities(Node x) => Node.Apply(new Softmax(Axis), x);
 

@@ -4,7 +4,7 @@ using AutoDiff.Functional.Ops.Kernels;
 
 namespace AutoDiff.Functional.Ops;
 
-/// <summary>What <see cref="ShiftedExp.Along"/> writes for each run: softmax exp(x − max)/s, log-softmax
+/// <summary>What <see cref="ShiftedExp.Along(Tensor, int, double[], ShiftedResult)"/> writes for each run: softmax exp(x − max)/s, log-softmax
 /// (x − max) − log s, or log Σ exp = max + log s, where s = Σ exp(x − max).</summary>
 internal enum ShiftedResult { Softmax, LogSoftmax, LogSumExp }
 
@@ -40,6 +40,40 @@ internal static class ShiftedExp
         // Blocks are independent and each is computed the same way wherever it runs: two cores, the same bits.
         if (parallel) Parallel.For(0, blocks, b => Strided(a, walk, b * Block, y, result));
         else for (int b = 0; b < blocks; b++) Strided(a, walk, b * Block, y, result);
+    }
+
+    /// <summary>The float32 result: runs widened to float64 a chunk at a time, as the columns of a matrix (contiguous
+    /// runs) or its rows (strided runs, <see cref="Block"/> at a time), computed as above and rounded once. A run's bits
+    /// do not depend on its neighbours, so this is the float64 result at the float32 inputs, rounded.</summary>
+    public static void Along(Tensor x, int axis, float[] y, ShiftedResult result)
+    {
+        if (x.Shape.Size == 0) return;
+        var walk = new Axis(x.Shape, axis);
+        int runs = Math.Clamp(walk.Stride == 1 ? (1 << 16) / Math.Max(1, walk.Length) : Block, 1, walk.Groups);
+        int chunks = (walk.Groups + runs - 1) / runs;
+        if (x.Shape.Size >= Plan.ParallelSize && chunks > 1) Parallel.For(0, chunks, c => Chunk(x, walk, c * runs, runs, y, result));
+        else for (int c = 0; c < chunks; c++) Chunk(x, walk, c * runs, runs, y, result);
+    }
+
+    /// <summary>Runs g0 … g0 + n − 1 gathered into a float64 matrix, the result along them, rounded back.</summary>
+    static void Chunk(Tensor x, Axis walk, int g0, int runs, float[] y, ShiftedResult result)
+    {
+        int n = Math.Min(runs, walk.Groups - g0), length = walk.Length;
+        // Element k of run g sits at (k, g) of a (length × n) matrix when runs are contiguous, else at (g, k) of (n × length).
+        bool columns = walk.Stride == 1;
+        int Position(int g, int k) => columns ? k + g * length : g + k * n;
+        var block = GC.AllocateUninitializedArray<double>(n * length);
+        float[]? s = x.HoldsSingles ? x.Singles : null;
+        double[]? d = s is null ? x.Storage : null;
+        for (int g = 0; g < n; g++)
+            for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) block[Position(g, k)] = s is null ? d![p] : s[p];
+        bool reduced = result == ShiftedResult.LogSumExp;
+        var z = GC.AllocateUninitializedArray<double>(reduced ? n : n * length);
+        Along(new Tensor(columns ? Shape.Matrix(length, n) : Shape.Matrix(n, length), block, DType.Float32), columns ? 0 : 1, z, result);
+        if (reduced) Tensor.Narrow(z, y.AsSpan(g0, n));
+        else
+            for (int g = 0; g < n; g++)
+                for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) y[p] = (float)z[Position(g, k)];
     }
 
     /// <summary>One contiguous run x[start … start + n − 1], run number g: its maximum (a vector pass), then the

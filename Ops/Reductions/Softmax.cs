@@ -5,7 +5,7 @@ namespace AutoDiff.Functional.Ops;
 /// <summary>softmax along one axis of a tensor of any rank, exp(x − max) / Σ exp(x − max): the shift by the maximum is exact where it
 /// matters (Sterbenz), so the result is right at any finite magnitude (softmax of (1e17, 1e17) is (½, ½), where
 /// exp(x − logΣexp x) gives (1, 1)). Its derivative ẏ = y ⊙ (ṫ − Σ y ⊙ ṫ) reuses the output.</summary>
-internal sealed record Softmax(int Axis) : Op
+internal sealed record Softmax(int Axis) : Op, IForward32
 {
     /// <inheritdoc/>
     public override int Arity => 1;
@@ -18,6 +18,8 @@ internal sealed record Softmax(int Axis) : Op
 
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => ShiftedExp.Along(x[0], Axis, y, ShiftedResult.Softmax);
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y) => ShiftedExp.Along(x[0], Axis, y, ShiftedResult.Softmax);
 
     Node Spread(Node reduced, Node like) => Broadcast.Along(reduced, Axis, like.Shape[Axis]);
 

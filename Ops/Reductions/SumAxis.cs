@@ -6,39 +6,54 @@ namespace AutoDiff.Functional.Ops;
 /// <summary>Sums along one axis of a tensor of any rank, dropping it: a matrix's axis 0 gives column sums (n), axis 1
 /// row sums (m); a vector's axis 0 a scalar; a (b×m×n) tensor's axis 0 an (m×n) matrix. Its adjoint is
 /// <see cref="Broadcast"/> along the same axis.</summary>
-internal sealed record SumAxis(int Axis) : LinearOp
+internal sealed record SumAxis(int Axis) : LinearOp, IForward32
 {
     /// <inheritdoc/>
     public override Shape InferShape(ReadOnlySpan<Shape> x) => Ops.Axis.Remove(this, x[0], Axis);
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Sums(x[0], y);
+
+    /// <inheritdoc/>
+    /// <remarks>The float64 sums of the float32 elements (read a run or a column at a time, widened), rounded once.</remarks>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y)
     {
-        var walk = new Axis(x[0].Shape, Axis);
-        var a = x[0].Storage;
+        var sums = GC.AllocateUninitializedArray<double>(y.Length);
+        Sums(x[0], sums);
+        Tensor.Narrow(sums, y);
+    }
+
+    void Sums(Tensor x, double[] y)
+    {
+        var walk = new Axis(x.Shape, Axis);
+        // A float32 input held as singles is read through Singles.Block: a run or a column widened into scratch.
+        static double[] Scratch(Tensor t, int n) => t.HoldsSingles ? new double[n] : [];
         if (walk.Stride == 1)
         {
+            var scratch = Scratch(x, walk.Length);
             // Down contiguous runs (columns, or the last axis when the axes before it are all 1): each added as Sum adds
             // a vector, so the sums of a batch of vectors (Sum's batching rule) have the bits of each vector's Sum.
-            for (int g = 0; g < walk.Groups; g++) y[g] = Sum.InTiles(a.AsSpan(walk.Start(g), walk.Length));
+            for (int g = 0; g < walk.Groups; g++) y[g] = Sum.InTiles(Singles.Block(x, walk.Start(g), walk.Length, scratch));
             return;
         }
-        if (Axis == x[0].Shape.Rank - 1)
+        if (Axis == x.Shape.Rank - 1)
         {
             // Along the last axis (a matrix's rows): add whole columns (contiguous, vectorised) instead of striding one
             // row at a time; the axes before it are one long column of m elements. Each element is added in the order
             // of the strided loop below, so a batch with the members along a trailing axis has the same bits.
-            var (m, n, _) = Along.Of(x[0].Shape, Axis);
-            var columns = x[0].Values;
+            var (m, n, _) = Along.Of(x.Shape, Axis);
             if (n == 0) { Array.Clear(y); return; }
-            columns[..m].CopyTo(y);
-            for (int j = 1; j < n; j++) TensorPrimitives.Add(y, columns.Slice(j * m, m), y);
+            var scratch = Scratch(x, m);
+            Singles.Block(x, 0, m, scratch).CopyTo(y);
+            for (int j = 1; j < n; j++) TensorPrimitives.Add(y, Singles.Block(x, j * m, m, scratch), y);
             return;
         }
+        float[]? f = x.HoldsSingles ? x.Singles : null;
+        double[]? d = f is null ? x.Storage : null;
         for (int g = 0; g < walk.Groups; g++)
         {
             double s = 0;
-            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += a[p];
+            for (int k = 0, p = walk.Start(g); k < walk.Length; k++, p += walk.Stride) s += f is null ? d![p] : f[p];
             y[g] = s;
         }
     }

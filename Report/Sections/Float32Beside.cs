@@ -23,16 +23,14 @@ static class Float32Beside
         Node[] outputs = [loss, slope];
 
         // The graph's float64 variables and their float32 twins, bound to the values rounded to float32.
-        var variables = Topology.Of(outputs).Order.ToArray().Where(n => n.IsVariable && n.DType == DType.Float64).ToArray();
-        var twins = variables.ToDictionary<Node, Node, Node>(v => v, v => Node.Variable(((Variable)v.Op).Name, v.Shape, DType.Float32), ReferenceEqualityComparer.Instance);
+        var (outputs32, twins) = Graph.Retyped(outputs, DType.Float32);
         Bindings at32 = Bindings.Empty, at64 = Bindings.Empty;
-        foreach (var v in variables)
+        foreach (var v in twins.Keys)
         {
             var rounded = at[v].ToFloat32();
             (at32, at64) = (at32.Bind(twins[v], rounded), at64.Bind(v, rounded.ToFloat64()));
         }
         foreach (var v in at.Variables.Where(v => v.DType != DType.Float64)) (at32, at64) = (at32.Bind(v, at[v]), at64.Bind(v, at[v]));
-        var outputs32 = Retyped(outputs, twins);
 
         var y32 = Evaluator.Evaluate(outputs32, at32);
         var y64 = Evaluator.Evaluate(outputs, at64);
@@ -48,21 +46,5 @@ static class Float32Beside
         report.Text($"Float32 beside float64 ({model}): the same graph on float32 variables, against float64 at the same float32 inputs; " +
                     "bound 1.5 · 2⁻²⁴ · Σₖ|∂y/∂zₖ|·|zₖ| over every value the graph makes (derived from float32's rounding, as the kit's Float32 law):");
         report.Table(["", "float32", "float64", "difference", "bound", "check"], rows);
-    }
-
-    /// <summary>The outputs rebuilt over the twins: each node's op applied again to its inputs' images.</summary>
-    static Node[] Retyped(Node[] outputs, Dictionary<Node, Node> twins)
-    {
-        var topo = Topology.Of(outputs);
-        var order = topo.Order;
-        var image = new Node[order.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            var node = order[i];
-            image[i] = twins.TryGetValue(node, out var twin) ? twin
-                : node.IsLeaf ? node
-                : Node.Apply(node.Op, [.. topo.InputsOf(i).ToArray().Select(k => image[k])]);
-        }
-        return [.. outputs.Select(o => image[topo.IndexOf(o)])];
     }
 }

@@ -1,0 +1,102 @@
+using System.Buffers;
+
+namespace AutoDiff.Functional;
+
+/// <summary>An op whose float32 forward rule reads its inputs' float32 storage and writes singles itself, so a float32
+/// value never gets a float64 copy (half the memory and memory traffic). The result must be what
+/// <see cref="DType.Float32"/> promises: the float64 rule's result at the same inputs, rounded once to float32.</summary>
+internal interface IForward32
+{
+    /// <summary>The output into <paramref name="y"/>; float inputs are float32 (read them with
+    /// <see cref="Singles.Block"/> or <see cref="Tensor.Singles"/>).</summary>
+    void Forward(ReadOnlySpan<Tensor> x, float[] y);
+}
+
+/// <summary>Float32 forward rules over singles: an op's own (<see cref="IForward32"/>); for the kernels plans fuse
+/// (element-wise, expand, reduce), the float64 kernel run block by block on widened inputs and its block rounded (the
+/// same bits as the kernel over the whole float64 value, rounded); for any other op, its float64 rule on widened copies
+/// of its inputs, its result rounded (the copies live only for the call).</summary>
+internal static class Singles
+{
+    /// <summary>The float32 output of <paramref name="op"/> into <paramref name="y"/>.</summary>
+    public static void Forward(Op op, ReadOnlySpan<Tensor> x, float[] y)
+    {
+        if (op is IForward32 own) { own.Forward(x, y); return; }
+        if (op is IReduce reduce && x.Length == 1 && x[0].DType.IsFloat()) { y[0] = (float)Reduce(reduce, x[0]); return; }
+        if (!(op is IElementwise && x.Length <= 2 && AreFloat(x) || op is IExpand && x.Length == 1 && x[0].DType.IsFloat()))
+        {
+            var doubles = GC.AllocateUninitializedArray<double>(y.Length);
+            op.Forward(Widened(x), doubles);
+            Tensor.Narrow(doubles, y);
+            return;
+        }
+        var scratch = ArrayPool<double>.Shared.Rent(3 * Plan.Tile);
+        try
+        {
+            for (int start = 0; start < y.Length; start += Plan.Tile)
+            {
+                int length = Math.Min(Plan.Tile, y.Length - start);
+                var block = scratch.AsSpan(0, length);
+                if (op is IExpand expand)
+                {
+                    if (x[0].HoldsSingles) expand.Block(x[0].Singles, start, block);
+                    else expand.Block(x[0].Values, start, block);
+                }
+                else
+                {
+                    var a = Block(x[0], start, length, scratch.AsSpan(Plan.Tile, Plan.Tile));
+                    var b = x.Length > 1 ? Block(x[1], start, length, scratch.AsSpan(2 * Plan.Tile, Plan.Tile)) : default;
+                    ((IElementwise)op).Block(a, b, block);
+                }
+                Tensor.Narrow(block, y.AsSpan(start, length));
+            }
+        }
+        finally { ArrayPool<double>.Shared.Return(scratch); }
+    }
+
+    static bool AreFloat(ReadOnlySpan<Tensor> x)
+    {
+        foreach (var t in x)
+            if (!t.DType.IsFloat()) return false;
+        return true;
+    }
+
+    /// <summary>The inputs with each float32 value held as singles replaced by a float64 copy for this call (a float64
+    /// rule reads doubles), so no copy stays attached to a value that outlives the call (a bound input).</summary>
+    static Tensor[] Widened(ReadOnlySpan<Tensor> x)
+    {
+        var widened = x.ToArray();
+        for (int i = 0; i < widened.Length; i++)
+            if (widened[i].HoldsSingles)
+            {
+                var d = GC.AllocateUninitializedArray<double>(widened[i].Shape.Size);
+                Tensor.Widen(widened[i].Singles, d);
+                widened[i] = new Tensor(widened[i].Shape, d, DType.Float32);
+            }
+        return widened;
+    }
+
+    /// <summary>A sum as a fused pass makes it: each tile's partial sum, added in tile order (<see cref="Plan"/>).</summary>
+    static double Reduce(IReduce reduce, Tensor x)
+    {
+        var scratch = ArrayPool<double>.Shared.Rent(Plan.Tile);
+        try
+        {
+            double sum = 0;
+            for (int start = 0; start < x.Shape.Size; start += Plan.Tile)
+                sum += reduce.Block(Block(x, start, Math.Min(Plan.Tile, x.Shape.Size - start), scratch));
+            return sum;
+        }
+        finally { ArrayPool<double>.Shared.Return(scratch); }
+    }
+
+    /// <summary>Elements [start, start + length) of a float value as doubles: a slice of its doubles, or its singles
+    /// widened into <paramref name="scratch"/>; the single element of a scalar whatever the block.</summary>
+    public static ReadOnlySpan<double> Block(Tensor x, int start, int length, Span<double> scratch)
+    {
+        if (x.Shape.Size == 1) (start, length) = (0, 1);
+        if (!x.HoldsSingles) return x.Values.Slice(start, length);
+        Tensor.Widen(x.Singles.AsSpan(start, length), scratch);
+        return scratch[..length];
+    }
+}

@@ -1,0 +1,207 @@
+using AutoDiff.Functional.Models;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Xunit;
+using Single = MathNet.Numerics.LinearAlgebra.Single;
+
+namespace AutoDiff.Functional.Properties.Values;
+
+/// <summary>Float32 values are stored as float32 (half the memory): MathNet's single-precision types go in and come out
+/// without a copy, and evaluating or differentiating a float32 graph reads its float32 data without ever making a
+/// float64 copy of it, while the results keep <see cref="DType.Float32"/>'s promise (the float64 result at the same
+/// inputs, rounded once).</summary>
+public class Float32StorageTests
+{
+    [Fact]
+    public void MathNet_single_precision_values_go_in_and_come_out_without_a_copy()
+    {
+        var m = Single.DenseMatrix.OfArray(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
+        var t = Tensor.Wrap(m);
+        Assert.Equal(DType.Float32, t.DType);
+        Assert.Same(m.Values, t.AsMatrix32().Values);
+        Assert.Same(m.Values, t.AsVector32().Values);
+        Assert.Equal(6f, t.Values32[5]);
+        Assert.Equal(4.0, t[1, 0]);
+        Assert.True(t.HoldsSingles);   // reading elements one by one made no float64 copy
+
+        var x = Node.Variable("x", Shape.Matrix(2, 3), DType.Float32);
+        var same = Evaluator.Evaluate(x.Reshape(Shape.Vector(6)), Bindings.Empty.Bind(x, m));
+        Assert.Same(m.Values, same.AsVector32().Values);
+    }
+
+    [Fact]
+    public void Reading_float32_storage_from_another_type_names_the_reader()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Tensor.Vector(1, 2).Values32.Length);
+        Assert.Equal("Values32: tensor (2) holds float64 (read Values, or cast with ToFloat32())", e.Message);
+        e = Assert.Throws<InvalidOperationException>(() => Tensor.Indices(1, 2).AsVector32());
+        Assert.Equal("AsVector32: tensor (2) holds int32 (read Ints, or cast with ToFloat32())", e.Message);
+        e = Assert.Throws<InvalidOperationException>(() => Tensor.Vector32(1, 2).AsMatrix32());
+        Assert.Equal("AsMatrix32: tensor of shape (2) is not a matrix", e.Message);
+    }
+
+    /// <summary>The seed models' gradients in float32 (the float32 variables bound to float32 data): the data is read
+    /// as float32 throughout (no float64 twin is ever made of it), the plan's values are float32 buffers, and
+    /// the results are float32 within the float32 law's bound of the float64 gradient at the same inputs.</summary>
+    [Theory]
+    [InlineData("regression")]
+    [InlineData("softmax")]
+    [InlineData("factorisation")]
+    public void A_float32_gradient_reads_its_data_as_float32_and_stores_float32(string model)
+    {
+        var (loss, wrt, at64) = Seed(model);
+        var (loss32, wrt32, at32) = Float32Twin(loss, wrt, at64);
+        var outputs32 = (Node[])[loss32, .. Reverse.Grad(loss32, wrt32)];
+        var plan32 = Plan.Compile(outputs32);
+        var results = plan32.Run(at32);
+
+        foreach (var v in at32.Variables) Assert.True(at32[v].HoldsSingles, $"{model}: a float64 copy of {v} was made");
+        Assert.All(results, r => Assert.Equal(DType.Float32, r.DType));
+        var plan64 = Plan.Compile([loss, .. Reverse.Grad(loss, wrt)]);
+        // The float64 plan's slots at half the bytes each; the float32 graph's extra slots hold the casts of the rules'
+        // scalar constants to float32 (4 bytes each).
+        Assert.All(results, r => Assert.True(r.HoldsSingles));
+        var (s32, s64) = (plan32.Statistics, plan64.Statistics);
+        Assert.InRange(s32.Slots - s64.Slots, 0, 5);
+        Assert.True(2 * s32.SlotBytes <= s64.SlotBytes + 8 * (s32.Slots - s64.Slots), $"{model}: float32 slots {s32.SlotBytes:N0} bytes, float64 {s64.SlotBytes:N0}");
+
+        // The loss against the float64 evaluation at the float32-rounded inputs, within the float32 law's derived bound
+        // (1.5 · 2⁻²⁴ · Σₖ|∂y/∂zₖ|·|zₖ| over every value zₖ the graph makes); the products' own check is below.
+        var at64Rounded = Bindings.Empty;
+        foreach (var v in at64.Variables) at64Rounded = at64Rounded.Bind(v, at64[v].ToFloat32().ToFloat64());
+        double y64 = Evaluator.Evaluate(loss, at64Rounded).ToScalar();
+        double bound = 1.5 * Rounding.Float32Roundoff * Rounding.Sensitivity([loss], at64Rounded)[0][0];
+        Assert.True(Math.Abs(results[0].ToScalar() - y64) <= bound, $"{model}: float32 loss {results[0].ToScalar()}, float64 {y64}, bound {bound}");
+    }
+
+    /// <summary>A float32 product is computed in float64 a block at a time: each element is the float64 product of the
+    /// float32 factors rounded once, so it is one of the two float32 numbers either side of the float64 product
+    /// (which BLAS sums in its own order, hence not always the nearer one). Shapes that make several blocks along each
+    /// of the three split axes, with every transpose.</summary>
+    [Theory]
+    [InlineData(3000, 40, 30)]    // rows of op(A) split
+    [InlineData(30, 40, 3000)]    // columns of op(B) split
+    [InlineData(30, 6000, 20)]    // the inner dimension split, the partial products summed
+    [InlineData(1, 5000, 1)]      // a dot product
+    [InlineData(5000, 30, 1)]     // a matrix times a vector's shape as a matrix
+    public void A_float32_product_is_the_float64_product_rounded(int m, int k, int n)
+    {
+        var rng = new Random(m + 7 * k + 13 * n);
+        foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            Shape a = ta ? Shape.Matrix(k, m) : Shape.Matrix(m, k), b = tb ? Shape.Matrix(n, k) : Shape.Matrix(k, n);
+            var A = Tensor.FromColumnMajor32(a, [.. Enumerable.Range(0, a.Size).Select(_ => (float)(rng.NextDouble() * 2 - 1))]);
+            var B = Tensor.FromColumnMajor32(b, [.. Enumerable.Range(0, b.Size).Select(_ => (float)(rng.NextDouble() * 2 - 1))]);
+            var x = Node.Variable("A", a, DType.Float32);
+            var y = Node.Variable("B", b, DType.Float32);
+            var product = ta ? (tb ? x.T().MatMul(y.T()) : x.T().MatMul(y)) : (tb ? x.MatMul(y.T()) : x.MatMul(y));
+            var c32 = Evaluator.Evaluate(product, Bindings.Empty.Bind(x, A).Bind(y, B));
+            Assert.True(c32.HoldsSingles);
+            var c64 = new double[m * n];
+            Blas.Gemm(ta, tb, 1, A.ToFloat64().Values.ToArray(), a[0], a[1], B.ToFloat64().Values.ToArray(), b[0], b[1], 0, c64);
+            for (int e = 0; e < c64.Length; e++)
+            {
+                float below = (float)c64[e] <= c64[e] ? (float)c64[e] : MathF.BitDecrement((float)c64[e]);
+                float above = (float)c64[e] >= c64[e] ? (float)c64[e] : MathF.BitIncrement((float)c64[e]);
+                Assert.True(c32.Values32[e] == below || c32.Values32[e] == above,
+                    $"({m}×{k})·({k}×{n}), transposes {ta}/{tb}, element {e}: {c32.Values32[e]} is not a neighbour of {c64[e]}");
+            }
+        }
+    }
+
+    public sealed record ReductionCase(int[] Dims, int Axis, int Op, float[] Values);
+
+    // One op each: a float32 graph rounds after every op, so a chain is not one rounding of its float64 value.
+    static readonly string[] OpNames = ["Softmax", "LogSoftmax", "LogSumExp", "Sum(axis)", "Sum", "Exp", "x + broadcast b"];
+
+    static Node Apply(int op, Node x, int axis) => op switch
+    {
+        0 => x.Softmax(axis),
+        1 => x.LogSoftmax(axis),
+        2 => x.LogSumExp(axis),
+        3 => x.Sum(axis),
+        4 => x.Sum(),
+        5 => x.Exp(),
+        // b is the first slice of x along the axis, as its own variable: the broadcast read inside a fused pass.
+        _ => x + Functional.Ops.Broadcast.Along(Node.Variable("b", Functional.Ops.Axis.Remove(new Functional.Ops.Sum(), x.Shape, axis), x.DType), axis, x.Shape[axis]),
+    };
+
+    /// <summary>Shapes of rank 1–3 whose runs cross the float32 paths' chunk sizes (512 strided runs, 1,024-element tiles).</summary>
+    static Arbitrary<ReductionCase> ReductionCases() =>
+        (from rank in Gen.Choose(1, 3)
+         from dims in Gen.ArrayOf(Gen.OneOf(Gen.Choose(1, 9), Gen.Choose(500, 1300)), rank)
+         where dims.Aggregate(1L, (a, b) => a * b) <= 400_000
+         from axis in Gen.Choose(0, rank - 1)
+         from op in Gen.Choose(0, OpNames.Length - 1)
+         from seed in Gen.Choose(0, int.MaxValue)
+         select new ReductionCase(dims, axis, op, Draw(dims.Aggregate(1, (a, b) => a * b), seed))).ToArbitrary();
+
+    static float[] Draw(int n, int seed)
+    {
+        var rng = new Random(seed);
+        return [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 40 - 20))];
+    }
+
+    /// <summary>The float32 paths that read singles (the softmax family and the sums a run or a chunk at a time, the
+    /// fused passes a block at a time) give exactly what <see cref="DType.Float32"/> promises: the float64 result at the
+    /// same float32 inputs, rounded once, bit for bit; by the evaluator and by a compiled plan.</summary>
+    [Property]
+    public Property Float32_reductions_are_the_float64_results_rounded_bit_for_bit() =>
+        Prop.ForAll(ReductionCases(), c =>
+        {
+            var shape = Shape.Of(c.Dims);
+            var x32 = Node.Variable("x", shape, DType.Float32);
+            var x64 = Node.Variable("x", shape);
+            var value = Tensor.FromColumnMajor32(shape, c.Values);
+            Node f32 = Apply(c.Op, x32, c.Axis), f64 = Apply(c.Op, x64, c.Axis);
+            Bindings at32 = Bindings.Empty.Bind(x32, value), at64 = Bindings.Empty.Bind(x64, value.ToFloat64());
+            if (Topology.Of([f32]).Order.ToArray().FirstOrDefault(n => n.IsVariable && n != x32) is { } b32)
+            {
+                var b = Tensor.FromColumnMajor32(b32.Shape, c.Values[..b32.Shape.Size]);
+                var b64 = Topology.Of([f64]).Order.ToArray().First(n => n.IsVariable && n != x64);
+                (at32, at64) = (at32.Bind(b32, b), at64.Bind(b64, b.ToFloat64()));
+            }
+            var y32 = Evaluator.Evaluate(f32, at32);
+            var planned = Plan.Compile(f32).Run(at32)[0];
+            var y64 = Evaluator.Evaluate(f64, at64);
+            Assert.True(y32.HoldsSingles && planned.HoldsSingles);
+            for (int e = 0; e < y64.Shape.Size; e++)
+            {
+                Assert.True(y32.Values32[e].Equals((float)y64[e]), $"{OpNames[c.Op]} of {shape} along {c.Axis}, element {e}: {y32.Values32[e]} is not {y64[e]} rounded");
+                Assert.True(planned.Values32[e].Equals((float)y64[e]), $"{OpNames[c.Op]} of {shape} along {c.Axis}, element {e}, planned: {planned.Values32[e]} is not {y64[e]} rounded");
+            }
+        });
+
+    static (Node Loss, Node[] Wrt, Bindings At) Seed(string model)
+    {
+        var rng = new Random(model.Length);
+        double[] Normal(int n) => [.. Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 2 - 1)];
+        switch (model)
+        {
+            case "regression":
+                var r = NonlinearRegression.Build(5000);
+                return (r.Loss, [r.W], r.Bind(Tensor.Vector(0.5, -0.3, 0.8, 0.2, 0.4), Tensor.FromColumnMajor(Shape.Matrix(5000, 2), Normal(10_000)),
+                    Tensor.FromColumnMajor(Shape.Vector(5000), Normal(5000))));
+            case "softmax":
+                var labels = Enumerable.Range(0, 3000).Select(i => i * 7 % 10).ToArray();
+                var s = SoftmaxClassifier.BuildLinear(40, 10, labels);
+                return (s.Loss, [s.W, s.B], s.Bind(Tensor.FromColumnMajor(Shape.Matrix(3000, 40), Normal(120_000)),
+                    Tensor.FromColumnMajor(Shape.Matrix(40, 10), Normal(400)), Tensor.FromColumnMajor(Shape.Vector(10), Normal(10))));
+            default:
+                var f = MatrixFactorisation.Build(600, 900, 20, 1);
+                return (f.Loss, [f.U, f.V], f.Bind(Tensor.FromColumnMajor(Shape.Matrix(600, 900), Normal(540_000)),
+                    Tensor.FromColumnMajor(Shape.Matrix(600, 20), Normal(12_000)), Tensor.FromColumnMajor(Shape.Matrix(20, 900), Normal(18_000))));
+        }
+    }
+
+    /// <summary>The loss rebuilt on float32 twins of its variables (<see cref="Functional.Graph.Retyped"/>), bound to the values
+    /// rounded to float32.</summary>
+    static (Node Loss, Node[] Wrt, Bindings At) Float32Twin(Node loss, Node[] wrt, Bindings at)
+    {
+        var (outputs, twins) = Functional.Graph.Retyped([loss], DType.Float32);
+        var bound = Bindings.Empty;
+        foreach (var v in at.Variables) bound = bound.Bind(twins[v], at[v].ToFloat32());
+        return (outputs[0], [.. wrt.Select(w => twins[w])], bound);
+    }
+}

@@ -101,17 +101,5 @@ public sealed class DistributedFullBatch
         return loss;
     }
 
-    /// <summary>Every shard's answer in shard order, or an error naming the shards that failed or did not answer within
-    /// <see cref="Timeout"/>: never a hang.</summary>
-    async Task<T[]> Gather<T>(string what, Func<int, Task<T>> call)
-    {
-        var tasks = Enumerable.Range(0, Source.Shards).Select(call).ToArray();
-        var all = Task.WhenAll(tasks);
-        if (await Task.WhenAny(all, Task.Delay(Timeout)) != all)
-            throw new TimeoutException($"DistributedFullBatch: {what}: shards {string.Join(", ", Enumerable.Range(0, tasks.Length).Where(w => !tasks[w].IsCompleted))} did not answer within {Timeout.TotalSeconds} s");
-        var failed = Enumerable.Range(0, tasks.Length).Where(w => tasks[w].IsFaulted).ToArray();
-        if (failed.Length > 0)
-            throw new InvalidOperationException($"DistributedFullBatch: {what}: shard {failed[0]} failed: {tasks[failed[0]].Exception!.InnerException!.Message}", tasks[failed[0]].Exception!.InnerException);
-        return all.Result;
-    }
+    Task<T[]> Gather<T>(string what, Func<int, Task<T>> call) => Shards.Gather(nameof(DistributedFullBatch), what, Source.Shards, Timeout, call);
 }

@@ -39,6 +39,23 @@ public sealed class RatingSource
         return MovieLens.Read(reader).Ratings;
     }
 
+    /// <summary>What shard <paramref name="index"/> (called <paramref name="shard"/> in errors) reads before it keeps
+    /// its own ratings: all of them, or an error naming the shard and the source.</summary>
+    internal Ratings ReadFor(string shard, int index)
+    {
+        if (Shards <= 0 || index < 0 || index >= Shards)
+            throw new ArgumentOutOfRangeException("source", $"{shard}: not a shard of the {Shards} of {this}");
+        try { return ReadAll(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new InvalidOperationException($"{shard}: cannot load its ratings from {this}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Whether a shard that loaded from <paramref name="held"/> already holds this source's ratings (a Load
+    /// repeated before every step is then free).</summary>
+    internal bool IsHeldBy(RatingSource? held) => held?.ToString() == ToString();
+
     /// <summary>The ratings of shard <paramref name="shard"/>'s users, in their order in the source, with the source's
     /// m and n (so gradients have the whole model's layout).</summary>
     public Ratings Shard(Ratings all, int shard)
@@ -107,7 +124,9 @@ public sealed class ShardGradient
 }
 
 /// <summary>A training run as checkpointed to the grain-state provider after each step: the step count, the factors θ
-/// and the optimiser's state (the momentum buffer v of θ ← θ − η(βv + ∇L)). Enough to resume the run bit for bit.</summary>
+/// and the optimiser's state (the momentum buffer v of θ ← θ − η(βv + ∇L)). Enough to resume the run bit for bit. For
+/// <see cref="DistributedAls.Train"/> the step counts half-sweeps and v and the losses are empty (ALS keeps no state
+/// beyond θ and μ).</summary>
 [GenerateSerializer, Immutable]
 public sealed class TrainingCheckpoint
 {

@@ -28,15 +28,8 @@ public sealed class RatingShardGrain : Grain, IRatingShard
     public Task<int> Load(RatingSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (source.Shards <= 0 || Shard < 0 || Shard >= source.Shards)
-            throw new ArgumentOutOfRangeException(nameof(source), $"RatingShard {Shard}: not a shard of the {source.Shards} of {source}");
-        if (ratings is not null && this.source?.ToString() == source.ToString()) return Task.FromResult(ratings.Count);
-        Ratings all;
-        try { all = source.ReadAll(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            throw new InvalidOperationException($"RatingShard {Shard}: cannot load its ratings from {source}: {e.Message}", e);
-        }
+        if (ratings is not null && source.IsHeldBy(this.source)) return Task.FromResult(ratings.Count);
+        var all = source.ReadFor($"RatingShard {Shard}", Shard);
         (this.source, ratings, evaluator) = (source, source.Shard(all, Shard), null);
         return Task.FromResult(ratings.Count);
     }

@@ -58,11 +58,14 @@ public sealed class RatingSource
 
     /// <summary>The ratings of shard <paramref name="shard"/>'s users, in their order in the source, with the source's
     /// m and n (so gradients have the whole model's layout).</summary>
-    public Ratings Shard(Ratings all, int shard)
+    public Ratings Shard(Ratings all, int shard) => all.Take(Positions(all, shard));
+
+    /// <summary>Where shard <paramref name="shard"/>'s ratings are in the source, in order: what a minibatch's seeded
+    /// choice of ratings is keyed by, so the batches do not depend on the number of shards.</summary>
+    public int[] Positions(Ratings all, int shard)
     {
         ArgumentNullException.ThrowIfNull(all);
-        var keep = Enumerable.Range(0, all.Count).Where(p => all.User[p] % Shards == shard).ToArray();
-        return all.Take(keep);
+        return [.. Enumerable.Range(0, all.Count).Where(p => all.User[p] % Shards == shard)];
     }
 
     /// <summary>The ratings of shard <paramref name="shard"/>'s items (item mod shards = shard), in their order in the
@@ -138,4 +141,34 @@ public sealed class TrainingCheckpoint
     [Id(2)] public FactorsMessage Velocity { get; init; } = new();
     /// <summary>L before each step taken, in order.</summary>
     [Id(3)] public double[] Losses { get; init; } = [];
+}
+
+/// <summary>A fixed, seeded order of minibatches: in epoch e the rating at position p of the source is in batch
+/// h(seed, e, p) mod <see cref="Batches"/>, h a 64-bit mix (SplitMix64's finaliser), and step t takes batch t mod B of
+/// epoch ⌊t / B⌋. Each epoch's batches split the ratings (about |Ω|/B each, drawn afresh every epoch); a shard finds its
+/// part of a batch from its own ratings' positions, so the batches are the same whatever the shards and silos.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MinibatchOrder([property: Id(0)] int Batches, [property: Id(1)] int Seed)
+{
+    /// <summary>The batch of epoch <paramref name="epoch"/> that holds the rating at <paramref name="position"/>.</summary>
+    public int BatchOf(int epoch, int position)
+    {
+        ulong z = ((ulong)(uint)Seed << 32 | (uint)epoch) * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)position * 0xD1B54A32D192ED03UL;
+        z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ z >> 27) * 0x94D049BB133111EBUL;
+        return (int)((z ^ z >> 31) % (ulong)Batches);
+    }
+
+    /// <summary>Which of <paramref name="positions"/> (ascending) are in step <paramref name="step"/>'s batch: indices
+    /// into <paramref name="positions"/>, in order.</summary>
+    public int[] Select(ReadOnlySpan<int> positions, int step)
+    {
+        if (Batches <= 0) throw new ArgumentOutOfRangeException(nameof(Batches), Batches, "MinibatchOrder: the number of batches must be positive");
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        int epoch = step / Batches, batch = step % Batches;
+        var keep = new List<int>();
+        for (int x = 0; x < positions.Length; x++)
+            if (BatchOf(epoch, positions[x]) == batch) keep.Add(x);
+        return [.. keep];
+    }
 }

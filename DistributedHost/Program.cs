@@ -13,9 +13,10 @@ using StackExchange.Redis;
 //       or until process PID has exited.
 // train --redis HOST:PORT [--cluster ID] --shards S [--users m --items n --ratings R | --movielens ratings.csv]
 //       [--rank k --steps T --rate η --momentum β --lambda λ --attempts A --timeout SECONDS --join-timeout SECONDS
-//       --run NAME]
+//       --run NAME --batches B]
 //       synchronous full-batch steps over S shards on whatever silos have joined, checkpointed to Redis after each
-//       step under the run's name (a run restarted under that name resumes); prints the gradient's agreement with
+//       step under the run's name (a run restarted under that name resumes; with --batches, minibatch steps in a fixed
+//       seeded order of B batches an epoch); prints the gradient's agreement with
 //       the single process, the step times beside the single process's, and the final factors' hash.
 // train --method als [same options] [--sweeps N --biased true|false]
 //       distributed ALS over S user shards and S item shards: N sweeps (2N half-sweeps), checkpointed to Redis after
@@ -169,7 +170,11 @@ for (int s = 0; s < Math.Min(steps, 3); s++)
     bestGradient = Math.Min(bestGradient, clock.Elapsed.TotalSeconds);
 }
 Console.WriteLine($"best distributed gradient {bestGradient:F3} s against the single process's {bestSingle:F3} s (2 threads): {bestGradient / bestSingle:F2}×; load average {Load()}");
-var training = new DistributedTraining(grains, driver, Option("--run", $"run-{Guid.NewGuid():N}"), rate, momentum);
+// --batches B: minibatch steps in a fixed, seeded order of B batches an epoch instead of full-batch steps.
+var training = new DistributedTraining(grains, driver, Option("--run", $"run-{Guid.NewGuid():N}"), rate, momentum)
+{
+    Minibatches = Count("--batches", 0) is > 0 and var batches ? new MinibatchOrder(batches, Seed: 17) : null,
+};
 var resumed = await training.Last();
 if (resumed is not null) Console.WriteLine($"run '{training.Run}': resuming from its checkpoint at step {resumed.Step}");
 double best = double.PositiveInfinity;

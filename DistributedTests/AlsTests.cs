@@ -63,6 +63,8 @@ public sealed class AlsTests(TwoSilos silos) : IClassFixture<TwoSilos>
         var fresh = silos.Cluster.Client.GetGrain<IAlsShard>("items/99");
         e = await Assert.ThrowsAnyAsync<Exception>(() => fresh.Solve(0, 1));
         Assert.Contains("AlsShard items/99: no factors (call Load and Start first)", e.Message);
+        var unnamed = await Assert.ThrowsAsync<ArgumentException>(() => new DistributedAls(silos.Cluster.Client, source, 1).Train(" ", RecommenderFactors.Random(2, 10, 12, false, 1), 2));
+        Assert.StartsWith("DistributedAls: the run needs a name (its checkpoint's key)", unnamed.Message);
     }
 
     [Fact(Timeout = 60_000)]

@@ -9,12 +9,14 @@ using Xunit.Abstractions;
 
 namespace AutoDiff.Functional.Distributed.Tests;
 
-/// <summary>Distributed ALS checkpointed after every half-sweep (TestingHost, three silos, checkpoints in
+/// <summary>Training that survives a lost silo (TestingHost, three silos, checkpoints in
 /// <see cref="OutsideStorage"/>, a store that outlives the silos as Redis does): a silo stopped between half-sweeps, or
 /// inside one after its shards have solved their rows, is replaced, every shard restarts from the last checkpoint (the
 /// lost ones reloading their ratings from the source), and the run ends on the bits of the uninterrupted run, which
-/// equals the single-process <see cref="Als"/> bit for bit without biases and to 1e-12 with them.</summary>
-public sealed class AlsCheckpointTests(ITestOutputHelper output)
+/// equals the single-process <see cref="Als"/> bit for bit without biases and to 1e-12 with them. Minibatch steps
+/// likewise: a step changes nothing until every shard has answered, so a step retried after the loss gives the
+/// uninterrupted bits.</summary>
+public sealed class LostSiloTests(ITestOutputHelper output)
 {
     /// <summary>Grain state serialised into a dictionary of this test process: it survives any silo, as Redis does in a
     /// cluster (Orleans' memory provider keeps state in grains, which die with their silo).</summary>
@@ -60,8 +62,7 @@ public sealed class AlsCheckpointTests(ITestOutputHelper output)
     public async Task A_lost_silo_loses_no_half_sweep_and_the_run_ends_on_the_uninterrupted_bits(bool biased, string? inside)
     {
         const int HalfSweeps = 6, Lost = 3; // the silo is lost after half-sweep 3, or inside half-sweep 4 (items) or 5 (users)
-        var cluster = new TestClusterBuilder(3).AddSiloBuilderConfigurator<CheckpointsOutside>().Build();
-        await cluster.DeployAsync();
+        var cluster = await Cluster();
         try
         {
             var source = RatingSource.Planted(users: 120, items: 900, rank: 3, count: 2_500, seed: 11, shards: 4);
@@ -118,6 +119,51 @@ public sealed class AlsCheckpointTests(ITestOutputHelper output)
             var stored = await driver.Last(run);
             Assert.NotNull(stored);
             Compare("stored checkpoint vs returned", stored.Theta.ToFactors(), faulted.Theta.ToFactors(), exact: true);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    static async Task<TestCluster> Cluster()
+    {
+        var cluster = new TestClusterBuilder(3).AddSiloBuilderConfigurator<CheckpointsOutside>().Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_lost_silo_loses_no_minibatch_step_and_the_run_ends_on_the_uninterrupted_bits()
+    {
+        var cluster = await Cluster();
+        try
+        {
+            var source = RatingSource.Planted(users: 60, items: 80, rank: 3, count: 3_000, seed: 7, shards: 6);
+            var start = RecommenderFactors.Random(3, 60, 80, biased: true, 8, mean: source.ReadAll().Mean());
+            var order = new MinibatchOrder(Batches: 3, Seed: 5);
+            DistributedFullBatch Driver() => new(cluster.Client, source, lambda: 0.7, TimeSpan.FromSeconds(30)) { Attempts = 4, RetryPause = TimeSpan.FromSeconds(1) };
+            DistributedTraining Training(DistributedFullBatch driver, string run) => new(cluster.Client, driver, run, rate: 5e-4, momentum: 0.5) { Minibatches = order };
+            var clean = await Training(Driver(), $"clean-{Guid.NewGuid():N}").Train(start, 5);
+
+            var driver = Driver();
+            SiloHandle? victim = null;
+            var faulted = await Training(driver, $"lost-{Guid.NewGuid():N}").Train(start, 5, async (step, _) =>
+            {
+                if (step != 2) return;
+                victim = cluster.SecondarySilos.FirstOrDefault(s => driver.Silos.Contains(s.SiloAddress.ToString()));
+                Assert.True(victim is not null, $"no secondary silo holds a shard: {string.Join(", ", driver.Silos)}");
+                output.WriteLine($"after step 2: shards on {string.Join(", ", driver.Silos)}; stopping {victim.SiloAddress}");
+                await cluster.StopSiloAsync(victim);
+                await cluster.StartAdditionalSiloAsync();
+            });
+            output.WriteLine($"shards after: {string.Join(", ", driver.Silos)}; steps retried {driver.Retries}");
+            Assert.NotNull(victim);
+            Assert.DoesNotContain(victim.SiloAddress.ToString(), driver.Silos);
+            Assert.Equal(5, faulted.Step);
+            foreach (var (a, b) in faulted.Theta.ToFactors().Arrays().Zip(clean.Theta.ToFactors().Arrays())) Assert.Equal(b, a);
+            foreach (var (a, b) in faulted.Velocity.ToFactors().Arrays().Zip(clean.Velocity.ToFactors().Arrays())) Assert.Equal(b, a);
+            Assert.Equal(clean.Losses, faulted.Losses);
         }
         finally
         {

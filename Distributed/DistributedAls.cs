@@ -142,8 +142,7 @@ public sealed class DistributedAls
                     // From the provider, not from memory: after a failure the shards restart from what is stored.
                     last = await checkpoint.Load().WaitAsync(Timeout) ?? await Save(checkpoint, new TrainingCheckpoint { Theta = FactorsMessage.Of(DistributedTraining.Copy(start)) });
                     Fits(run, last, start, halfSweeps);
-                    if (last.Step == halfSweeps) return last;
-                    await Start(last.Theta.ToFactors());
+                    if (last.Step < halfSweeps) await Start(last.Theta.ToFactors());
                 }
                 if (last.Step == halfSweeps) return last;
                 bool users = last.Step % 2 == 0;

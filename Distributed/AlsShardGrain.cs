@@ -37,12 +37,14 @@ public sealed class RowsMessage
     [Id(2)] public double[] Biases { get; init; } = [];
 }
 
-/// <summary>A shard's answer to a pull: its part of Σ(r − r̂), the rows it pulled and their bytes of values.</summary>
+/// <summary>A shard's answer to a pull: its part of Σ(r − r̂), the rows it pulled and their bytes of values, and the
+/// silo it runs on (Orleans' runtime identity).</summary>
 [GenerateSerializer, Immutable]
-public sealed record PullResult([property: Id(0)] double ResidualSum, [property: Id(1)] int Rows, [property: Id(2)] long Bytes);
+public sealed record PullResult([property: Id(0)] double ResidualSum, [property: Id(1)] int Rows, [property: Id(2)] long Bytes, [property: Id(3)] string Silo);
 
-/// <summary>The shard grain. Its ratings and rows live in memory only (a lost silo loses them: distributed ALS has no
-/// checkpoint yet, unlike <see cref="DistributedTraining"/>).</summary>
+/// <summary>The shard grain. Its ratings and rows live in memory only: a lost silo loses them, and its shards come back
+/// on another silo empty (a call then fails with "no factors"); <see cref="DistributedAls.Train"/> has every shard reload
+/// its ratings from the source and take the rows of the last checkpoint.</summary>
 public sealed class AlsShardGrain : Grain, IAlsShard
 {
     RatingSource? source;
@@ -63,15 +65,8 @@ public sealed class AlsShardGrain : Grain, IAlsShard
     public Task<int> Load(RatingSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (source.Shards <= 0 || Index < 0 || Index >= source.Shards)
-            throw new ArgumentOutOfRangeException(nameof(source), $"{Name}: not a shard of the {source.Shards} of {source}");
-        if (ratings is not null && this.source?.ToString() == source.ToString()) return Task.FromResult(ratings.Count);
-        Ratings all;
-        try { all = source.ReadAll(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            throw new InvalidOperationException($"{Name}: cannot load its ratings from {source}: {e.Message}", e);
-        }
+        if (ratings is not null && source.IsHeldBy(this.source)) return Task.FromResult(ratings.Count);
+        var all = source.ReadFor(Name, Index);
         (this.source, ratings) = (source, Users ? source.Shard(all, Index) : source.ShardByItem(all, Index));
         int rows = Users ? all.Users : all.Items, shards = source.Shards;
         own = [.. Enumerable.Range(0, rows).Where(r => r % shards == Index)];
@@ -130,7 +125,7 @@ public sealed class AlsShardGrain : Grain, IAlsShard
         }
         f.Mu = mu;
         // The residual sum does not depend on λ: any solver over these ratings will do until Solve names its λ.
-        return new PullResult(f.Biased ? (solver ??= new Als(ratings!, 1, threads: 1)).ResidualSum(f) : 0, pulled, bytes);
+        return new PullResult(f.Biased ? (solver ??= new Als(ratings!, 1, threads: 1)).ResidualSum(f) : 0, pulled, bytes, RuntimeIdentity);
     }
 
     /// <inheritdoc/>

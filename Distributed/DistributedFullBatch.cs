@@ -60,7 +60,21 @@ public sealed class DistributedFullBatch
             }
     }
 
-    async Task<(double Loss, RecommenderFactors Gradient)> TryValueAndGradient(RecommenderFactors at)
+    /// <summary>The minibatch loss and gradient of step <paramref name="step"/> of <paramref name="order"/> at
+    /// <paramref name="at"/>: the squared errors of the batch's ratings, summed over the shards in order, plus λ/(2B)‖θ‖²
+    /// (a B-th of the regulariser, so the B batches of an epoch add up to L at a fixed θ); tried up to
+    /// <see cref="Attempts"/> times.</summary>
+    public Task<(double Loss, RecommenderFactors Gradient)> BatchValueAndGradient(RecommenderFactors at, MinibatchOrder order, int step)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        if (order.Batches <= 0) throw new ArgumentOutOfRangeException(nameof(order), order.Batches, "DistributedFullBatch: the number of minibatches must be positive");
+        return Retrying(() => TryValueAndGradient(at, (w, message) => Shard(w).BatchValueAndGradient(message, order, step), Lambda / order.Batches));
+    }
+
+    Task<(double Loss, RecommenderFactors Gradient)> TryValueAndGradient(RecommenderFactors at) =>
+        TryValueAndGradient(at, (w, message) => Shard(w).ValueAndGradient(message), Lambda);
+
+    async Task<(double Loss, RecommenderFactors Gradient)> TryValueAndGradient(RecommenderFactors at, Func<int, FactorsMessage, Task<ShardGradient>> call, double lambda)
     {
         ArgumentNullException.ThrowIfNull(at);
         var message = FactorsMessage.Of(at);
@@ -68,7 +82,7 @@ public sealed class DistributedFullBatch
         var parts = await Gather("gradient", async w =>
         {
             await Shard(w).Load(Source);
-            return await Shard(w).ValueAndGradient(message);
+            return await call(w, message);
         });
         Silos = [.. parts.Select(p => p.Silo)];
         var gradient = at.ZerosLike();
@@ -85,9 +99,9 @@ public sealed class DistributedFullBatch
             for (int x = 0; x < theta.Length; x++)
             {
                 squares += theta[x] * theta[x];
-                g[x] += Lambda * theta[x];
+                g[x] += lambda * theta[x];
             }
-        return (loss + Lambda / 2 * squares, gradient);
+        return (loss + lambda / 2 * squares, gradient);
     }
 
     /// <summary>One full-batch gradient step θ ← θ − η∇L in place; returns L before the step.</summary>
@@ -101,17 +115,5 @@ public sealed class DistributedFullBatch
         return loss;
     }
 
-    /// <summary>Every shard's answer in shard order, or an error naming the shards that failed or did not answer within
-    /// <see cref="Timeout"/>: never a hang.</summary>
-    async Task<T[]> Gather<T>(string what, Func<int, Task<T>> call)
-    {
-        var tasks = Enumerable.Range(0, Source.Shards).Select(call).ToArray();
-        var all = Task.WhenAll(tasks);
-        if (await Task.WhenAny(all, Task.Delay(Timeout)) != all)
-            throw new TimeoutException($"DistributedFullBatch: {what}: shards {string.Join(", ", Enumerable.Range(0, tasks.Length).Where(w => !tasks[w].IsCompleted))} did not answer within {Timeout.TotalSeconds} s");
-        var failed = Enumerable.Range(0, tasks.Length).Where(w => tasks[w].IsFaulted).ToArray();
-        if (failed.Length > 0)
-            throw new InvalidOperationException($"DistributedFullBatch: {what}: shard {failed[0]} failed: {tasks[failed[0]].Exception!.InnerException!.Message}", tasks[failed[0]].Exception!.InnerException);
-        return all.Result;
-    }
+    Task<T[]> Gather<T>(string what, Func<int, Task<T>> call) => Shards.Gather(nameof(DistributedFullBatch), what, Source.Shards, Timeout, call);
 }

@@ -2,11 +2,12 @@ using AutoDiff.Functional.Models;
 
 namespace AutoDiff.Functional.Distributed;
 
-/// <summary>A training run of synchronous full-batch steps with momentum, θ ← θ − ηv with v ← βv + ∇L(θ), checkpointed
-/// after every step to the run's <see cref="ICheckpoint"/> grain (the grain-state provider: Redis in a cluster). A run
-/// started under a name that has a checkpoint resumes from it, so a lost driver loses no steps; a lost silo loses no
-/// steps either (<see cref="DistributedFullBatch"/> retries the step, its shards reloaded elsewhere). Every step's sum
-/// runs in shard order, so an interrupted run, resumed or retried, ends on the same bits as an uninterrupted one.</summary>
+/// <summary>A training run of synchronous full-batch steps (or minibatch steps: <see cref="Minibatches"/>) with momentum,
+/// θ ← θ − ηv with v ← βv + ∇L(θ), checkpointed after every step to the run's <see cref="ICheckpoint"/> grain (the
+/// grain-state provider: Redis in a cluster). A run started under a name that has a checkpoint resumes from it, so a
+/// lost driver loses no steps; a lost silo loses no steps either (<see cref="DistributedFullBatch"/> retries the step,
+/// its shards reloaded elsewhere). Every step's sum runs in shard order, so an interrupted run, resumed or retried, ends
+/// on the same bits as an uninterrupted one.</summary>
 public sealed class DistributedTraining
 {
     readonly IGrainFactory grains;
@@ -20,6 +21,10 @@ public sealed class DistributedTraining
     public double Rate { get; }
     /// <summary>β.</summary>
     public double Momentum { get; }
+    /// <summary>Minibatch steps in this fixed, seeded order instead of full-batch steps (null): step t's gradient is
+    /// that of its batch (<see cref="DistributedFullBatch.BatchValueAndGradient"/>). A step still changes nothing until
+    /// every shard has answered and is checkpointed, so a run resumed or retried ends on the uninterrupted bits.</summary>
+    public MinibatchOrder? Minibatches { get; init; }
 
     /// <summary>A run named <paramref name="run"/> of steps with rate η and momentum β ∈ [0, 1).</summary>
     public DistributedTraining(IGrainFactory grains, DistributedFullBatch batch, string run, double rate, double momentum = 0.9)
@@ -57,7 +62,7 @@ public sealed class DistributedTraining
         var losses = new List<double>(last?.Losses ?? []);
         for (int step = last?.Step ?? 0; step < steps;)
         {
-            var (loss, g) = await Batch.ValueAndGradient(theta);
+            var (loss, g) = Minibatches is null ? await Batch.ValueAndGradient(theta) : await Batch.BatchValueAndGradient(theta, Minibatches, step);
             foreach (var (a, (v, ga)) in theta.Arrays().Zip(velocity.Arrays().Zip(g.Arrays())).Take(theta.Biased ? 4 : 2))
                 for (int x = 0; x < a.Length; x++)
                 {

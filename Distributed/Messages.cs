@@ -39,13 +39,33 @@ public sealed class RatingSource
         return MovieLens.Read(reader).Ratings;
     }
 
+    /// <summary>What shard <paramref name="index"/> (called <paramref name="shard"/> in errors) reads before it keeps
+    /// its own ratings: all of them, or an error naming the shard and the source.</summary>
+    internal Ratings ReadFor(string shard, int index)
+    {
+        if (Shards <= 0 || index < 0 || index >= Shards)
+            throw new ArgumentOutOfRangeException("source", $"{shard}: not a shard of the {Shards} of {this}");
+        try { return ReadAll(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new InvalidOperationException($"{shard}: cannot load its ratings from {this}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Whether a shard that loaded from <paramref name="held"/> already holds this source's ratings (a Load
+    /// repeated before every step is then free).</summary>
+    internal bool IsHeldBy(RatingSource? held) => held?.ToString() == ToString();
+
     /// <summary>The ratings of shard <paramref name="shard"/>'s users, in their order in the source, with the source's
     /// m and n (so gradients have the whole model's layout).</summary>
-    public Ratings Shard(Ratings all, int shard)
+    public Ratings Shard(Ratings all, int shard) => all.Take(Positions(all, shard));
+
+    /// <summary>Where shard <paramref name="shard"/>'s ratings are in the source, in order: what a minibatch's seeded
+    /// choice of ratings is keyed by, so the batches do not depend on the number of shards.</summary>
+    public int[] Positions(Ratings all, int shard)
     {
         ArgumentNullException.ThrowIfNull(all);
-        var keep = Enumerable.Range(0, all.Count).Where(p => all.User[p] % Shards == shard).ToArray();
-        return all.Take(keep);
+        return [.. Enumerable.Range(0, all.Count).Where(p => all.User[p] % Shards == shard)];
     }
 
     /// <summary>The ratings of shard <paramref name="shard"/>'s items (item mod shards = shard), in their order in the
@@ -107,7 +127,9 @@ public sealed class ShardGradient
 }
 
 /// <summary>A training run as checkpointed to the grain-state provider after each step: the step count, the factors θ
-/// and the optimiser's state (the momentum buffer v of θ ← θ − η(βv + ∇L)). Enough to resume the run bit for bit.</summary>
+/// and the optimiser's state (the momentum buffer v of θ ← θ − η(βv + ∇L)). Enough to resume the run bit for bit. For
+/// <see cref="DistributedAls.Train"/> the step counts half-sweeps and v and the losses are empty (ALS keeps no state
+/// beyond θ and μ).</summary>
 [GenerateSerializer, Immutable]
 public sealed class TrainingCheckpoint
 {
@@ -119,4 +141,34 @@ public sealed class TrainingCheckpoint
     [Id(2)] public FactorsMessage Velocity { get; init; } = new();
     /// <summary>L before each step taken, in order.</summary>
     [Id(3)] public double[] Losses { get; init; } = [];
+}
+
+/// <summary>A fixed, seeded order of minibatches: in epoch e the rating at position p of the source is in batch
+/// h(seed, e, p) mod <see cref="Batches"/>, h a 64-bit mix (SplitMix64's finaliser), and step t takes batch t mod B of
+/// epoch ⌊t / B⌋. Each epoch's batches split the ratings (about |Ω|/B each, drawn afresh every epoch); a shard finds its
+/// part of a batch from its own ratings' positions, so the batches are the same whatever the shards and silos.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MinibatchOrder([property: Id(0)] int Batches, [property: Id(1)] int Seed)
+{
+    /// <summary>The batch of epoch <paramref name="epoch"/> that holds the rating at <paramref name="position"/>.</summary>
+    public int BatchOf(int epoch, int position)
+    {
+        ulong z = ((ulong)(uint)Seed << 32 | (uint)epoch) * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)position * 0xD1B54A32D192ED03UL;
+        z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ z >> 27) * 0x94D049BB133111EBUL;
+        return (int)((z ^ z >> 31) % (ulong)Batches);
+    }
+
+    /// <summary>Which of <paramref name="positions"/> (ascending) are in step <paramref name="step"/>'s batch: indices
+    /// into <paramref name="positions"/>, in order.</summary>
+    public int[] Select(ReadOnlySpan<int> positions, int step)
+    {
+        if (Batches <= 0) throw new ArgumentOutOfRangeException(nameof(Batches), Batches, "MinibatchOrder: the number of batches must be positive");
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        int epoch = step / Batches, batch = step % Batches;
+        var keep = new List<int>();
+        for (int x = 0; x < positions.Length; x++)
+            if (BatchOf(epoch, positions[x]) == batch) keep.Add(x);
+        return [.. keep];
+    }
 }

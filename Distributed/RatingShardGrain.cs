@@ -11,6 +11,10 @@ public interface IRatingShard : IGrainWithIntegerKey
     /// <summary>Σ over the shard's ratings of (r − r̂)² and its gradient at <paramref name="at"/>, by the library's
     /// compiled block plans (<see cref="RecommenderFullBatch"/> with λ = 0: the driver adds the regulariser once).</summary>
     Task<ShardGradient> ValueAndGradient(FactorsMessage at);
+
+    /// <summary>The same over the shard's ratings in step <paramref name="step"/>'s minibatch of
+    /// <paramref name="order"/> only (zero when none of them is in it).</summary>
+    Task<ShardGradient> BatchValueAndGradient(FactorsMessage at, MinibatchOrder order, int step);
 }
 
 /// <summary>The worker grain. Its ratings live in memory only: if the grain is deactivated or its silo dies, the next
@@ -20,6 +24,7 @@ public sealed class RatingShardGrain : Grain, IRatingShard
 {
     RatingSource? source;
     Ratings? ratings;
+    int[] positions = [];          // where its ratings are in the source: what minibatches are keyed by
     RecommenderFullBatch? evaluator;
 
     int Shard => (int)this.GetPrimaryKeyLong();
@@ -28,29 +33,42 @@ public sealed class RatingShardGrain : Grain, IRatingShard
     public Task<int> Load(RatingSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (source.Shards <= 0 || Shard < 0 || Shard >= source.Shards)
-            throw new ArgumentOutOfRangeException(nameof(source), $"RatingShard {Shard}: not a shard of the {source.Shards} of {source}");
-        if (ratings is not null && this.source?.ToString() == source.ToString()) return Task.FromResult(ratings.Count);
-        Ratings all;
-        try { all = source.ReadAll(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            throw new InvalidOperationException($"RatingShard {Shard}: cannot load its ratings from {source}: {e.Message}", e);
-        }
-        (this.source, ratings, evaluator) = (source, source.Shard(all, Shard), null);
+        if (ratings is not null && source.IsHeldBy(this.source)) return Task.FromResult(ratings.Count);
+        var all = source.ReadFor($"RatingShard {Shard}", Shard);
+        positions = source.Positions(all, Shard);
+        (this.source, ratings, evaluator) = (source, all.Take(positions), null);
         return Task.FromResult(ratings.Count);
     }
 
     /// <inheritdoc/>
     public Task<ShardGradient> ValueAndGradient(FactorsMessage at)
     {
+        var ratings = Loaded(at);
+        if (evaluator is null || evaluator.Rank != at.Rank || evaluator.Biased != at.Biased)
+            evaluator = new RecommenderFullBatch(ratings, at.Rank, 0, at.Biased, threads: 1);
+        return Task.FromResult(Answer(ratings.Count, evaluator.ValueAndGradient(at.ToFactors())));
+    }
+
+    /// <inheritdoc/>
+    public Task<ShardGradient> BatchValueAndGradient(FactorsMessage at, MinibatchOrder order, int step)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var ratings = Loaded(at);
+        var batch = ratings.Take(order.Select(positions, step));
+        var theta = at.ToFactors();
+        // A batch's ratings change every step: its evaluator is built for it (two small kernels at most).
+        return Task.FromResult(Answer(batch.Count, batch.Count == 0 ? (0, theta.ZerosLike()) : new RecommenderFullBatch(batch, at.Rank, 0, at.Biased, threads: 1).ValueAndGradient(theta)));
+    }
+
+    Ratings Loaded(FactorsMessage at)
+    {
         ArgumentNullException.ThrowIfNull(at);
         if (ratings is null) throw new InvalidOperationException($"RatingShard {Shard}: no ratings loaded (call Load first)");
         if (at.Users != ratings.Users || at.Items != ratings.Items)
             throw new ArgumentException($"RatingShard {Shard}: factors of m = {at.Users}, n = {at.Items} for ratings of m = {ratings.Users}, n = {ratings.Items}");
-        if (evaluator is null || evaluator.Rank != at.Rank || evaluator.Biased != at.Biased)
-            evaluator = new RecommenderFullBatch(ratings, at.Rank, 0, at.Biased, threads: 1);
-        var (loss, gradient) = evaluator.ValueAndGradient(at.ToFactors());
-        return Task.FromResult(new ShardGradient { Shard = Shard, Ratings = ratings.Count, Loss = loss, Gradient = FactorsMessage.Of(gradient), Silo = RuntimeIdentity });
+        return ratings;
     }
+
+    ShardGradient Answer(int count, (double Loss, RecommenderFactors Gradient) part) =>
+        new() { Shard = Shard, Ratings = count, Loss = part.Loss, Gradient = FactorsMessage.Of(part.Gradient), Silo = RuntimeIdentity };
 }

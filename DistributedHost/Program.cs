@@ -13,10 +13,16 @@ using StackExchange.Redis;
 //       or until process PID has exited.
 // train --redis HOST:PORT [--cluster ID] --shards S [--users m --items n --ratings R | --movielens ratings.csv]
 //       [--rank k --steps T --rate η --momentum β --lambda λ --attempts A --timeout SECONDS --join-timeout SECONDS
-//       --run NAME]
+//       --run NAME --batches B]
 //       synchronous full-batch steps over S shards on whatever silos have joined, checkpointed to Redis after each
-//       step under the run's name (a run restarted under that name resumes); prints the gradient's agreement with
+//       step under the run's name (a run restarted under that name resumes; with --batches, minibatch steps in a fixed
+//       seeded order of B batches an epoch); prints the gradient's agreement with
 //       the single process, the step times beside the single process's, and the final factors' hash.
+// train --method als [same options] [--sweeps N --biased true|false]
+//       distributed ALS over S user shards and S item shards: N sweeps (2N half-sweeps), checkpointed to Redis after
+//       each half-sweep under the run's name (a restarted run resumes; a lost silo's shards restart from the
+//       checkpoint); prints each half-sweep's time and row traffic, the factors' agreement with the single-process
+//       Als from the same start, and the final factors' hash.
 // Exit 0, or 1 with an error that names the part (the provider, the cluster, a shard). Every wait is bounded.
 if (args.Length == 0 || args[0] is not ("silo" or "train"))
 {
@@ -111,8 +117,17 @@ using (var joined = new CancellationTokenSource(joinTimeout))
 }
 var grains = client.Services.GetRequiredService<IClusterClient>();
 var source = Option("--movielens", "") is { Length: > 0 } path ? RatingSource.MovieLensFile(path, shards) : RatingSource.Planted(users, items, rank, count, seed: 15, shards);
-var driver = new DistributedFullBatch(grains, source, lambda, TimeSpan.FromSeconds(Count("--timeout", 120))) { Attempts = attempts };
 var clock = Stopwatch.StartNew();
+if (Option("--method", "fullbatch") == "als")
+{
+    try { return await TrainAls(); }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 1;
+    }
+}
+var driver = new DistributedFullBatch(grains, source, lambda, TimeSpan.FromSeconds(Count("--timeout", 120))) { Attempts = attempts };
 int[] counts;
 try { counts = await driver.Load(); }
 catch (Exception e) when (e is InvalidOperationException or TimeoutException)
@@ -155,7 +170,11 @@ for (int s = 0; s < Math.Min(steps, 3); s++)
     bestGradient = Math.Min(bestGradient, clock.Elapsed.TotalSeconds);
 }
 Console.WriteLine($"best distributed gradient {bestGradient:F3} s against the single process's {bestSingle:F3} s (2 threads): {bestGradient / bestSingle:F2}×; load average {Load()}");
-var training = new DistributedTraining(grains, driver, Option("--run", $"run-{Guid.NewGuid():N}"), rate, momentum);
+// --batches B: minibatch steps in a fixed, seeded order of B batches an epoch instead of full-batch steps.
+var training = new DistributedTraining(grains, driver, Option("--run", $"run-{Guid.NewGuid():N}"), rate, momentum)
+{
+    Minibatches = Count("--batches", 0) is > 0 and var batches ? new MinibatchOrder(batches, Seed: 17) : null,
+};
 var resumed = await training.Last();
 if (resumed is not null) Console.WriteLine($"run '{training.Run}': resuming from its checkpoint at step {resumed.Step}");
 double best = double.PositiveInfinity;
@@ -174,6 +193,53 @@ foreach (var a in final.Theta.ToFactors().Arrays()) hash.AppendData(System.Runti
 Console.WriteLine($"final factors SHA-256 {Convert.ToHexString(hash.GetHashAndReset())[..16]}; steps retried {driver.Retries}");
 await client.StopAsync();
 return 0;
+
+// Distributed ALS from a start drawn as the full-batch run draws it, against the single process's sweeps from it.
+async Task<int> TrainAls()
+{
+    bool biased = Option("--biased", "true") != "false";
+    int sweeps = Count("--sweeps", 3);
+    var all = source.ReadAll();
+    var start = RecommenderFactors.Random(rank, all.Users, all.Items, biased, 16, mean: all.Mean());
+    var als = new DistributedAls(grains, source, lambda, TimeSpan.FromSeconds(Count("--timeout", 120))) { Attempts = attempts, RetryPause = TimeSpan.FromSeconds(2) };
+    var run = Option("--run", $"run-{Guid.NewGuid():N}");
+    if (await als.Last(run) is { } resumed) Console.WriteLine($"ALS run '{run}': resuming from its checkpoint at half-sweep {resumed.Step}");
+    clock.Restart();
+    var final = await als.Train(run, start, 2 * sweeps, step =>
+    {
+        Console.WriteLine($"half-sweep {step} ({(step % 2 == 1 ? "users" : "items")}): {clock.Elapsed.TotalSeconds:F3} s with its checkpoint; {als.LastPull.Rows:N0} rows pulled ({als.LastPull.Bytes:N0} bytes of values); shards on {als.Silos.Distinct().Count()} silos");
+        clock.Restart();
+        return Task.CompletedTask;
+    });
+    var single = DistributedTraining.Copy(start);
+    var one = new Als(all, lambda);
+    var best = (Users: double.PositiveInfinity, Items: double.PositiveInfinity);
+    for (int sweep = 0; sweep < sweeps; sweep++)
+    {
+        clock.Restart();
+        one.SolveUsers(single);
+        best.Users = Math.Min(best.Users, clock.Elapsed.TotalSeconds);
+        clock.Restart();
+        one.SolveItems(single);
+        best.Items = Math.Min(best.Items, clock.Elapsed.TotalSeconds);
+    }
+    var theta = final.Theta.ToFactors();
+    var names = new[] { "P", "Q", "b", "c", "μ" };
+    var differences = names.Zip(theta.Arrays(), single.Arrays()).Select(t =>
+    {
+        double diff = 0, scale = 0;
+        for (int x = 0; x < t.Second.Length; x++) (diff, scale) = (Math.Max(diff, Math.Abs(t.Second[x] - t.Third[x])), Math.Max(scale, Math.Abs(t.Third[x])));
+        return $"{t.First} {(diff == 0 ? "0" : (diff / scale).ToString("E2", CultureInfo.InvariantCulture))}";
+    });
+    bool identical = theta.Arrays().Zip(single.Arrays(), (a, b) => a.AsSpan().SequenceEqual(b)).All(same => same);
+    Console.WriteLine($"ALS after {sweeps} sweeps over {shards} + {shards} shards vs one process: {(identical ? "identical bits" : "relative differences " + string.Join(", ", differences))}");
+    Console.WriteLine($"single process (2 threads): best users' half-sweep {best.Users:F3} s, items' {best.Items:F3} s; load average {Load()}");
+    using var alsHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+    foreach (var a in theta.Arrays()) alsHash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
+    Console.WriteLine($"final factors SHA-256 {Convert.ToHexString(alsHash.GetHashAndReset())[..16]}; restored from the checkpoint {als.Restores} time(s)");
+    await client.StopAsync();
+    return 0;
+}
 
 static bool Alive(int pid)
 {

@@ -63,5 +63,42 @@ public sealed class AlsTests(TwoSilos silos) : IClassFixture<TwoSilos>
         var fresh = silos.Cluster.Client.GetGrain<IAlsShard>("items/99");
         e = await Assert.ThrowsAnyAsync<Exception>(() => fresh.Solve(0, 1));
         Assert.Contains("AlsShard items/99: no factors (call Load and Start first)", e.Message);
+        var unnamed = await Assert.ThrowsAsync<ArgumentException>(() => new DistributedAls(silos.Cluster.Client, source, 1).Train(" ", RecommenderFactors.Random(2, 10, 12, false, 1), 2));
+        Assert.StartsWith("DistributedAls: the run needs a name (its checkpoint's key)", unnamed.Message);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_run_resumed_by_a_new_driver_ends_on_the_uninterrupted_bits()
+    {
+        var source = RatingSource.Planted(users: 40, items: 60, rank: 2, count: 800, seed: 5, shards: 3);
+        var start = RecommenderFactors.Random(2, 40, 60, biased: true, 4, mean: source.ReadAll().Mean());
+        var clean = await new DistributedAls(silos.Cluster.Client, source, 0.8).Train($"clean-{Guid.NewGuid():N}", start, 5);
+        var run = $"resumed-{Guid.NewGuid():N}";
+        Assert.Equal(3, (await new DistributedAls(silos.Cluster.Client, source, 0.8).Train(run, start, 3)).Step);
+        // A new driver (as after a restart): it reads half-sweep 3 back, so its start is ignored, and does 4 and 5.
+        var seen = new List<int>();
+        var resumed = await new DistributedAls(silos.Cluster.Client, source, 0.8).Train(run, RecommenderFactors.Random(2, 40, 60, biased: true, 99), 5, step =>
+        {
+            seen.Add(step);
+            return Task.CompletedTask;
+        });
+        Assert.Equal([4, 5], seen);
+        Assert.Equal(5, resumed.Step);
+        foreach (var (a, b) in resumed.Theta.ToFactors().Arrays().Zip(clean.Theta.ToFactors().Arrays())) Assert.Equal(b, a);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_ALS_checkpoint_that_does_not_fit_is_named()
+    {
+        var source = RatingSource.Planted(users: 10, items: 12, rank: 2, count: 100, seed: 1, shards: 2);
+        var driver = new DistributedAls(silos.Cluster.Client, source, 1);
+        var run = $"misfit-{Guid.NewGuid():N}";
+        await driver.Train(run, RecommenderFactors.Random(2, 10, 12, biased: false, 3), 2);
+        var past = await Assert.ThrowsAsync<ArgumentException>(() => driver.Train(run, RecommenderFactors.Random(2, 10, 12, biased: false, 3), 1));
+        Assert.StartsWith($"DistributedAls '{run}': its checkpoint is at half-sweep 2, past the 1 asked for (Clear it to start again)", past.Message);
+        var other = await Assert.ThrowsAsync<ArgumentException>(() => driver.Train(run, RecommenderFactors.Random(3, 10, 12, biased: false, 3), 4));
+        Assert.StartsWith($"DistributedAls '{run}': its checkpoint holds factors of k = 2, m = 10, n = 12, biased False; the start has k = 3, m = 10, n = 12, biased False", other.Message);
+        await driver.Clear(run);
+        Assert.Null(await driver.Last(run));
     }
 }

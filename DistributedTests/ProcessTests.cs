@@ -141,6 +141,105 @@ public sealed class ProcessTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>ALS's problem: sparse enough that a shard pulls only some of the other side's rows.</summary>
+    static (RatingSource Source, Ratings Ratings, RecommenderFactors Start) AlsProblem(int shards, bool biased)
+    {
+        var source = RatingSource.Planted(users: 120, items: 900, rank: 3, count: 2_500, seed: 11, shards);
+        var ratings = source.ReadAll();
+        return (source, ratings, RecommenderFactors.Random(3, 120, 900, biased, 12, mean: ratings.Mean()));
+    }
+
+    [RedisFact(seconds: 240)]
+    public async Task Two_silo_processes_run_ALS_on_the_single_process_bits_and_checkpoint_to_Redis()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(200));
+        var cluster = NewCluster();
+        var silos = await Silos(cluster, 2, cancel.Token);
+        try
+        {
+            await using (var client = await new RedisClient(cluster).Connect(cancel.Token))
+            {
+                var (source, ratings, start) = AlsProblem(shards: 3, biased: false);
+                var run = $"als-two-silos-{Guid.NewGuid():N}";
+                var driver = new DistributedAls(client.Grains, source, lambda: 0.9, TimeSpan.FromSeconds(60));
+                var final = await driver.Train(run, start, 4).WaitAsync(cancel.Token);
+                output.WriteLine($"shards on {string.Join(", ", driver.Silos)}");
+                var single = DistributedTraining.Copy(start);
+                var als = new Als(ratings, 0.9);
+                als.Sweep(single);
+                als.Sweep(single);
+                // Without biases every row's system is summed in the source's order on both: the same bits.
+                foreach (var (a, b) in final.Theta.ToFactors().Arrays().Zip(single.Arrays())) Assert.Equal(b, a);
+                using (var redis = await ConnectionMultiplexer.ConnectAsync(Redis.Address!))
+                    Assert.True(await redis.GetDatabase().KeyExistsAsync($"recommender/state/checkpoint/{DistributedAls.CheckpointKey(run)}/run"), "no ALS checkpoint key in Redis");
+                var stored = await driver.Last(run).WaitAsync(cancel.Token);
+                Assert.NotNull(stored);
+                Assert.Equal(4, stored.Step);
+                foreach (var (a, b) in stored.Theta.ToFactors().Arrays().Zip(final.Theta.ToFactors().Arrays())) Assert.Equal(b, a);
+            }
+
+            // DistributedHost's own driver on the same silos: it checks itself against the single process.
+            using var train = HostProcess.Run("train", "--redis", Redis.Address!, "--cluster", cluster, "--method", "als", "--biased", "false", "--shards", "2",
+                "--users", "300", "--items", "1000", "--ratings", "6000", "--rank", "4", "--sweeps", "2", "--timeout", "60", "--join-timeout", "30");
+            int exit = await train.Exit(TimeSpan.FromSeconds(120));
+            output.WriteLine(train.Output);
+            Assert.Equal(0, exit);
+            Assert.Contains("half-sweep 4 (items): ", train.Output);
+            Assert.Contains("ALS after 2 sweeps over 2 + 2 shards vs one process: identical bits", train.Output);
+        }
+        finally
+        {
+            foreach (var s in silos) s.Dispose();
+        }
+    }
+
+    [RedisFact(seconds: 300)]
+    public async Task A_killed_silo_loses_no_ALS_half_sweep_the_run_ends_on_the_uninterrupted_bits()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(270));
+        var cluster = NewCluster();
+        var silos = new List<HostProcess>(await Silos(cluster, 3, cancel.Token));
+        try
+        {
+            await using var client = await new RedisClient(cluster).Connect(cancel.Token);
+            var (source, _, start) = AlsProblem(shards: 4, biased: true);
+            const int HalfSweeps = 6;
+            // A call to the killed silo fails or times out, and the half-sweep is tried again, every shard restarting from
+            // the checkpoint, once the cluster has declared that silo dead (the silos probe every 2 s).
+            DistributedAls Driver() => new(client.Grains, source, lambda: 0.9, TimeSpan.FromSeconds(20)) { Attempts = 12, RetryPause = TimeSpan.FromSeconds(2) };
+            var clean = await Driver().Train($"als-clean-{Guid.NewGuid():N}", start, HalfSweeps).WaitAsync(cancel.Token);
+
+            var driver = Driver();
+            HostProcess? victim = null;
+            var seen = new List<int>();
+            var faulted = await driver.Train($"als-fault-{Guid.NewGuid():N}", start, HalfSweeps, async step =>
+            {
+                seen.Add(step);
+                if (step != 2) return;
+                // A silo that holds shards (the first only if no other does: the client may well use its gateway).
+                var before = driver.Silos;
+                bool Holds(HostProcess s) => before.Any(id => id.Contains($":{s.Port}:", StringComparison.Ordinal));
+                victim = silos.Skip(1).FirstOrDefault(Holds) ?? silos[0];
+                Assert.True(Holds(victim), $"no silo holds a shard: {string.Join(", ", before)}");
+                output.WriteLine($"half-sweep 2: shards on {string.Join(", ", before)}; killing the silo on port {victim.Port}, starting a replacement");
+                victim.Kill();
+                silos.Add(await HostProcess.Silo(cluster, cancel.Token));
+            }).WaitAsync(cancel.Token);
+            output.WriteLine($"after the kill: shards on {string.Join(", ", driver.Silos)}; restored from the checkpoint {driver.Restores} time(s)");
+            Assert.NotNull(victim);
+            Assert.DoesNotContain(driver.Silos, id => id.Contains($":{victim.Port}:", StringComparison.Ordinal));
+            Assert.True(driver.Restores >= 1, "no restore: the killed silo's shards were never missed");
+            Assert.Equal(Enumerable.Range(1, HalfSweeps), seen);
+            Assert.Equal(HalfSweeps, faulted.Step);
+            // Each half-sweep reads only checkpointed state and sums μ in shard order: the uninterrupted run's bits.
+            foreach (var (a, b) in faulted.Theta.ToFactors().Arrays().Zip(clean.Theta.ToFactors().Arrays())) Assert.Equal(b, a);
+        }
+        finally
+        {
+            foreach (var s in silos) s.Dispose();
+        }
+    }
+
     [Fact(Timeout = 90_000)]
     public async Task A_provider_that_is_down_at_start_is_named_within_seconds()
     {

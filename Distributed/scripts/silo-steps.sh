@@ -2,7 +2,8 @@
 # Step times with N silo processes (one shard each) on loopback against the single process, at m = 2,000, n = 10⁴,
 # k = 16 and R ratings (the figures of docs/SCALING.md); also prints the messages and bytes of a step.
 # Uses $AUTODIFF_REDIS if set, else starts a throw-away Redis (redis.sh) and stops it.
-# Usage: Distributed/scripts/silo-steps.sh N [RATINGS] [STEPS]   (build first: dotnet build -c Release DistributedHost)
+# Usage: Distributed/scripts/silo-steps.sh N [RATINGS] [STEPS] [TRAIN OPTIONS…]   (build first: dotnet build -c Release DistributedHost)
+#   e.g. silo-steps.sh 2 1000000 3 --method als --sweeps 3   (ALS half-sweeps), or … --batches 10 (minibatch steps)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 host=DistributedHost/bin/Release/net10.0/DistributedHost
@@ -11,4 +12,4 @@ log=$(mktemp -d)
 source Distributed/scripts/silos.sh
 cluster="steps-$$"
 start_silos "$cluster" "$n" 22111 32000
-"$host" train --redis "$AUTODIFF_REDIS" --cluster "$cluster" --shards "$n" --users 2000 --items 10000 --ratings "$ratings" --rank 16 --steps "$steps" --rate 1e-6 --timeout 120
+"$host" train --redis "$AUTODIFF_REDIS" --cluster "$cluster" --shards "$n" --users 2000 --items 10000 --ratings "$ratings" --rank 16 --steps "$steps" --rate 1e-6 --timeout 120 "${@:4}"

@@ -31,8 +31,10 @@ public static class Graph
     }
 
     /// <summary>The outputs with every float variable retyped to <paramref name="type"/>: each replaced by a variable of
-    /// the same name and shape (its twin), and every node that reads one rebuilt, its op following its inputs' type
-    /// (the rules' constants are weak and adapt). The same model in float32, say. Int32 data is left as it is.</summary>
+    /// the same name and shape (its twin), every float constant by its value in <paramref name="type"/> (rounded to
+    /// nearest), and every node that reads one rebuilt, its op following its inputs' type (the rules' weak constants
+    /// adapt; a cast to <paramref name="type"/> that no longer casts is dropped). The same model in float32, say. Int32
+    /// data is left as it is.</summary>
     /// <returns>The rebuilt outputs and each retyped variable's twin (bind the twins to values of <paramref name="type"/>).</returns>
     /// <exception cref="ArgumentException"><paramref name="type"/> is not a float type.</exception>
     public static (Node[] Outputs, IReadOnlyDictionary<Node, Node> Twins) Retyped(IReadOnlyList<Node> outputs, DType type)
@@ -40,9 +42,13 @@ public static class Graph
         ArgumentNullException.ThrowIfNull(outputs);
         if (!type.IsFloat()) throw new ArgumentException($"Retyped: variables are retyped to float64 or float32, not {type.Name()}", nameof(type));
         var twins = new Dictionary<Node, Node>(ReferenceEqualityComparer.Instance);
+        var constants = new List<(Node, Node)>();
         foreach (var v in Topology.Of(outputs).Order)
-            if (v.Op is Variable variable && v.DType.IsFloat() && v.DType != type) twins[v] = Node.Variable(variable.Name, v.Shape, type);
-        return (Rebuilt(outputs, [.. twins.Select(t => (t.Key, t.Value))]), twins);
+            if (v.DType.IsFloat() && v.DType != type)
+                if (v.Op is Variable variable) twins[v] = Node.Variable(variable.Name, v.Shape, type);
+                else if (v.Op is Constant constant && !v.Weak) constants.Add((v, Node.Constant(constant.Value.To(type))));
+                else if (v.Op is Cast && v.Inputs[0].Weak) constants.Add((v, v.Inputs[0]));   // a weak literal's cast: it adapts again
+        return (Rebuilt(outputs, [.. twins.Select(t => (t.Key, t.Value)), .. constants]), twins);
     }
 
     static Node[] Rebuilt(IReadOnlyList<Node> outputs, IReadOnlyList<(Node Variable, Node Replacement)> replacements)
@@ -67,7 +73,9 @@ public static class Graph
                 rebuilt ??= [.. node.Inputs];
                 rebuilt[k] = input;
             }
-            image[i] = rebuilt is null ? node : Node.Apply(node.Op, rebuilt);
+            image[i] = rebuilt is null ? node
+                : node.Op is Cast cast && rebuilt[0].DType == cast.To ? rebuilt[0]   // retyped to what it cast to
+                : Node.Apply(node.Op, rebuilt);
         }
         return [.. outputs.Select(o => image[topo.IndexOf(o)])];
     }

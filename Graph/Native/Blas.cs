@@ -62,6 +62,21 @@ public static unsafe class Blas
         else Managed(transA, transB, alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c);
     }
 
+    /// <summary><see cref="Gemm"/> on the leading elements of arrays that may be longer (pooled buffers): A is the first
+    /// rowsA·colsA elements of <paramref name="a"/>, B and C likewise; dimensions at least 1.</summary>
+    internal static void GemmLeading(bool transA, bool transB, double alpha, double[] a, int rowsA, int colsA,
+        double[] b, int rowsB, int colsB, double beta, double[] c)
+    {
+        int m = transA ? colsA : rowsA, n = transB ? rowsB : colsB;
+        if (a.Length < (long)rowsA * colsA || b.Length < (long)rowsB * colsB || c.Length < (long)m * n)
+            throw new InvalidOperationException($"internal: Gemm buffers of {a.Length}, {b.Length}, {c.Length} elements for ({rowsA}×{colsA})·({rowsB}×{colsB})");
+        if (IsNative) { Native(transA, transB, alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c); return; }
+        // MathNet's provider takes whole arrays: copies of the leading parts.
+        double[] a0 = a[..(rowsA * colsA)], b0 = b[..(rowsB * colsB)], c0 = c[..(m * n)];
+        Managed(transA, transB, alpha, a0, rowsA, colsA, b0, rowsB, colsB, beta, c0);
+        c0.CopyTo(c, 0);
+    }
+
     // Both paths are reachable directly so tests can compare them in one process.
     internal static void Native(bool transA, bool transB, double alpha, double[] a, int rowsA, int colsA,
         double[] b, int rowsB, int colsB, double beta, double[] c)

@@ -49,16 +49,31 @@ public sealed class Tensor
         return Interlocked.CompareExchange(ref field, made, null) ?? made;
     }
 
+    // The conversions a vector at a time: widening is exact, and narrowing rounds to nearest (ties to even) in the vector
+    // instructions as in the scalar ones, so the bits do not depend on the vector width or the JIT tier.
+
     /// <summary>Each float exactly as a double.</summary>
     internal static void Widen(ReadOnlySpan<float> from, Span<double> to)
     {
-        for (int i = 0; i < from.Length; i++) to[i] = from[i];
+        int i = 0, n = System.Numerics.Vector<float>.Count;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+            for (; i + n <= from.Length; i += n)
+            {
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(from[i..]), out var low, out var high);
+                low.CopyTo(to[i..]);
+                high.CopyTo(to[(i + n / 2)..]);
+            }
+        for (; i < from.Length; i++) to[i] = from[i];
     }
 
     /// <summary>Each double rounded to the nearest float (ties to even): exact for doubles that are float32 numbers.</summary>
     internal static void Narrow(ReadOnlySpan<double> from, Span<float> to)
     {
-        for (int i = 0; i < from.Length; i++) to[i] = (float)from[i];
+        int i = 0, n = System.Numerics.Vector<float>.Count;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+            for (; i + n <= from.Length; i += n)
+                System.Numerics.Vector.Narrow(new System.Numerics.Vector<double>(from[i..]), new System.Numerics.Vector<double>(from[(i + n / 2)..])).CopyTo(to[i..]);
+        for (; i < from.Length; i++) to[i] = (float)from[i];
     }
 
     /// <summary>The tensor's shape.</summary>
@@ -227,7 +242,16 @@ public sealed class Tensor
     /// <summary>Each element rounded to the nearest float32 (ties to even), in place.</summary>
     internal static void Round32(Span<double> values)
     {
-        for (int i = 0; i < values.Length; i++) values[i] = (float)values[i];
+        int i = 0, n = System.Numerics.Vector<float>.Count;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+            for (; i + n <= values.Length; i += n)
+            {
+                var rounded = System.Numerics.Vector.Narrow(new System.Numerics.Vector<double>(values[i..]), new System.Numerics.Vector<double>(values[(i + n / 2)..]));
+                System.Numerics.Vector.Widen(rounded, out var low, out var high);
+                low.CopyTo(values[i..]);
+                high.CopyTo(values[(i + n / 2)..]);
+            }
+        for (; i < values.Length; i++) values[i] = (float)values[i];
     }
     /// <summary>A vector, copied from <paramref name="values"/>.</summary>
     public static Tensor Vector(params double[] values) =>

@@ -17,7 +17,16 @@ internal sealed record Gather : LinearOp, IExpand
             if ((uint)p >= (uint)input.Size)
                 throw new ShapeException($"{description}: position {p} is outside {input}");
         (Description, Input, Output, this.map) = (description, input, output, (int[])map.Clone());
+        var seen = new bool[input.Size];
+        Distinct = true;
+        foreach (var p in map)
+            if (seen[p]) { Distinct = false; break; }
+            else seen[p] = true;
     }
+
+    /// <summary>True when no position is selected twice (a row, a column, one entry per row), so the adjoint's
+    /// scatter puts values without adding any.</summary>
+    public bool Distinct { get; }
 
     /// <summary>What is selected, e.g. "Column(0)": the op's name in errors and pictures.</summary>
     public string Description { get; }
@@ -63,7 +72,7 @@ internal sealed record Gather : LinearOp, IExpand
 
 /// <summary>The adjoint of a <see cref="Gather"/>: a tensor of the gather's input shape, zero except that input
 /// element k is added at position <c>Map[k]</c> (positions may repeat, and then they add up).</summary>
-internal sealed record Scatter(Gather Gather) : LinearOp
+internal sealed record Scatter(Gather Gather) : LinearOp, IForward32
 {
     /// <inheritdoc/>
     public override string Name => $"Scatter[{Gather.Description}]";
@@ -82,6 +91,32 @@ internal sealed record Scatter(Gather Gather) : LinearOp
         var map = Gather.Map;
         Array.Clear(y);
         for (int k = 0; k < map.Length; k++) y[map[k]] += a[k];
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Positions selected once put their float32 value as it is (exact); repeated ones add in float64 first,
+    /// rounded once.</remarks>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y)
+    {
+        var map = Gather.Map;
+        if (!Gather.Distinct)
+        {
+            var sums = new double[y.Length];
+            Forward(x, sums);
+            Tensor.Narrow(sums, y);
+            return;
+        }
+        Array.Clear(y);
+        if (x[0].HoldsSingles)
+        {
+            var a = x[0].Singles;
+            for (int k = 0; k < map.Length; k++) y[map[k]] = a[k];
+        }
+        else
+        {
+            var a = x[0].Values;
+            for (int k = 0; k < map.Length; k++) y[map[k]] = (float)a[k];
+        }
     }
 
     /// <inheritdoc/>

@@ -39,16 +39,15 @@ internal sealed partial record MatMul
     void RowBlocks(Tensor A, double[] B, int m, int k, int n, float[] y)
     {
         int rows = Math.Clamp(BlockBudget / (k + n), 1, m);
-        double[] block = [], product = [];
+        using var buffers = new Buffers(rows * k, rows * n);
+        var (block, product) = (buffers.First, buffers.Second);
         for (int i0 = 0; i0 < m; i0 += rows)
         {
             int r = Math.Min(rows, m - i0);
-            Sized(ref block, r * k);
-            Sized(ref product, r * n);
             // op(A) = A: rows of A (m×k, strided) into r×k; op(A) = Aᵀ: columns of A (k×m, contiguous) into k×r.
-            if (TransposeA) Copy(A, i0 * k, block);
+            if (TransposeA) Copy(A, i0 * k, block.AsSpan(0, r * k));
             else for (int l = 0; l < k; l++) Copy(A, i0 + l * m, block.AsSpan(l * r, r));
-            Blas.Gemm(TransposeA, TransposeB, 1, block, TransposeA ? k : r, TransposeA ? r : k, B, TransposeB ? n : k, TransposeB ? k : n, 0, product);
+            Blas.GemmLeading(TransposeA, TransposeB, 1, block, TransposeA ? k : r, TransposeA ? r : k, B, TransposeB ? n : k, TransposeB ? k : n, 0, product);
             for (int j = 0; j < n; j++) Tensor.Narrow(product.AsSpan(j * r, r), y.AsSpan(i0 + j * m, r));
         }
     }
@@ -57,17 +56,16 @@ internal sealed partial record MatMul
     void ColumnBlocks(double[] A, Tensor B, int m, int k, int n, float[] y)
     {
         int columns = Math.Clamp(BlockBudget / (k + m), 1, n);
-        double[] block = [], product = [];
+        using var buffers = new Buffers(columns * k, columns * m);
+        var (block, product) = (buffers.First, buffers.Second);
         for (int j0 = 0; j0 < n; j0 += columns)
         {
             int c = Math.Min(columns, n - j0);
-            Sized(ref block, c * k);
-            Sized(ref product, c * m);
             // op(B) = B: columns of B (k×n, contiguous) into k×c; op(B) = Bᵀ: rows of B (n×k, strided) into c×k.
-            if (!TransposeB) Copy(B, j0 * k, block);
+            if (!TransposeB) Copy(B, j0 * k, block.AsSpan(0, c * k));
             else for (int l = 0; l < k; l++) Copy(B, j0 + l * n, block.AsSpan(l * c, c));
-            Blas.Gemm(TransposeA, TransposeB, 1, A, TransposeA ? k : m, TransposeA ? m : k, block, TransposeB ? c : k, TransposeB ? k : c, 0, product);
-            Tensor.Narrow(product, y.AsSpan(j0 * m, c * m));
+            Blas.GemmLeading(TransposeA, TransposeB, 1, A, TransposeA ? k : m, TransposeA ? m : k, block, TransposeB ? c : k, TransposeB ? k : c, 0, product);
+            Tensor.Narrow(product.AsSpan(0, c * m), y.AsSpan(j0 * m, c * m));
         }
     }
 
@@ -75,28 +73,35 @@ internal sealed partial record MatMul
     void InnerBlocks(Tensor A, Tensor B, int m, int k, int n, float[] y)
     {
         int inner = Math.Clamp(BlockBudget / (m + n), 1, k);
-        double[] product = new double[m * n], ab = [], bb = [];
+        var product = new double[m * n];
+        using var buffers = new Buffers(inner * m, inner * n);
+        var (ab, bb) = (buffers.First, buffers.Second);
         for (int l0 = 0; l0 < k; l0 += inner)
         {
             int s = Math.Min(inner, k - l0);
-            Sized(ref ab, s * m);
-            Sized(ref bb, s * n);
             // op(A)'s columns l0…: columns of A (m×k, contiguous) into m×s; op(A) = Aᵀ: rows of A (k×m, strided) into s×m.
-            if (!TransposeA) Copy(A, l0 * m, ab);
+            if (!TransposeA) Copy(A, l0 * m, ab.AsSpan(0, s * m));
             else for (int i = 0; i < m; i++) Copy(A, l0 + i * k, ab.AsSpan(i * s, s));
             // op(B)'s rows l0…: rows of B (k×n, strided) into s×n; op(B) = Bᵀ: columns of B (n×k, contiguous) into n×s.
-            if (TransposeB) Copy(B, l0 * n, bb);
+            if (TransposeB) Copy(B, l0 * n, bb.AsSpan(0, s * n));
             else for (int j = 0; j < n; j++) Copy(B, l0 + j * k, bb.AsSpan(j * s, s));
-            Blas.Gemm(TransposeA, TransposeB, 1, ab, TransposeA ? s : m, TransposeA ? m : s, bb, TransposeB ? n : s, TransposeB ? s : n,
+            Blas.GemmLeading(TransposeA, TransposeB, 1, ab, TransposeA ? s : m, TransposeA ? m : s, bb, TransposeB ? n : s, TransposeB ? s : n,
                 l0 == 0 ? 0 : 1, product);
         }
         Tensor.Narrow(product, y);
     }
 
-    /// <summary>A buffer of exactly <paramref name="length"/> doubles (BLAS takes whole arrays): the last block is shorter.</summary>
-    static void Sized(ref double[] buffer, int length)
+    /// <summary>Two pooled block buffers for one product, returned when it is done (a product per call would leave
+    /// megabytes of large-object garbage behind).</summary>
+    readonly struct Buffers(int first, int second) : IDisposable
     {
-        if (buffer.Length != length) buffer = GC.AllocateUninitializedArray<double>(length);
+        public readonly double[] First = System.Buffers.ArrayPool<double>.Shared.Rent(first), Second = System.Buffers.ArrayPool<double>.Shared.Rent(second);
+
+        public void Dispose()
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(First);
+            System.Buffers.ArrayPool<double>.Shared.Return(Second);
+        }
     }
 
     /// <summary>Elements [start, start + to.Length) of a float value as doubles: its singles widened, or its doubles.</summary>

@@ -22,12 +22,15 @@ internal static class ShiftedExp
     /// <summary>The result along each run of <paramref name="axis"/> into <paramref name="y"/> (x's shape, or for log Σ
     /// exp x's shape without the axis). A run holding +∞ or only −∞ follows IEEE for softmax (NaN, as x − max is); its
     /// log Σ exp is its maximum.</summary>
-    public static void Along(Tensor x, int axis, double[] y, ShiftedResult result)
+    public static void Along(Tensor x, int axis, double[] y, ShiftedResult result) => Along(x.Storage, x.Shape, axis, y, result);
+
+    /// <summary>The same over the first elements of <paramref name="a"/>, a value of <paramref name="shape"/> (a pooled
+    /// buffer may be longer), into the first elements of <paramref name="y"/>.</summary>
+    static void Along(double[] a, Shape shape, int axis, double[] y, ShiftedResult result)
     {
-        if (x.Shape.Size == 0) return;
-        var walk = new Axis(x.Shape, axis);
-        var a = x.Storage;
-        bool parallel = x.Shape.Size >= Plan.ParallelSize;
+        if (shape.Size == 0) return;
+        var walk = new Axis(shape, axis);
+        bool parallel = shape.Size >= Plan.ParallelSize;
         if (walk.Stride == 1)
         {
             // Contiguous runs. Few long ones share each run's tiles between the cores; many share the runs.
@@ -62,18 +65,26 @@ internal static class ShiftedExp
         // Element k of run g sits at (k, g) of a (length × n) matrix when runs are contiguous, else at (g, k) of (n × length).
         bool columns = walk.Stride == 1;
         int Position(int g, int k) => columns ? k + g * length : g + k * n;
-        var block = GC.AllocateUninitializedArray<double>(n * length);
-        float[]? s = x.HoldsSingles ? x.Singles : null;
-        double[]? d = s is null ? x.Storage : null;
-        for (int g = 0; g < n; g++)
-            for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) block[Position(g, k)] = s is null ? d![p] : s[p];
+        var pool = ArrayPool<double>.Shared;
         bool reduced = result == ShiftedResult.LogSumExp;
-        var z = GC.AllocateUninitializedArray<double>(reduced ? n : n * length);
-        Along(new Tensor(columns ? Shape.Matrix(length, n) : Shape.Matrix(n, length), block, DType.Float32), columns ? 0 : 1, z, result);
-        if (reduced) Tensor.Narrow(z, y.AsSpan(g0, n));
-        else
+        double[] block = pool.Rent(n * length), z = pool.Rent(reduced ? n : n * length);
+        try
+        {
+            float[]? s = x.HoldsSingles ? x.Singles : null;
+            double[]? d = s is null ? x.Storage : null;
             for (int g = 0; g < n; g++)
-                for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) y[p] = (float)z[Position(g, k)];
+                for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) block[Position(g, k)] = s is null ? d![p] : s[p];
+            Along(block, columns ? Shape.Matrix(length, n) : Shape.Matrix(n, length), columns ? 0 : 1, z, result);
+            if (reduced) Tensor.Narrow(z.AsSpan(0, n), y.AsSpan(g0, n));
+            else
+                for (int g = 0; g < n; g++)
+                    for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) y[p] = (float)z[Position(g, k)];
+        }
+        finally
+        {
+            pool.Return(block);
+            pool.Return(z);
+        }
     }
 
     /// <summary>One contiguous run x[start … start + n − 1], run number g: its maximum (a vector pass), then the

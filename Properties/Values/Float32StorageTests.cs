@@ -56,6 +56,7 @@ public class Float32StorageTests
         var plan32 = Plan.Compile(outputs32);
         var results = plan32.Run(at32);
 
+        AD.ValueAndGrad(loss32, at32, wrt32);   // the facade a user calls, over its cached plan
         foreach (var v in at32.Variables) Assert.True(at32[v].HoldsSingles, $"{model}: a float64 copy of {v} was made");
         Assert.All(results, r => Assert.Equal(DType.Float32, r.DType));
         var plan64 = Plan.Compile([loss, .. Reverse.Grad(loss, wrt)]);
@@ -108,6 +109,35 @@ public class Float32StorageTests
                     $"({m}×{k})·({k}×{n}), transposes {ta}/{tb}, element {e}: {c32.Values32[e]} is not a neighbour of {c64[e]}");
             }
         }
+    }
+
+    /// <summary>Graph.Retyped: float variables get twins of the new type, float constants are rounded, weak literals
+    /// adapt, a cast that no longer casts is dropped; retyping back gives the float64 graph at the rounded constants.</summary>
+    [Fact]
+    public void Retyped_rebuilds_a_model_in_float32_and_back()
+    {
+        var x = Node.Variable("x", Shape.Vector(3));
+        var a = Tensor.Matrix(new double[,] { { 0.1, 0.2, 0.3 }, { 1.0 / 3, 0.5, 0.7 } });
+        var f = (Node.Constant(a).MatMul(x).Sin() * 0.5).Sum();
+        var g = x.ToFloat32().Square().Sum();
+        var (outputs, twins) = Functional.Graph.Retyped([f, g], DType.Float32);
+        var x32 = twins[x];
+        Assert.Equal((DType.Float32, DType.Float32, "x"), (outputs[0].DType, x32.DType, ((Variable)x32.Op).Name));
+        Assert.Single(twins);
+
+        var value = Tensor.Vector32(0.25f, -1.5f, 2f);
+        var at = Bindings.Empty.Bind(x32, value);
+        var byHand = (Node.Constant(a.ToFloat32()).MatMul(x32).Sin() * 0.5).Sum();
+        Assert.Equal(Evaluator.Evaluate(byHand, at).Values32[0], Evaluator.Evaluate(outputs[0], at).Values32[0]);
+        Assert.Equal(Evaluator.Evaluate(x32.Square().Sum(), at).Values32[0], Evaluator.Evaluate(outputs[1], at).Values32[0]);
+
+        var (back, twins64) = Functional.Graph.Retyped([outputs[0]], DType.Float64);
+        var x64 = twins64[x32];
+        var at64 = Bindings.Empty.Bind(x64, value.ToFloat64());
+        var rounded = (Node.Constant(a.ToFloat32().ToFloat64()).MatMul(x64).Sin() * 0.5).Sum();
+        Assert.Equal(DType.Float64, back[0].DType);
+        Assert.Equal(Evaluator.Evaluate(rounded, at64).ToScalar(), Evaluator.Evaluate(back[0], at64).ToScalar());
+        Assert.Throws<ArgumentException>(() => Functional.Graph.Retyped([f], DType.Int32));
     }
 
     public sealed record ReductionCase(int[] Dims, int Axis, int Op, float[] Values);

@@ -22,23 +22,26 @@ static class Float32Beside
         var slope = gradient.Zip(direction, (g, u) => (g * u).Sum()).Aggregate((a, b) => a + b);
         Node[] outputs = [loss, slope];
 
-        // The graph's float64 variables and their float32 twins, bound to the values rounded to float32.
+        // The graph on float32 twins of its variables (its constants rounded), and that graph back in float64: the
+        // float64 evaluation at the same float32 inputs and constants.
         var (outputs32, twins) = Graph.Retyped(outputs, DType.Float32);
+        var (outputs64, back) = Graph.Retyped(outputs32, DType.Float64);
         Bindings at32 = Bindings.Empty, at64 = Bindings.Empty;
-        foreach (var v in twins.Keys)
-        {
-            var rounded = at[v].ToFloat32();
-            (at32, at64) = (at32.Bind(twins[v], rounded), at64.Bind(v, rounded.ToFloat64()));
-        }
-        foreach (var v in at.Variables.Where(v => v.DType != DType.Float64)) (at32, at64) = (at32.Bind(v, at[v]), at64.Bind(v, at[v]));
+        foreach (var v in at.Variables)
+            if (twins.TryGetValue(v, out var twin))
+            {
+                var rounded = at[v].ToFloat32();
+                (at32, at64) = (at32.Bind(twin, rounded), at64.Bind(back[twin], rounded.ToFloat64()));
+            }
+            else (at32, at64) = (at32.Bind(v, at[v]), at64.Bind(v, at[v]));
 
         var y32 = Evaluator.Evaluate(outputs32, at32);
-        var y64 = Evaluator.Evaluate(outputs, at64);
+        var y64 = Evaluator.Evaluate(outputs64, at64);
         var rows = new List<IReadOnlyList<string>>();
         string[] names = ["loss", "uᵀ∇L (u = ±1)"];
         for (int i = 0; i < outputs.Length; i++)
         {
-            double a = y32[i].ToScalar(), b = y64[i].ToScalar(), bound = 1.5 * Rounding.Float32Roundoff * Rounding.Sensitivity([outputs[i]], at64)[0][0];
+            double a = y32[i].ToScalar(), b = y64[i].ToScalar(), bound = 1.5 * Rounding.Float32Roundoff * Rounding.Sensitivity([outputs64[i]], at64)[0][0];
             bool isFloat32 = y32[i].DType == DType.Float32 && (float)a == a;
             rows.Add([names[i], F(a, "G9"), F(b, "G15"), E(Math.Abs(a - b)), E(bound),
                 report.Check($"{model}: float32 {names[i]} within the derived bound of the float64 evaluation", isFloat32 && Math.Abs(a - b) <= bound)]);

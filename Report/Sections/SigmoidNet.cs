@@ -16,6 +16,9 @@ static class SigmoidNetSection
     {
         Accuracy(report, 7, 5, 3, seed: 4);
         Accuracy(report, 60, 45, 30, seed: 5);
+        // The same net in float32: x a float32 variable, A and B rounded to float32 constants (Graph.Retyped).
+        var (net, x) = Instance(60, 45, 30, seed: 5);
+        Float32Beside.Run(report, "sigmoid net 60×45×30", net.Output, [net.X], net.At(x));
         Scaling(report);
     }
 

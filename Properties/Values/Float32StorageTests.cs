@@ -140,6 +140,31 @@ public class Float32StorageTests
         Assert.Throws<ArgumentException>(() => Functional.Graph.Retyped([f], DType.Int32));
     }
 
+    /// <summary>One float32 value read as float64 by many threads at once gets one float64 copy, and one float32 plan
+    /// run on many threads (a workspace each) gives every thread the same bits.</summary>
+    [Fact]
+    public void Float32_values_and_plans_serve_many_threads_with_the_same_bits()
+    {
+        var value = Tensor.FromColumnMajor32(Shape.Vector(100_000), [.. Enumerable.Range(0, 100_000).Select(i => MathF.Sin(i))]);
+        var copies = new double[]?[8];
+        Parallel.For(0, copies.Length, t => copies[t] = value.Storage);
+        Assert.All(copies, c => Assert.Same(copies[0], c));
+        Assert.Equal(value.Values32.ToArray().Select(v => (double)v), copies[0]!);
+
+        var (loss, wrt, at64) = Seed("softmax");
+        var (loss32, wrt32, at32) = Float32Twin(loss, wrt, at64);
+        var plan = Plan.Compile([loss32, .. Reverse.Grad(loss32, wrt32)]);
+        var expected = plan.Run(at32).Select(r => r.Values32.ToArray()).ToArray();
+        var results = new float[4][][];
+        Parallel.For(0, results.Length, t =>
+        {
+            var workspace = plan.NewWorkspace();
+            results[t] = [.. plan.Run(at32, workspace).Select(r => r.Values32.ToArray())];
+        });
+        foreach (var r in results)
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], r[i]);
+    }
+
     public sealed record ReductionCase(int[] Dims, int Axis, int Op, float[] Values);
 
     // One op each: a float32 graph rounds after every op, so a chain is not one rounding of its float64 value.

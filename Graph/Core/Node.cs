@@ -145,7 +145,8 @@ public sealed class Node
     Tensor ComputeDoubles(ReadOnlySpan<Tensor> x, double[] y)
     {
         Op.Forward(x, y);
-        return DType == DType.Int32 ? Tensor.OwnIndices(Shape, Positions(y)) : new Tensor(Shape, Tensor.Rounded(y, DType), DType);
+        // A float32 node never gets here (Compute writes it as singles), so a float result is float64 as written.
+        return DType == DType.Int32 ? Tensor.OwnIndices(Shape, Positions(y)) : new Tensor(Shape, y, DType);
     }
 
     /// <summary>An int32 result (positions, as ArgMin gives) from the float64 numbers the forward rule wrote, which equal

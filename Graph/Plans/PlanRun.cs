@@ -113,8 +113,8 @@ public sealed partial class Plan
                     // Partial results added in block order: the same bits however the blocks were shared out.
                     double sum = 0;
                     for (int t = 0; t < tiles; t++) sum += partials[t * f.Members.Length + j];
-                    if (y is float[] singles) singles[0] = (float)sum;
-                    else ((double[])y)[0] = f.Members[j].Float32 ? (float)sum : sum;
+                    if (y is float[] singles) singles[0] = (float)sum;   // a float32 member always has a float32 slot
+                    else ((double[])y)[0] = sum;
                 }
                 var node = plan.graph[f.Members[j].Node];
                 Values[f.Members[j].Node] = y is float[] s ? new Tensor(node.Shape, s) : new Tensor(node.Shape, (double[])y, node.DType);

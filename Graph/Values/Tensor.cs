@@ -231,14 +231,6 @@ public sealed class Tensor
     /// <summary>A MathNet single-precision view of this float32 tensor's elements in column-major order, sharing storage.</summary>
     public MathNet.Numerics.LinearAlgebra.Single.DenseVector AsVector32() => new(SinglesOf("AsVector32"));
 
-    /// <summary>Rounds <paramref name="values"/> in place to <paramref name="type"/> (a no-op for float64) and returns
-    /// them: the one place a float32 result is made.</summary>
-    internal static double[] Rounded(double[] values, DType type)
-    {
-        if (type == DType.Float32) Round32(values);
-        return values;
-    }
-
     /// <summary>Each element rounded to the nearest float32 (ties to even), in place.</summary>
     internal static void Round32(Span<double> values)
     {

@@ -17,16 +17,7 @@ internal sealed record Gather : LinearOp, IExpand
             if ((uint)p >= (uint)input.Size)
                 throw new ShapeException($"{description}: position {p} is outside {input}");
         (Description, Input, Output, this.map) = (description, input, output, (int[])map.Clone());
-        var seen = new bool[input.Size];
-        Distinct = true;
-        foreach (var p in map)
-            if (seen[p]) { Distinct = false; break; }
-            else seen[p] = true;
     }
-
-    /// <summary>True when no position is selected twice (a row, a column, one entry per row), so the adjoint's
-    /// scatter puts values without adding any.</summary>
-    public bool Distinct { get; }
 
     /// <summary>What is selected, e.g. "Column(0)": the op's name in errors and pictures.</summary>
     public string Description { get; }
@@ -74,6 +65,19 @@ internal sealed record Gather : LinearOp, IExpand
 /// element k is added at position <c>Map[k]</c> (positions may repeat, and then they add up).</summary>
 internal sealed record Scatter(Gather Gather) : LinearOp, IForward32
 {
+    /// <summary>True when the gather selects no position twice (a row, a column, one entry per row), so this scatter puts
+    /// values without adding any. Found once here, where reverse mode builds the scatter, not for every gather.</summary>
+    public bool Distinct { get; } = IsDistinct(Gather.Map, Gather.Input.Size);
+
+    static bool IsDistinct(ReadOnlySpan<int> map, int size)
+    {
+        var seen = new bool[size];
+        foreach (var p in map)
+            if (seen[p]) return false;
+            else seen[p] = true;
+        return true;
+    }
+
     /// <inheritdoc/>
     public override string Name => $"Scatter[{Gather.Description}]";
     /// <inheritdoc/>
@@ -99,7 +103,7 @@ internal sealed record Scatter(Gather Gather) : LinearOp, IForward32
     public void Forward(ReadOnlySpan<Tensor> x, float[] y)
     {
         var map = Gather.Map;
-        if (!Gather.Distinct)
+        if (!Distinct)
         {
             var sums = new double[y.Length];
             Forward(x, sums);

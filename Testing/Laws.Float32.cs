@@ -10,7 +10,8 @@ public static partial class Laws
     /// float32's rounding implies: every value the evaluation makes (each node, constants included) is its exact value
     /// times (1 + δ), |δ| ≤ 2⁻²⁴, so to first order an output moves by at most 2⁻²⁴·Σₖ|∂y/∂zₖ|·|zₖ| over the values zₖ
     /// (<see cref="RoundingSensitivity"/>, by the library's reverse mode on the float64 graph); 1.5 times that covers the
-    /// second-order terms. A value no rounding can reach (a sensitivity of 0) must agree exactly.</summary>
+    /// second-order terms. A matrix product summed in float32 counts its accumulation's bound k·(|A|·|B|) in place of
+    /// |zₖ| (k roundings, not one). A value no rounding can reach (a sensitivity of 0) must agree exactly.</summary>
     /// <remarks>Where the float64 evaluation leaves float32's normal range (a value beyond 3.4e38, or a nonzero one
     /// below 2⁻¹²⁶ ≈ 1.2e-38), float32 overflows or loses relative precision by design: the case is discarded (FsCheck
     /// counts discards and gives up on a row that has too few cases left). Rows whose inputs' domain reaches past that

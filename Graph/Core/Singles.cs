@@ -4,12 +4,22 @@ namespace AutoDiff.Functional;
 
 /// <summary>An op whose float32 forward rule reads its inputs' float32 storage and writes singles itself, so a float32
 /// value never gets a float64 copy (half the memory and memory traffic). The result must be what
-/// <see cref="DType.Float32"/> promises: the float64 rule's result at the same inputs, rounded once to float32.</summary>
+/// <see cref="DType.Float32"/> promises: the float64 rule's result at the same inputs, rounded once to float32, or
+/// within the bound the op states as <see cref="IAccumulates32"/>.</summary>
 internal interface IForward32
 {
     /// <summary>The output into <paramref name="y"/>; float inputs are float32 (read them with
     /// <see cref="Singles.Block"/> or <see cref="Tensor.Singles"/>).</summary>
     void Forward(ReadOnlySpan<Tensor> x, float[] y);
+}
+
+/// <summary>An op whose float32 result accumulates several roundings (a matrix product summed in float32), so it is
+/// not its float64 result rounded once: it states the bound that the float32 rounding bounds (Rounding.Sensitivity) use.</summary>
+internal interface IAccumulates32
+{
+    /// <summary>A nonnegative value M of the output's shape, built on the op's inputs <paramref name="x"/>: the float32
+    /// result is within 2⁻²⁴·M of the exact result at the same inputs, to first order.</summary>
+    Node RoundingBound(IReadOnlyList<Node> x);
 }
 
 /// <summary>Float32 forward rules over singles: an op's own (<see cref="IForward32"/>); for the kernels plans fuse

@@ -12,6 +12,8 @@ public static unsafe class Blas
 
     static readonly delegate* unmanaged<int, int, int, int, int, int, double, double*, int, double*, int, double, double*, int, void> dgemm;
     static readonly delegate* unmanaged<int, int, int, int, double, double*, int, double*, int, double, double*, int, void> dgemv;
+    static readonly delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> sgemm;
+    static readonly delegate* unmanaged<int, int, int, int, float, float*, int, float*, int, float, float*, int, void> sgemv;
 
     /// <summary>True when products run in native OpenBLAS.</summary>
     public static bool IsNative { get; }
@@ -32,10 +34,14 @@ public static unsafe class Blas
             if (!NativeLibrary.TryLoad(name, out var lib)) continue;
             if (!NativeLibrary.TryGetExport(lib, "openblas_get_config", out var config)
                 || !NativeLibrary.TryGetExport(lib, "cblas_dgemm", out var gemm)
-                || !NativeLibrary.TryGetExport(lib, "cblas_dgemv", out var gemv))
+                || !NativeLibrary.TryGetExport(lib, "cblas_dgemv", out var gemv)
+                || !NativeLibrary.TryGetExport(lib, "cblas_sgemm", out var gemm32)
+                || !NativeLibrary.TryGetExport(lib, "cblas_sgemv", out var gemv32))
                 continue;
             dgemm = (delegate* unmanaged<int, int, int, int, int, int, double, double*, int, double*, int, double, double*, int, void>)gemm;
             dgemv = (delegate* unmanaged<int, int, int, int, double, double*, int, double*, int, double, double*, int, void>)gemv;
+            sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)gemm32;
+            sgemv = (delegate* unmanaged<int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)gemv32;
             var build = Marshal.PtrToStringAnsi(((delegate* unmanaged<nint>)config)())?.Trim();
             var threads = NativeLibrary.TryGetExport(lib, "openblas_get_num_threads", out var nt)
                 ? ((delegate* unmanaged<int>)nt)() : 0;
@@ -62,19 +68,31 @@ public static unsafe class Blas
         else Managed(transA, transB, alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c);
     }
 
-    /// <summary><see cref="Gemm"/> on the leading elements of arrays that may be longer (pooled buffers): A is the first
-    /// rowsA·colsA elements of <paramref name="a"/>, B and C likewise; dimensions at least 1.</summary>
-    internal static void GemmLeading(bool transA, bool transB, double alpha, double[] a, int rowsA, int colsA,
-        double[] b, int rowsB, int colsB, double beta, double[] c)
+    /// <summary>The float32 product C ← op(A)·op(B) on the leading elements of <paramref name="a"/>, <paramref name="b"/>
+    /// and <paramref name="c"/> (which may be longer), accumulated in float32 as BLAS's sgemm does: each element is
+    /// within k·2⁻²⁴·(|op(A)|·|op(B)|) of the exact product, to first order (k the inner dimension); dimensions at least 1.</summary>
+    internal static void Sgemm(bool transA, bool transB, float[] a, int rowsA, int colsA, float[] b, int rowsB, int colsB, float[] c)
     {
-        int m = transA ? colsA : rowsA, n = transB ? rowsB : colsB;
+        int m = transA ? colsA : rowsA, k = transA ? rowsA : colsA, n = transB ? rowsB : colsB;
         if (a.Length < (long)rowsA * colsA || b.Length < (long)rowsB * colsB || c.Length < (long)m * n)
-            throw new InvalidOperationException($"internal: Gemm buffers of {a.Length}, {b.Length}, {c.Length} elements for ({rowsA}×{colsA})·({rowsB}×{colsB})");
-        if (IsNative) { Native(transA, transB, alpha, a, rowsA, colsA, b, rowsB, colsB, beta, c); return; }
+            throw new InvalidOperationException($"internal: Sgemm buffers of {a.Length}, {b.Length}, {c.Length} elements for ({rowsA}×{colsA})·({rowsB}×{colsB})");
+        if (IsNative)
+        {
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                if (n == 1 && !transB)
+                    sgemv(ColMajor, transA ? Trans : NoTrans, rowsA, colsA, 1, pa, rowsA, pb, 1, 0, pc, 1);
+                else
+                    sgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, 1, pa, rowsA, pb, rowsB, 0, pc, m);
+            }
+            return;
+        }
         // MathNet's provider takes whole arrays: copies of the leading parts.
-        double[] a0 = a[..(rowsA * colsA)], b0 = b[..(rowsB * colsB)], c0 = c[..(m * n)];
-        Managed(transA, transB, alpha, a0, rowsA, colsA, b0, rowsB, colsB, beta, c0);
-        c0.CopyTo(c, 0);
+        float[] a0 = a.Length == rowsA * colsA ? a : a[..(rowsA * colsA)], b0 = b.Length == rowsB * colsB ? b : b[..(rowsB * colsB)];
+        float[] c0 = c.Length == m * n ? c : new float[m * n];
+        ManagedLinearAlgebraProvider.Instance.MatrixMultiplyWithUpdate(transA ? Transpose.Transpose : Transpose.DontTranspose,
+            transB ? Transpose.Transpose : Transpose.DontTranspose, 1f, a0, rowsA, colsA, b0, rowsB, colsB, 0f, c0);
+        if (c0 != c) c0.CopyTo(c, 0);
     }
 
     // Both paths are reachable directly so tests can compare them in one process.

@@ -13,7 +13,9 @@ public enum DType
     Int32,
     /// <summary>IEEE 754 single precision. Every op's float32 result is its float64 result at the same float32 inputs,
     /// rounded to float32 (to nearest, ties to even), so a float32 evaluation is as accurate as float32 storage allows
-    /// and gives the same bits on every machine; derivatives of float32 values are float32.</summary>
+    /// and gives the same bits every run; derivatives of float32 values are float32. The exception is the matrix
+    /// product (and what lowers to it): BLAS's sgemm sums it in float32, as PyTorch and JAX do, within
+    /// k·2⁻²⁴·(|A|·|B|) of the exact product for an inner dimension k.</summary>
     Float32,
 }
 

@@ -10,12 +10,13 @@ public static class Rounding
     /// <summary>For each element of each output, Σₖ|∂y/∂zₖ|·|zₖ| over every float value zₖ the graph makes (every node
     /// that is not a variable, constants included): how far relative roundings of size 1 in all of them would move it,
     /// to first order. Found by rebuilding the graph with each zₖ replaced by zₖ ⊙ (1 + εₖ) and taking the Jacobian
-    /// with respect to the ε at ε = 0 by reverse mode.</summary>
+    /// with respect to the ε at ε = 0 by reverse mode. A value whose float32 op accumulates several roundings (a matrix
+    /// product summed in float32) counts its stated bound Mₖ instead of |zₖ|: zₖ + εₖ ⊙ Mₖ.</summary>
     public static double[][] Sensitivity(IReadOnlyList<Node> outputs, Bindings at)
     {
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(at);
-        var (images, perturbations, b) = Perturbed(outputs, at, z => z.DType.IsFloat(), (z, ε) => z * (1.0 + ε), throughViews: true);
+        var (images, perturbations, b) = Perturbed(outputs, at, z => z.DType.IsFloat(), (z, ε) => z.Op is IAccumulates32 op ? z + ε * op.RoundingBound(z.Inputs) : z * (1.0 + ε), throughViews: true);
         return [.. images.Select(image =>
         {
             if (perturbations.Length == 0) return new double[image.Shape.Size];

@@ -149,6 +149,19 @@ public class LawSanityTests
         Fails(Product(Shapes.WithLarge(3)), Laws.Adjoint, cases: 600);
     }
 
+    /// <summary>A product summed in float32 a term at a time is not its float64 value rounded once: the float32 law
+    /// fails it unless the op states the bound of its accumulation, k·(|A|·|B|), as sgemm's products do.</summary>
+    [Fact]
+    public void The_float32_law_counts_the_roundings_of_a_product_summed_in_float32_only_when_stated()
+    {
+        OpEntry Product(Op op) => new(op.GetType().Name, op.GetType(), Gen.Constant(new[] { 3, 300, 2 }), false,
+            d => [new Input(Shape.Matrix(d[0], d[1]), Domain.Any), new Input(Shape.Matrix(d[1], d[2]), Domain.Any)],
+            (x, _, _) => Node.Apply(op, x[0], x[1]));
+        var e = Fails(Product(new FloatSumProduct()), Laws.Float32, cases: 20);
+        Assert.Contains("float32", e.Message);
+        OpLaws.Holds(Product(new CountedFloatSumProduct()), Laws.Float32, 20);
+    }
+
     /// <summary>The rule Expm1 had, y + 1: below x ≈ −37 it gives 0 for eˣ, and from x ≈ −10 it keeps few digits.
     /// Differences cannot see it (eˣ − 1 ≈ −1 there, so their round-off ε/h exceeds eˣ); the independent f′ can.</summary>
     [Fact]

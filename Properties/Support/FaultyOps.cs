@@ -185,3 +185,44 @@ public sealed record TiledMatMul : Op
         return [da, x[0].T().MatMul(ct)];
     }
 }
+
+/// <summary>A·B whose float32 rule sums each dot product in float32, one term at a time, without stating the bound of
+/// that accumulation (<see cref="IAccumulates32"/>): the float32 law, which counts one rounding per value, must fail it.</summary>
+public record FloatSumProduct : Op, IForward32
+{
+    /// <inheritdoc/>
+    public override int Arity => 2;
+    /// <inheritdoc/>
+    public override Shape InferShape(ReadOnlySpan<Shape> x) => Shape.Matrix(x[0][0], x[1][1]);
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Product(x, (i, v) => y[i] = v, 0.0, (s, a, b) => s + a * b);
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y) => Product(x, (i, v) => y[i] = v, 0f, (s, a, b) => s + (float)a * (float)b);
+
+    static void Product<T>(ReadOnlySpan<Tensor> x, Action<int, T> write, T zero, Func<T, double, double, T> add)
+    {
+        int m = x[0].Shape[0], k = x[0].Shape[1], n = x[1].Shape[1];
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < m; i++)
+            {
+                var s = zero;
+                for (int p = 0; p < k; p++) s = add(s, x[0].Values[i + p * m], x[1].Values[p + j * k]);
+                write(i + j * m, s);
+            }
+    }
+    /// <inheritdoc/>
+    public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
+    {
+        Node? a = t[0] is { } ta ? ta.MatMul(x[1]) : null, b = t[1] is { } tb ? x[0].MatMul(tb) : null;
+        return a is null ? b : b is null ? a : a + b;
+    }
+    /// <inheritdoc/>
+    public override Node?[] Vjp(ImmutableArray<Node> x, Node y, Node ct, ReadOnlySpan<bool> needed) => [ct.MatMul(x[1].T()), x[0].T().MatMul(ct)];
+}
+
+/// <summary><see cref="FloatSumProduct"/> stating its bound, k·(|A|·|B|): the float32 law holds.</summary>
+public sealed record CountedFloatSumProduct : FloatSumProduct, IAccumulates32
+{
+    /// <inheritdoc/>
+    public Node RoundingBound(IReadOnlyList<Node> x) => Node.Apply(new FloatSumProduct(), x[0].Abs(), x[1].Abs()) * (double)x[0].Shape[1];
+}

@@ -146,7 +146,8 @@ public sealed partial class Plan
                         }
                         else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A, 2 * j));
                         else ((IElementwise)m.Op).Block(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
-                        if (m.Float32 && m.Op is not IReduce) Tensor.Round32(y);
+                        // An expand copies float32 numbers, so only a computed float32 block needs rounding.
+                        if (m.Float32 && m.Op is IElementwise) Tensor.Round32(y);
                     }
                     for (int j = 0; j < members.Length; j++)
                         if (members[j].Op is IReduce) continue;

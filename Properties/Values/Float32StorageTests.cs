@@ -118,6 +118,38 @@ public class Float32StorageTests
         }
     }
 
+    /// <summary>The vector conversions every float32 path runs (<c>Tensor.Widen</c>, <c>Narrow</c>, <c>Round32</c>)
+    /// give the scalar casts' bits, element by element, at every length and offset (the vector body and the scalar tail):
+    /// values of every kind, halfway cases between float32 numbers, float32's subnormals and overflow, ±0, ±∞, NaN.</summary>
+    [Property]
+    public Property Vector_conversions_give_the_scalar_casts_bits() =>
+        Prop.ForAll(Gen.Choose(0, 3).SelectMany(offset => Gen.Choose(0, 41).SelectMany(n => Gen.ArrayOf(Element(), n)).Select(v => (Offset: offset, Values: v))).ToArbitrary(), c =>
+        {
+            var from = c.Values.AsSpan(Math.Min(c.Offset, c.Values.Length));
+            var narrowed = new float[from.Length + 1];
+            Tensor.Narrow(from, narrowed);
+            var rounded = from.ToArray();
+            Tensor.Round32(rounded);
+            var widened = new double[from.Length];
+            Tensor.Widen(narrowed.AsSpan(0, from.Length), widened);
+            for (int i = 0; i < from.Length; i++)
+            {
+                float cast = (float)from[i];
+                Assert.Equal(BitConverter.SingleToInt32Bits(cast), BitConverter.SingleToInt32Bits(narrowed[i]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits((double)cast), BitConverter.DoubleToInt64Bits(rounded[i]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits((double)narrowed[i]), BitConverter.DoubleToInt64Bits(widened[i]));
+            }
+            Assert.Equal(0f, narrowed[^1]); // nothing written past the span
+        });
+
+    static Gen<double> Element() => Gen.OneOf(
+        Gen.Choose(-1_000_000, 1_000_000).Select(k => k / 997.0),
+        Gen.Elements(0.0, -0.0, double.PositiveInfinity, double.NegativeInfinity, double.NaN, double.MaxValue, double.Epsilon,
+            float.MaxValue * 1.0000001, -float.MaxValue * 1.0000001, float.Epsilon * 0.5, float.Epsilon * 1.5, 1.4e-45, 1e-40, 3e-39),
+        // halfway between two float32 numbers, and just either side
+        Gen.Choose(1, 1 << 22).SelectMany(k => Gen.Elements(0.0, 1e-12, -1e-12).Select(e => (1 + (2 * k + 1) * Math.Pow(2, -24)) * (1 + e))),
+        Gen.Choose(-1074, 1023).Select(p => Math.Pow(2, p) * 1.2345678901234));
+
     /// <summary>Graph.Retyped: float variables get twins of the new type, float constants are rounded, weak literals
     /// adapt, a cast that no longer casts is dropped; retyping back gives the float64 graph at the rounded constants.</summary>
     [Fact]

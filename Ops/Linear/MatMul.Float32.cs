@@ -4,7 +4,7 @@ namespace AutoDiff.Functional.Ops;
 /// JAX's are (half the memory traffic and twice the lanes of the float64 product, and no float64 copy of a factor).
 /// Its result is therefore not the float64 product rounded once: each element is within k·2⁻²⁴·(|op(A)|·|op(B)|) of
 /// the exact product (k the inner dimension), the bound <see cref="RoundingBound"/> states for <see cref="Rounding"/>.
-/// A batched product (rank ≥ 3) is computed in float64 and rounded, which is within the same bound.</summary>
+/// A batched product (rank ≥ 3) runs sgemm member by member, each packed into float32 matrices.</summary>
 internal sealed partial record MatMul : IAccumulates32
 {
     /// <inheritdoc/>
@@ -12,15 +12,19 @@ internal sealed partial record MatMul : IAccumulates32
     {
         Shape a = x[0].Shape, b = x[1].Shape;
         if (y.Length == 0) return;
-        if (a.Rank >= 3)
-        {
-            var whole = new double[y.Length];
-            Forward(x, whole);
-            Tensor.Narrow(whole, y);
-            return;
-        }
         if (a.Size == 0) { Array.Clear(y, 0, y.Length); return; } // k = 0: the empty sum
-        Blas.Sgemm(TransposeA, TransposeB, x[0].Singles, a[0], a[1], x[1].Singles, b.Rows, b.Columns, y);
+        if (a.Rank < 3) { Blas.Sgemm(TransposeA, TransposeB, x[0].Singles, a[0], a[1], x[1].Singles, b.Rows, b.Columns, y); return; }
+        int n = a.Rank, members = 1;
+        for (int d = 0; d < n - 2; d++) members *= a[d];
+        int ra = a[n - 2], ca = a[n - 1], rb = b[n - 2], cb = b[n - 1], rc = TransposeA ? ca : ra, cc = TransposeB ? rb : cb;
+        float[] am = new float[ra * ca], bm = new float[rb * cb], cm = new float[rc * cc];
+        for (int c = 0; c < members; c++)
+        {
+            Pack(x[0].Singles, c, members, am);
+            Pack(x[1].Singles, c, members, bm);
+            Blas.Sgemm(TransposeA, TransposeB, am, ra, ca, bm, rb, cb, cm);
+            for (int i = 0; i < cm.Length; i++) y[c + i * members] = cm[i];
+        }
     }
 
     /// <inheritdoc/>
@@ -29,7 +33,7 @@ internal sealed partial record MatMul : IAccumulates32
     public Node RoundingBound(IReadOnlyList<Node> x)
     {
         Shape a = x[0].Shape;
-        int k = a.Rank >= 3 ? 1 : TransposeA ? a[0] : a[1];
+        int k = TransposeA ? a[a.Rank - 2] : a[a.Rank - 1];
         return Node.Apply(this, x[0].Abs(), x[1].Abs()) * (double)k;
     }
 }

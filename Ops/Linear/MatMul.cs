@@ -63,7 +63,7 @@ internal sealed partial record MatMul(bool TransposeA = false, bool TransposeB =
     }
 
     // Member c of a batch with leading batch axes: its elements are every members-th one, from c.
-    static void Pack(double[] batch, int c, int members, double[] member)
+    static void Pack<T>(T[] batch, int c, int members, T[] member)
     {
         for (int i = 0; i < member.Length; i++) member[i] = batch[c + i * members];
     }

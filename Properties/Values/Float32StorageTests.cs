@@ -118,6 +118,40 @@ public class Float32StorageTests
         }
     }
 
+    /// <summary>A batched float32 product (rank 3, every transpose) runs sgemm member by member on packed float32
+    /// copies: its factors keep no float64 copy, and each element is within k·2⁻²⁴·(|op(A)|·|op(B)|) of the exact
+    /// product, summed here in plain double loops.</summary>
+    [Fact]
+    public void A_batched_float32_product_reads_singles_within_the_bound()
+    {
+        const int batch = 3, m = 4, k = 700, n = 2;
+        var rng = new Random(5);
+        foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            Shape a = ta ? Shape.Of(batch, k, m) : Shape.Of(batch, m, k), b = tb ? Shape.Of(batch, n, k) : Shape.Of(batch, k, n);
+            var A = Tensor.FromColumnMajor32(a, [.. Enumerable.Range(0, a.Size).Select(_ => (float)(rng.NextDouble() * 2 - 1))]);
+            var B = Tensor.FromColumnMajor32(b, [.. Enumerable.Range(0, b.Size).Select(_ => (float)(rng.NextDouble() * 2 - 1))]);
+            var x = Node.Variable("A", a, DType.Float32);
+            var y = Node.Variable("B", b, DType.Float32);
+            var c = Evaluator.Evaluate(Node.Apply(new Functional.Ops.MatMul(ta, tb), x, y), Bindings.Empty.Bind(x, A).Bind(y, B));
+            Assert.True(A.HoldsSingles && B.HoldsSingles && c.HoldsSingles);
+            float[] av = A.Values32.ToArray(), bv = B.Values32.ToArray(), cv = c.Values32.ToArray();
+            // Column-major with the batch axis first: element (s, i, j) of a (batch×r×q) tensor is at s + batch·(i + r·j).
+            double OpA(int s, int i, int l) => ta ? av[s + batch * (l + k * i)] : av[s + batch * (i + m * l)];
+            double OpB(int s, int l, int j) => tb ? bv[s + batch * (j + n * l)] : bv[s + batch * (l + k * j)];
+            double u = Math.Pow(2, -24), γ = k * u / (1 - k * u);
+            for (int s = 0; s < batch; s++)
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        double exact = 0, magnitude = 0;
+                        for (int l = 0; l < k; l++) { exact += OpA(s, i, l) * OpB(s, l, j); magnitude += Math.Abs(OpA(s, i, l) * OpB(s, l, j)); }
+                        double got = cv[s + batch * (i + m * j)];
+                        Assert.True(Math.Abs(got - exact) <= (γ + k * Math.Pow(2, -52)) * magnitude, $"transposes {ta}/{tb}, member {s}, ({i}, {j}): {got} against {exact}");
+                    }
+        }
+    }
+
     /// <summary>The vector conversions every float32 path runs (<c>Tensor.Widen</c>, <c>Narrow</c>, <c>Round32</c>)
     /// give the scalar casts' bits, element by element, at every length and offset (the vector body and the scalar tail):
     /// values of every kind, halfway cases between float32 numbers, float32's subnormals and overflow, ±0, ±∞, NaN.</summary>

@@ -47,7 +47,7 @@ static class Float32Beside
                 report.Check($"{model}: float32 {names[i]} within the derived bound of the float64 evaluation", isFloat32 && Math.Abs(a - b) <= bound)]);
         }
         report.Text($"Float32 beside float64 ({model}): the same graph on float32 variables, against float64 at the same float32 inputs; " +
-                    "bound 1.5 · 2⁻²⁴ · Σₖ|∂y/∂zₖ|·|zₖ| over every value the graph makes (derived from float32's rounding, as the kit's Float32 law):");
+                    "bound 1.5 · 2⁻²⁴ · Σₖ|∂y/∂zₖ|·|zₖ| over every value the graph makes, a matrix product summed in float32 counting k·(|A|·|B|) for |zₖ| (derived from float32's rounding, as the kit's Float32 law):");
         report.Table(["", "float32", "float64", "difference", "bound", "check"], rows);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Numerics.Tensors;
 
@@ -18,19 +19,29 @@ internal sealed record SumAxis(int Axis) : LinearOp, IForward32
     /// <remarks>The float64 sums of the float32 elements (read a run or a column at a time, widened), rounded once.</remarks>
     public void Forward(ReadOnlySpan<Tensor> x, float[] y)
     {
-        var sums = GC.AllocateUninitializedArray<double>(y.Length);
-        Sums(x[0], sums);
-        Tensor.Narrow(sums, y);
+        // Pooled: a plan runs this every call, and sums or runs of 10⁵ doubles would be large-object garbage each time.
+        var sums = ArrayPool<double>.Shared.Rent(y.Length);
+        try
+        {
+            Sums(x[0], sums.AsSpan(0, y.Length));
+            Tensor.Narrow(sums.AsSpan(0, y.Length), y);
+        }
+        finally { ArrayPool<double>.Shared.Return(sums); }
     }
 
-    void Sums(Tensor x, double[] y)
+    void Sums(Tensor x, Span<double> y)
     {
         var walk = new Axis(x.Shape, Axis);
-        // A float32 input held as singles is read through Singles.Block: a run or a column widened into scratch.
-        static double[] Scratch(Tensor t, int n) => t.HoldsSingles ? new double[n] : [];
+        // A float32 input held as singles is read through Singles.Block: a run or a column widened into pooled scratch.
+        var scratch = x.HoldsSingles ? ArrayPool<double>.Shared.Rent(Math.Max(walk.Length, x.Shape.Size / Math.Max(1, x.Shape[Axis]))) : [];
+        try { Sums(x, walk, y, scratch); }
+        finally { if (scratch.Length > 0) ArrayPool<double>.Shared.Return(scratch); }
+    }
+
+    void Sums(Tensor x, Axis walk, Span<double> y, double[] scratch)
+    {
         if (walk.Stride == 1)
         {
-            var scratch = Scratch(x, walk.Length);
             // Down contiguous runs (columns, or the last axis when the axes before it are all 1): each added as Sum adds
             // a vector, so the sums of a batch of vectors (Sum's batching rule) have the bits of each vector's Sum.
             for (int g = 0; g < walk.Groups; g++) y[g] = Sum.InTiles(Singles.Block(x, walk.Start(g), walk.Length, scratch));
@@ -42,8 +53,7 @@ internal sealed record SumAxis(int Axis) : LinearOp, IForward32
             // row at a time; the axes before it are one long column of m elements. Each element is added in the order
             // of the strided loop below, so a batch with the members along a trailing axis has the same bits.
             var (m, n, _) = Along.Of(x.Shape, Axis);
-            if (n == 0) { Array.Clear(y); return; }
-            var scratch = Scratch(x, m);
+            if (n == 0) { y.Clear(); return; }
             Singles.Block(x, 0, m, scratch).CopyTo(y);
             for (int j = 1; j < n; j++) TensorPrimitives.Add(y, Singles.Block(x, j * m, m, scratch), y);
             return;

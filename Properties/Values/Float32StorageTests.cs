@@ -152,6 +152,25 @@ public class Float32StorageTests
         }
     }
 
+    /// <summary>A float32 sum along an axis works in pooled scratch: a plan's second run allocates its output and little
+    /// else. It used to allocate float64 sums and widened runs as large as the input's rows on every call, large-object
+    /// garbage that held the float32 softmax classifier's steady-state peak at 378 MB against float64's 162 MB.</summary>
+    [Fact]
+    public void A_float32_sum_along_an_axis_allocates_only_its_output()
+    {
+        var x = Node.Variable("x", Shape.Matrix(100_000, 10), DType.Float32);
+        var at = Bindings.Empty.Bind(x, Tensor.FromColumnMajor32(x.Shape, new float[1_000_000]));
+        foreach (int axis in new[] { 0, 1 })
+        {
+            var plan = Plan.Compile(x.Sum(axis));
+            plan.Run(at);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var y = plan.Run(at)[0];
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < 4L * y.Shape.Size + 64_000, $"sum along axis {axis}: {allocated} bytes allocated for an output of {y.Shape.Size} float32 numbers");
+        }
+    }
+
     /// <summary>The vector conversions every float32 path runs (<c>Tensor.Widen</c>, <c>Narrow</c>, <c>Round32</c>)
     /// give the scalar casts' bits, element by element, at every length and offset (the vector body and the scalar tail):
     /// values of every kind, halfway cases between float32 numbers, float32's subnormals and overflow, ±0, ±∞, NaN.</summary>

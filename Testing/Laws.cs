@@ -277,7 +277,7 @@ public static partial class Laws
         var jvp = AD.Jvp([g.Output], g.Bind(), [.. g.Variables.Zip(t)]).Tangents[0];
         var (jac, err) = RichardsonJacobian(g.Evaluate, g.Values);
         var tFlat = Flatten(t);
-        var noise = new Lazy<double>(() => TangentRounding(g, t));
+        var noise = new Lazy<double>(() => TangentRounding([g.Output], g.Bind(), [.. g.Variables.Zip(t)]));
         for (int i = 0; i < jac.GetLength(0); i++)
         {
             double fd = 0, terms = 0, error = 0;
@@ -305,7 +305,7 @@ public static partial class Laws
         var vjp = Flatten(AD.Vjp(g.Output, g.Bind(), u, g.Variables).Cotangents);
         var (jac, err) = RichardsonJacobian(g.Evaluate, g.Values);
         var near = NearKink(c, g.Values);
-        var noise = new Lazy<double>(() => CotangentRounding(g, u));
+        var noise = new Lazy<double>(() => CotangentRounding([g.Output], g.Bind(), [Node.Constant(u)]));
         for (int j = 0; j < vjp.Length; j++)
         {
             if (near[j]) continue;   // differences along it would cross a declared kink
@@ -324,25 +324,25 @@ public static partial class Laws
     }
 
     /// <summary>A bound on reverse mode's own rounding: 16·2⁻⁵²·Σ‖z̄‖₁ over every value z the graph makes, z̄ the cotangent
-    /// that reaches it from <paramref name="u"/> (by reverse mode over the graph rebuilt with each z as z + ε_z, at
+    /// that reaches it from <paramref name="cotangents"/> (by reverse mode over the graph rebuilt with each z as z + ε_z, at
     /// ε = 0). Differences see a Jacobian's entries; reverse mode sums paths through the graph, and where paths cancel
     /// (the derivative of mean(mean(x)) − mean(x), zero but for rounding) its result is rounding of the size of the
     /// cotangents it carried, which the entries do not show. Computed only when the differences' bound alone fails.</summary>
-    static double CotangentRounding(Instance g, Tensor u)
+    static double CotangentRounding(IReadOnlyList<Node> outputs, Bindings at, IReadOnlyList<Node> cotangents)
     {
-        var (images, perturbations, at) = Rounding.Perturbed([g.Output], g.Bind(), z => !z.IsLeaf && z.DType == DType.Float64, (z, ε) => z + ε);
+        var (images, perturbations, perturbedAt) = Rounding.Perturbed(outputs, at, z => !z.IsLeaf && z.DType == DType.Float64, (z, ε) => z + ε);
         if (perturbations.Length == 0) return 0;
-        var bars = AD.Vjp(images[0], at, u, perturbations).Cotangents;
+        var bars = Evaluator.Evaluate(Functional.Reverse.Vjp(images, cotangents, perturbations), perturbedAt);
         return 16 * Math.Pow(2, -52) * bars.Sum(b => b.Values.ToArray().Sum(Math.Abs));
     }
 
     /// <summary>Forward mode's counterpart of <see cref="CotangentRounding"/>: 16·2⁻⁵²·Σ‖ż‖₁ over every float64 value z
     /// the graph makes, ż its tangent along <paramref name="t"/>.</summary>
-    static double TangentRounding(Instance g, Tensor[] t)
+    static double TangentRounding(IReadOnlyList<Node> outputs, Bindings at, (Node Variable, Tensor Tangent)[] t)
     {
-        Node[] values = [.. Topology.Of([g.Output]).Order.ToArray().Where(n => !n.IsLeaf && n.DType == DType.Float64)];
+        Node[] values = [.. Topology.Of(outputs).Order.ToArray().Where(n => !n.IsLeaf && n.DType == DType.Float64)];
         if (values.Length == 0) return 0;
-        var tangents = AD.Jvp(values, g.Bind(), [.. g.Variables.Zip(t)]).Tangents;
+        var tangents = AD.Jvp(values, at, t).Tangents;
         return 16 * Math.Pow(2, -52) * tangents.Sum(z => z.Values.ToArray().Sum(Math.Abs));
     }
 
@@ -500,19 +500,12 @@ public static partial class Laws
     }
 
     /// <summary>A bound on the two second-order modes' own rounding, the first-order bounds applied to the gradient graph:
-    /// 16·2⁻⁵²·(Σ‖ż‖₁ + Σ‖z̄‖₁) over every float64 value z of the gradient graph, ż its tangent along w and z̄ its
-    /// cotangent from w. Where the gradient is zero by cancellation (the gradient of ½(σ(−x) + σ(x)) = ½ is
-    /// ½(σ′(x) − σ′(−x))·u), H·w is too, and each mode's result is rounding of the size of the terms it cancelled, which
-    /// neither H·w nor the gradient shows. Computed only when the modes' bound alone fails.</summary>
-    static double SecondOrderRounding(Instance g, Node[] gradient, Tensor[] w)
-    {
-        Node[] values = [.. Topology.Of(gradient).Order.ToArray().Where(n => !n.IsLeaf && n.DType == DType.Float64)];
-        if (values.Length == 0) return 0;
-        var tangents = AD.Jvp(values, g.Bind(), [.. g.Variables.Zip(w)]).Tangents;
-        var (images, perturbations, at) = Rounding.Perturbed(gradient, g.Bind(), z => !z.IsLeaf && z.DType == DType.Float64, (z, ε) => z + ε);
-        var bars = Evaluator.Evaluate(Functional.Reverse.Vjp(images, [.. w.Select(Node.Constant)], perturbations), at);
-        return 16 * Math.Pow(2, -52) * (tangents.Sum(z => z.Values.ToArray().Sum(Math.Abs)) + bars.Sum(b => b.Values.ToArray().Sum(Math.Abs)));
-    }
+    /// <see cref="TangentRounding"/> along w plus <see cref="CotangentRounding"/> from w. Where the gradient is zero by
+    /// cancellation (the gradient of ½(σ(−x) + σ(x)) = ½ is ½(σ′(x) − σ′(−x))·u), H·w is too, and each mode's result is
+    /// rounding of the size of the terms it cancelled, which neither H·w nor the gradient shows. Computed only when the
+    /// modes' bound alone fails.</summary>
+    static double SecondOrderRounding(Instance g, Node[] gradient, Tensor[] w) =>
+        TangentRounding(gradient, g.Bind(), [.. g.Variables.Zip(w)]) + CotangentRounding(gradient, g.Bind(), [.. w.Select(Node.Constant)]);
 
     /// <summary>H·w of ⟨u, f⟩ by forward-over-reverse and by reverse-over-reverse (H is symmetric, so the VJP of the
     /// gradient along w is H·w too), and the gradient graph.</summary>

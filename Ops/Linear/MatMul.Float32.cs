@@ -14,17 +14,7 @@ internal sealed partial record MatMul : IAccumulates32
         if (y.Length == 0) return;
         if (a.Size == 0) { Array.Clear(y, 0, y.Length); return; } // k = 0: the empty sum
         if (a.Rank < 3) { Blas.Sgemm(TransposeA, TransposeB, x[0].Singles, a[0], a[1], x[1].Singles, b.Rows, b.Columns, y); return; }
-        int n = a.Rank, members = 1;
-        for (int d = 0; d < n - 2; d++) members *= a[d];
-        int ra = a[n - 2], ca = a[n - 1], rb = b[n - 2], cb = b[n - 1], rc = TransposeA ? ca : ra, cc = TransposeB ? rb : cb;
-        float[] am = new float[ra * ca], bm = new float[rb * cb], cm = new float[rc * cc];
-        for (int c = 0; c < members; c++)
-        {
-            Pack(x[0].Singles, c, members, am);
-            Pack(x[1].Singles, c, members, bm);
-            Blas.Sgemm(TransposeA, TransposeB, am, ra, ca, bm, rb, cb, cm);
-            for (int i = 0; i < cm.Length; i++) y[c + i * members] = cm[i];
-        }
+        EachMember(x[0].Singles, a, x[1].Singles, b, y, (am, ra, ca, bm, rb, cb, cm) => Blas.Sgemm(TransposeA, TransposeB, am, ra, ca, bm, rb, cb, cm));
     }
 
     /// <inheritdoc/>

@@ -47,25 +47,27 @@ internal sealed partial record MatMul(bool TransposeA = false, bool TransposeB =
     {
         Shape a = x[0].Shape, b = x[1].Shape;
         if (a.Rank < 3) { Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, a[0], a[1], x[1].Storage, b.Rows, b.Columns, 0.0, y); return; }
+        EachMember(x[0].Storage, a, x[1].Storage, b, y, (am, ra, ca, bm, rb, cb, cm) => Blas.Gemm(TransposeA, TransposeB, 1.0, am, ra, ca, bm, rb, cb, 0.0, cm));
+    }
+
+    /// <summary>A batched product (rank ≥ 3), member by member: each member of A and B packed into a matrix (a batch of
+    /// one is its own matrix), multiplied by <paramref name="gemm"/>, and unpacked into <paramref name="y"/>.</summary>
+    void EachMember<T>(T[] A, Shape a, T[] B, Shape b, T[] y, Action<T[], int, int, T[], int, int, T[]> gemm)
+    {
         int n = a.Rank, members = 1;
         for (int d = 0; d < n - 2; d++) members *= a[d];
         int ra = a[n - 2], ca = a[n - 1], rb = b[n - 2], cb = b[n - 1], rc = TransposeA ? ca : ra, cc = TransposeB ? rb : cb;
-        if (members == 1) { Blas.Gemm(TransposeA, TransposeB, 1.0, x[0].Storage, ra, ca, x[1].Storage, rb, cb, 0.0, y); return; }
+        if (members == 1) { gemm(A, ra, ca, B, rb, cb, y); return; }
         if (y.Length == 0) return;
-        double[] am = new double[ra * ca], bm = new double[rb * cb], cm = new double[rc * cc];
+        T[] am = new T[ra * ca], bm = new T[rb * cb], cm = new T[rc * cc];
         for (int c = 0; c < members; c++)
         {
-            Pack(x[0].Storage, c, members, am);
-            Pack(x[1].Storage, c, members, bm);
-            Blas.Gemm(TransposeA, TransposeB, 1.0, am, ra, ca, bm, rb, cb, 0.0, cm);
+            // Member c of a batch with leading batch axes: its elements are every members-th one, from c.
+            for (int i = 0; i < am.Length; i++) am[i] = A[c + i * members];
+            for (int i = 0; i < bm.Length; i++) bm[i] = B[c + i * members];
+            gemm(am, ra, ca, bm, rb, cb, cm);
             for (int i = 0; i < cm.Length; i++) y[c + i * members] = cm[i];
         }
-    }
-
-    // Member c of a batch with leading batch axes: its elements are every members-th one, from c.
-    static void Pack<T>(T[] batch, int c, int members, T[] member)
-    {
-        for (int i = 0; i < member.Length; i++) member[i] = batch[c + i * members];
     }
 
     /// <inheritdoc/>

@@ -72,6 +72,8 @@ namespace AutoDiff.Functional.Ops
     {
         static readonly AsyncLocal<LoopCounter?> current = new();
         public int BodyRuns, ReverseRuns, ConditionRuns, Stored, PeakStored;
+        /// <summary>Steps whose residuals a reverse pass computed a chunk at a time (Split.Chunked).</summary>
+        public int ChunkedSteps;
 
         /// <summary>A fresh counter for the calling flow.</summary>
         public static LoopCounter Start() => current.Value = new LoopCounter();
@@ -97,7 +99,7 @@ namespace AutoDiff.Functional.Ops
             return Math.Round(b);
         }
 
-        public static void Reverse(Checkpointing policy, double[] c0, int n, Step step, Back back)
+        public static void Reverse(Checkpointing policy, double[] c0, int n, Step step, Back back, BackSegment? backSegment = null)
         {
             if (n == 0) return;
             var counter = LoopCounter.Current;
@@ -110,7 +112,8 @@ namespace AutoDiff.Functional.Ops
                         c0.CopyTo(stored[0]);
                         for (int k = 1; k < n; k++) step(k - 1, stored[k - 1], stored[k]);
                         counter?.Hold(n);
-                        for (int k = n - 1; k >= 0; k--) back(k, stored[k]);
+                        if (backSegment is not null) backSegment(0, n, stored, 0);
+                        else for (int k = n - 1; k >= 0; k--) back(k, stored[k]);
                         counter?.Hold(-n);
                         break;
                     }
@@ -126,7 +129,7 @@ namespace AutoDiff.Functional.Ops
                             if (k % every == 0) c.CopyTo(checkpoints, (k / every - 1) * size);
                         }
                         counter?.Hold(recorded);
-                        FromCheckpoints(c0, checkpoints, n, every, step, back);
+                        FromCheckpoints(c0, checkpoints, n, every, step, back, backSegment);
                         break;
                     }
                 case BinomialCheckpoints(var storedCarries):
@@ -138,12 +141,13 @@ namespace AutoDiff.Functional.Ops
         }
 
         /// <summary>Steps [a, b) reversed from c_a, each of their carries stored in <paramref name="segment"/>.</summary>
-        static void Segment(ReadOnlySpan<double> ca, int a, int b, Tape segment, Step step, Back back, LoopCounter? counter)
+        static void Segment(ReadOnlySpan<double> ca, int a, int b, Tape segment, Step step, Back back, BackSegment? backSegment, LoopCounter? counter)
         {
             ca.CopyTo(segment[0]);
             for (int i = 1; i < b - a; i++) step(a + i - 1, segment[i - 1], segment[i]);
             counter?.Hold(b - a - 1);
-            for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
+            if (backSegment is not null) backSegment(a, b, segment, 0);
+            else for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
             counter?.Hold(-(b - a - 1));
         }
 
@@ -175,14 +179,14 @@ namespace AutoDiff.Functional.Ops
         /// <summary>The reverse sweep from recorded checkpoints: segment j, steps [jL, (j + 1)L), from c_jL (c₀, then
         /// column j − 1 of <paramref name="checkpoints"/>), last segment first, each segment's carries stored as it
         /// is reversed. At most ⌈N/L⌉ − 1 + L carries at once (the recorded ones were held by the forward pass).</summary>
-        public static void FromCheckpoints(double[] c0, ReadOnlySpan<double> checkpoints, int n, int every, Step step, Back back)
+        public static void FromCheckpoints(double[] c0, ReadOnlySpan<double> checkpoints, int n, int every, Step step, Back back, BackSegment? backSegment = null)
         {
             var counter = LoopCounter.Current;
             int size = c0.Length, recorded = Recorded(n, every);
             var segment = new Tape(size, every);
             counter?.Hold(1);   // c₀, the first segment's start, as the other policies count it
             for (int j = recorded; j >= 0; j--)
-                Segment(j == 0 ? c0 : checkpoints.Slice((j - 1) * size, size), j * every, Math.Min(j * every + every, n), segment, step, back, counter);
+                Segment(j == 0 ? c0 : checkpoints.Slice((j - 1) * size, size), j * every, Math.Min(j * every + every, n), segment, step, back, backSegment, counter);
             counter?.Hold(-recorded - 1);
         }
 
@@ -235,6 +239,9 @@ namespace AutoDiff.Functional.Ops
     internal delegate void Step(int k, ReadOnlySpan<double> c, Span<double> next);
     /// <summary>The reverse rule of step <c>k</c> at the flat state <c>c</c> it started from.</summary>
     internal delegate void Back(int k, ReadOnlySpan<double> c);
+    /// <summary>The reverse rules of steps <c>b</c> − 1 down to <c>a</c>, step k's starting state in <c>carries[at + k − a]</c>:
+    /// what <see cref="Back"/> does step by step, where a caller can do it a chunk of steps at a time.</summary>
+    internal delegate void BackSegment(int a, int b, Tape carries, int at);
 
     /// <summary>Loop states of <c>size</c> elements each, indexed 0 … <c>capacity</c> − 1, in chunks of about a
     /// megabyte allocated when first reached: storing N states costs a few allocations, not N.</summary>
@@ -248,6 +255,16 @@ namespace AutoDiff.Functional.Ops
             (this.size, this.capacity) = (size, capacity);
             perChunk = Math.Max(1, (1 << 17) / Math.Max(1, size));
             chunks = new double[]?[(capacity + perChunk - 1) / perChunk];
+        }
+
+        /// <summary>States <paramref name="k"/> … <paramref name="k"/> + <paramref name="count"/> − 1 as one span when one
+        /// chunk of storage holds them all, else empty.</summary>
+        public Span<double> Run(int k, int count)
+        {
+            int chunk = k / perChunk;
+            if ((k + count - 1) / perChunk != chunk) return default;
+            _ = this[k];   // the chunk allocated if not reached before
+            return chunks[chunk]!.AsSpan((k - chunk * perChunk) * size, count * size);
         }
 
         public Span<double> this[int k]

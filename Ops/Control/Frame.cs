@@ -10,6 +10,8 @@ internal abstract class Frame
     public abstract void Fix(int input, Tensor value);
     /// <summary>The storage of input <paramref name="input"/>'s elements for the next run: write them there.</summary>
     public abstract Span<double> In(int input);
+    /// <summary>Whether a run reads input <paramref name="input"/>: one it does not read need not be written.</summary>
+    public virtual bool Reads(int input) => true;
     /// <summary>Runs the graph; <paramref name="y"/> receives the outputs' elements, flattened and concatenated. The
     /// inputs are read before any output is written, so <paramref name="y"/> may be where they came from.</summary>
     public abstract void Run(Span<double> y);
@@ -28,6 +30,14 @@ internal sealed class RegisterFrame(RegisterProgram program, Node[] inputs, int 
     /// <inheritdoc/>
     public override Span<double> In(int input) => program.InputPlace(input) is { } r ? r.Of(registers)
         : unread[input] ??= new double[inputs[input].Shape.Size];
+
+    /// <inheritdoc/>
+    public override bool Reads(int input) => program.InputPlace(input) is not null;
+
+    /// <summary>The registers, for a caller that writes single-number inputs itself (<see cref="Register"/>).</summary>
+    internal double[] Registers => registers;
+    /// <summary>The first register of input <paramref name="input"/>, or −1 when the program does not read it.</summary>
+    internal int Register(int input) => program.InputPlace(input) is { } r ? r.First : -1;
 
     /// <inheritdoc/>
     public override void Run(Span<double> y)

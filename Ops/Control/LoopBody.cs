@@ -12,6 +12,7 @@ namespace AutoDiff.Functional.Ops;
 internal sealed class LoopBody
 {
     readonly Traced step;
+    readonly Lazy<Traced> advance;
     readonly Traced? rule;
     readonly Lazy<Traced> reverse;
     readonly Lazy<Split?> split;
@@ -30,6 +31,7 @@ internal sealed class LoopBody
         Node[] inputs = [.. carries, .. slices, .. parameters];
         Node[] outputs = [.. next, .. emitted];
         step = new(inputs, outputs);
+        advance = new(() => emitted.Length == 0 ? step : new(inputs, next));
         rule = keepGoing is null ? null : new(inputs, [keepGoing]);
         reverse = new(() =>
         {
@@ -135,7 +137,9 @@ internal sealed class LoopBody
         readonly Tensor[] sequences, parameters;
         readonly Frame step;
         readonly Frame? rule;
-        Frame? reverse, recording, adjoint;
+        Frame? advance, reverse, recording, adjoint, chunk;
+        double[]? chunkResiduals, byLane;
+        int[]? chunkOffsets, adjointAt;
         readonly double[] keepGoing = new double[1];
         readonly double[]? outputs;
         double[]? recorded;
@@ -163,12 +167,14 @@ internal sealed class LoopBody
         public void Step(int k, ReadOnlySpan<double> c, Span<double> next, Span<double> emitted = default)
         {
             if (counter is not null) counter.BodyRuns++;
-            Load(step, 0, c);
-            LoadSlices(step, body.M, k);
-            if (outputs is null) { step.Run(next); return; }
+            // Without emitted values wanted (a checkpointed reverse pass recomputing carries), a step with no instruction for them.
+            var frame = outputs is null || !emitted.IsEmpty ? step : advance ??= Fixed(body.advance.Value.NewFrame(), body.M + body.S);
+            Load(frame, 0, c);
+            LoadSlices(frame, body.M, k);
+            if (frame != step || outputs is null) { frame.Run(next); return; }
             step.Run(outputs);
-            outputs.AsSpan(0, body.StateSize).CopyTo(next);
-            if (!emitted.IsEmpty) outputs.AsSpan(body.StateSize).CopyTo(emitted);
+            Copy(outputs.AsSpan(0, body.StateSize), next);
+            Copy(outputs.AsSpan(body.StateSize), emitted);
         }
 
         public bool KeepGoing(ReadOnlySpan<double> c)
@@ -198,7 +204,7 @@ internal sealed class LoopBody
             int first = from + body.S + body.K;
             Load(frame, first, bars[..body.StateSize]);
             for (int e = 0; e < body.E; e++)
-                emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]].CopyTo(frame.In(first + body.M + e));
+                Copy(emittedBars[body.emittedOffsets[e]..body.emittedOffsets[e + 1]], frame.In(first + body.M + e));
             frame.Run(bars);
         }
 
@@ -212,9 +218,9 @@ internal sealed class LoopBody
             Load(recording, 0, c);
             LoadSlices(recording, body.M, k);
             recording.Run(recorded);
-            recorded.AsSpan(0, body.StateSize).CopyTo(next);
-            if (!emitted.IsEmpty) recorded.AsSpan(body.StateSize, body.EmittedSize).CopyTo(emitted);
-            recorded.AsSpan(body.StateSize + body.EmittedSize).CopyTo(residuals);
+            Copy(recorded.AsSpan(0, body.StateSize), next);
+            if (!emitted.IsEmpty) Copy(recorded.AsSpan(body.StateSize, body.EmittedSize), emitted);
+            Copy(recorded.AsSpan(body.StateSize + body.EmittedSize), residuals);
         }
 
         /// <summary><see cref="Back"/> from step <paramref name="k"/>'s recorded <paramref name="residuals"/>: the
@@ -226,10 +232,88 @@ internal sealed class LoopBody
             for (int i = 0, at = 0; i < split.Count; i++)
             {
                 var place = adjoint.In(i);
-                residuals.Slice(at, place.Length).CopyTo(place);
+                Copy(residuals.Slice(at, place.Length), place);
                 at += place.Length;
             }
             RunBack(adjoint, split.Count, k, bars, emittedBars);
+        }
+
+        /// <summary>Whether the step is on single numbers and element-wise (<see cref="Split.Chunked"/>): then its residuals
+        /// come a chunk of steps at a time (<see cref="RecordChunk"/>) and a step reverses from them by
+        /// <see cref="BackScalar"/>.</summary>
+        public bool Scalar => body.Recorded?.Chunked is not null;
+
+        /// <summary>The residuals of steps <paramref name="first"/> … <paramref name="first"/> + <paramref name="count"/> − 1
+        /// (at most <see cref="Split.ChunkSteps"/>) at once, from the carries entering them, <paramref name="carries"/>[at],
+        /// [at + 1], …; read a step's with <see cref="ChunkLane"/>. Unused lanes repeat the last step.</summary>
+        internal void RecordChunk(int first, int count, Tape carries, int at)
+        {
+            var split = body.Recorded!;
+            var program = split.Chunked!;
+            if (counter is not null) counter.ChunkedSteps += count;
+            chunk ??= Fixed(program.NewFrame(), body.M + body.S);
+            // Every carry and slice is a single number (Split.Chunked): lane l holds step first + l's. The states are
+            // read from one span when the tape holds them side by side (a carry of M numbers is a state of M).
+            var states = carries.Run(at, count);
+            for (int i = 0; i < body.M; i++)
+            {
+                var lanes = chunk.In(i);
+                for (int l = 0; l < lanes.Length; l++)
+                {
+                    int s = Math.Min(l, count - 1);
+                    lanes[l] = states.IsEmpty ? carries[at + s][i] : states[s * body.M + i];
+                }
+            }
+            for (int j = 0; j < body.S; j++)
+            {
+                var lanes = chunk.In(body.M + j);
+                var values = sequences[j].Values;
+                for (int l = 0; l < lanes.Length; l++) lanes[l] = values[body.Column(first + Math.Min(l, count - 1), steps)];
+            }
+            if (chunkOffsets is null)
+            {
+                // Where each residual starts among the outputs (~start for a single number, the same in every lane).
+                chunkOffsets = new int[program.Outputs.Length];
+                for (int i = 0, start = 0; i < chunkOffsets.Length; start += program.Outputs[i++].Shape.Size)
+                    chunkOffsets[i] = program.Outputs[i].Shape.Size == 1 ? ~start : start;
+                chunkResiduals = new double[program.Outputs.Sum(o => o.Shape.Size)];
+            }
+            chunk.Run(chunkResiduals);
+            // Lane by lane, as a step reads them (a residual that reads no carry or slice is one number for every lane).
+            int n = chunkOffsets.Length;
+            byLane ??= new double[Split.ChunkSteps * n];
+            for (int i = 0; i < n; i++)
+            {
+                int start = chunkOffsets[i];
+                for (int l = 0; l < count; l++) byLane[l * n + i] = chunkResiduals![start < 0 ? ~start : start + l];
+            }
+        }
+
+        /// <summary>Lane <paramref name="l"/>'s residuals from the last <see cref="RecordChunk"/>.</summary>
+        internal ReadOnlySpan<double> ChunkLane(int l) => byLane.AsSpan(l * chunkOffsets!.Length, chunkOffsets.Length);
+
+        /// <summary><see cref="BackRecorded"/> for a step on single numbers (<see cref="Scalar"/>): a register program's
+        /// inputs are then single registers, written directly, so a step of a few scalar instructions is not outweighed
+        /// by its set-up.</summary>
+        internal void BackScalar(int k, ReadOnlySpan<double> residuals, Span<double> bars, ReadOnlySpan<double> emittedBars)
+        {
+            var split = body.Recorded!;
+            adjoint ??= Fixed(split.Adjoint.NewFrame(), split.Count + body.S);
+            if (adjoint is not RegisterFrame frame) { BackRecorded(k, residuals, bars, emittedBars); return; }
+            // The adjoint's inputs: residuals, slices, parameters (fixed), then the carries' and emitted values' cotangents.
+            int slices = split.Count, carryBars = slices + body.S + body.K, emitted = carryBars + body.M;
+            adjointAt ??= [.. Enumerable.Range(0, emitted + body.E).Select(frame.Register)];
+            var r = frame.Registers;
+            for (int i = 0; i < slices; i++)
+                if (adjointAt[i] >= 0) r[adjointAt[i]] = residuals[i];
+            for (int j = 0; j < body.S; j++)
+                if (adjointAt[slices + j] >= 0) r[adjointAt[slices + j]] = sequences[j].Values[body.Column(k, steps)];
+            for (int i = 0; i < body.M; i++)
+                if (adjointAt[carryBars + i] >= 0) r[adjointAt[carryBars + i]] = bars[i];
+            for (int e = 0; e < body.E; e++)
+                if (adjointAt[emitted + e] >= 0) r[adjointAt[emitted + e]] = emittedBars[e];
+            if (counter is not null) counter.ReverseRuns++;
+            frame.Run(bars);
         }
 
         /// <summary>The trip count from c₀: <paramref name="limit"/> for a counted loop, else the steps taken before the
@@ -246,7 +330,7 @@ internal sealed class LoopBody
         // The carries' elements into inputs first … first + M − 1 of a frame.
         void Load(Frame frame, int first, ReadOnlySpan<double> c)
         {
-            for (int i = 0; i < body.M; i++) c[body.offsets[i]..body.offsets[i + 1]].CopyTo(frame.In(first + i));
+            for (int i = 0; i < body.M; i++) Copy(c[body.offsets[i]..body.offsets[i + 1]], frame.In(first + i));
         }
 
         // Step k's slice of each sequence into inputs first … first + S − 1: its column (k, or N − 1 − k when reversed),
@@ -255,12 +339,13 @@ internal sealed class LoopBody
         {
             for (int j = 0; j < body.S; j++)
             {
+                if (!frame.Reads(first + j)) continue;   // as the adjoint of c·p + x_t reads no x_t
                 var slice = body.Slices[j];
                 int size = slice.Shape.Size;
                 int column = body.Column(k, steps);
                 if (sequences[j].IntStorage is { } ints)
                     frame.Fix(first + j, Tensor.Indices(slice.Shape, ints.AsSpan(column * size, size).ToArray()));
-                else sequences[j].Values.Slice(column * size, size).CopyTo(frame.In(first + j));
+                else Copy(sequences[j].Values.Slice(column * size, size), frame.In(first + j));
             }
         }
 
@@ -272,10 +357,17 @@ internal sealed class LoopBody
             for (int d = 0, at = 0; d < body.differentiableSlices.Length; d++)
             {
                 int j = body.differentiableSlices[d], size = body.Slices[j].Shape.Size;
-                if (sequenceBars[j] is { } into) sliceBars.Slice(at, size).CopyTo(into.AsSpan(body.Column(k, steps) * size, size));
+                if (sequenceBars[j] is { } into) Copy(sliceBars.Slice(at, size), into.AsSpan(body.Column(k, steps) * size, size));
                 at += size;
             }
         }
+    }
+
+    /// <summary>Copies a step's values: a single number (a scalar carry, slice or cotangent) by one move, not a copy call.</summary>
+    static void Copy(ReadOnlySpan<double> from, Span<double> to)
+    {
+        if (from.Length == 1) to[0] = from[0];
+        else from.CopyTo(to);
     }
 
     /// <summary>Traces <paramref name="body"/> (and the rule <paramref name="keepGoing"/>) on carry variables shaped

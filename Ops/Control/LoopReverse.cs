@@ -102,16 +102,42 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
             run.PutSliceBars(step, bars.AsSpan(size, slices), sequenceBars);
             Accumulate(pbar, bars.AsSpan(size + slices));
         }
+        // A step on single numbers (run.Scalar) reversed from its residuals: its emitted values' cotangents, its slices'
+        // and its parameters' are single elements, moved directly (Back's sums in Back's order).
+        (int E, double[] Values)[] emittedSeeds = [.. Seeds.Select((r, i) => (E: r - m, i)).Where(s => s.E >= 0).Select(s => (s.E, seeds[s.i].Storage))];
+        void BackScalar(int step, ReadOnlySpan<double> residuals)
+        {
+            int column = Body.Column(step, Steps);
+            Array.Clear(emittedBars);
+            foreach (var (e, values) in emittedSeeds) emittedBars[e] += values[column];
+            run.BackScalar(step, residuals, bars, emittedBars);
+            for (int j = 0; j < slices; j++)
+                if (sequenceBars[j] is { } into) into[column] = bars[size + j];
+            for (int q = 0; q < pbar.Length; q++) pbar[q] += bars[size + slices + q];
+        }
+        // Steps from stored carries, a chunk at a time: the chunk's residuals at once, then each step's cotangents from them.
+        void BackChunks(int a, int b, Tape carries, int at)
+        {
+            for (int end = b; end > a; end -= Split.ChunkSteps)
+            {
+                int first = Math.Max(a, end - Split.ChunkSteps);
+                run.RecordChunk(first, end - first, carries, at + first - a);
+                for (int step = end - 1; step >= first; step--) BackScalar(step, run.ChunkLane(step - first));
+            }
+        }
+        BackSegment? backSegment = run.Scalar ? BackChunks : null;
 
-        if (every > 0) Checkpoints.FromCheckpoints(c0, x[^1].Values, Steps, every, (k, c, next) => run.Step(k, c, next), Back);
+        if (every > 0) Checkpoints.FromCheckpoints(c0, x[^1].Values, Steps, every, (k, c, next) => run.Step(k, c, next), Back, backSegment);
         else if (residuals)
         {
             var tape = x[^1].Values;
             int length = Body.Recorded!.Size;
-            for (int step = Steps - 1; step >= 0; step--) Back(step, tape.Slice(step * length, length));
+            for (int step = Steps - 1; step >= 0; step--)
+                if (run.Scalar) BackScalar(step, tape.Slice(step * length, length));
+                else Back(step, tape.Slice(step * length, length));
             LoopCounter.Current?.Hold(-Steps);
         }
-        else if (n >= 0) Checkpoints.Reverse(Policy, c0, n, (k, c, next) => run.Step(k, c, next), Back);
+        else if (n >= 0) Checkpoints.Reverse(Policy, c0, n, (k, c, next) => run.Step(k, c, next), Back, backSegment);
         else
         {
             // Store every carry while counting the steps: in one array, grown by doubling for a while loop.

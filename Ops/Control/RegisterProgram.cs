@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoDiff.Functional.Plans;
 
 namespace AutoDiff.Functional.Ops;
@@ -14,8 +15,28 @@ internal sealed class RegisterProgram
     const int Largest = Plan.Tile;
 
     // Operands as places in the registers (first register, length); B is empty for a unary op. Round: the result is a float32
-    // value, rounded when the instruction that completes it has run. Inputs: the other ops' operands.
-    readonly record struct Instruction(IElementwise? Kernel, Node Node, Place A, Place B, Place Y, Place[]? Inputs, bool Round);
+    // value, rounded when the instruction that completes it has run. Inputs: the other ops' operands. One: how an
+    // instruction on single numbers runs without a kernel call over blocks of one.
+    readonly record struct Instruction(IElementwise? Kernel, Node Node, Place A, Place B, Place Y, Place[]? Inputs, bool Round, One One = One.No);
+
+    /// <summary>An instruction on single numbers: IEEE arithmetic written out, or the op's own scalar form
+    /// (<see cref="UnaryElementwise.Of"/>, <see cref="BinaryElementwise.Of"/>), each the bits its kernel gives a block of
+    /// one. A scalar loop step is a few such instructions, which the kernels' span set-up would otherwise outweigh.</summary>
+    internal enum One : byte { No, Add, Subtract, Multiply, Divide, Unary, Binary }
+
+    static One OneOf(IElementwise kernel, Place a, Place b, Place y) =>
+        y.Length != 1 || a.Length != 1 || b.Length > 1 ? One.No
+        : kernel switch
+        {
+            AddN when b.Length == 1 => One.Add,
+            Add => One.Add,
+            Sub => One.Subtract,
+            Mul => One.Multiply,
+            Div => One.Divide,
+            UnaryElementwise => One.Unary,
+            BinaryElementwise when b.Length == 1 => One.Binary,
+            _ => One.No,
+        };
 
     /// <summary>Registers first … first + length − 1.</summary>
     internal readonly record struct Place(int First, int Length)
@@ -73,7 +94,10 @@ internal sealed class RegisterProgram
                 // and no allocation per step (a loop's reverse body sums a carry's cotangents this way).
                 (at[i], done[i]) = (Allocate(node.Shape.Size), true);
                 for (int k = 1; k < ins.Length; k++)
-                    code.Add(new(sum, node, k == 1 ? at[ins[0]] : at[i], at[ins[k]], at[i], null, round && k == ins.Length - 1));
+                {
+                    var (a, b) = (k == 1 ? at[ins[0]] : at[i], at[ins[k]]);
+                    code.Add(new(sum, node, a, b, at[i], null, round && k == ins.Length - 1, OneOf(sum, a, b, at[i])));
+                }
                 continue;
             }
             if (node.Op is IElementwise kernel && ins.Length <= 2)
@@ -86,7 +110,7 @@ internal sealed class RegisterProgram
                 var operands = new Place[2];
                 for (int k = 0; k < ins.Length; k++)
                     operands[k] = shared[k] ? at[ins[k]] : at[ins[k]] with { Length = at[ins[k]].Length * group.Count };
-                code.Add(new(kernel, node, operands[0], operands[1], y, null, round));
+                code.Add(new(kernel, node, operands[0], operands[1], y, null, round, OneOf(kernel, operands[0], operands[1], y)));
                 continue;
             }
             (at[i], done[i]) = (Allocate(node.Shape.Size), true);
@@ -125,7 +149,8 @@ internal sealed class RegisterProgram
                 for (int k = 0; fits && k < ins.Length; k++)
                 {
                     int u = ins[k];
-                    bool same = u == first[k] && at[u].Length == 1;
+                    // Only a binary op's kernel spreads a single number over a block (a sum of many does not).
+                    bool same = u == first[k] && at[u].Length == 1 && node.Op is BinaryElementwise;
                     bool beside = done[u] && at[u].Length == length && at[u].First == at[last[k]].First + length;
                     trial[k] = mode[k] switch { true => same ? true : null, false => beside ? false : null, _ => same ? true : beside ? false : null };
                     fits = trial[k] is not null;
@@ -168,6 +193,22 @@ internal sealed class RegisterProgram
     {
         foreach (ref readonly var op in code.AsSpan())
         {
+            if (op.One != One.No)
+            {
+                double a = registers[op.A.First];
+                double v = op.One switch
+                {
+                    One.Add => a + registers[op.B.First],
+                    One.Subtract => a - registers[op.B.First],
+                    One.Multiply => a * registers[op.B.First],
+                    One.Divide => a / registers[op.B.First],
+                    // OneOf chose these for the kernel's own type.
+                    One.Unary => Unsafe.As<UnaryElementwise>(op.Kernel)!.Of(a),
+                    _ => Unsafe.As<BinaryElementwise>(op.Kernel)!.Of(a, registers[op.B.First]),
+                };
+                registers[op.Y.First] = op.Round ? (float)v : v;
+                continue;
+            }
             var y = op.Y.Of(registers);
             if (op.Kernel is { } kernel)
             {

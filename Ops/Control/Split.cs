@@ -17,7 +17,52 @@ internal sealed class Split
     /// <summary>The number of elements of one step's residuals.</summary>
     public int Size { get; }
 
-    Split(Traced recording, Traced adjoint, int count, int size) => (Recording, Adjoint, Count, Size) = (recording, adjoint, count, size);
+    /// <summary>The steps whose residuals <see cref="Chunked"/> computes at once.</summary>
+    public const int ChunkSteps = 64;
+
+    /// <summary>(c, x, p) ↦ residuals for <see cref="ChunkSteps"/> steps at once, or null: for a body of single numbers
+    /// whose residuals are computed by element-wise ops alone, the same graph on vectors holding one step's carries and
+    /// slices per element, the parameters as they are (broadcast). An element-wise kernel gives each element the bits
+    /// of its own step, and one vectorised call replaces a step's worth of scalar calls: a reverse pass from stored
+    /// carries (checkpointed segments) gets each step's residuals this way, then only the cotangents' arithmetic.
+    /// A residual that reads no carry or slice stays a single number, the same for every step.</summary>
+    public Traced? Chunked => chunked.Value;
+    readonly Lazy<Traced?> chunked;
+
+    Split(Traced recording, Traced adjoint, int count, int size, int stepInputs)
+    {
+        (Recording, Adjoint, Count, Size) = (recording, adjoint, count, size);
+        chunked = new(() => Chunk(recording, stepInputs, count));
+    }
+
+    static Traced? Chunk(Traced recording, int stepInputs, int count)
+    {
+        // The whole step on single numbers, so that the adjoint's inputs and outputs are single numbers too, and
+        // element-wise wherever it reads the step's carries or slices (a float32 literal's cast reads neither).
+        if (count == 0) return null;
+        var dependent = new HashSet<Node>(recording.Inputs[..stepInputs], ReferenceEqualityComparer.Instance);
+        foreach (var n in Topology.Of(recording.Outputs).Order)
+        {
+            if (!n.Shape.IsScalar || !n.DType.IsFloat()) return null;
+            if (n.IsLeaf || !n.Inputs.Any(dependent.Contains)) continue;
+            // A single number beside a vector: only the unary and binary ops broadcast it (a sum of many does not).
+            if (!(n.Op is UnaryElementwise or BinaryElementwise || n.Op is IElementwise && n.Inputs.All(dependent.Contains))) return null;
+            dependent.Add(n);
+        }
+        var residuals = recording.Outputs[^count..];
+        var order = Topology.Of(residuals).Order;
+        var image = new Dictionary<Node, Node>(ReferenceEqualityComparer.Instance);
+        var inputs = new Node[recording.Inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var v = recording.Inputs[i];
+            inputs[i] = i < stepInputs ? Node.Variable(((Variable)v.Op).Name, Shape.Vector(ChunkSteps), v.DType) : v;
+            image[v] = inputs[i];
+        }
+        foreach (var node in order)
+            if (!image.ContainsKey(node)) image[node] = dependent.Contains(node) ? Node.Apply(node.Op, [.. node.Inputs.Select(x => image[x])]) : node;
+        return new(inputs, [.. residuals.Select(r => image[r])]);
+    }
 
     /// <summary>Cuts <paramref name="rule"/>, traced on (c, x, p, c̄, ȳ) with <paramref name="m"/> carries,
     /// <paramref name="s"/> slices and <paramref name="k"/> parameters; <paramref name="step"/> are the step's outputs.
@@ -65,6 +110,6 @@ internal sealed class Split
         var recording = new Traced(rule.Inputs[..(m + s + k)], [.. step, .. residuals]);
         var adjoint = new Traced([.. variables, .. slices, .. parameters, .. seeds],
             [.. rule.Outputs.Select(o => image[topo.IndexOf(o)])]);
-        return new(recording, adjoint, residuals.Count, residuals.Sum(r => r.Shape.Size));
+        return new(recording, adjoint, residuals.Count, residuals.Sum(r => r.Shape.Size), m + s);
     }
 }

@@ -12,5 +12,7 @@ internal sealed record Add : BinaryElementwise
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> a, double b, Span<double> y) => TensorPrimitives.Add(a, b, y);
     /// <inheritdoc/>
+    internal override double Of(double a, double b) => a + b;
+    /// <inheritdoc/>
     protected override (Node DA, Node DB) Partials(Node a, Node b, Node y) => (Node.Constant(1.0), Node.Constant(1.0));
 }

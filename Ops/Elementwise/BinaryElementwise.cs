@@ -35,6 +35,14 @@ public abstract record BinaryElementwise : Op, IElementwise
     /// <summary>y = f(a, b) with a scalar b.</summary>
     protected abstract void Apply(ReadOnlySpan<double> a, double b, Span<double> y);
 
+    /// <summary>f(a, b) of two numbers, the bits <see cref="Block"/> gives them (see <see cref="UnaryElementwise.Of"/>).</summary>
+    internal virtual double Of(double a, double b)
+    {
+        Span<double> y = stackalloc double[1];
+        Apply(new ReadOnlySpan<double>(in a), new ReadOnlySpan<double>(in b), y);
+        return y[0];
+    }
+
     /// <summary>∂f/∂a and ∂f/∂b as graphs; <paramref name="y"/> = f(a, b) is there to be reused. A partial that is the
     /// constant ±1 costs no multiplication.</summary>
     protected abstract (Node DA, Node DB) Partials(Node a, Node b, Node y);

@@ -13,6 +13,8 @@ internal sealed record Div : BinaryElementwise
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> a, double b, Span<double> y) => TensorPrimitives.Divide(a, b, y);
     /// <inheritdoc/>
+    internal override double Of(double a, double b) => a / b;
+    /// <inheritdoc/>
     protected override (Node DA, Node DB) Partials(Node a, Node b, Node y) => (1.0 / b, -(y / b));
 
     /// <inheritdoc/>

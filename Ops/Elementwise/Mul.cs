@@ -12,5 +12,7 @@ internal sealed record Mul : BinaryElementwise
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> a, double b, Span<double> y) => TensorPrimitives.Multiply(a, b, y);
     /// <inheritdoc/>
+    internal override double Of(double a, double b) => a * b;
+    /// <inheritdoc/>
     protected override (Node DA, Node DB) Partials(Node a, Node b, Node y) => (b, a);
 }

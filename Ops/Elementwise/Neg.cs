@@ -8,5 +8,7 @@ internal sealed record Neg : UnaryElementwise
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.Negate(x, y);
     /// <inheritdoc/>
+    internal override double Of(double x) => -x;
+    /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y) => Node.Constant(-1.0);
 }

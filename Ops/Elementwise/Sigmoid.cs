@@ -9,6 +9,8 @@ internal sealed record Sigmoid : UnaryElementwise
 {
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => VectorMath.Sigmoid(x, y);
+    /// <inheritdoc/>
+    internal override double Of(double x) => VectorMath.Sigmoid(x);
 
     /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y) => y * (-x).Sigmoid();

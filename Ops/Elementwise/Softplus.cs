@@ -8,6 +8,8 @@ internal sealed record Softplus : UnaryElementwise
 {
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => VectorMath.Softplus(x, y);
+    /// <inheritdoc/>
+    internal override double Of(double x) => VectorMath.Softplus(x);
 
     /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y) => x.Sigmoid();

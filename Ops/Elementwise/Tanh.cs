@@ -9,6 +9,8 @@ internal sealed record Tanh : UnaryElementwise
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> x, Span<double> y) => VectorMath.Tanh(x, y);
     /// <inheritdoc/>
+    internal override double Of(double x) => VectorMath.Tanh(x);
+    /// <inheritdoc/>
     protected override Node Derivative(Node x, Node y)
     {
         var twoX = 2.0 * x;

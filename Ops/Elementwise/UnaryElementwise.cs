@@ -18,6 +18,16 @@ public abstract record UnaryElementwise : Op, IElementwise
     /// <summary>y = f(x), element by element; <paramref name="y"/> may be <paramref name="x"/>'s own storage.</summary>
     protected abstract void Apply(ReadOnlySpan<double> x, Span<double> y);
 
+    /// <summary>f(x) of one number, the bits <see cref="Apply(ReadOnlySpan{double}, Span{double})"/> gives it: a
+    /// register program's step on single numbers calls this instead of a kernel over a block of one. Ops whose kernel
+    /// has a cheaper scalar form of the same bits override it.</summary>
+    internal virtual double Of(double x)
+    {
+        Span<double> y = stackalloc double[1];
+        Apply(new ReadOnlySpan<double>(in x), y);
+        return y[0];
+    }
+
     /// <summary>f′(x) as a graph; <paramref name="y"/> = f(x) is there to be reused.</summary>
     protected abstract Node Derivative(Node x, Node y);
 

@@ -53,16 +53,26 @@ internal static partial class VectorMath
     public static void Log1p(ReadOnlySpan<double> x, Span<double> y) => Map<Log1pKernel>(x, y);
     /// <summary>σ(x) = 1/(1 + e⁻ˣ).</summary>
     public static void Sigmoid(ReadOnlySpan<double> x, Span<double> y) => Map<SigmoidKernel>(x, y);
+    /// <summary>σ(x) of one number, the same bits as an array's element.</summary>
+    public static double Sigmoid(double x) => SigmoidKernel.Of(new Scalar(x)).Value;
     /// <summary>tanh x.</summary>
     public static void Tanh(ReadOnlySpan<double> x, Span<double> y) => Map<TanhKernel>(x, y);
+    /// <summary>tanh x of one number, the same bits as an array's element.</summary>
+    public static double Tanh(double x) => TanhKernel.Of(new Scalar(x)).Value;
     /// <summary>ln(1 + eˣ).</summary>
     public static void Softplus(ReadOnlySpan<double> x, Span<double> y) => Map<SoftplusKernel>(x, y);
+    /// <summary>ln(1 + eˣ) of one number, the same bits as an array's element.</summary>
+    public static double Softplus(double x) => SoftplusKernel.Of(new Scalar(x)).Value;
     /// <summary>ln σ(x) = −ln(1 + e⁻ˣ).</summary>
     public static void LogSigmoid(ReadOnlySpan<double> x, Span<double> y) => Map<LogSigmoidKernel>(x, y);
     /// <summary>sin x.</summary>
     public static void Sin(ReadOnlySpan<double> x, Span<double> y) => Map<SinKernel>(x, y);
+    /// <summary>sin x of one number, the same bits as an array's element.</summary>
+    public static double Sin(double x) => SinKernel.Of(new Scalar(x)).Value;
     /// <summary>cos x.</summary>
     public static void Cos(ReadOnlySpan<double> x, Span<double> y) => Map<CosKernel>(x, y);
+    /// <summary>cos x of one number, the same bits as an array's element.</summary>
+    public static double Cos(double x) => CosKernel.Of(new Scalar(x)).Value;
 
     internal readonly struct ExpKernel : IKernel { public static T Of<T>(T x) where T : struct, ILanes<T> => Exp(x); }
     internal readonly struct Expm1Kernel : IKernel { public static T Of<T>(T x) where T : struct, ILanes<T> => Expm1(x); }

@@ -14,7 +14,7 @@ internal sealed record Digamma : UnaryElementwise
         for (int i = 0; i < y.Length; i++) y[i] = Of(x[i]);
     }
 
-    static double Of(double x) => x < 0 && x != Math.Floor(x)
+    internal override double Of(double x) => x < 0 && x != Math.Floor(x)
         ? SpecialFunctions.DiGamma(1 - x) - Math.PI / Math.Tan(Math.PI * (x - Math.Round(x)))
         : SpecialFunctions.DiGamma(x);
 

@@ -13,7 +13,7 @@ internal sealed record LogGamma : UnaryElementwise
     }
 
     // ln Γ(x) = −ln x − γx + O(x²): below 1e-300 the γx term is far below half an ulp of −ln x.
-    static double Of(double x) => x >= 12 ? Stirling(x) : x > 1e-300 ? SpecialFunctions.GammaLn(x) : x > 0 ? -Math.Log(x) : double.NaN;
+    internal override double Of(double x) => x >= 12 ? Stirling(x) : x > 1e-300 ? SpecialFunctions.GammaLn(x) : x > 0 ? -Math.Log(x) : double.NaN;
 
     /// <summary>Stirling's series (x − ½)ln x − x + ½ln 2π + Σₖ B₂ₖ/(2k(2k − 1)x^(2k−1)) to B₁₂, whose next term is
     /// below 4e-18 of the value from x = 12: MathNet's Lanczos sum lost up to 31 ulps around x ≈ 32.</summary>

@@ -50,4 +50,20 @@ public class RegisterProgramTests
             var evaluated = Evaluator.Evaluate(outputs, at);
             for (int i = 0; i < carries; i++) Assert.Equal(evaluated[i].Values.ToArray(), ran[i].Values.ToArray());
         }));
+
+    /// <summary>Sums of cotangents (AddN, whose kernel does not spread a single number over a block) of two carries
+    /// that read the same number run as two instructions, with the interpreter's bits; joined as one over that number
+    /// they threw (found by the chunked-reverse property: two carries' reverse rules sharing a term).</summary>
+    [Fact]
+    public void Sums_that_read_one_shared_number_run_with_the_interpreters_bits()
+    {
+        Node[] c = [Node.Variable("c0", Shape.Scalar), Node.Variable("c1", Shape.Scalar)];
+        var shared = Node.Variable("s", Shape.Scalar);
+        Node[] inputs = [.. c, shared], outputs = [AddN.Sum([c[0], shared])!, AddN.Sum([c[1], shared])!];
+        Assert.All(outputs, o => Assert.IsType<AddN>(o.Op));
+        var program = RegisterProgram.TryCompile(inputs, outputs)!;
+        Tensor[] x = [Tensor.Scalar(0.25), Tensor.Scalar(-1.5), Tensor.Scalar(3.0)];
+        var ran = program.Run(x, program.NewRegisters());
+        Assert.Equal([3.25, 1.5], ran.Select(t => t.ToScalar()));
+    }
 }

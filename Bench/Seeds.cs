@@ -174,11 +174,15 @@ static class Seeds
     }
 
     /// <summary>VmHWM, the peak resident set since the last reset (Linux), else the process's peak working set.</summary>
-    static long PeakBytes()
+    static long PeakBytes() => Status("VmHWM:") ?? Process.GetCurrentProcess().PeakWorkingSet64;
+
+    /// <summary>VmRSS, the resident set now (Linux), else the working set.</summary>
+    static long ResidentBytes() => Status("VmRSS:") ?? Process.GetCurrentProcess().WorkingSet64;
+
+    static long? Status(string field)
     {
-        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
-        return line is null ? Process.GetCurrentProcess().PeakWorkingSet64
-            : 1024 * long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal)) : null;
+        return line is null ? null : 1024 * long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static int Run(string[] args)
@@ -189,6 +193,9 @@ static class Seeds
             return args.Length >= 2 && args[1] == "list" ? 0 : 2;
         }
         int calls = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 12;
+        // The runtime's own resident set before any data is made: what a float32 run cannot halve.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        long runtime = ResidentBytes();
         var call = make();
         // The peak resident memory of the calls, not of the set-up (which made float64 data before rounding it): the
         // heap compacted and returned, then Linux's peak (VmHWM) reset to the current resident set.
@@ -205,7 +212,8 @@ static class Seeds
         double median = rest.Length == 0 ? double.NaN : rest[rest.Length / 2];
         Console.WriteLine(FormattableString.Invariant($"{args[1]} {times[0]:F3} {(calls > 1 ? times[1] : double.NaN):F3} {median:F3}"));
         // The calls' peak resident memory, for the float32 ÷ float64 memory figures (stderr: pytorch.sh reads stdout).
-        Console.Error.WriteLine(FormattableString.Invariant($"{args[1]} peak {(peakReset ? "of the calls" : "of the process")} {PeakBytes() / 1e6:F0} MB"));
+        long peak = PeakBytes();
+        Console.Error.WriteLine(FormattableString.Invariant($"{args[1]} peak {(peakReset ? "of the calls" : "of the process")} {peak / 1e6:F0} MB, {(peak - runtime) / 1e6:F0} MB above the runtime's {runtime / 1e6:F0} MB before the data"));
         return 0;
     }
 }

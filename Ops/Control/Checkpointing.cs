@@ -16,7 +16,9 @@ namespace AutoDiff.Functional
     /// C(S − 1 + t, t) ≥ N.</description></item>
     /// </list>
     /// A while loop first runs forward to find its trip count N, storing nothing: N more evaluations, except under
-    /// <see cref="StoreAll"/>, which stores while it counts (N evaluations in all).</summary>
+    /// <see cref="StoreAll"/>, which stores while it counts (N evaluations in all). A body on single numbers built of
+    /// element-wise ops reverses stored carries 64 steps at a time: their residuals computed at once on vectors (the
+    /// same bits as step by step), then only the cotangents' arithmetic per step (docs/loops.md).</summary>
     public abstract record Checkpointing
     {
         private protected Checkpointing() { }

@@ -114,8 +114,7 @@ namespace AutoDiff.Functional.Ops
                         c0.CopyTo(stored[0]);
                         for (int k = 1; k < n; k++) step(k - 1, stored[k - 1], stored[k]);
                         counter?.Hold(n);
-                        if (backSegment is not null) backSegment(0, n, stored, 0);
-                        else for (int k = n - 1; k >= 0; k--) back(k, stored[k]);
+                        (backSegment ?? StepByStep(back))(0, n, stored, 0);
                         counter?.Hold(-n);
                         break;
                     }
@@ -148,10 +147,15 @@ namespace AutoDiff.Functional.Ops
             ca.CopyTo(segment[0]);
             for (int i = 1; i < b - a; i++) step(a + i - 1, segment[i - 1], segment[i]);
             counter?.Hold(b - a - 1);
-            if (backSegment is not null) backSegment(a, b, segment, 0);
-            else for (int i = b - 1; i >= a; i--) back(i, segment[i - a]);
+            (backSegment ?? StepByStep(back))(a, b, segment, 0);
             counter?.Hold(-(b - a - 1));
         }
+
+        /// <summary>A segment reversed a step at a time by <paramref name="back"/>: what a caller without a faster way does.</summary>
+        static BackSegment StepByStep(Back back) => (a, b, carries, at) =>
+        {
+            for (int k = b - 1; k >= a; k--) back(k, carries[at + k - a]);
+        };
 
         /// <summary>The segment length L at which the forward pass of a counted loop of <paramref name="n"/> steps
         /// records checkpoints c_L, c_2L, … for <paramref name="policy"/>'s reverse pass (<see cref="FromCheckpoints"/>),

@@ -104,7 +104,8 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
         }
         // A step on single numbers (run.Scalar) reversed from its residuals: its emitted values' cotangents, its slices'
         // and its parameters' are single elements, moved directly (Back's sums in Back's order).
-        (int E, double[] Values)[] emittedSeeds = [.. Seeds.Select((r, i) => (E: r - m, i)).Where(s => s.E >= 0).Select(s => (s.E, seeds[s.i].Storage))];
+        bool scalar = run.Scalar;
+        (int E, double[] Values)[] emittedSeeds = scalar ? [.. Seeds.Select((r, i) => (E: r - m, i)).Where(s => s.E >= 0).Select(s => (s.E, seeds[s.i].Storage))] : [];
         void BackScalar(int step, ReadOnlySpan<double> residuals)
         {
             int column = Body.Column(step, Steps);
@@ -125,7 +126,7 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
                 for (int step = end - 1; step >= first; step--) BackScalar(step, run.ChunkLane(step - first));
             }
         }
-        BackSegment? backSegment = run.Scalar ? BackChunks : null;
+        BackSegment? backSegment = scalar ? BackChunks : null;
 
         if (every > 0) Checkpoints.FromCheckpoints(c0, x[^1].Values, Steps, every, (k, c, next) => run.Step(k, c, next), Back, backSegment);
         else if (residuals)
@@ -133,7 +134,7 @@ internal sealed record LoopReverse(LoopBody Body, int Steps, Checkpointing Polic
             var tape = x[^1].Values;
             int length = Body.Recorded!.Size;
             for (int step = Steps - 1; step >= 0; step--)
-                if (run.Scalar) BackScalar(step, tape.Slice(step * length, length));
+                if (scalar) BackScalar(step, tape.Slice(step * length, length));
                 else Back(step, tape.Slice(step * length, length));
             LoopCounter.Current?.Hold(-Steps);
         }

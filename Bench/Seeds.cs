@@ -6,7 +6,8 @@ namespace AutoDiff.Functional.Bench;
 
 /// <summary>The seed workloads as a new user runs them, one per process, without BenchmarkDotNet: each call timed
 /// from the first, so the line shows the first call (graph building and compiling), the second (the warm-up cliff, if
-/// any) and the median of the rest. <c>Bench/pytorch.sh</c> runs these alternating with the same workloads in PyTorch
+/// any) and the median of the second half of the calls (after the runtime's tier-up, which recompiles hot methods
+/// from their profile after about 30 calls and once made a model 2.5× slower: see the kernels' Map). <c>Bench/pytorch.sh</c> runs these alternating with the same workloads in PyTorch
 /// (<c>Bench/pytorch_seeds.py</c>, which prints the same line).</summary>
 /// <remarks><c>dotnet Bench.dll --seed NAME [CALLS]</c> prints <c>NAME first_ms second_ms median_ms</c>; <c>--seed
 /// list</c> prints the names. Sizes are the performance issue's.</remarks>
@@ -192,7 +193,7 @@ static class Seeds
             Console.WriteLine(string.Join(Environment.NewLine, Workloads.Keys));
             return args.Length >= 2 && args[1] == "list" ? 0 : 2;
         }
-        int calls = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 12;
+        int calls = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 80;
         // The runtime's own resident set before any data is made: what a float32 run cannot halve.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         long runtime = ResidentBytes();
@@ -208,7 +209,7 @@ static class Seeds
             GC.KeepAlive(call());
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        var rest = times.Skip(2).Order().ToArray();
+        var rest = times.Skip(Math.Max(2, calls / 2)).Order().ToArray();
         double median = rest.Length == 0 ? double.NaN : rest[rest.Length / 2];
         Console.WriteLine(FormattableString.Invariant($"{args[1]} {times[0]:F3} {(calls > 1 ? times[1] : double.NaN):F3} {median:F3}"));
         // The calls' peak resident memory, for the float32 ÷ float64 memory figures (stderr: pytorch.sh reads stdout).

@@ -3,10 +3,11 @@
 # workload, ROUNDS times ours then PyTorch, each a fresh process printing "name first_ms second_ms median_ms".
 # Prints one Markdown row per workload with the medians of the rounds and their ratio (ours ÷ PyTorch).
 # Needs python3 with torch (Debian: apt-get install python3-torch); the project itself never does.
-#   Bench/pytorch.sh [workload ...]      (default: all; ROUNDS=2, CALLS=12 in the environment)
+#   Bench/pytorch.sh [workload ...]      (default: all; ROUNDS=2, CALLS=80 in the environment:
+#   medians are of the second half of the calls, after .NET's tier-up at about 30)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-rounds="${ROUNDS:-2}" calls="${CALLS:-12}"
+rounds="${ROUNDS:-2}" calls="${CALLS:-80}"
 
 python=""
 for candidate in /usr/bin/python3 python3; do

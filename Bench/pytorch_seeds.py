@@ -1,7 +1,7 @@
 """The seed workloads of Bench/Seeds.cs in PyTorch (float64; float32 for the names ending -f32), one per process, for Bench/pytorch.sh.
 
 python3 Bench/pytorch_seeds.py NAME [CALLS] prints "NAME first_ms second_ms median_ms", like
-`dotnet Bench.dll --seed NAME`: every call timed from the first, the median over calls 3.. .
+`dotnet Bench.dll --seed NAME`: every call timed from the first, the median over the second half of the calls.
 The project never needs this file: it only runs when python3-torch is installed.
 """
 import math
@@ -157,7 +157,7 @@ def main():
         print("\n".join(WORKLOADS))
         return 0 if len(sys.argv) >= 2 and sys.argv[1] == "list" else 2
     name = sys.argv[1]
-    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 80
     if name.endswith("-f32"):
         torch.set_default_dtype(torch.float32)
     call = WORKLOADS[name]()
@@ -166,7 +166,7 @@ def main():
         start = time.perf_counter()
         call()
         times.append(1000 * (time.perf_counter() - start))
-    rest = sorted(times[2:])
+    rest = sorted(times[max(2, calls // 2):])
     median = rest[len(rest) // 2] if rest else float("nan")
     second = times[1] if calls > 1 else float("nan")
     print(f"{name} {times[0]:.3f} {second:.3f} {median:.3f}")

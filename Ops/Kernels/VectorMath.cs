@@ -30,7 +30,12 @@ internal static partial class VectorMath
     }
 
     /// <summary>The kernel over whole rows of <typeparamref name="T"/>, then the tail one lane at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>Never inlined, and compiled fully optimised once, without a profile: inlined into a caller's tier-1
+    /// code, the kernel's large pieces (the trigonometric reduction, eˣ's split) exceeded the inliner's budget, ran as
+    /// calls of their own and were recompiled from their profile into slower code, so a model ran 2.5× slower from its
+    /// thirtieth call on (the regression at m = 10⁶: 6.8 → 17 ms). The scalar entry points below are kept whole for the
+    /// same reason.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal static void Map<F, T>(ReadOnlySpan<double> x, Span<double> y) where F : IKernel where T : struct, ILanes<T>
     {
         if (y.Length < x.Length) throw new InvalidOperationException($"internal: a kernel given {y.Length} outputs for {x.Length} inputs");
@@ -42,36 +47,43 @@ internal static partial class VectorMath
     /// <summary>eˣ.</summary>
     public static void Exp(ReadOnlySpan<double> x, Span<double> y) => Map<ExpKernel>(x, y);
     /// <summary>eˣ of one number, the same bits as an array's element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static double Exp(double x) => ExpKernel.Of(new Scalar(x)).Value;
     /// <summary>eˣ − 1.</summary>
     public static void Expm1(ReadOnlySpan<double> x, Span<double> y) => Map<Expm1Kernel>(x, y);
     /// <summary>ln x.</summary>
     public static void Log(ReadOnlySpan<double> x, Span<double> y) => Map<LogKernel>(x, y);
     /// <summary>ln x of one number, the same bits as an array's element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static double Log(double x) => LogKernel.Of(new Scalar(x)).Value;
     /// <summary>ln(1 + x).</summary>
     public static void Log1p(ReadOnlySpan<double> x, Span<double> y) => Map<Log1pKernel>(x, y);
     /// <summary>σ(x) = 1/(1 + e⁻ˣ).</summary>
     public static void Sigmoid(ReadOnlySpan<double> x, Span<double> y) => Map<SigmoidKernel>(x, y);
     /// <summary>σ(x) of one number, the same bits as an array's element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static double Sigmoid(double x) => SigmoidKernel.Of(new Scalar(x)).Value;
     /// <summary>tanh x.</summary>
     public static void Tanh(ReadOnlySpan<double> x, Span<double> y) => Map<TanhKernel>(x, y);
     /// <summary>tanh x of one number, the same bits as an array's element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static double Tanh(double x) => TanhKernel.Of(new Scalar(x)).Value;
     /// <summary>ln(1 + eˣ).</summary>
     public static void Softplus(ReadOnlySpan<double> x, Span<double> y) => Map<SoftplusKernel>(x, y);
     /// <summary>ln(1 + eˣ) of one number, the same bits as an array's element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static double Softplus(double x) => SoftplusKernel.Of(new Scalar(x)).Value;
     /// <summary>ln σ(x) = −ln(1 + e⁻ˣ).</summary>
     public static void LogSigmoid(ReadOnlySpan<double> x, Span<double> y) => Map<LogSigmoidKernel>(x, y);
     /// <summary>sin x.</summary>
     public static void Sin(ReadOnlySpan<double> x, Span<double> y) => Map<SinKernel>(x, y);
     /// <summary>sin x of one number, the same bits as an array's element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static double Sin(double x) => SinKernel.Of(new Scalar(x)).Value;
     /// <summary>cos x.</summary>
     public static void Cos(ReadOnlySpan<double> x, Span<double> y) => Map<CosKernel>(x, y);
     /// <summary>cos x of one number, the same bits as an array's element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static double Cos(double x) => CosKernel.Of(new Scalar(x)).Value;
 
     internal readonly struct ExpKernel : IKernel { public static T Of<T>(T x) where T : struct, ILanes<T> => Exp(x); }

@@ -72,13 +72,32 @@ internal static class ShiftedExp
         {
             float[]? s = x.HoldsSingles ? x.Singles : null;
             double[]? d = s is null ? x.Storage : null;
-            for (int g = 0; g < n; g++)
-                for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) block[Position(g, k)] = s is null ? d![p] : s[p];
+            // A slice that is contiguous in both x and the block (a whole run, or one step of neighbouring runs: a
+            // matrix's rows) is copied at once; any other run element by element.
+            int first = walk.Start(g0);
+            bool neighbours = !columns && walk.Start(g0 + n - 1) - first == n - 1;
+            if (columns)
+                for (int g = 0; g < n; g++) Read(walk.Start(g0 + g), g * length, length);
+            else if (neighbours)
+                for (int k = 0; k < length; k++) Read(first + k * walk.Stride, k * n, n);
+            else
+                for (int g = 0; g < n; g++)
+                    for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) block[Position(g, k)] = s is null ? d![p] : s[p];
             Along(block, columns ? Shape.Matrix(length, n) : Shape.Matrix(n, length), columns ? 0 : 1, z, result);
             if (reduced) Tensor.Narrow(z.AsSpan(0, n), y.AsSpan(g0, n));
+            else if (columns)
+                for (int g = 0; g < n; g++) Tensor.Narrow(z.AsSpan(g * length, length), y.AsSpan(walk.Start(g0 + g), length));
+            else if (neighbours)
+                for (int k = 0; k < length; k++) Tensor.Narrow(z.AsSpan(k * n, n), y.AsSpan(first + k * walk.Stride, n));
             else
                 for (int g = 0; g < n; g++)
                     for (int k = 0, p = walk.Start(g0 + g); k < length; k++, p += walk.Stride) y[p] = (float)z[Position(g, k)];
+
+            void Read(int from, int to, int count)
+            {
+                if (s is null) d.AsSpan(from, count).CopyTo(block.AsSpan(to, count));
+                else Tensor.Widen(s.AsSpan(from, count), block.AsSpan(to, count));
+            }
         }
         finally
         {
@@ -189,26 +208,36 @@ internal static class ShiftedExp
             if (result == ShiftedResult.LogSoftmax)
                 for (int g = 0; g < n; g++) total[g] = VectorMath.Log(total[g]);
             for (int k = 0; k < walk.Length; k++)
-                for (int g = 0; g < n; g++)
+                if (neighbours)
                 {
-                    int p = walk.Start(g0 + g) + k * walk.Stride;
-                    y[p] = result == ShiftedResult.LogSoftmax ? a[p] - max[g] - total[g] : y[p] / total[g];
+                    var yk = y.AsSpan(first + k * walk.Stride, n);
+                    if (result == ShiftedResult.Softmax) TensorPrimitives.Divide(yk, total, yk);
+                    else
+                    {
+                        TensorPrimitives.Subtract(a.AsSpan(first + k * walk.Stride, n), max, yk);
+                        TensorPrimitives.Subtract(yk, total, yk);
+                    }
                 }
+                else
+                    for (int g = 0; g < n; g++)
+                    {
+                        int p = walk.Start(g0 + g) + k * walk.Stride;
+                        y[p] = result == ShiftedResult.LogSoftmax ? a[p] - max[g] - total[g] : y[p] / total[g];
+                    }
         }
         finally { pool.Return(buffer); }
     }
 
     /// <summary>Each run's sixteen running sums added in the tree, that tile's sum added to the run's total; the running
-    /// sums start again from zero.</summary>
+    /// sums start again from zero. Running sum k of every run is one slice (k·n …), so each step of
+    /// <see cref="VectorMath.Tree"/> (lane k plus lane k + half) is one vector addition over all the runs at once:
+    /// the same additions, the same bits.</summary>
     static void Fold(Span<double> sums, Span<double> total)
     {
         int n = total.Length;
-        Span<double> lanes = stackalloc double[VectorMath.SumLanes];
-        for (int g = 0; g < n; g++)
-        {
-            for (int k = 0; k < lanes.Length; k++) lanes[k] = sums[k * n + g];
-            total[g] += VectorMath.Tree(lanes);
-        }
+        for (int half = VectorMath.SumLanes / 2; half >= 1; half /= 2)
+            for (int k = 0; k < half; k++) TensorPrimitives.Add(sums.Slice(k * n, n), sums.Slice((k + half) * n, n), sums.Slice(k * n, n));
+        TensorPrimitives.Add(total, sums[..n], total);
         sums.Clear();
     }
 }

@@ -108,7 +108,7 @@ public sealed partial class Plan
             for (int j = 0; j < stored.Length; j++)
             {
                 if (stored[j] is not { } y) continue;
-                if (f.Members[j].Op is IReduce)
+                if (f.Members[j].Reduce is not null)
                 {
                     // Partial results added in block order: the same bits however the blocks were shared out.
                     double sum = 0;
@@ -138,19 +138,19 @@ public sealed partial class Plan
                     {
                         var m = members[j];
                         var y = scratch.AsSpan(j * Tile, length);
-                        if (m.Op is IExpand expand)
+                        if (m.Expand is { } expand)
                         {
                             var input = values[m.A.Index]!;
                             if (input.HoldsSingles) expand.Block(input.Singles, start, y);
                             else expand.Block(input.Values, start, y);
                         }
-                        else if (m.Op is IReduce reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A, 2 * j));
-                        else ((IElementwise)m.Op).Block(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
+                        else if (m.Reduce is { } reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A, 2 * j));
+                        else m.Elementwise!.Block(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
                         // An expand copies float32 numbers, so only a computed float32 block needs rounding.
-                        if (m.Float32 && m.Op is IElementwise) Tensor.Round32(y);
+                        if (m.Float32 && m.Elementwise is not null) Tensor.Round32(y);
                     }
                     for (int j = 0; j < members.Length; j++)
-                        if (members[j].Op is IReduce) continue;
+                        if (members[j].Reduce is not null) continue;
                         else if (stored[j] is double[] d) scratch.AsSpan(j * Tile, length).CopyTo(d.AsSpan(start, length));
                         else if (stored[j] is float[] s) Tensor.Narrow(scratch.AsSpan(j * Tile, length), s.AsSpan(start, length));
 

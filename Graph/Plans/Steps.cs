@@ -53,4 +53,10 @@ sealed record PassStep(int Size, Member[] Members) : Step;
 /// <summary>A member of a fused pass; no <paramref name="Slot"/> when its value lives only inside the pass. A reduction
 /// (<see cref="IReduce"/>) is always stored, and written once its pass is over. A <paramref name="Float32"/> member
 /// rounds each block it computes (a reduction its sum), as <see cref="Node.Compute"/> rounds a whole result.</summary>
-sealed record Member(int Node, Op Op, Operand A, Operand B, int? Slot, bool Float32);
+sealed record Member(int Node, Op Op, Operand A, Operand B, int? Slot, bool Float32)
+{
+    // What the op is, read once: a pass asks it of every member at every block.
+    public IExpand? Expand { get; } = Op as IExpand;
+    public IReduce? Reduce { get; } = Op as IReduce;
+    public IElementwise? Elementwise { get; } = Op as IElementwise;
+}

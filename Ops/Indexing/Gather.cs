@@ -17,6 +17,17 @@ internal sealed record Gather : LinearOp, IExpand
             if ((uint)p >= (uint)input.Size)
                 throw new ShapeException($"{description}: position {p} is outside {input}");
         (Description, Input, Output, this.map) = (description, input, output, (int[])map.Clone());
+        from = Consecutive(map) ? map[0] : -1;
+    }
+
+    // Where the map is one run of consecutive positions (a column of a column-major matrix), its first; else −1.
+    readonly int from;
+
+    static bool Consecutive(int[] map)
+    {
+        for (int k = 1; k < map.Length; k++)
+            if (map[k] != map[0] + k) return false;
+        return map.Length > 0;
     }
 
     /// <summary>What is selected, e.g. "Column(0)": the op's name in errors and pictures.</summary>
@@ -43,6 +54,7 @@ internal sealed record Gather : LinearOp, IExpand
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<double> input, int start, Span<double> y)
     {
+        if (from >= 0) { input.Slice(from + start, y.Length).CopyTo(y); return; }
         var positions = map.AsSpan(start, y.Length);
         for (int k = 0; k < y.Length; k++) y[k] = input[positions[k]];
     }
@@ -50,6 +62,7 @@ internal sealed record Gather : LinearOp, IExpand
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<float> input, int start, Span<double> y)
     {
+        if (from >= 0) { Tensor.Widen(input.Slice(from + start, y.Length), y); return; }
         var positions = map.AsSpan(start, y.Length);
         for (int k = 0; k < y.Length; k++) y[k] = input[positions[k]];
     }

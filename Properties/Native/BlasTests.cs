@@ -45,6 +45,27 @@ public static class GemmArbs
         from c in Gen.ArrayOf(Value, m * n)
         select new GemmCase(ta, tb, m, k, n, alpha, beta, a, b, c), Shrink);
 
+    /// <summary>Thin products (inner dimension 1–32) of 2.6·10⁵ to 2·10⁶ multiply-adds, longer either way: past
+    /// OpenBLAS's threading threshold, so the native path runs them as pieces (<c>Blas.Pieces</c>). Values from a seed,
+    /// since a case holds up to millions of them.</summary>
+    public static Arbitrary<GemmCase> Thin() => Arb.From(
+        from ta in Gen.Elements(false, true)
+        from tb in Gen.Elements(false, true)
+        from across in Gen.Choose(1, 40)
+        from k in Gen.Choose(1, 32)
+        from work in Gen.Choose(262_145, 2_000_000)
+        from wide in Gen.Elements(false, true)
+        from alpha in Gen.Elements(1.0, -1.0, 0.5)
+        from beta in Gen.Elements(0.0, 1.0, -0.5)
+        from seed in Gen.Choose(0, int.MaxValue)
+        let length = Math.Max(2, work / (across * k))
+        let m = wide ? across : length
+        let n = wide ? length : across
+        let rng = new Random(seed)
+        select new GemmCase(ta, tb, m, k, n, alpha, beta, Values(rng, m * k), Values(rng, k * n), Values(rng, m * n)));
+
+    static double[] Values(Random rng, int count) => [.. Enumerable.Range(0, count).Select(_ => rng.Next(-1000, 1001) / 500.0)];
+
     static IEnumerable<GemmCase> Shrink(GemmCase g)
     {
         GemmCase Resize(int m, int k, int n) => g with { M = m, K = k, N = n, A = g.A[..(m * k)], B = g.B[..(k * n)], C = g.C[..(m * n)] };
@@ -125,7 +146,16 @@ public class BlasTests(ITestOutputHelper output)
     /// definition in double, γₖ = k·2⁻²⁴/(1 − k·2⁻²⁴), and writes nothing past C. Whichever backend is loaded (CI
     /// runs the suite once on each).</summary>
     [Property]
-    public bool Sgemm_is_within_float32_accumulation_of_the_definition(GemmCase g)
+    public bool Sgemm_is_within_float32_accumulation_of_the_definition(GemmCase g) => SgemmWithinAccumulation(g);
+
+    /// <summary>Thin products past OpenBLAS's threading threshold, which the native path cuts into pieces, in float64 and
+    /// float32, against the definition as above.</summary>
+    [Fact]
+    public void Thin_products_in_pieces_agree_with_the_definition() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(40), Prop.ForAll(GemmArbs.Thin(), (GemmCase g) =>
+            Agree(g, Run(Blas.Gemm, g), Loop(g)).Label("float64").And(SgemmWithinAccumulation(g).Label("float32"))));
+
+    static bool SgemmWithinAccumulation(GemmCase g)
     {
         var (ra, ca, rb, cb) = g.Stored;
         float[] Padded(double[] v) => [.. v.Select(x => (float)x), float.NaN, float.NaN];

@@ -31,6 +31,13 @@ internal static class ShiftedExp
         if (shape.Size == 0) return;
         var walk = new Axis(shape, axis);
         bool parallel = shape.Size >= Plan.ParallelSize;
+        if (walk.Stride == 1 && walk.Length <= ShortRun && walk.Groups >= VectorMath.SumLanes)
+        {
+            int shortBlocks = (walk.Groups + Block - 1) / Block;
+            if (parallel) Parallel.For(0, shortBlocks, b => ShortRuns(a, walk, b * Block, y, result));
+            else for (int b = 0; b < shortBlocks; b++) ShortRuns(a, walk, b * Block, y, result);
+            return;
+        }
         if (walk.Stride == 1)
         {
             // Contiguous runs. Few long ones share each run's tiles between the cores; many share the runs.
@@ -43,6 +50,36 @@ internal static class ShiftedExp
         // Blocks are independent and each is computed the same way wherever it runs: two cores, the same bits.
         if (parallel) Parallel.For(0, blocks, b => Strided(a, walk, b * Block, y, result));
         else for (int b = 0; b < blocks; b++) Strided(a, walk, b * Block, y, result);
+    }
+
+    /// <summary>Contiguous runs up to this long, many of them (a (K×N) matrix's columns for a small K), are computed
+    /// Block at a time as the rows of a block (<see cref="ShortRuns"/>): a run alone pays a call's set-up for a few
+    /// elements.</summary>
+    const int ShortRun = 32;
+
+    /// <summary>Short contiguous runs g0 … g0 + Block − 1 copied into the rows of an (n × length) block and computed by
+    /// <see cref="Strided"/> (which gives each run the bits it has alone), the results copied back.</summary>
+    static void ShortRuns(double[] a, Axis walk, int g0, double[] y, ShiftedResult result)
+    {
+        int n = Math.Min(Block, walk.Groups - g0), length = walk.Length;
+        bool reduced = result == ShiftedResult.LogSumExp;
+        var pool = ArrayPool<double>.Shared;
+        double[] block = pool.Rent(n * length), z = pool.Rent(reduced ? n : n * length);
+        try
+        {
+            for (int g = 0; g < n; g++)
+                for (int k = 0, p = walk.Start(g0 + g); k < length; k++) block[g + k * n] = a[p + k];
+            Strided(block, new Axis(Shape.Matrix(n, length), 1), 0, z, result);
+            if (reduced) z.AsSpan(0, n).CopyTo(y.AsSpan(g0, n));
+            else
+                for (int g = 0; g < n; g++)
+                    for (int k = 0, p = walk.Start(g0 + g); k < length; k++) y[p + k] = z[g + k * n];
+        }
+        finally
+        {
+            pool.Return(block);
+            pool.Return(z);
+        }
     }
 
     /// <summary>The float32 result: runs widened to float64 a chunk at a time, as the columns of a matrix (contiguous

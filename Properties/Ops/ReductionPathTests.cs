@@ -5,12 +5,13 @@ using Xunit;
 
 namespace AutoDiff.Functional.Properties.Ops;
 
-/// <summary>The softmax family computes a run along a strided axis (a matrix's rows: runs advanced together, a vector
-/// of neighbouring runs at a time, their running sums folded a tile at a time) by other code than a contiguous run
-/// (one run's tiles summed in rows of lanes). Both promise the same additions in the same order, so a value and its
-/// permutation that makes the axis contiguous must give the same bits, in float64 and in float32 (whose runs are
-/// gathered into float64 blocks: whole runs, steps of neighbouring runs, or element by element).</summary>
-public class SoftmaxPathTests
+/// <summary>The softmax family and sums along an axis compute a run by different code depending on how the runs lie:
+/// a long contiguous run alone (its tiles summed in rows of lanes); runs along a strided axis (a matrix's rows: runs
+/// advanced together, a vector of neighbouring runs at a time, their running sums folded a tile at a time); many short
+/// contiguous runs (copied into the rows of a block and computed as strided runs). All promise the additions of a run
+/// alone, in its order, so the results must have the same bits, in float64 and in float32 (whose runs are gathered into
+/// float64 blocks: whole runs, steps of neighbouring runs, or element by element).</summary>
+public class ReductionPathTests
 {
     public sealed record PathCase(int A, int B, int C, int Op, double[] Values)
     {
@@ -69,6 +70,46 @@ public class SoftmaxPathTests
                             Assert.True(BitConverter.DoubleToInt64Bits(u) == BitConverter.DoubleToInt64Bits(v) || double.IsNaN(u) && double.IsNaN(v),
                                 $"{c} in {type.Name()}, element ({i}, {j}, {k}): strided {u:R}, contiguous {v:R}");
                         }
+            }
+        });
+
+    public sealed record ShortCase(int Length, int Runs, int Op, double[] Values)
+    {
+        public override string ToString() => $"{(Op == 3 ? "Sum" : Names[Op])} along axis 0 of ({Length}×{Runs})";
+    }
+
+    static Arbitrary<ShortCase> ShortCases() =>
+        (from length in Gen.Choose(1, 40)
+         from runs in Gen.Elements(1, 15, 16, 17, 300, 513, 1100)
+         from op in Gen.Choose(0, 3)
+         from values in Gen.ArrayOf(Element(), length * runs)
+         select new ShortCase(length, runs, op, values)).ToArbitrary();
+
+    /// <summary>Each column of a (length × runs) matrix, reduced along axis 0 with the others, has the bits of the same
+    /// column reduced alone (a vector: one run, always the long-run path), for the softmax family and for sums.</summary>
+    [Property]
+    public Property Many_short_runs_give_the_bits_of_each_run_alone() =>
+        Prop.ForAll(ShortCases(), c =>
+        {
+            foreach (var type in new[] { DType.Float64, DType.Float32 })
+            {
+                Tensor Bind(Shape s, ReadOnlySpan<double> v) => type == DType.Float32 ? Tensor.FromColumnMajor32(s, [.. v.ToArray().Select(e => (float)e)]) : Tensor.FromColumnMajor(s, v.ToArray());
+                Node Reduce(Node x) => c.Op == 3 ? x.Sum(0) : Apply(c.Op, x, 0);
+                var x = Node.Variable("x", Shape.Matrix(c.Length, c.Runs), type);
+                var all = Evaluator.Evaluate(Reduce(x), Bindings.Empty.Bind(x, Bind(x.Shape, c.Values)));
+                var column = Node.Variable("column", Shape.Vector(c.Length), type);
+                var reduced = Reduce(column);
+                int per = c.Op >= 2 ? 1 : c.Length;
+                for (int g = 0; g < c.Runs; g++)
+                {
+                    var alone = Evaluator.Evaluate(reduced, Bindings.Empty.Bind(column, Bind(column.Shape, c.Values.AsSpan(g * c.Length, c.Length))));
+                    for (int k = 0; k < per; k++)
+                    {
+                        double u = all.Values[g * per + k], v = alone.Values[k];
+                        Assert.True(BitConverter.DoubleToInt64Bits(u) == BitConverter.DoubleToInt64Bits(v) || double.IsNaN(u) && double.IsNaN(v),
+                            $"{c} in {type.Name()}, run {g}, element {k}: with the others {u:R}, alone {v:R}");
+                    }
+                }
             }
         });
 }

@@ -49,6 +49,14 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
         if (y.IsEmpty) return;
         if (Inner == input.Length)   // the new axis is the last: the whole input, over and over
             for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = double.CreateTruncating(input[p]);
+        else if (Inner == 1 && Count < 8)
+            // A few copies of each element (a vector spread down 2 rows): element by element, the copy counted, since
+            // a run of 2 costs more to set up than to fill.
+            for (int i = 0, q = start / Count, r = start % Count; i < y.Length; i++)
+            {
+                y[i] = double.CreateTruncating(input[q]);
+                if (++r == Count) (q, r) = (q + 1, 0);
+            }
         else
         {
             // Runs of the output that copy one stretch of the input: Count copies of each input element (Inner = 1),

@@ -138,6 +138,15 @@ internal static partial class VectorMath
         return lanes[0];
     }
 
+    /// <summary><see cref="Tree"/> for each of <paramref name="n"/> runs at once, their sixteen running sums side by side
+    /// (running sum k of run g at k·n + g): each addition of the tree is one vector addition over the runs, the same
+    /// additions in the same order. The trees' sums are left in the first n elements.</summary>
+    internal static void Trees(Span<double> sums, int n)
+    {
+        for (int half = SumLanes / 2; half >= 1; half /= 2)
+            for (int k = 0; k < half; k++) TensorPrimitives.Add(sums.Slice(k * n, n), sums.Slice((k + half) * n, n), sums.Slice(k * n, n));
+    }
+
     /// <summary>The largest element, as a left-to-right fold of <see cref="Math.Max(double, double)"/> gives it (NaN if
     /// any is NaN, +0 above −0, −∞ for none): the maximum does not depend on the order, so the vector pass is exact; only a NaN,
     /// whose payload could depend on the path, is found again by the fold.</summary>

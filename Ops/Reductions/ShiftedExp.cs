@@ -265,15 +265,12 @@ internal static class ShiftedExp
         finally { pool.Return(buffer); }
     }
 
-    /// <summary>Each run's sixteen running sums added in the tree, that tile's sum added to the run's total; the running
-    /// sums start again from zero. Running sum k of every run is one slice (k·n …), so each step of
-    /// <see cref="VectorMath.Tree"/> (lane k plus lane k + half) is one vector addition over all the runs at once:
-    /// the same additions, the same bits.</summary>
+    /// <summary>Each run's sixteen running sums added in the tree (all the runs' trees at once), that tile's sum added
+    /// to the run's total; the running sums start again from zero.</summary>
     static void Fold(Span<double> sums, Span<double> total)
     {
         int n = total.Length;
-        for (int half = VectorMath.SumLanes / 2; half >= 1; half /= 2)
-            for (int k = 0; k < half; k++) TensorPrimitives.Add(sums.Slice(k * n, n), sums.Slice((k + half) * n, n), sums.Slice(k * n, n));
+        VectorMath.Trees(sums, n);
         TensorPrimitives.Add(total, sums[..n], total);
         sums.Clear();
     }

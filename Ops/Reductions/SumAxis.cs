@@ -76,9 +76,8 @@ internal sealed record SumAxis(int Axis) : LinearOp, IForward32
 
     /// <summary>Many short contiguous runs (a (K×N) matrix's column sums for a small K), each summed by the steps of
     /// <see cref="VectorMath.Sum(ReadOnlySpan{double})"/> for fewer than sixteen elements (element k plus 0 is running
-    /// sum k, the sixteen added in the tree, plus 0) but for a block of runs at once: running sum k of every run is
-    /// one slice, so each addition of the tree is one vector addition over the runs. The same additions, the same bits,
-    /// without a call's set-up per run.</summary>
+    /// sum k, the sixteen added in the tree, plus 0) but for a block of runs at once (<see cref="VectorMath.Trees"/>):
+    /// the same additions, the same bits, without a call's set-up per run.</summary>
     static void ShortRuns(Tensor x, Axis walk, Span<double> y, double[] scratch)
     {
         const int block = 512;
@@ -96,8 +95,7 @@ internal sealed record SumAxis(int Axis) : LinearOp, IForward32
                     var run = Singles.Block(x, walk.Start(g0 + g), walk.Length, scratch);
                     for (int k = 0; k < run.Length; k++) s[k * n + g] = 0.0 + run[k];
                 }
-                for (int half = lanes / 2; half >= 1; half /= 2)
-                    for (int k = 0; k < half; k++) TensorPrimitives.Add(s.Slice(k * n, n), s.Slice((k + half) * n, n), s.Slice(k * n, n));
+                VectorMath.Trees(s, n);
                 TensorPrimitives.Add(s[..n], 0.0, y.Slice(g0, n));
             }
         }

@@ -85,8 +85,8 @@ public static unsafe class Blas
                 else
                 {
                     nint A = (nint)pa, B = (nint)pb, C = (nint)pc;
-                    Pieces(m, n, k, (i, rows, j, columns) => sgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, rows, columns, k, 1,
-                        (float*)A + (transA ? (long)i * rowsA : i), rowsA, (float*)B + (transB ? j : (long)j * rowsB), rowsB, 0, (float*)C + i + (long)j * m, m));
+                    Pieces(transA, transB, rowsA, rowsB, m, n, k, (at, rows, columns) => sgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans,
+                        rows, columns, k, 1, (float*)A + at.A, rowsA, (float*)B + at.B, rowsB, 0, (float*)C + at.C, m));
                 }
             }
             return;
@@ -112,8 +112,8 @@ public static unsafe class Blas
             else
             {
                 nint A = (nint)pa, B = (nint)pb, C = (nint)pc;
-                Pieces(m, n, k, (i, rows, j, columns) => dgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, rows, columns, k, alpha,
-                    (double*)A + (transA ? (long)i * rowsA : i), rowsA, (double*)B + (transB ? j : (long)j * rowsB), rowsB, beta, (double*)C + i + (long)j * m, m));
+                Pieces(transA, transB, rowsA, rowsB, m, n, k, (at, rows, columns) => dgemm(ColMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans,
+                    rows, columns, k, alpha, (double*)A + at.A, rowsA, (double*)B + at.B, rowsB, beta, (double*)C + at.C, m));
             }
         }
     }
@@ -121,26 +121,29 @@ public static unsafe class Blas
     /// <summary>OpenBLAS shares a product between all its threads once m·n·k passes this (its own threshold, 4 × 65,536).</summary>
     const double OpenBlasThreshold = 262_144;
 
-    /// <summary>Runs the product C (m×n) as <paramref name="run"/>(first row, rows, first column, columns) over pieces
-    /// of C. Waking OpenBLAS's threads costs more than a small thin product's work: measured here (medians of many
+    /// <summary>Runs the product C (m×n) as <paramref name="run"/>(where the piece starts in A, B and C, its rows, its
+    /// columns) over pieces of C, whose factors and C keep their leading dimensions. Waking OpenBLAS's threads costs more than a small thin product's work: measured here (medians of many
     /// calls, two runs on a quiet machine and one on a busy one), (10×9)·(9×10⁴) took 88–350 µs on OpenBLAS's 2 threads
     /// and 66–71 µs as pieces on one, (200×2)·(2×1000) 54–347 against 46–49 µs, while from about 5·10⁶ multiply-adds
     /// the threads pay even for a thin product on a quiet machine ((100×9)·(9×10⁴): 360–378 µs against 485–535). So a
     /// product with a thin inner dimension (k ≤ 32) of at most 2·10⁶ multiply-adds runs as pieces along its longer
     /// side, each under OpenBLAS's threshold and so on the calling thread, one after another. Each element of C is
     /// still computed by one call of the same kernel, whichever piece holds it.</summary>
-    static void Pieces(int m, int n, int k, Action<int, int, int, int> run)
+    static void Pieces(bool transA, bool transB, int rowsA, int rowsB, int m, int n, int k, Action<(long A, long B, long C), int, int> run)
     {
+        // Rows i… of C start at row i of op(A), columns j… at column j of op(B).
+        void Piece(int i, int rows, int j, int columns) =>
+            run((transA ? (long)i * rowsA : i, transB ? j : (long)j * rowsB, i + (long)j * m), rows, columns);
         double mnk = (double)m * n * k;
         bool alongColumns = n >= m;
         int length = alongColumns ? n : m, across = alongColumns ? m : n;
         int size = (int)Math.Min(length, OpenBlasThreshold / ((double)across * k));
-        if (k > 32 || mnk <= OpenBlasThreshold || mnk > 2e6 || size < 16) { run(0, m, 0, n); return; }
+        if (k > 32 || mnk <= OpenBlasThreshold || mnk > 2e6 || size < 16) { Piece(0, m, 0, n); return; }
         for (int start = 0; start < length; start += size)
         {
             int count = Math.Min(size, length - start);
-            if (alongColumns) run(0, m, start, count);
-            else run(start, count, 0, n);
+            if (alongColumns) Piece(0, m, start, count);
+            else Piece(start, count, 0, n);
         }
     }
 

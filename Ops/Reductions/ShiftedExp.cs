@@ -99,8 +99,9 @@ internal static class ShiftedExp
     static void Chunk(Tensor x, Axis walk, int g0, int runs, float[] y, ShiftedResult result)
     {
         int n = Math.Min(runs, walk.Groups - g0), length = walk.Length;
-        // Element k of run g sits at (k, g) of a (length × n) matrix when runs are contiguous, else at (g, k) of (n × length).
-        bool columns = walk.Stride == 1;
+        // Element k of run g sits at (k, g) of a (length × n) matrix when runs are contiguous, else at (g, k) of (n × length);
+        // short contiguous runs go into rows too, which is how Along computes them (ShortRuns), so they are moved once.
+        bool columns = walk.Stride == 1 && walk.Length > ShortRun;
         int Position(int g, int k) => columns ? k + g * length : g + k * n;
         var pool = ArrayPool<double>.Shared;
         bool reduced = result == ShiftedResult.LogSumExp;

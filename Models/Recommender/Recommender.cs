@@ -305,7 +305,7 @@ public sealed class RecommenderFullBatch
             double loss = 0;
             var g = gradients[t] = t == 0 ? Regulariser(at, out loss) : at.ZerosLike();
             var (fullBlock, lastBlock) = (new Block(Rank, full.Size), last is null ? null : new Block(Rank, last.Size));
-            var (fullSpace, lastSpace) = (full.Plan.NewWorkspace(), last?.Plan.NewWorkspace());
+            var (fullSpace, lastSpace) = (full.Plan.NewWorkspace(keepOutputs: true), last?.Plan.NewWorkspace(keepOutputs: true));
             for (long b = blocks * (long)t / threads, end = blocks * (long)(t + 1) / threads; b < end; b++)
             {
                 int start = (int)b * BlockSize, size = Math.Min(BlockSize, ratings.Count - start);

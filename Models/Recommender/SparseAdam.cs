@@ -146,7 +146,7 @@ public sealed class SparseAdam
         {
             int batchSize = kernel.Size;
             this.kernel = kernel;
-            workspace = kernel.Plan.NewWorkspace();
+            workspace = kernel.Plan.NewWorkspace(keepOutputs: true);
             block = new Block(like.Rank, batchSize);
             (userSlot, itemSlot) = (new int[like.Users], new int[like.Items]);
             Array.Fill(userSlot, -1);

@@ -35,6 +35,20 @@ public sealed class CheckpointTests(TwoSilos silos) : IClassFixture<TwoSilos>
         Assert.True(clean.Losses[^1] < clean.Losses[0], $"L rose: {string.Join(", ", clean.Losses)}");
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Each_step_is_stored_before_its_callback()
+    {
+        var (source, theta) = Problem();
+        var training = Training(source, $"stored-{Guid.NewGuid():N}");
+        var seen = new List<(int Step, TrainingCheckpoint? Stored)>();
+        var final = await training.Train(theta, steps: 4, async (step, _) => seen.Add((step, await training.Last())));
+        Assert.Equal([1, 2, 3, 4], seen.Select(s => s.Step));
+        Assert.All(seen, s => Assert.Equal(s.Step, s.Stored?.Step));
+        // What step 4's callback read back is the run's final state, not a later one or an earlier copy.
+        foreach (var (a, b) in seen[^1].Stored!.Theta.ToFactors().Arrays().Zip(final.Theta.ToFactors().Arrays())) Assert.Equal(b, a);
+        Assert.Equal(final.Losses, seen[^1].Stored!.Losses);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_checkpoint_that_does_not_fit_is_named()
     {

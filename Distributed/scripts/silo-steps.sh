@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 host=DistributedHost/bin/Release/net10.0/DistributedHost
 n=${1:?how many silos} ratings=${2:-1000000} steps=${3:-5}
+rate=$(awk "BEGIN { print 1 / $ratings }")   # L and its gradient grow with the ratings: a step of 1/|Ω| stays stable
 log=$(mktemp -d)
 source Distributed/scripts/silos.sh
 cluster="steps-$$"
 start_silos "$cluster" "$n" 22111 32000
-"$host" train --redis "$AUTODIFF_REDIS" --cluster "$cluster" --shards "$n" --users 2000 --items 10000 --ratings "$ratings" --rank 16 --steps "$steps" --rate 1e-6 --timeout 120 "${@:4}"
+"$host" train --redis "$AUTODIFF_REDIS" --cluster "$cluster" --shards "$n" --users 2000 --items 10000 --ratings "$ratings" --rank 16 --steps "$steps" --rate "$rate" --timeout 120 "${@:4}"

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace AutoDiff.Functional.Ops;
@@ -38,7 +40,8 @@ internal sealed record ArgMin(int Axis) : Op
             for (int g = 0; g < walk.Groups; g++) y[g] = TensorPrimitives.IndexOfMin(a.Slice(walk.Start(g), walk.Length));
             return;
         }
-        for (int g = 0; g < walk.Groups; g++)
+        int done = walk.Stride == 1 && walk.Groups >= 2 * Vector<double>.Count ? ShortRuns(a, walk, y) : 0;
+        for (int g = done; g < walk.Groups; g++)
         {
             int best = 0;
             double least = a[walk.Start(g)];
@@ -46,6 +49,47 @@ internal sealed record ArgMin(int Axis) : Op
                 if (Before(a[p], least)) (least, best) = (a[p], k);
             y[g] = best;
         }
+    }
+
+    /// <summary>Many short contiguous runs (kmeans' distances to a few centroids, a column each): the runs of a block of
+    /// groups copied into rows, run k of every group in row k, and searched a vector of groups at a time with
+    /// <see cref="Before"/>'s order written as lane masks, without the loop's unpredictable branch per element. Returns
+    /// how many groups it did (whole vectors of them); the loop does the rest.</summary>
+    static int ShortRuns(ReadOnlySpan<double> a, Axis walk, Span<double> y)
+    {
+        const int block = 128;   // with its rows, within the first-level cache
+        int width = Vector<double>.Count, length = walk.Length, groups = walk.Groups / width * width;
+        // Rows a vector longer than the block: a power-of-two pitch would put every row of a column in one cache set.
+        int pitch = block + width;
+        var rows = ArrayPool<double>.Shared.Rent(length * pitch);
+        try
+        {
+            for (int g0 = 0; g0 < groups; g0 += block)
+            {
+                int n = Math.Min(block, groups - g0);
+                for (int g = 0; g < n; g++)
+                {
+                    var run = a.Slice(walk.Start(g0 + g), length);
+                    for (int k = 0; k < length; k++) rows[k * pitch + g] = run[k];
+                }
+                for (int g = 0; g < n; g += width)
+                {
+                    var least = new Vector<double>(rows, g);
+                    var best = Vector<double>.Zero;
+                    for (int k = 1; k < length; k++)
+                    {
+                        var v = new Vector<double>(rows, k * pitch + g);
+                        // Smaller; or NaN where the least is not yet NaN; or −0 against +0.
+                        var take = Vector.LessThan<double>(v, least) | Vector.AndNot(Vector.IsNaN(v), Vector.IsNaN(least))
+                            | (Vector.Equals<double>(v, least) & Vector.AndNot(Vector.IsNegative(v), Vector.IsNegative(least)));
+                        (least, best) = (Vector.ConditionalSelect(take, v, least), Vector.ConditionalSelect(take, new Vector<double>(k), best));
+                    }
+                    best.CopyTo(y.Slice(g0 + g, width));
+                }
+            }
+        }
+        finally { ArrayPool<double>.Shared.Return(rows); }
+        return groups;
     }
 
     /// <summary>Whether <paramref name="v"/> takes the place of the least so far: smaller, NaN, or −0 against +0

@@ -1,10 +1,14 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Xunit;
 
 namespace AutoDiff.Functional.Properties.Ops;
 
 /// <summary>ArgMin's conventions (the first position at a tie, a run's first NaN, −0 before +0), the same on its
 /// contiguous path (axis 0) and its strided one (axis 1); its int32 output and build-time error; and the derivative
-/// of a minimum taken by gathering at the argmin, against the minimum's own rule.</summary>
+/// of a minimum taken by gathering at the argmin, against the minimum's own rule. Many short contiguous runs (kmeans'
+/// distances) are searched a vector of runs at a time: they must give each run's answer by the conventions.</summary>
 public class ArgMinTests
 {
     static int[] Positions(double[,] rows, int axis)
@@ -50,6 +54,45 @@ public class ArgMinTests
             Assert.Equal([last, 0, last, last], Positions(column, 0));
         }
     }
+
+    public sealed record ShortRunsCase(int Length, int Runs, double[] Values)
+    {
+        public override string ToString() => $"{Runs} runs of {Length}";
+    }
+
+    // Few distinct values, so ties are common, with the values whose order is a convention: NaN, ±0, ±∞, subnormals.
+    static Gen<double> Element() => Gen.Frequency(
+        (12, Gen.Choose(-3, 3).Select(k => (double)k)),
+        (6, Gen.Choose(-1_000_000, 1_000_000).Select(k => k / 7.0)),
+        (1, Gen.Elements(double.NaN, -double.NaN, 0.0, -0.0, double.PositiveInfinity, double.NegativeInfinity, double.Epsilon, -double.Epsilon, -1e300)));
+
+    static Arbitrary<ShortRunsCase> ShortRuns() =>
+        (from length in Gen.Choose(1, 17)
+         from runs in Gen.Elements(1, 7, 8, 9, 63, 128, 129, 300, 1001)
+         from values in Gen.ArrayOf(Element(), length * runs)
+         select new ShortRunsCase(length, runs, values)).ToArbitrary();
+
+    [Property]
+    public Property Many_short_runs_give_each_runs_first_least_position() =>
+        Prop.ForAll(ShortRuns(), c =>
+        {
+            // Column j of the (length × runs) matrix is run j; the answer by the conventions, written out here.
+            var expected = new int[c.Runs];
+            for (int j = 0; j < c.Runs; j++)
+            {
+                var run = c.Values.AsSpan(j * c.Length, c.Length);
+                int best = 0;
+                for (int k = 1; k < run.Length && !double.IsNaN(run[best]); k++)
+                    if (double.IsNaN(run[k]) || run[k] < run[best] || (run[k] == 0 && run[best] == 0 && double.IsNegative(run[k]) && !double.IsNegative(run[best])))
+                        best = k;
+                expected[j] = best;
+            }
+            var x = Node.Constant(Tensor.FromColumnMajor(Shape.Matrix(c.Length, c.Runs), c.Values));
+            Assert.Equal(expected, Evaluator.Evaluate(x.ArgMin(0), Bindings.Empty).Ints.ToArray());
+            Assert.Equal(expected, Plan.Compile(x.ArgMin(0)).Run(Bindings.Empty)[0].Ints.ToArray());
+            // The same runs as the rows of the transpose: the strided loop.
+            Assert.Equal(expected, Evaluator.Evaluate(x.T().ArgMin(1), Bindings.Empty).Ints.ToArray());
+        });
 
     [Fact]
     public void An_empty_axis_has_no_minimum()

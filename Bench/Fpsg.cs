@@ -56,17 +56,11 @@ static class Fpsg
                 runs[r].Rates.Add(count / clock.Elapsed.TotalSeconds);
             }
         foreach (var (threads, _, rates) in runs)
-            Console.WriteLine($"grid 2×2, {(threads == 1 ? "one thread" : "two threads")}: best {rates.Max() / 1e6:F3}, median {Median(rates) / 1e6:F3} M ratings/s over {rates.Count} epochs");
+            Console.WriteLine($"grid 2×2, {(threads == 1 ? "one thread" : "two threads")}: best {rates.Max() / 1e6:F3}, median {Timing.Median(rates) / 1e6:F3} M ratings/s over {rates.Count} epochs");
         var ratios = runs[1].Rates.Zip(runs[0].Rates, (two, one) => two / one).ToList();
-        Console.WriteLine($"two threads / one, epoch by epoch: median {Median(ratios):F2}× (range {ratios.Min():F2}–{ratios.Max():F2}×); best / best {runs[1].Rates.Max() / runs[0].Rates.Max():F2}×; " +
+        Console.WriteLine($"two threads / one, epoch by epoch: median {Timing.Median(ratios):F2}× (range {ratios.Min():F2}–{ratios.Max():F2}×); best / best {runs[1].Rates.Max() / runs[0].Rates.Max():F2}×; " +
             $"two threads / the Take loop {runs[1].Rates.Max() / sequential:F2}×; load average now {Load()}");
         return 0;
-    }
-
-    static double Median(List<double> xs)
-    {
-        var sorted = xs.Order().ToArray();
-        return (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
     }
 
     static string Load() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

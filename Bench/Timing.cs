@@ -21,6 +21,13 @@ static class Timing
         return [.. times.Select(t => t.Order().ElementAt(t.Length / 2))];
     }
 
+    /// <summary>The median of <paramref name="xs"/> (the mean of the middle two for an even count).</summary>
+    public static double Median(IEnumerable<double> xs)
+    {
+        var sorted = xs.Order().ToArray();
+        return (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
+    }
+
     /// <summary>The machine's load average, printed beside every figure.</summary>
     public static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 }

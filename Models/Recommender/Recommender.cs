@@ -213,7 +213,7 @@ sealed class BlockKernel
 }
 
 /// <summary>Reused gather buffers for one block of ratings: read by one kernel run at a time, refilled for the next
-/// (the kernel's outputs are fresh tensors, never these arrays).</summary>
+/// (the kernel's outputs live in its run's workspace, never in these arrays).</summary>
 sealed class Block(int rank, int size)
 {
     public readonly double[] P = new double[rank * size], Q = new double[rank * size], R = new double[size], B = new double[size], C = new double[size];
@@ -305,6 +305,7 @@ public sealed class RecommenderFullBatch
             double loss = 0;
             var g = gradients[t] = t == 0 ? Regulariser(at, out loss) : at.ZerosLike();
             var (fullBlock, lastBlock) = (new Block(Rank, full.Size), last is null ? null : new Block(Rank, last.Size));
+            // A block's outputs are read before the next block runs: kept in the workspace, not in fresh arrays each time.
             var (fullSpace, lastSpace) = (full.Plan.NewWorkspace(keepOutputs: true), last?.Plan.NewWorkspace(keepOutputs: true));
             for (long b = blocks * (long)t / threads, end = blocks * (long)(t + 1) / threads; b < end; b++)
             {

@@ -67,6 +67,7 @@ public sealed class RecommenderPlanBatch
         {
             double loss = 0;
             var g = gradients[t] = t == 0 ? RecommenderFullBatch.Regulariser(at, Lambda, out loss) : at.ZerosLike();
+            // A chunk's dense gradient (k·(m + n) values) is added into g before the next chunk runs: kept, not reallocated.
             var (fullSpace, lastSpace) = (full.Plan.NewWorkspace(keepOutputs: true), last?.Plan.NewWorkspace(keepOutputs: true));
             var (fullData, lastData) = ((Data?)null, (Data?)null);
             for (long c = chunks * (long)t / threads, end = chunks * (long)(t + 1) / threads; c < end; c++)

@@ -146,6 +146,7 @@ public sealed class SparseAdam
         {
             int batchSize = kernel.Size;
             this.kernel = kernel;
+            // A step reads its outputs before the next step runs: kept here, not 136 kB of fresh arrays a batch of 256 at k = 32.
             workspace = kernel.Plan.NewWorkspace(keepOutputs: true);
             block = new Block(like.Rank, batchSize);
             (userSlot, itemSlot) = (new int[like.Users], new int[like.Items]);

@@ -47,14 +47,16 @@ static class Fpsg
             Theta: RecommenderFactors.Random(rank, planted.Users, planted.Items, true, 16, mean: ratings.Mean()), Rates: new List<double>())).ToArray();
         var adams = runs.Select(r => new SparseAdam(r.Theta, batch, 0.01, 3)).ToArray();
         for (int e = 1; e <= epochs; e++)
+        {
+            grid.Shuffle(e);   // both runs of a pair take the epoch in the same order
             for (int r = 0; r < runs.Length; r++)
             {
-                grid.Shuffle(e);
                 GC.Collect();
                 var clock = Stopwatch.StartNew();
                 adams[r].Epoch(runs[r].Theta, ratings, grid, runs[r].Threads);
                 runs[r].Rates.Add(count / clock.Elapsed.TotalSeconds);
             }
+        }
         foreach (var (threads, _, rates) in runs)
             Console.WriteLine($"grid 2×2, {(threads == 1 ? "one thread" : "two threads")}: best {rates.Max() / 1e6:F3}, median {Timing.Median(rates) / 1e6:F3} M ratings/s over {rates.Count} epochs");
         var ratios = runs[1].Rates.Zip(runs[0].Rates, (two, one) => two / one).ToList();

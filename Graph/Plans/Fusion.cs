@@ -4,8 +4,8 @@ namespace AutoDiff.Functional.Plans;
 sealed record Passes(int[][] Members, int?[] PassOf);
 
 /// <summary>A plan's second phase, fusion into passes: an element-wise node (or a sum) joins the passes of its
-/// same-size inputs where no node outside a pass reads one of its members before the node runs. A fill or broadcast
-/// starts a pass; scalars run one by one.</summary>
+/// same-size inputs where no node outside a pass reads one of its members before the node runs. A fill, broadcast
+/// or take starts a pass (a take read outside its pass leaves it again); scalars run one by one.</summary>
 sealed class Fusion
 {
     const int MaxMembers = 64;
@@ -26,7 +26,8 @@ sealed class Fusion
     {
         var fusion = new Fusion(graph);
         for (int p = 0; p < graph.Count; p++) fusion.Add(p);
-        var passes = fusion.members.Where(m => m.Count > 1).Select(m => m.Order().ToArray()).ToArray();
+        var passes = fusion.members.Select(m => m.Where(p => !fusion.StoredTake(p)).ToList())
+            .Where(m => m.Count > 1).Select(m => m.Order().ToArray()).ToArray();
         var passOf = new int?[graph.Count];
         for (int i = 0; i < passes.Length; i++)
             foreach (var p in passes[i]) passOf[p] = i;
@@ -49,6 +50,13 @@ sealed class Fusion
         if (joining.Count > 0 && joining.Sum(j => members[j].Count) < MaxMembers) Join(p);
         else Start(p);
     }
+
+    /// <summary>A take that something outside its pass reads is written to memory either way; inside the pass it would
+    /// also be computed into scratch and copied out, block by block, which measured slower than running it alone (the
+    /// recommender's plans, whose gathered factors the reverse pass reads again). It leaves the pass, whose members then
+    /// read it as a stored value; it reads nothing from the pass, so no cycle can form.</summary>
+    bool StoredTake(int p) =>
+        g[p].Op is IIndexedExpand && (g.IsOutput[p] || g.Readers[p].Any(r => passOf[r] != passOf[p]));
 
     /// <summary>Merges the passes p joins into the first of them, and p with them.</summary>
     void Join(int p)

@@ -38,6 +38,21 @@ public interface IExpand
     }
 }
 
+/// <summary>An op that selects slices of its input by int32 indices, its second input (a take, a row gather). Plans
+/// compute its output block by block inside a fused pass like an <see cref="IExpand"/>'s, so the gathered tensor is
+/// never stored.</summary>
+public interface IIndexedExpand
+{
+    /// <summary>Throws the op's own error when an index is outside its bound. A pass checks every take before its
+    /// first block, so the error is never one from inside a worker thread.</summary>
+    void Check(Tensor input, Tensor indices);
+
+    /// <summary>Output elements <paramref name="start"/> … <paramref name="start"/> + y.Length − 1 (column-major)
+    /// from the whole <paramref name="input"/> (float64 or float32) and <paramref name="indices"/>, already
+    /// checked.</summary>
+    void Block(Tensor input, Tensor indices, int start, Span<double> y);
+}
+
 /// <summary>An op whose value is its input's elements unchanged, in the output's shape (a reshape). Interpreters give
 /// it its input's storage instead of calling its forward rule, and plans keep that storage alive as long as the view.</summary>
 public interface IView;

@@ -5,7 +5,7 @@ namespace AutoDiff.Functional;
 
 /// <summary>Running a plan's steps: the one file that calls into ops (<see cref="Node.Compute"/>, which calls
 /// <see cref="Op.Forward"/> or shares an <see cref="IView"/>'s input, and the kernels of <see cref="IElementwise"/>,
-/// <see cref="IExpand"/>, <see cref="IReduce"/>).</summary>
+/// <see cref="IExpand"/>, <see cref="IIndexedExpand"/>, <see cref="IReduce"/>).</summary>
 public sealed partial class Plan
 {
     /// <summary>Elements per block of a fused pass: the blocks of all members of a pass stay in cache.</summary>
@@ -23,6 +23,7 @@ public sealed partial class Plan
         // partial sum overwrote one of them.
         IElementwise when node.Inputs.Length <= 2 => OpKind.Elementwise,
         IExpand => OpKind.Expand,
+        IIndexedExpand when node.DType != DType.Int32 => OpKind.Expand,   // a pass computes in floats
         IReduce => OpKind.Reduce,
         _ => OpKind.Other,
     };
@@ -99,6 +100,8 @@ public sealed partial class Plan
 
         void Pass(PassStep f)
         {
+            foreach (var m in f.Members)
+                m.Indexed?.Check(Values[m.A.Index]!, Values[m.B.Index]!);
             var stored = f.Members.Select(m => m.Slot is { } slot ? Buffer(slot) : null).ToArray();
             int tiles = (f.Size + Tile - 1) / Tile;
             var partials = new double[tiles * f.Members.Length];
@@ -144,6 +147,7 @@ public sealed partial class Plan
                             if (input.HoldsSingles) expand.Block(input.Singles, start, y);
                             else expand.Block(input.Values, start, y);
                         }
+                        else if (m.Indexed is { } take) take.Block(values[m.A.Index]!, values[m.B.Index]!, start, y);
                         else if (m.Reduce is { } reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A, 2 * j));
                         else m.Elementwise!.Block(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
                         // An expand copies float32 numbers, so only a computed float32 block needs rounding.

@@ -10,7 +10,7 @@ enum OpKind : byte
     View,
     /// <summary>Element by element on one or two inputs (<see cref="IElementwise"/>).</summary>
     Elementwise,
-    /// <summary>Spreads a smaller input over its output by position (<see cref="IExpand"/>).</summary>
+    /// <summary>Spreads a smaller input over its output by position (<see cref="IExpand"/>, <see cref="IIndexedExpand"/>).</summary>
     Expand,
     /// <summary>Sums its whole input to one number (<see cref="IReduce"/>).</summary>
     Reduce,
@@ -57,6 +57,7 @@ sealed record Member(int Node, Op Op, Operand A, Operand B, int? Slot, bool Floa
 {
     // What the op is, read once: a pass asks it of every member at every block.
     public IExpand? Expand { get; } = Op as IExpand;
+    public IIndexedExpand? Indexed { get; } = Op as IIndexedExpand;
     public IReduce? Reduce { get; } = Op as IReduce;
     public IElementwise? Elementwise { get; } = Op as IElementwise;
 }

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>Gathers slices along one axis by int32 indices (JAX's <c>take</c>): inputs (x, indices); slice p of the
@@ -9,7 +11,7 @@ namespace AutoDiff.Functional.Ops;
 /// indices up; the indices get no cotangent. <see cref="PerMember"/> (the form the batching rule makes for indices
 /// that differ per member): x and the indices both end in a member axis of k, and member c's indices take from member
 /// c's slice of x.</summary>
-internal sealed record Take(int Axis, bool PerMember = false) : Op
+internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpand
 {
     /// <inheritdoc/>
     public override int Arity => 2;
@@ -31,28 +33,68 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
     {
-        var member = PerMember ? Last(x[0].Shape) : x[0].Shape;
-        var (inner, length, outer) = Along.Of(this, member, Axis);
-        ReadOnlySpan<double> a = x[0].Values;
-        var indices = x[1].Ints;
-        if (FirstOutside(indices, length) is var q and >= 0)
-            throw new IndexException($"{this}: index {indices[q]} at position {q} is outside the {length} {Along.Noun(member, Axis)} of {x[0].Shape}");
-        int members = PerMember ? x[0].Shape[x[0].Shape.Rank - 1] : 1, k = indices.Length / Math.Max(1, members), size = y.Length / Math.Max(1, members);
-        for (int m = 0; m < members; m++)
-            Gather(a.Slice(m * member.Size, member.Size), indices.Slice(m * k, k), y.AsSpan(m * size, size), inner, length, outer);
+        Check(x[0], x[1]);
+        Block(x[0], x[1], 0, y);
     }
 
-    static void Gather(ReadOnlySpan<double> a, ReadOnlySpan<int> indices, Span<double> y, int inner, int length, int outer)
+    /// <inheritdoc/>
+    public void Check(Tensor input, Tensor indices)
     {
-        int k = indices.Length;
-        for (int b = 0; b < outer; b++)
+        var member = PerMember ? Last(input.Shape) : input.Shape;
+        int length = Along.Of(this, member, Axis).Length;
+        if (FirstOutside(indices.Ints, length) is var q and >= 0)
+            throw new IndexException($"{this}: index {indices.Ints[q]} at position {q} is outside the {length} {Along.Noun(member, Axis)} of {input.Shape}");
+    }
+
+    /// <inheritdoc/>
+    public void Block(Tensor input, Tensor indices, int start, Span<double> y)
+    {
+        if (input.HoldsSingles) Taken(input.Singles, input.Shape, indices.Ints, start, y);
+        else Taken(input.Values, input.Shape, indices.Ints, start, y);
+    }
+
+    // Output position q is element e of slice p of outer block b of member m: input element e of slice indices[p] of
+    // the same block and member. The coordinates are found once a block and then counted on, element by element
+    // where slices are short (a division, or a call to copy, costs more than a few elements), a stretch of the input
+    // a copy where they are long.
+    void Taken<T>(ReadOnlySpan<T> a, Shape shape, ReadOnlySpan<int> indices, int start, Span<double> y) where T : unmanaged
+    {
+        if (y.IsEmpty) return;
+        var member = PerMember ? Last(shape) : shape;
+        var (inner, length, outer) = Along.Of(this, member, Axis);
+        int members = PerMember ? shape[shape.Rank - 1] : 1, k = indices.Length / Math.Max(1, members);
+        long slices = (long)inner * k, size = slices * outer, r = start % size, within = r % slices;
+        int m = (int)(start / size), b = (int)(r / slices), p = (int)(within / inner), e = (int)(within % inner);
+        for (int i = 0; i < y.Length;)
         {
+            var ids = indices.Slice(m * k, k);
+            var block = a.Slice(m * member.Size + b * length * inner, length * inner);
             if (inner == 1)
-                for (int p = 0; p < k; p++) y[p + b * k] = a[indices[p] + b * length];
+                for (; i < y.Length && p < k; i++, p++) y[i] = Widened(block[ids[p]]);
+            else if (inner < 8)
+                for (; i < y.Length && p < k; i++)
+                {
+                    y[i] = Widened(block[ids[p] * inner + e]);
+                    if (++e == inner) (e, p) = (0, p + 1);
+                }
             else
-                for (int p = 0; p < k; p++) a.Slice((indices[p] + b * length) * inner, inner).CopyTo(y.Slice((p + b * k) * inner, inner));
+                for (int n; i < y.Length && p < k; i += n)
+                {
+                    n = Math.Min(inner - e, y.Length - i);
+                    var from = block.Slice(ids[p] * inner + e, n);
+                    if (typeof(T) == typeof(double)) MemoryMarshal.Cast<T, double>(from).CopyTo(y.Slice(i, n));
+                    else for (int j = 0; j < n; j++) y[i + j] = Widened(from[j]);
+                    if ((e += n) == inner) (e, p) = (0, p + 1);
+                }
+            if (p < k) continue;
+            p = 0;
+            if (++b == outer) (b, m) = (0, m + 1);
         }
     }
+
+    // A float64 or float32 element as a double (the branch goes when the method is compiled for T).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static double Widened<T>(T v) where T : unmanaged => typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref v) : Unsafe.As<T, float>(ref v);
 
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>

@@ -47,8 +47,14 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
     void Spread<T>(ReadOnlySpan<T> input, int start, Span<double> y) where T : unmanaged, System.Numerics.INumberBase<T>
     {
         if (y.IsEmpty) return;
-        if (Inner == input.Length)   // the new axis is the last: the whole input, over and over
+        if (Inner == input.Length && input.Length < 8)   // the new axis is the last: a short input, over and over
             for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = double.CreateTruncating(input[p]);
+        else if (Inner == input.Length)   // a longer one a copy at a time (a column spread across a wide matrix)
+            for (int i = 0, p = start % input.Length, length; i < y.Length; i += length, p = 0)
+            {
+                length = Math.Min(input.Length - p, y.Length - i);
+                Copy(input.Slice(p, length), y.Slice(i, length));
+            }
         else if (Inner == 1 && Count < 8)
             // A few copies of each element (a vector spread down 2 rows): element by element, the copy counted, since
             // a run of 2 costs more to set up than to fill.

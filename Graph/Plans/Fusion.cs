@@ -26,8 +26,9 @@ sealed class Fusion
     {
         var fusion = new Fusion(graph);
         for (int p = 0; p < graph.Count; p++) fusion.Add(p);
+        // A pass left with sums alone (their input was a take that left) has nothing to fold them into.
         var passes = fusion.members.Select(m => m.Where(p => !fusion.StoredTake(p)).ToList())
-            .Where(m => m.Count > 1).Select(m => m.Order().ToArray()).ToArray();
+            .Where(m => m.Count > 1 && m.Any(p => graph.Kind[p] != OpKind.Reduce)).Select(m => m.Order().ToArray()).ToArray();
         var passOf = new int?[graph.Count];
         for (int i = 0; i < passes.Length; i++)
             foreach (var p in passes[i]) passOf[p] = i;

@@ -28,7 +28,9 @@ static class Schedule
     static ScheduledPass Pass(PlanGraph g, Passes passes, int pass)
     {
         var members = passes.Members[pass];
-        int size = g.Size(members[0]);   // a pass starts with an element-wise op or an expansion
+        // A reduction's size is one; the pass runs over the size of its other members (a sum may come first when the
+        // take it reads left the pass).
+        int size = g.Size(members.First(q => g.Kind[q] != OpKind.Reduce));
         return new(size, [.. members.Select(q => new ScheduledMember(q, Read(q, 0), Read(q, 1),
             g.IsOutput[q] || g.Readers[q].Any(r => passes.PassOf[r] != pass) || g.Kind[q] == OpKind.Reduce))]);
 

@@ -116,6 +116,24 @@ public class FusedTakeTests
         }
     }
 
+    /// <summary>A take that something outside its pass reads leaves the pass; a sum of it that came before the pass's
+    /// element-wise members must still run over the take's size (found by the random-graph properties: the pass ran
+    /// over one element).</summary>
+    [Fact]
+    public void A_sum_of_a_take_that_left_its_pass_still_runs_over_the_takes_size()
+    {
+        var x = Node.Variable("x", Shape.Matrix(50, 30));
+        var rows = Node.Variable("rows", Shape.Vector(70), DType.Int32);
+        var taken = x.GatherRows(rows);
+        var total = taken.Sum();
+        var scaled = taken * 3.0 + 1.0;
+        var columns = taken.Sum(0);   // read outside the pass: the take leaves it
+        var at = Bindings.Empty.Bind(x, Values(x.Shape, 3, false)).Bind(rows, Tensor.Indices(rows.Shape, Draw(new Random(4), 70, 50)));
+        var expected = Evaluator.Evaluate([total, scaled, columns], at);
+        var actual = Plan.Compile([total, scaled, columns]).Run(at);
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i].Values.ToArray(), actual[i].Values.ToArray());
+    }
+
     /// <summary>An index out of bounds in a fused take is the take's own error, raised before the pass's threads start,
     /// not an AggregateException from one of them.</summary>
     [Fact]

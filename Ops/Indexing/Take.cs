@@ -83,7 +83,7 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
                     n = Math.Min(inner - e, y.Length - i);
                     var from = block.Slice(ids[p] * inner + e, n);
                     if (typeof(T) == typeof(double)) MemoryMarshal.Cast<T, double>(from).CopyTo(y.Slice(i, n));
-                    else for (int j = 0; j < n; j++) y[i + j] = Widened(from[j]);
+                    else Tensor.Widen(MemoryMarshal.Cast<T, float>(from), y.Slice(i, n));
                     if ((e += n) == inner) (e, p) = (0, p + 1);
                 }
             if (p < k) continue;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarises run-evals.sh output (OUT/<eval>.jsonl and, with REFERENCE=1, OUT/<eval>.manual.jsonl) as a Markdown
 table: per workload our primal and derivative times (the fastest 'evaluate' timing of each message), derivative ÷
-primal, the reference's derivative time and ours ÷ the reference's.
+primal, the reference's derivative time and ours ÷ the reference's; with PYTORCH=1's OUT/<eval>.pytorch.jsonl present,
+PyTorch's derivative time and ours ÷ PyTorch's too.
 Usage: GradBench/summarise.py OUT eval …"""
 import json, sys
 
@@ -21,17 +22,22 @@ def times(path):
                 table.setdefault(workload, {})["primal" if function in PRIMAL else "derivative"] = min(runs) / 1e6
     return table
 
-out = sys.argv[1]
-print("| eval | workload | primal (ms) | derivative (ms) | derivative ÷ primal | reference derivative (ms) | ours ÷ reference |")
-print("|---|---|---:|---:|---:|---:|---:|")
-for name in sys.argv[2:]:
-    ours = times(f"{out}/{name}.jsonl")
+def derivatives(path):
     try:
-        ref = times(f"{out}/{name}.manual.jsonl")
+        return {w: t.get("derivative") for w, t in times(path).items()}
     except FileNotFoundError:
-        ref = {}
-    for workload, t in ours.items():
-        p, d = t.get("primal"), t.get("derivative")
-        r = ref.get(workload, {}).get("derivative")
-        f = lambda v: "" if v is None else f"{v:.3g}"
-        print(f"| {name} | {workload} | {f(p)} | {f(d)} | {f(d / p if p and d else None)} | {f(r)} | {f(d / r if d and r else None)} |")
+        return {}
+
+out, names = sys.argv[1], sys.argv[2:]
+torch = any(derivatives(f"{out}/{n}.pytorch.jsonl") for n in names)
+head = "| eval | workload | primal (ms) | derivative (ms) | derivative ÷ primal | reference derivative (ms) | ours ÷ reference |"
+print(head + (" PyTorch derivative (ms) | ours ÷ PyTorch |" if torch else ""))
+print("|---|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if torch else ""))
+f = lambda v: "" if v is None else f"{v:.3g}"
+ratio = lambda a, b: a / b if a and b else None
+for name in names:
+    ref, pt = derivatives(f"{out}/{name}.manual.jsonl"), derivatives(f"{out}/{name}.pytorch.jsonl")
+    for workload, t in times(f"{out}/{name}.jsonl").items():
+        p, d, r, q = t.get("primal"), t.get("derivative"), ref.get(workload), pt.get(workload)
+        row = f"| {name} | {workload} | {f(p)} | {f(d)} | {f(ratio(d, p))} | {f(r)} | {f(ratio(d, r))} |"
+        print(row + (f" {f(q)} | {f(ratio(d, q))} |" if torch else ""))

@@ -57,6 +57,14 @@ public sealed class Tensor
     // one conversion instruction (vcvtps2pd, vcvtpd2ps) at the widest x86 width the machine has (Round32 2.3× faster
     // than through System.Numerics.Vector's Narrow and Widen, measured), 128-bit vectors elsewhere, then the scalar tail.
 
+    /// <summary>float64 or float32 elements as doubles: a copy, or each float widened exactly.</summary>
+    internal static void Widen<T>(ReadOnlySpan<T> from, Span<double> to) where T : unmanaged
+    {
+        if (typeof(T) == typeof(double)) MemoryMarshal.Cast<T, double>(from).CopyTo(to);
+        else if (typeof(T) == typeof(float)) Widen(MemoryMarshal.Cast<T, float>(from), to);
+        else throw new ArgumentException($"internal: Widen of {typeof(T).Name} elements");
+    }
+
     /// <summary>Each float exactly as a double.</summary>
     internal static void Widen(ReadOnlySpan<float> from, Span<double> to)
     {

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Numerics;
 namespace AutoDiff.Functional.Ops;
 
 /// <summary>Gathers slices along one axis by int32 indices (JAX's <c>take</c>): inputs (x, indices); slice p of the
@@ -57,7 +56,7 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
     // the same block and member. The coordinates are found once a block and then counted on, element by element
     // where slices are short (a division, or a call to copy, costs more than a few elements), a stretch of the input
     // a copy where they are long.
-    void Taken<T>(ReadOnlySpan<T> a, Shape shape, ReadOnlySpan<int> indices, int start, Span<double> y) where T : unmanaged
+    void Taken<T>(ReadOnlySpan<T> a, Shape shape, ReadOnlySpan<int> indices, int start, Span<double> y) where T : unmanaged, INumberBase<T>
     {
         if (y.IsEmpty) return;
         var member = PerMember ? Last(shape) : shape;
@@ -70,11 +69,11 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
             var ids = indices.Slice(m * k, k);
             var block = a.Slice(m * member.Size + b * length * inner, length * inner);
             if (inner == 1)
-                for (; i < y.Length && p < k; i++, p++) y[i] = Widened(block[ids[p]]);
+                for (; i < y.Length && p < k; i++, p++) y[i] = double.CreateTruncating(block[ids[p]]);
             else if (inner < 8)
                 for (; i < y.Length && p < k; i++)
                 {
-                    y[i] = Widened(block[ids[p] * inner + e]);
+                    y[i] = double.CreateTruncating(block[ids[p] * inner + e]);
                     if (++e == inner) (e, p) = (0, p + 1);
                 }
             else
@@ -82,8 +81,7 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
                 {
                     n = Math.Min(inner - e, y.Length - i);
                     var from = block.Slice(ids[p] * inner + e, n);
-                    if (typeof(T) == typeof(double)) MemoryMarshal.Cast<T, double>(from).CopyTo(y.Slice(i, n));
-                    else Tensor.Widen(MemoryMarshal.Cast<T, float>(from), y.Slice(i, n));
+                    Tensor.Widen(from, y.Slice(i, n));
                     if ((e += n) == inner) (e, p) = (0, p + 1);
                 }
             if (p < k) continue;
@@ -91,10 +89,6 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
             if (++b == outer) (b, m) = (0, m + 1);
         }
     }
-
-    // A float64 or float32 element as a double (the branch goes when the method is compiled for T).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static double Widened<T>(T v) where T : unmanaged => typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref v) : Unsafe.As<T, float>(ref v);
 
     /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t) =>

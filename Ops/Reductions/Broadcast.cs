@@ -53,7 +53,7 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
             for (int i = 0, p = start % input.Length, length; i < y.Length; i += length, p = 0)
             {
                 length = Math.Min(input.Length - p, y.Length - i);
-                Copy(input.Slice(p, length), y.Slice(i, length));
+                Tensor.Widen(input.Slice(p, length), y.Slice(i, length));
             }
         else if (Inner == 1 && Count < 8)
             // A few copies of each element (a vector spread down 2 rows): element by element, the copy counted, since
@@ -81,16 +81,10 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
                 {
                     int within = (int)(p % Inner);
                     length = Math.Min(Inner - within, y.Length - i);
-                    Copy(input.Slice((int)(within + p / run * Inner), length), y.Slice(i, length));
+                    Tensor.Widen(input.Slice((int)(within + p / run * Inner), length), y.Slice(i, length));
                 }
             }
         }
-    }
-
-    static void Copy<T>(ReadOnlySpan<T> from, Span<double> to) where T : unmanaged, System.Numerics.INumberBase<T>
-    {
-        if (typeof(T) == typeof(double)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(from).CopyTo(to);
-        else for (int i = 0; i < from.Length; i++) to[i] = double.CreateTruncating(from[i]);
     }
 
     /// <inheritdoc/>

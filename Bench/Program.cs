@@ -19,6 +19,7 @@ if (args.Length > 0 && args[0] == "--fpsg") return Fpsg.Run(args);
 if (args.Length > 0 && args[0] == "--recommender-plan") return RecommenderPlanTiming.Run(args);
 if (args.Length > 0 && args[0] == "--kernels") return KernelTiming.Run(args);
 if (args.Length > 0 && args[0] == "--reductions") return ReductionTiming.Run(args);
+if (args.Length > 0 && args[0] == "--float32-kernels") return Float32Kernels.Run(args);
 if (args.Length > 0 && args[0] == "--median-check") return MedianCheck.Run();
 BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig());
 return 0;

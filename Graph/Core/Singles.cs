@@ -56,7 +56,7 @@ internal static class Singles
                 {
                     var a = Block(x[0], start, length, scratch.AsSpan(Plan.Tile, Plan.Tile));
                     var b = x.Length > 1 ? Block(x[1], start, length, scratch.AsSpan(2 * Plan.Tile, Plan.Tile)) : default;
-                    ((IElementwise)op).Block(a, b, block);
+                    ((IElementwise)op).Block32(a, b, block);
                 }
                 Tensor.Narrow(block, y.AsSpan(start, length));
             }

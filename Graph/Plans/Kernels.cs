@@ -9,6 +9,14 @@ public interface IElementwise
     /// each input, or hold the single element of a scalar input; <paramref name="b"/> is empty for a unary op.
     /// <paramref name="y"/> may be the very storage of <paramref name="a"/> or <paramref name="b"/>.</summary>
     void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y);
+
+    /// <summary>The same block at float32 inputs, rounded to float32: the float64 block rounded, which is what
+    /// <see cref="DType.Float32"/> promises. An op with a cheaper way to those very bits overrides it.</summary>
+    void Block32(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+    {
+        Block(a, b, y);
+        Tensor.Round32(y);
+    }
 }
 
 /// <summary>An op that sums its whole input to one number: plans fold it into the fused pass that produces its input,

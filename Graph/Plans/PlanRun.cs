@@ -149,9 +149,9 @@ public sealed partial class Plan
                         }
                         else if (m.Indexed is { } take) take.Block(values[m.A.Index]!, values[m.B.Index]!, start, y);
                         else if (m.Reduce is { } reduce) partials[t * members.Length + j] = reduce.Block(Read(m.A, 2 * j));
+                        // An expand copies float32 numbers, so only a computed float32 block is rounded.
+                        else if (m.Float32) m.Elementwise!.Block32(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
                         else m.Elementwise!.Block(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
-                        // An expand copies float32 numbers, so only a computed float32 block needs rounding.
-                        if (m.Float32 && m.Elementwise is not null) Tensor.Round32(y);
                     }
                     for (int j = 0; j < members.Length; j++)
                         if (members[j].Reduce is not null) continue;

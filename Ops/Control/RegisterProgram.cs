@@ -212,8 +212,8 @@ internal sealed class RegisterProgram
             var y = op.Y.Of(registers);
             if (op.Kernel is { } kernel)
             {
-                kernel.Block(op.A.Of(registers), op.B.Of(registers), y);
-                if (op.Round) Tensor.Round32(y);
+                if (op.Round) kernel.Block32(op.A.Of(registers), op.B.Of(registers), y);
+                else kernel.Block(op.A.Of(registers), op.B.Of(registers), y);
                 continue;
             }
             var args = new Tensor[op.Inputs!.Length];

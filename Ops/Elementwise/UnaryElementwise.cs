@@ -14,9 +14,19 @@ public abstract record UnaryElementwise : Op, IElementwise
     public sealed override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Apply(x[0].Values, y);
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Apply(a, y);
+    /// <inheritdoc/>
+    public void Block32(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Apply32(a, y);
 
     /// <summary>y = f(x), element by element; <paramref name="y"/> may be <paramref name="x"/>'s own storage.</summary>
     protected abstract void Apply(ReadOnlySpan<double> x, Span<double> y);
+
+    /// <summary>y = f(x) at float32 inputs, rounded to float32: <see cref="Apply(ReadOnlySpan{double}, Span{double})"/>
+    /// rounded, or a kernel of the library's that gives those very bits more cheaply.</summary>
+    internal virtual void Apply32(ReadOnlySpan<double> x, Span<double> y)
+    {
+        Apply(x, y);
+        Tensor.Round32(y);
+    }
 
     /// <summary>f(x) of one number, the bits <see cref="Apply(ReadOnlySpan{double}, Span{double})"/> gives it: a
     /// register program's step on single numbers calls this instead of a kernel over a block of one. Ops whose kernel

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AutoDiff.Functional.Ops.Kernels;
 
@@ -45,6 +46,8 @@ internal interface ILanes<T> where T : struct, ILanes<T>
 
     static abstract double Get(T v, int i);
     static abstract T With(T v, int i, double x);
+    /// <summary>Each lane rounded to the nearest float32 (ties to even), as a double.</summary>
+    static abstract T RoundToSingle(T a);
 }
 
 /// <summary>One lane: plain doubles, with the fused multiply-add of <see cref="Math.FusedMultiplyAdd"/>.</summary>
@@ -78,6 +81,7 @@ internal readonly struct Scalar(double value) : ILanes<Scalar>
     public static Scalar ShiftRightLogical(Scalar a, int bits) => FromBits(Bits(a) >> bits);
     public static double Get(Scalar v, int i) => v.Value;
     public static Scalar With(Scalar v, int i, double x) => new(x);
+    public static Scalar RoundToSingle(Scalar a) => new((float)a.Value);
 }
 
 /// <summary>Two lanes (SSE2 on x64, AdvSimd on Arm64).</summary>
@@ -110,6 +114,7 @@ internal readonly struct Lanes128(Vector128<double> v) : ILanes<Lanes128>
     public static Lanes128 ShiftRightLogical(Lanes128 a, int bits) => U(B(a) >>> bits);
     public static double Get(Lanes128 a, int i) => a.v.GetElement(i);
     public static Lanes128 With(Lanes128 a, int i, double x) => new(a.v.WithElement(i, x));
+    public static Lanes128 RoundToSingle(Lanes128 a) => new(Vector128.WidenLower(Vector128.Narrow(a.v, a.v)));
 }
 
 /// <summary>Four lanes (AVX2).</summary>
@@ -142,6 +147,8 @@ internal readonly struct Lanes256(Vector256<double> v) : ILanes<Lanes256>
     public static Lanes256 ShiftRightLogical(Lanes256 a, int bits) => U(B(a) >>> bits);
     public static double Get(Lanes256 a, int i) => a.v.GetElement(i);
     public static Lanes256 With(Lanes256 a, int i, double x) => new(a.v.WithElement(i, x));
+    public static Lanes256 RoundToSingle(Lanes256 a) =>
+        new(Avx.IsSupported ? Avx.ConvertToVector256Double(Avx.ConvertToVector128Single(a.v)) : Vector256.WidenLower(Vector256.Narrow(a.v, a.v)));
 }
 
 /// <summary>Eight lanes (AVX-512).</summary>
@@ -174,4 +181,6 @@ internal readonly struct Lanes512(Vector512<double> v) : ILanes<Lanes512>
     public static Lanes512 ShiftRightLogical(Lanes512 a, int bits) => U(B(a) >>> bits);
     public static double Get(Lanes512 a, int i) => a.v.GetElement(i);
     public static Lanes512 With(Lanes512 a, int i, double x) => new(a.v.WithElement(i, x));
+    public static Lanes512 RoundToSingle(Lanes512 a) =>
+        new(Avx512F.IsSupported ? Avx512F.ConvertToVector512Double(Avx512F.ConvertToVector256Single(a.v)) : Vector512.WidenLower(Vector512.Narrow(a.v, a.v)));
 }

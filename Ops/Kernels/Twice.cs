@@ -37,4 +37,5 @@ internal readonly struct Twice<T>(T low, T high) : ILanes<Twice<T>> where T : st
     public static double Get(Twice<T> v, int i) => i < T.Count ? T.Get(v.low, i) : T.Get(v.high, i - T.Count);
     public static Twice<T> With(Twice<T> v, int i, double x) =>
         i < T.Count ? new(T.With(v.low, i, x), v.high) : new(v.low, T.With(v.high, i - T.Count, x));
+    public static Twice<T> RoundToSingle(Twice<T> a) => new(T.RoundToSingle(a.low), T.RoundToSingle(a.high));
 }

@@ -238,13 +238,13 @@ internal static class ShiftedExp
                     }
             }
             Fold(sums, total);
+            // The runs' logarithms a vector at a time (the bits of each alone: the kernel's lanes are independent).
+            if (result != ShiftedResult.Softmax) VectorMath.Log(total, total);
             if (result == ShiftedResult.LogSumExp)
             {
-                for (int g = 0; g < n; g++) y[g0 + g] = double.IsInfinity(max[g]) ? max[g] : max[g] + VectorMath.Log(total[g]);
+                for (int g = 0; g < n; g++) y[g0 + g] = double.IsInfinity(max[g]) ? max[g] : max[g] + total[g];
                 return;
             }
-            if (result == ShiftedResult.LogSoftmax)
-                for (int g = 0; g < n; g++) total[g] = VectorMath.Log(total[g]);
             for (int k = 0; k < walk.Length; k++)
                 if (neighbours)
                 {

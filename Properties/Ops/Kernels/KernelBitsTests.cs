@@ -29,9 +29,12 @@ public static class KernelArbs
         from negative in Gen.Elements(false, true)
         select (negative ? -1 : 1) * Math.ScaleB(1 + m / 2147483648.0, e));
 
-    public static Arbitrary<KernelArray> Arrays() =>
+    public static Arbitrary<KernelArray> Arrays() => ArraysOf(Value);
+
+    /// <summary>Arrays of 1 to 67 elements drawn from <paramref name="value"/>, with offsets 0–7.</summary>
+    internal static Arbitrary<KernelArray> ArraysOf(Gen<double> value) =>
         (from n in Gen.Choose(1, 67)
-         from values in Gen.ArrayOf(Value, n)
+         from values in Gen.ArrayOf(value, n)
          from offset in Gen.Choose(0, Math.Min(7, n - 1))
          select new KernelArray(values, offset)).ToArbitrary();
 }

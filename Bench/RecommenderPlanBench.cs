@@ -4,12 +4,15 @@ using AutoDiff.Functional.Models;
 namespace AutoDiff.Functional.Bench;
 
 /// <summary>The recommender's full-batch value and gradient three ways (<c>dotnet Bench.dll --recommender-plan [RATINGS]
-/// [RANK] [ROUNDS] [CHUNK]</c>, default 10⁶ ratings of m = |Ω|/1000 users × n = |Ω|/100 items at k = 32, biased): the
+/// [RANK] [ROUNDS] [CHUNK] [float32|float64]</c>, default 10⁶ ratings of m = |Ω|/1000 users × n = |Ω|/100 items at k = 32, biased): the
 /// compiled plans over int32 index inputs (<see cref="RecommenderPlanBatch"/>), the hand-written gathers around a block
 /// graph (<see cref="RecommenderFullBatch"/>), both on 2 threads, and the plain single loop
 /// (<see cref="RecommenderReference"/>), alternating, medians of the rounds. Where the plan's time goes: the same
 /// chunks' loss alone (the gathers and the dots) against loss and gradient. Prints the load average, since on a shared
-/// machine a two-thread time is only what the other core had to spare.</summary>
+/// machine a two-thread time is only what the other core had to spare. Given a type, only the plans run, in that type,
+/// and the line ends with the process's peak resident set: one process per type gives float32 ÷ float64 in time and
+/// memory (the float32 run also prints its largest relative difference from the float64 plans, run once after the
+/// timing).</summary>
 static class RecommenderPlanTiming
 {
     public static int Run(string[] args)
@@ -20,6 +23,7 @@ static class RecommenderPlanTiming
         var ratings = planted.Generate(count, 15);
         var theta = RecommenderFactors.Random(rank, planted.Users, planted.Items, true, 16, mean: ratings.Mean());
         const double lambda = 3;
+        if (args.Length > 5) return Typed(ratings, theta, rank, lambda, rounds, chunk, args[5] == "float32" ? DType.Float32 : DType.Float64);
         var clock = Stopwatch.StartNew();
         var plan = new RecommenderPlanBatch(ratings, rank, lambda, biased: true, chunk, threads: 2);
         double compile = clock.Elapsed.TotalSeconds;
@@ -63,6 +67,35 @@ static class RecommenderPlanTiming
             error = Math.Max(error, RelError(a, b));
         Console.WriteLine($"plan vs blocks: largest relative difference {error:E2} (loss and every gradient array); loop loss {floor.Loss:E6}");
         Console.WriteLine($"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB; load average at end {Load()}");
+        return 0;
+    }
+
+    /// <summary>The plans alone in <paramref name="type"/>: their medians and the process's peak resident set.</summary>
+    static int Typed(Ratings ratings, RecommenderFactors theta, int rank, double lambda, int rounds, int chunk, DType type)
+    {
+        var plan = new RecommenderPlanBatch(ratings, rank, lambda, biased: true, chunk, threads: 2, type);
+        var times = new List<double>();
+        (double Loss, RecommenderFactors Gradient) ours = default;
+        for (int round = 0; round < rounds; round++)
+        {
+            GC.Collect();
+            var c = Stopwatch.StartNew();
+            ours = plan.ValueAndGradient(theta);
+            times.Add(c.Elapsed.TotalSeconds);
+        }
+        long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        var sorted = times.Order().ToArray();
+        string difference = "";
+        if (type == DType.Float32)
+        {
+            var reference = new RecommenderPlanBatch(ratings, rank, lambda, biased: true, chunk, threads: 2).ValueAndGradient(theta);
+            double error = Math.Abs(ours.Loss - reference.Loss) / reference.Loss;
+            foreach (var (a, b) in ours.Gradient!.Arrays().Zip(reference.Gradient.Arrays())) error = Math.Max(error, RelError(a, b));
+            difference = $"; largest relative difference from the float64 plans {error:E2}";
+        }
+        Console.WriteLine($"{ratings.Count:N0} ratings, k = {rank}, plans in {type.Name()}: median {sorted[sorted.Length / 2] * 1e3:F0} ms " +
+                          $"({string.Join(", ", times.Select(t => $"{t * 1e3:F0}"))}); {plan.Statistics.SlotBytes / 1e6:F0} MB of slots a thread; " +
+                          $"peak working set {peak / 1e6:F0} MB{difference}; load average {Load()}");
         return 0;
     }
 

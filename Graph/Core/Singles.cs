@@ -23,7 +23,7 @@ internal interface IAccumulates32
 }
 
 /// <summary>Float32 forward rules over singles: an op's own (<see cref="IForward32"/>); for the kernels plans fuse
-/// (element-wise, expand, reduce), the float64 kernel run block by block on widened inputs and its block rounded (the
+/// (element-wise, expand, take, reduce), the float64 kernel run block by block on widened inputs and its block rounded (the
 /// same bits as the kernel over the whole float64 value, rounded); for any other op, its float64 rule on widened copies
 /// of its inputs, its result rounded (the copies live only for the call).</summary>
 internal static class Singles
@@ -33,13 +33,15 @@ internal static class Singles
     {
         if (op is IForward32 own) { own.Forward(x, y); return; }
         if (op is IReduce reduce && x.Length == 1 && x[0].DType.IsFloat()) { y[0] = (float)Reduce(reduce, x[0]); return; }
-        if (!(op is IElementwise && x.Length <= 2 && AreFloat(x) || op is IExpand && x.Length == 1 && x[0].DType.IsFloat()))
+        if (!(op is IElementwise && x.Length <= 2 && AreFloat(x) || op is IExpand && x.Length == 1 && x[0].DType.IsFloat()
+              || op is IIndexedExpand && x.Length == 2 && x[0].DType.IsFloat()))
         {
             var doubles = GC.AllocateUninitializedArray<double>(y.Length);
             op.Forward(Widened(x), doubles);
             Tensor.Narrow(doubles, y);
             return;
         }
+        (op as IIndexedExpand)?.Check(x[0], x[1]);
         var scratch = ArrayPool<double>.Shared.Rent(3 * Plan.Tile);
         try
         {
@@ -52,6 +54,7 @@ internal static class Singles
                     if (x[0].HoldsSingles) expand.Block(x[0].Singles, start, block);
                     else expand.Block(x[0].Values, start, block);
                 }
+                else if (op is IIndexedExpand take) take.Block(x[0], x[1], start, block);
                 else
                 {
                     var a = Block(x[0], start, length, scratch.AsSpan(Plan.Tile, Plan.Tile));

@@ -142,21 +142,21 @@ public static class Recommender
     }
 
     /// <summary>The graph, with the regulariser or (for one chunk of the ratings, <see cref="RecommenderPlanBatch"/>)
-    /// only the squared error Σ(r − r̂)².</summary>
-    internal static RecommenderModel Graph(int users, int items, int count, int rank, double lambda, bool biased, bool regularised)
+    /// only the squared error Σ(r − r̂)², its parameters and values of <paramref name="type"/>.</summary>
+    internal static RecommenderModel Graph(int users, int items, int count, int rank, double lambda, bool biased, bool regularised, DType type = DType.Float64)
     {
-        var P = Node.Variable("P", Shape.Matrix(rank, users));
-        var Q = Node.Variable("Q", Shape.Matrix(rank, items));
+        var P = Node.Variable("P", Shape.Matrix(rank, users), type);
+        var Q = Node.Variable("Q", Shape.Matrix(rank, items), type);
         var user = Node.Variable("user", Shape.Vector(count), DType.Int32);
         var item = Node.Variable("item", Shape.Vector(count), DType.Int32);
-        var r = Node.Variable("r", Shape.Vector(count));
+        var r = Node.Variable("r", Shape.Vector(count), type);
         var dots = (P.GatherColumns(user) * Q.GatherColumns(item)).Sum(0);
         var regulariser = P.SquaredNorm() + Q.SquaredNorm();
         if (!biased) return new(P, Q, null, null, null, user, item, r, lambda, regularised ? (r - dots).SquaredNorm() + lambda / 2 * regulariser : (r - dots).SquaredNorm());
 
-        var b = Node.Variable("b", Shape.Vector(users));
-        var c = Node.Variable("c", Shape.Vector(items));
-        var mu = Node.Variable("mu", Shape.Scalar);
+        var b = Node.Variable("b", Shape.Vector(users), type);
+        var c = Node.Variable("c", Shape.Vector(items), type);
+        var mu = Node.Variable("mu", Shape.Scalar, type);
         var prediction = mu + b.GatherRows(user) + c.GatherRows(item) + dots;
         var error = (r - prediction).SquaredNorm();
         var loss = regularised ? error + lambda / 2 * (regulariser + b.SquaredNorm() + c.SquaredNorm()) : error;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace AutoDiff.Functional.Models;
@@ -23,6 +24,7 @@ namespace AutoDiff.Functional.Models;
 public sealed class RecommenderPlanBatch
 {
     readonly Ratings ratings;
+    readonly float[]? values32;
     readonly Chunk full;
     readonly Chunk? last;
 
@@ -36,22 +38,27 @@ public sealed class RecommenderPlanBatch
     public int ChunkSize { get; }
     /// <summary>Threads (each with its own gradient).</summary>
     public int Threads { get; }
+    /// <summary>The element type the plans compute in: float64, or float32 (the ratings' values rounded once, the
+    /// factors once a call; each chunk's gradient is float32, and the chunks' gradients are summed in float64).</summary>
+    public DType Type { get; }
     /// <summary>What compiling made of the full chunk's graph (its slot bytes are the plan's memory a thread holds).</summary>
     public PlanStatistics Statistics => full.Plan.Statistics;
 
     /// <summary>The evaluator for <paramref name="ratings"/>; compiles at most two plans (full and last chunk).</summary>
-    public RecommenderPlanBatch(Ratings ratings, int rank, double lambda, bool biased, int chunkSize = 0, int threads = 2)
+    public RecommenderPlanBatch(Ratings ratings, int rank, double lambda, bool biased, int chunkSize = 0, int threads = 2, DType type = DType.Float64)
     {
+        if (!type.IsFloat()) throw new ArgumentException($"RecommenderPlanBatch: the plans compute in float64 or float32, not {type.Name()}", nameof(type));
         this.ratings = (ratings ?? throw new ArgumentNullException(nameof(ratings))).Checked();
         if (rank <= 0) throw new ArgumentOutOfRangeException(nameof(rank), rank, "RecommenderPlanBatch: the rank k must be positive");
         if (chunkSize < 0 || threads <= 0) throw new ArgumentOutOfRangeException(nameof(chunkSize), $"RecommenderPlanBatch: chunk size {chunkSize} must be ≥ 0 (0: the default) and threads {threads} positive");
         RecommenderChecks.Lambda("RecommenderPlanBatch", lambda);
         if (chunkSize == 0) chunkSize = (int)Math.Min(Array.MaxLength, Math.Max(1L << 14, 2L * (ratings.Users + ratings.Items)));
         chunkSize = Math.Max(1, Math.Min(chunkSize, ratings.Count));
-        (Rank, Lambda, Biased, ChunkSize, Threads) = (rank, lambda, biased, chunkSize, threads);
-        full = new Chunk(ratings.Users, ratings.Items, chunkSize, rank, biased);
+        (Rank, Lambda, Biased, ChunkSize, Threads, Type) = (rank, lambda, biased, chunkSize, threads, type);
+        values32 = type == DType.Float32 ? Array.ConvertAll(ratings.Value, v => (float)v) : null;
+        full = new Chunk(ratings.Users, ratings.Items, chunkSize, rank, biased, type);
         int rest = ratings.Count % chunkSize;
-        last = rest > 0 && ratings.Count > chunkSize ? new Chunk(ratings.Users, ratings.Items, rest, rank, biased) : null;
+        last = rest > 0 && ratings.Count > chunkSize ? new Chunk(ratings.Users, ratings.Items, rest, rank, biased, type) : null;
     }
 
     /// <summary>L and ∂L/∂(P, Q, b, c, μ) at <paramref name="at"/>.</summary>
@@ -63,6 +70,7 @@ public sealed class RecommenderPlanBatch
         int chunks = (ratings.Count + ChunkSize - 1) / ChunkSize, threads = Math.Max(1, Math.Min(Threads, chunks));
         var gradients = new RecommenderFactors[threads];
         var losses = new double[threads];
+        var factors = Factors(at);
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             double loss = 0;
@@ -76,8 +84,8 @@ public sealed class RecommenderPlanBatch
                 var (chunk, space) = size == ChunkSize ? (full, fullSpace) : (last!, lastSpace!);
                 // The whole ratings are bound as they are; a chunk's are copied into this thread's reused arrays.
                 var data = size == ratings.Count ? null
-                    : size == ChunkSize ? fullData ??= new Data(size) : lastData ??= new Data(size);
-                var y = chunk.Run(ratings, start, data, at, space);
+                    : size == ChunkSize ? fullData ??= new Data(size, Type) : lastData ??= new Data(size, Type);
+                var y = chunk.Run(ratings, values32, start, data, factors, space);
                 loss += y[0].ToScalar();
                 Add(g, y);
             }
@@ -88,48 +96,73 @@ public sealed class RecommenderPlanBatch
         return (losses.Sum(), sum);
     }
 
+    /// <summary>The factors as the plans' inputs P, Q (, b, c, μ), in <see cref="Type"/>.</summary>
+    Tensor[] Factors(RecommenderFactors at)
+    {
+        Tensor[] t = [Tensor.FromColumnMajor(Shape.Matrix(Rank, at.Users), at.P), Tensor.FromColumnMajor(Shape.Matrix(Rank, at.Items), at.Q)];
+        if (Biased) t = [.. t, Tensor.Vector(at.B!), Tensor.Vector(at.C!), Tensor.Scalar(at.Mu)];
+        return Type == DType.Float32 ? Array.ConvertAll(t, x => x.ToFloat32()) : t;
+    }
+
     /// <summary>Adds a chunk's gradient [loss, ∂P, ∂Q (, ∂b, ∂c, ∂μ)] into <paramref name="g"/>.</summary>
     static void Add(RecommenderFactors g, Tensor[] y)
     {
         int t = 1;
         foreach (var a in g.Arrays().Take(g.Biased ? 4 : 2))
-            TensorPrimitives.Add(a, y[t++].Values, a);
+            if (y[t].DType == DType.Float32)
+            {
+                // Widened (exactly) into scratch first: the singles are read as they are, never given a float64 twin.
+                var widened = ArrayPool<double>.Shared.Rent(a.Length);
+                TensorPrimitives.ConvertTruncating<float, double>(y[t++].Values32, widened.AsSpan(0, a.Length));
+                TensorPrimitives.Add(a, widened.AsSpan(0, a.Length), a);
+                ArrayPool<double>.Shared.Return(widened);
+            }
+            else TensorPrimitives.Add(a, y[t++].Values, a);
         if (g.Biased) g.Mu += y[5].ToScalar();
     }
 
-    /// <summary>A thread's copies of one chunk's users, items and values.</summary>
-    sealed class Data(int size)
+    /// <summary>A thread's copies of one chunk's users, items and values (float64, or float32 for float32 plans).</summary>
+    sealed class Data(int size, DType type)
     {
         public readonly int[] User = new int[size], Item = new int[size];
-        public readonly double[] Value = new double[size];
+        public readonly double[] Value = type == DType.Float64 ? new double[size] : [];
+        public readonly float[] Value32 = type == DType.Float32 ? new float[size] : [];
     }
 
     /// <summary>The plan of one chunk size: [Σ(r − r̂)², its gradient with respect to P, Q (, b, c, μ)].</summary>
     sealed class Chunk
     {
         readonly RecommenderModel model;
-        readonly int users, items;
 
         public Plan Plan { get; }
 
-        public Chunk(int users, int items, int size, int rank, bool biased)
+        public Chunk(int users, int items, int size, int rank, bool biased, DType type)
         {
-            (this.users, this.items) = (users, items);
-            model = Recommender.Graph(users, items, size, rank, 0, biased, regularised: false);
+            model = Recommender.Graph(users, items, size, rank, 0, biased, regularised: false, type);
             Plan = Plan.Compile([model.Loss, .. Reverse.Grad(model.Loss, model.Parameters)]);
         }
 
-        public Tensor[] Run(Ratings ratings, int start, Data? data, RecommenderFactors at, Workspace workspace)
+        /// <summary>The chunk of ratings from <paramref name="start"/> (copied into <paramref name="data"/>, or all of
+        /// them, bound as they are) with the factors, through the plan.</summary>
+        public Tensor[] Run(Ratings ratings, float[]? values32, int start, Data? data, Tensor[] factors, Workspace workspace)
         {
-            var part = ratings;
+            int[] user = ratings.User, item = ratings.Item;
+            double[] value = ratings.Value;
+            float[]? value32 = values32;
             if (data is not null)
             {
-                ratings.User.AsSpan(start, data.User.Length).CopyTo(data.User);
-                ratings.Item.AsSpan(start, data.Item.Length).CopyTo(data.Item);
-                ratings.Value.AsSpan(start, data.Value.Length).CopyTo(data.Value);
-                part = new Ratings(users, items, data.User, data.Item, data.Value);
+                (user, item) = (data.User, data.Item);
+                ratings.User.AsSpan(start, user.Length).CopyTo(user);
+                ratings.Item.AsSpan(start, item.Length).CopyTo(item);
+                if (values32 is null) ratings.Value.AsSpan(start, user.Length).CopyTo(value = data.Value);
+                else values32.AsSpan(start, user.Length).CopyTo(value32 = data.Value32);
             }
-            return Plan.Run(model.Bind(part, at), workspace);
+            // Wrapped, not copied: float32 values through MathNet's single-precision vector, which holds the array itself.
+            var r = value32 is null ? Tensor.FromColumnMajor(model.R.Shape, value) : Tensor.Wrap(new MathNet.Numerics.LinearAlgebra.Single.DenseVector(value32));
+            var at = Bindings.Empty.Bind(model.R, r).Bind(model.User, Tensor.WrapIndices(user)).Bind(model.Item, Tensor.WrapIndices(item));
+            var parameters = model.Parameters;
+            for (int p = 0; p < parameters.Length; p++) at = at.Bind(parameters[p], factors[p]);
+            return Plan.Run(at, workspace);
         }
     }
 }

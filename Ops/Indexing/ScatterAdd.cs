@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Collections.Immutable;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace AutoDiff.Functional.Ops;
 
@@ -9,7 +12,7 @@ namespace AutoDiff.Functional.Ops;
 /// The adjoint of <see cref="Take"/>, and <see cref="Take"/> is its adjoint; the indices get no cotangent. Indices
 /// are data, checked against <see cref="Count"/> when the op runs. <see cref="PerMember"/>: updates and indices both end
 /// in a member axis of k, and member c's updates add into member c's slice of the result (the batching rule's form).</summary>
-internal sealed record ScatterAdd(int Axis, int Count, bool PerMember = false) : Op
+internal sealed record ScatterAdd(int Axis, int Count, bool PerMember = false) : Op, IForward32
 {
     /// <inheritdoc/>
     public override int Arity => 2;
@@ -33,7 +36,22 @@ internal sealed record ScatterAdd(int Axis, int Count, bool PerMember = false) :
     public override DType InferType(ReadOnlySpan<Node> x) => ValuesByIndices(x, "indices");
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<Tensor> x, double[] y)
+    public override void Forward(ReadOnlySpan<Tensor> x, double[] y) => Sum(x, y);
+
+    /// <inheritdoc/>
+    /// <remarks>The float64 sums, reading the float32 updates as they are (no widened copy of them), rounded once.</remarks>
+    public void Forward(ReadOnlySpan<Tensor> x, float[] y)
+    {
+        var sums = ArrayPool<double>.Shared.Rent(y.Length);
+        try
+        {
+            Sum(x, sums.AsSpan(0, y.Length));
+            Tensor.Narrow(sums.AsSpan(0, y.Length), y);
+        }
+        finally { ArrayPool<double>.Shared.Return(sums); }
+    }
+
+    void Sum(ReadOnlySpan<Tensor> x, Span<double> y)
     {
         var indices = x[1].Ints;
         var updates = PerMember ? Take.Last(x[0].Shape) : x[0].Shape;
@@ -42,25 +60,42 @@ internal sealed record ScatterAdd(int Axis, int Count, bool PerMember = false) :
         int outer = k == 0 ? 0 : updates.Size / (inner * k), size = y.Length / Math.Max(1, members);
         if (Take.FirstOutside(indices, Count) is var q and >= 0)
             throw new IndexException($"{this}: index {indices[q]} at position {q} is outside 0..{Count - 1}, the {Count} slices of the result");
-        ReadOnlySpan<double> a = x[0].Values;
-        Array.Clear(y);
+        y.Clear();
         for (int m = 0; m < members; m++)
-            Add(a.Slice(m * updates.Size, updates.Size), indices.Slice(m * k, k), y.AsSpan(m * size, size), inner, outer, Count);
+            if (x[0].HoldsSingles) Add<float>(x[0].Singles.AsSpan(m * updates.Size, updates.Size), indices.Slice(m * k, k), y.Slice(m * size, size), inner, outer, Count);
+            else Add<double>(x[0].Values.Slice(m * updates.Size, updates.Size), indices.Slice(m * k, k), y.Slice(m * size, size), inner, outer, Count);
     }
 
-    static void Add(ReadOnlySpan<double> a, ReadOnlySpan<int> indices, Span<double> y, int inner, int outer, int count)
+    /// <summary>The update slices added into their targets, in order; float32 updates are widened (exactly) as they are
+    /// read, a slice at a time, so both types add the same doubles.</summary>
+    static void Add<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> indices, Span<double> y, int inner, int outer, int count) where T : unmanaged, INumberBase<T>
     {
         int k = indices.Length;
-        for (int b = 0; b < outer; b++)
+        var pool = ArrayPool<double>.Shared;
+        double[]? widened = typeof(T) == typeof(double) || inner == 1 ? null : pool.Rent(inner);
+        try
         {
-            if (inner == 1)
-                for (int p = 0; p < k; p++) y[indices[p] + b * count] += a[p + b * k];
-            else
-                for (int p = 0; p < k; p++)
-                {
-                    var target = y.Slice((indices[p] + b * count) * inner, inner);
-                    TensorPrimitives.Add(target, a.Slice((p + b * k) * inner, inner), target);
-                }
+            for (int b = 0; b < outer; b++)
+            {
+                if (inner == 1)
+                    for (int p = 0; p < k; p++) y[indices[p] + b * count] += double.CreateTruncating(a[p + b * k]);
+                else
+                    for (int p = 0; p < k; p++)
+                    {
+                        var target = y.Slice((indices[p] + b * count) * inner, inner);
+                        var slice = a.Slice((p + b * k) * inner, inner);
+                        if (widened is null) TensorPrimitives.Add(target, MemoryMarshal.Cast<T, double>(slice), target);
+                        else
+                        {
+                            Tensor.Widen(slice, widened);
+                            TensorPrimitives.Add(target, widened.AsSpan(0, inner), target);
+                        }
+                    }
+            }
+        }
+        finally
+        {
+            if (widened is not null) pool.Return(widened);
         }
     }
 

@@ -131,6 +131,47 @@ public class RecommenderProperties
     }
 
     [Property]
+    public void Float32_plans_add_the_float32_graphs_gradient_to_the_float64_regulariser(RecommenderCase c)
+    {
+        // All the ratings in one chunk on one thread: the plans' gradient is λθ (float64) plus the gradient of
+        // Σ(r − r̂)² in float32 at the factors and values rounded to float32, which the test builds again here and
+        // evaluates by the interpreter, widened into doubles and added as the plans add it; bit for bit.
+        if (c.Value.Length == 0) return;
+        var at = c.At();
+        var plans = new RecommenderPlanBatch(c.Ratings, c.Rank, c.Lambda, c.Biased, chunkSize: c.Value.Length, threads: 1, type: DType.Float32);
+        var (_, g) = plans.ValueAndGradient(at);
+
+        int k = c.Rank, n = c.Value.Length;
+        var P = Node.Variable("P", Shape.Matrix(k, c.Users), DType.Float32);
+        var Q = Node.Variable("Q", Shape.Matrix(k, c.Items), DType.Float32);
+        var user = Node.Variable("user", Shape.Vector(n), DType.Int32);
+        var item = Node.Variable("item", Shape.Vector(n), DType.Int32);
+        var r = Node.Variable("r", Shape.Vector(n), DType.Float32);
+        var b = Node.Variable("b", Shape.Vector(c.Users), DType.Float32);
+        var bc = Node.Variable("c", Shape.Vector(c.Items), DType.Float32);
+        var mu = Node.Variable("mu", Shape.Scalar, DType.Float32);
+        var dots = (P.GatherColumns(user) * Q.GatherColumns(item)).Sum(0);
+        var prediction = c.Biased ? mu + b.GatherRows(user) + bc.GatherRows(item) + dots : dots;
+        Node[] parameters = c.Biased ? [P, Q, b, bc, mu] : [P, Q];
+        var bindings = Bindings.Empty.Bind(user, Tensor.Indices(c.User)).Bind(item, Tensor.Indices(c.Item))
+            .Bind(r, Tensor.Vector(c.Value).ToFloat32());
+        var arrays = at.Arrays().ToArray();
+        for (int t = 0; t < parameters.Length; t++)
+            bindings = bindings.Bind(parameters[t], (t < 4 ? Tensor.FromColumnMajor(parameters[t].Shape, arrays[t]) : Tensor.Scalar(at.Mu)).ToFloat32());
+        var expected = Evaluator.Evaluate(Reverse.Grad((r - prediction).SquaredNorm(), parameters), bindings);
+
+        var got = g.Arrays().ToArray();
+        for (int t = 0; t < Math.Min(parameters.Length, 4); t++)
+        {
+            Assert.Equal(DType.Float32, expected[t].DType);
+            var e32 = expected[t].Values32;
+            for (int x = 0; x < e32.Length; x++)
+                Assert.Equal(BitConverter.DoubleToInt64Bits(c.Lambda * arrays[t][x] + e32[x]), BitConverter.DoubleToInt64Bits(got[t][x]));
+        }
+        if (c.Biased) Assert.Equal(BitConverter.DoubleToInt64Bits(0.0 + expected[4].ToScalar()), BitConverter.DoubleToInt64Bits(g.Mu));
+    }
+
+    [Property]
     public void The_graph_gradient_passes_the_finite_difference_check(RecommenderCase c)
     {
         var model = Recommender.Build(c.Ratings, c.Rank, c.Lambda, c.Biased);

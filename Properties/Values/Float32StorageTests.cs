@@ -351,4 +351,42 @@ public class Float32StorageTests
         foreach (var v in at.Variables) bound = bound.Bind(twins[v], at[v].ToFloat32());
         return (outputs[0], [.. wrt.Select(w => twins[w])], bound);
     }
+
+    /// <summary>Takes and scatter-adds of float32 values outside a fused pass (by the interpreter: their own float32
+    /// rules, reading the singles with no widened copy) give the float64 results at the same inputs, rounded, bit for
+    /// bit: a take copies float32 numbers; a scatter-add is the float64 sums, in the same order, rounded once. Rows or
+    /// columns of (rows × cols), indices with repeats, into a few slices or many.</summary>
+    [Property(MaxTest = 100)]
+    public Property Float32_takes_and_scatter_adds_are_the_float64_results_rounded_bit_for_bit() =>
+        Prop.ForAll(
+            (from rows in Gen.Choose(1, 40)
+             from cols in Gen.Choose(1, 40)
+             from axis in Gen.Choose(0, 1)
+             from count in Gen.Choose(1, 12)
+             from n in Gen.Choose(1, 60)
+             from seed in Gen.Choose(0, int.MaxValue)
+             select (rows, cols, axis, count, n, seed)).ToArbitrary(),
+            c =>
+            {
+                var rng = new Random(c.seed);
+                int along = c.axis == 0 ? c.rows : c.cols;
+                var x = Tensor.FromColumnMajor32(Shape.Matrix(c.rows, c.cols), [.. Enumerable.Range(0, c.rows * c.cols).Select(_ => (float)(rng.NextDouble() * 200 - 100))]);
+                var takeAt = Tensor.Indices([.. Enumerable.Range(0, c.n).Select(_ => rng.Next(along))]);
+                var scatterAt = Tensor.Indices([.. Enumerable.Range(0, along).Select(_ => rng.Next(c.count))]);
+                var into = c.axis == 0 ? Shape.Matrix(c.count, c.cols) : Shape.Matrix(c.rows, c.count);
+                var (x32, x64) = (Node.Variable("x", x.Shape, DType.Float32), Node.Variable("x", x.Shape));
+                var (i1, i2) = (Node.Variable("take", takeAt.Shape, DType.Int32), Node.Variable("scatter", scatterAt.Shape, DType.Int32));
+                var at32 = Bindings.Empty.Bind(x32, x).Bind(i1, takeAt).Bind(i2, scatterAt);
+                // Doubles of their own: x.ToFloat64() would give x a float64 twin, which the float32 rules would then read.
+                var doubles = Tensor.FromColumnMajor(x.Shape, [.. x.Values32.ToArray().Select(v => (double)v)]);
+                var at64 = Bindings.Empty.Bind(x64, doubles).Bind(i1, takeAt).Bind(i2, scatterAt);
+                var y32 = Evaluator.Evaluate([x32.Take(i1, c.axis), x32.ScatterAdd(i2, into, c.axis)], at32);
+                var y64 = Evaluator.Evaluate([x64.Take(i1, c.axis), x64.ScatterAdd(i2, into, c.axis)], at64);
+                for (int o = 0; o < 2; o++)
+                {
+                    Assert.Equal(DType.Float32, y32[o].DType);
+                    for (int e = 0; e < y64[o].Shape.Size; e++)
+                        Assert.True(y32[o].Values32[e].Equals((float)y64[o][e]), $"output {o}, element {e}: {y32[o].Values32[e]} is not {y64[o][e]} rounded");
+                }
+            });
 }

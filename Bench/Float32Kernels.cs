@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using AutoDiff.Functional.Ops.Kernels;
 
 namespace AutoDiff.Functional.Bench;
@@ -70,7 +69,7 @@ static class Float32Kernels
             {
                 // The approximation's distance from the full kernel where it answers (not Midpoint, its "ask the other")
                 // and the answer is a float32 number (past float32's largest, both round to ∞).
-                if (a[i] != 1.000000059604644775390625 && Math.Abs(reference[i]) <= float.MaxValue)
+                if (a[i] != VectorMath.Midpoint && Math.Abs(reference[i]) <= float.MaxValue)
                     worst = Math.Max(worst, Math.Abs(BitConverter.DoubleToInt64Bits(a[i]) - BitConverter.DoubleToInt64Bits(reference[i])));
                 double rounded = (float)reference[i];
                 if (BitConverter.DoubleToInt64Bits(rounded) != BitConverter.DoubleToInt64Bits(y[i]))
@@ -90,15 +89,6 @@ static class Float32Kernels
         return (patterns, differing, largest, undecided, example);
     }
 
-    /// <summary>Tensor.Round32's loop: each double rounded to float32 a vector at a time.</summary>
-    static void Round(double[] y)
-    {
-        int i = 0;
-        if (Avx512F.IsSupported)
-            for (; i + 8 <= y.Length; i += 8) Avx512F.ConvertToVector512Double(Avx512F.ConvertToVector256Single(Vector512.LoadUnsafe(ref y[0], (nuint)i))).StoreUnsafe(ref y[0], (nuint)i);
-        for (; i < y.Length; i++) y[i] = (float)y[i];
-    }
-
     static (double Full, double Short) Time(Action<double[], double[]> full, Action<double[], double[]> approximate, double low, double high)
     {
         const int n = 1_000_000;
@@ -113,7 +103,7 @@ static class Float32Kernels
         var ms = Timing.Medians(5, 31, () =>
         {
             full(x, y);
-            Round(y);
+            Tensor.Round32(y);
         }, () => approximate(x, y));
         return (ms[0], ms[1]);
     }

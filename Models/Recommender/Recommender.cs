@@ -108,10 +108,26 @@ public sealed record RecommenderModel(Node P, Node Q, Node? B, Node? C, Node? Mu
     {
         ArgumentNullException.ThrowIfNull(ratings);
         ArgumentNullException.ThrowIfNull(at);
-        var b = Bindings.Empty.Bind(R, Tensor.FromColumnMajor(R.Shape, ratings.Value))
-            .Bind(User, Tensor.WrapIndices(ratings.User)).Bind(Item, Tensor.WrapIndices(ratings.Item))
-            .Bind(P, Tensor.FromColumnMajor(P.Shape, at.P)).Bind(Q, Tensor.FromColumnMajor(Q.Shape, at.Q));
-        return B is null ? b : b.Bind(B, Tensor.FromColumnMajor(B.Shape, at.B)).Bind(C!, Tensor.FromColumnMajor(C!.Shape, at.C)).Bind(Mu!, at.Mu);
+        return Bind(Tensor.FromColumnMajor(R.Shape, ratings.Value), ratings.User, ratings.Item, Factors(at));
+    }
+
+    /// <summary>Binds ratings' values <paramref name="r"/>, users and items (wrapped, not copied) and the parameters'
+    /// values in <see cref="Parameters"/>' order.</summary>
+    internal Bindings Bind(Tensor r, int[] user, int[] item, IReadOnlyList<Tensor> parameters)
+    {
+        var b = Bindings.Empty.Bind(R, r).Bind(User, Tensor.WrapIndices(user)).Bind(Item, Tensor.WrapIndices(item));
+        var variables = Parameters;
+        for (int p = 0; p < variables.Length; p++) b = b.Bind(variables[p], parameters[p]);
+        return b;
+    }
+
+    /// <summary>The factors as the values of <see cref="Parameters"/>, P and Q wrapped (float64) or rounded
+    /// (float32), as the variables' type asks.</summary>
+    internal Tensor[] Factors(RecommenderFactors at)
+    {
+        Tensor[] t = [Tensor.FromColumnMajor(P.Shape, at.P), Tensor.FromColumnMajor(Q.Shape, at.Q)];
+        if (B is not null) t = [.. t, Tensor.FromColumnMajor(B.Shape, at.B!), Tensor.FromColumnMajor(C!.Shape, at.C!), Tensor.Scalar(at.Mu)];
+        return P.DType == DType.Float32 ? Array.ConvertAll(t, x => x.ToFloat32()) : t;
     }
 }
 
@@ -121,7 +137,7 @@ public sealed record RecommenderModel(Node P, Node Q, Node? B, Node? C, Node? Mu
 public static class Recommender
 {
     /// <summary>The graph for <paramref name="ratings"/>' sizes (<see cref="Build(int, int, int, int, double, bool)"/>),
-    /// after checking the ratings; bind them with <see cref="RecommenderModel.Bind"/>.</summary>
+    /// after checking the ratings; bind them with <see cref="RecommenderModel.Bind(Ratings, RecommenderFactors)"/>.</summary>
     public static RecommenderModel Build(Ratings ratings, int rank, double lambda, bool biased)
     {
         ArgumentNullException.ThrowIfNull(ratings);

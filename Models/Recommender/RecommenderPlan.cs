@@ -70,7 +70,7 @@ public sealed class RecommenderPlanBatch
         int chunks = (ratings.Count + ChunkSize - 1) / ChunkSize, threads = Math.Max(1, Math.Min(Threads, chunks));
         var gradients = new RecommenderFactors[threads];
         var losses = new double[threads];
-        var factors = Factors(at);
+        var factors = full.Factors(at);
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             double loss = 0;
@@ -94,14 +94,6 @@ public sealed class RecommenderPlanBatch
         var sum = gradients[0];
         for (int t = 1; t < threads; t++) RecommenderFullBatch.Add(sum, gradients[t]);
         return (losses.Sum(), sum);
-    }
-
-    /// <summary>The factors as the plans' inputs P, Q (, b, c, μ), in <see cref="Type"/>.</summary>
-    Tensor[] Factors(RecommenderFactors at)
-    {
-        Tensor[] t = [Tensor.FromColumnMajor(Shape.Matrix(Rank, at.Users), at.P), Tensor.FromColumnMajor(Shape.Matrix(Rank, at.Items), at.Q)];
-        if (Biased) t = [.. t, Tensor.Vector(at.B!), Tensor.Vector(at.C!), Tensor.Scalar(at.Mu)];
-        return Type == DType.Float32 ? Array.ConvertAll(t, x => x.ToFloat32()) : t;
     }
 
     /// <summary>Adds a chunk's gradient [loss, ∂P, ∂Q (, ∂b, ∂c, ∂μ)] into <paramref name="g"/>.</summary>
@@ -136,6 +128,9 @@ public sealed class RecommenderPlanBatch
 
         public Plan Plan { get; }
 
+        /// <summary>The factors as this chunk's parameter values, in the plans' type.</summary>
+        public Tensor[] Factors(RecommenderFactors at) => model.Factors(at);
+
         public Chunk(int users, int items, int size, int rank, bool biased, DType type)
         {
             model = Recommender.Graph(users, items, size, rank, 0, biased, regularised: false, type);
@@ -159,9 +154,7 @@ public sealed class RecommenderPlanBatch
             }
             // Wrapped, not copied: float32 values through MathNet's single-precision vector, which holds the array itself.
             var r = value32 is null ? Tensor.FromColumnMajor(model.R.Shape, value) : Tensor.Wrap(new MathNet.Numerics.LinearAlgebra.Single.DenseVector(value32));
-            var at = Bindings.Empty.Bind(model.R, r).Bind(model.User, Tensor.WrapIndices(user)).Bind(model.Item, Tensor.WrapIndices(item));
-            var parameters = model.Parameters;
-            for (int p = 0; p < parameters.Length; p++) at = at.Bind(parameters[p], factors[p]);
+            var at = model.Bind(r, user, item, factors);
             return Plan.Run(at, workspace);
         }
     }

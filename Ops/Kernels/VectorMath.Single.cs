@@ -88,7 +88,7 @@ internal static partial class VectorMath
     internal const int Band = 16;
 
     /// <summary>1 + 2⁻²⁴, the midpoint between 1 and the next float32.</summary>
-    const double Midpoint = 1.000000059604644775390625;
+    internal const double Midpoint = 1.000000059604644775390625;
 
     /// <summary>eˣ to 2⁻⁴² relative for float32 x: the reduction of <see cref="ExpReduce"/> (x = n·ln 2 + r, |r| ≤ 0.347),
     /// eʳ by its Taylor series to r¹⁰ (the first term left out, r¹¹/11!, is below 2.3·10⁻¹³), then 2ⁿ. Below −87, where

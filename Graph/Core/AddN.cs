@@ -37,6 +37,14 @@ internal sealed record AddN : Op, IElementwise
     }
 
     /// <inheritdoc/>
+    /// <remarks>A float32 sum of two float32 numbers is their float64 sum rounded (see BinaryElementwise.Block32).</remarks>
+    public void Block32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (b.IsEmpty) a.CopyTo(y);
+        else TensorPrimitives.Add(a, b, y);
+    }
+
+    /// <inheritdoc/>
     public override Node? Jvp(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> t)
     {
         var terms = new List<Node>(t.Length);

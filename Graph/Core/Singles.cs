@@ -23,9 +23,10 @@ internal interface IAccumulates32
 }
 
 /// <summary>Float32 forward rules over singles: an op's own (<see cref="IForward32"/>); for the kernels plans fuse
-/// (element-wise, expand, take, reduce), the float64 kernel run block by block on widened inputs and its block rounded (the
-/// same bits as the kernel over the whole float64 value, rounded); for any other op, its float64 rule on widened copies
-/// of its inputs, its result rounded (the copies live only for the call).</summary>
+/// (element-wise, expand, take, reduce), their float32 blocks over singles, block by block as a plan's float32 passes run
+/// them (an element-wise kernel without float32 arithmetic of its own widens, computes and rounds each block: the same bits
+/// as the kernel over the whole float64 value, rounded); for any other op, its float64 rule on widened copies of its
+/// inputs, its result rounded (the copies live only for the call).</summary>
 internal static class Singles
 {
     /// <summary>The float32 output of <paramref name="op"/> into <paramref name="y"/>.</summary>
@@ -42,29 +43,55 @@ internal static class Singles
             return;
         }
         (op as IIndexedExpand)?.Check(x[0], x[1]);
-        var scratch = ArrayPool<double>.Shared.Rent(3 * Plan.Tile);
+        var input = x[0];
+        var scratch = ArrayPool<float>.Shared.Rent(2 * Plan.Tile);
         try
         {
             for (int start = 0; start < y.Length; start += Plan.Tile)
             {
                 int length = Math.Min(Plan.Tile, y.Length - start);
-                var block = scratch.AsSpan(0, length);
+                var block = y.AsSpan(start, length);
                 if (op is IExpand expand)
                 {
-                    if (x[0].HoldsSingles) expand.Block(x[0].Singles, start, block);
-                    else expand.Block(x[0].Values, start, block);
+                    if (input.HoldsSingles) expand.Block(input.Singles, start, block);
+                    else Through(block, d => expand.Block(input.Values, start, d));
                 }
                 else if (op is IIndexedExpand take) take.Block(x[0], x[1], start, block);
                 else
                 {
-                    var a = Block(x[0], start, length, scratch.AsSpan(Plan.Tile, Plan.Tile));
-                    var b = x.Length > 1 ? Block(x[1], start, length, scratch.AsSpan(2 * Plan.Tile, Plan.Tile)) : default;
+                    var a = Block32(x[0], start, length, scratch.AsSpan(0, Plan.Tile));
+                    var b = x.Length > 1 ? Block32(x[1], start, length, scratch.AsSpan(Plan.Tile, Plan.Tile)) : default;
                     ((IElementwise)op).Block32(a, b, block);
                 }
-                Tensor.Narrow(block, y.AsSpan(start, length));
             }
         }
-        finally { ArrayPool<double>.Shared.Return(scratch); }
+        finally { ArrayPool<float>.Shared.Return(scratch); }
+    }
+
+    /// <summary>The float32 block of an element-wise op by its float64 kernel: the inputs widened,
+    /// <see cref="IElementwise.Block32(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/>, the result
+    /// narrowed (exact: it is rounded already).</summary>
+    public static void Widened(IElementwise op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var scratch = ArrayPool<double>.Shared.Rent(a.Length + b.Length);
+        var wa = scratch.AsSpan(0, a.Length);
+        var wb = scratch.AsSpan(a.Length, b.Length);
+        Tensor.Widen(a, wa);
+        Tensor.Widen(b, wb);
+        // The block lands on the wider operand's copy (a kernel may write over its input); a scalar's stays one number.
+        var wy = wa.Length >= wb.Length ? wa : wb;
+        op.Block32(wa, wb, wy[..y.Length]);
+        Tensor.Narrow(wy[..y.Length], y);
+        ArrayPool<double>.Shared.Return(scratch);
+    }
+
+    /// <summary>A float64 block rounded into singles, through pooled doubles.</summary>
+    static void Through(Span<float> y, Action<Span<double>> block)
+    {
+        var scratch = ArrayPool<double>.Shared.Rent(y.Length);
+        block(scratch.AsSpan(0, y.Length));
+        Tensor.Narrow(scratch.AsSpan(0, y.Length), y);
+        ArrayPool<double>.Shared.Return(scratch);
     }
 
     static bool AreFloat(ReadOnlySpan<Tensor> x)
@@ -110,6 +137,16 @@ internal static class Singles
         if (x.Shape.Size == 1) (start, length) = (0, 1);
         if (!x.HoldsSingles) return x.Values.Slice(start, length);
         Tensor.Widen(x.Singles.AsSpan(start, length), scratch);
+        return scratch[..length];
+    }
+
+    /// <summary>Elements [start, start + length) of a float32 value as singles: a slice of its singles, or its doubles
+    /// (float32 numbers) narrowed into <paramref name="scratch"/>; the single element of a scalar whatever the block.</summary>
+    public static ReadOnlySpan<float> Block32(Tensor x, int start, int length, Span<float> scratch)
+    {
+        if (x.Shape.Size == 1) (start, length) = (0, 1);
+        if (x.HoldsSingles) return x.Singles.AsSpan(start, length);
+        Tensor.Narrow(x.Values.Slice(start, length), scratch);
         return scratch[..length];
     }
 }

@@ -34,7 +34,7 @@ public static class Graph
     /// the same name and shape (its twin), every float constant by its value in <paramref name="type"/> (rounded to
     /// nearest), and every node that reads one rebuilt, its op following its inputs' type (the rules' weak constants
     /// adapt; a cast to <paramref name="type"/> that no longer casts is dropped). The same model in float32, say. Int32
-    /// data is left as it is.</summary>
+    /// data is left as it is, and its casts to a float type cast to <paramref name="type"/> instead.</summary>
     /// <returns>The rebuilt outputs and each retyped variable's twin (bind the twins to values of <paramref name="type"/>).</returns>
     /// <exception cref="ArgumentException"><paramref name="type"/> is not a float type.</exception>
     public static (Node[] Outputs, IReadOnlyDictionary<Node, Node> Twins) Retyped(IReadOnlyList<Node> outputs, DType type)
@@ -48,6 +48,7 @@ public static class Graph
                 if (v.Op is Variable variable) twins[v] = Node.Variable(variable.Name, v.Shape, type);
                 else if (v.Op is Constant constant && !v.Weak) constants.Add((v, Node.Constant(constant.Value.To(type))));
                 else if (v.Op is Cast && v.Inputs[0].Weak) constants.Add((v, v.Inputs[0]));   // a weak literal's cast: it adapts again
+                else if (v.Op is Cast && v.Inputs[0].DType == DType.Int32) constants.Add((v, Node.Apply(new Cast(type), v.Inputs[0])));
         return (Rebuilt(outputs, [.. twins.Select(t => (t.Key, t.Value)), .. constants]), twins);
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace AutoDiff.Functional;
 
 /// <summary>An op computed element by element: output element i depends only on element i of each input of the
@@ -17,6 +19,11 @@ public interface IElementwise
         Block(a, b, y);
         Tensor.Round32(y);
     }
+
+    /// <summary>The same block on float32 numbers held as singles, into singles: what the float32 passes of a plan run.
+    /// The default widens the inputs, runs <see cref="Block32(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/>
+    /// and narrows; an op whose float32 arithmetic gives those very bits (+, −, ×, ÷, √) overrides it.</summary>
+    void Block32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Singles.Widened(this, a, b, y);
 }
 
 /// <summary>An op that sums its whole input to one number: plans fold it into the fused pass that produces its input,
@@ -44,6 +51,16 @@ public interface IExpand
         Tensor.Widen(input, widened);
         Block(widened, start, y);
     }
+
+    /// <summary>The same block from float32 singles into singles (a copy: nothing rounds). The default goes through
+    /// doubles.</summary>
+    void Block(ReadOnlySpan<float> input, int start, Span<float> y)
+    {
+        var widened = ArrayPool<double>.Shared.Rent(y.Length);
+        Block(input, start, widened.AsSpan(0, y.Length));
+        Tensor.Narrow(widened.AsSpan(0, y.Length), y);
+        ArrayPool<double>.Shared.Return(widened);
+    }
 }
 
 /// <summary>An op that selects slices of its input by int32 indices, its second input (a take, a row gather). Plans
@@ -59,6 +76,16 @@ public interface IIndexedExpand
     /// from the whole <paramref name="input"/> (float64 or float32) and <paramref name="indices"/>, already
     /// checked.</summary>
     void Block(Tensor input, Tensor indices, int start, Span<double> y);
+
+    /// <summary>The same block of a float32 <paramref name="input"/> into singles (a copy: nothing rounds). The default
+    /// goes through doubles.</summary>
+    void Block(Tensor input, Tensor indices, int start, Span<float> y)
+    {
+        var widened = ArrayPool<double>.Shared.Rent(y.Length);
+        Block(input, indices, start, widened.AsSpan(0, y.Length));
+        Tensor.Narrow(widened.AsSpan(0, y.Length), y);
+        ArrayPool<double>.Shared.Return(widened);
+    }
 }
 
 /// <summary>An op whose value is its input's elements unchanged, in the output's shape (a reshape). Interpreters give

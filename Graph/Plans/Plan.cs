@@ -79,7 +79,7 @@ public sealed partial class Plan
             {
                 OpStep(var p, var slot) => $"{graph[p]} → slot {slot}",
                 ViewStep(var p, var slot) => $"{graph[p]} view → {(slot is { } k ? $"slot {k}" : "caller's storage")}",
-                PassStep f => $"fused ({f.Size}): " + string.Join(", ", f.Members.Select(m => m.Slot is { } k ? $"{m.Op} → slot {k}" : $"{m.Op}")),
+                PassStep f => $"fused ({f.Size}{(f.InSingles ? ", in float32" : "")}): " + string.Join(", ", f.Members.Select(m => m.Slot is { } k ? $"{m.Op} → slot {k}" : $"{m.Op}")),
                 _ => "",
             });
         return s.ToString();

@@ -106,8 +106,9 @@ public sealed partial class Plan
             int tiles = (f.Size + Tile - 1) / Tile;
             var partials = new double[tiles * f.Members.Length];
             int workers = f.Size >= ParallelSize ? Math.Min(Environment.ProcessorCount, tiles) : 1;
-            if (workers == 1) Tiles(f, Values, stored, partials, 0, tiles);
-            else Parallel.For(0, workers, w => Tiles(f, Values, stored, partials, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
+            Action<PassStep, Tensor?[], Array?[], double[], int, int> run = f.InSingles ? Tiles32 : Tiles;
+            if (workers == 1) run(f, Values, stored, partials, 0, tiles);
+            else Parallel.For(0, workers, w => run(f, Values, stored, partials, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
             for (int j = 0; j < stored.Length; j++)
             {
                 if (stored[j] is not { } y) continue;
@@ -168,6 +169,60 @@ public sealed partial class Plan
                 }
             }
             finally { ArrayPool<double>.Shared.Return(scratch); }
+        }
+
+        /// <summary><see cref="Tiles"/> for a pass <see cref="PassStep.InSingles"/>: blocks of float32 numbers, each
+        /// member's float32 kernel (see <see cref="IElementwise.Block32(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>),
+        /// stored values read and members stored without a conversion. The same bits: every float32 kernel gives the
+        /// float64 block rounded, and a sum adds its block widened, as <see cref="Tiles"/> does.</summary>
+        static void Tiles32(PassStep f, Tensor?[] values, Array?[] stored, double[] partials, int first, int end)
+        {
+            var members = f.Members;
+            var scratch = ArrayPool<float>.Shared.Rent(3 * members.Length * Tile);
+            var wide = ArrayPool<double>.Shared.Rent(Tile);
+            try
+            {
+                for (int t = first; t < end; t++)
+                {
+                    int start = t * Tile, length = Math.Min(Tile, f.Size - start);
+                    for (int j = 0; j < members.Length; j++)
+                    {
+                        var m = members[j];
+                        var y = scratch.AsSpan(j * Tile, length);
+                        if (m.Expand is { } expand)
+                        {
+                            var input = values[m.A.Index]!;
+                            if (input.HoldsSingles) expand.Block(input.Singles, start, y);
+                            else
+                            {
+                                expand.Block(input.Values, start, wide.AsSpan(0, length));
+                                Tensor.Narrow(wide.AsSpan(0, length), y);
+                            }
+                        }
+                        else if (m.Indexed is { } take) take.Block(values[m.A.Index]!, values[m.B.Index]!, start, y);
+                        else if (m.Reduce is { } reduce)
+                        {
+                            Tensor.Widen(Read(m.A, 2 * j), wide);
+                            partials[t * members.Length + j] = reduce.Block(wide.AsSpan(0, length));
+                        }
+                        else m.Elementwise!.Block32(Read(m.A, 2 * j), Read(m.B, 2 * j + 1), y);
+                    }
+                    for (int j = 0; j < members.Length; j++)
+                        if (members[j].Reduce is null && stored[j] is float[] s) scratch.AsSpan(j * Tile, length).CopyTo(s.AsSpan(start, length));
+
+                    ReadOnlySpan<float> Read(Operand o, int k) => o.Source switch
+                    {
+                        Source.Block => scratch.AsSpan(o.Index * Tile, length),
+                        Source.Aligned or Source.Scalar => Singles.Block32(values[o.Index]!, start, length, scratch.AsSpan((members.Length + k) * Tile, Tile)),
+                        _ => default,
+                    };
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+                ArrayPool<double>.Shared.Return(wide);
+            }
         }
     }
 }

@@ -46,12 +46,19 @@ sealed class Slots
             ScheduledOp(var p) when g.Kind[p] == OpKind.View => View(p),
             ScheduledOp(var p) => new OpStep(p, Place(p, inPlace: g.Kind[p] == OpKind.Elementwise, g[p].WritesSingles)),
             ScheduledPass(var n, var members) => new PassStep(n, [.. members.Select(m => new Member(m.Node, g[m.Node].Op,
-                m.A, m.B, m.Stored ? Place(m.Node, inPlace: true, g[m.Node].DType == DType.Float32) : null, g[m.Node].DType == DType.Float32))]),
+                m.A, m.B, m.Stored ? Place(m.Node, inPlace: true, g[m.Node].DType == DType.Float32) : null, g[m.Node].DType == DType.Float32))],
+                members.All(InSingles)),
             _ => throw new InvalidOperationException($"internal: unknown step {scheduled}"),
         };
         foreach (var slot in dying) Release(slot);
         return step;
     }
+
+    /// <summary>Whether a member runs on float32 blocks: it is float32, and so is every value it reads (a take's indices
+    /// aside; a member's block is float32 when that member is).</summary>
+    bool InSingles(ScheduledMember m) => g[m.Node].DType == DType.Float32 && Float32(m.A) && (g[m.Node].Op is IIndexedExpand || Float32(m.B));
+
+    bool Float32(Operand o) => !o.IsStored || g[o.Index].DType == DType.Float32;
 
     /// <summary>Counts the step's reads off its inputs' slots; a slot read for the last time dies with the step.</summary>
     void Read(ScheduledStep step)

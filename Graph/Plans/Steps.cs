@@ -48,8 +48,9 @@ abstract record Step;
 sealed record OpStep(int Node, int Slot) : Step;
 /// <summary>A view of its input's storage: that input's <paramref name="Slot"/>, or none for a bound value.</summary>
 sealed record ViewStep(int Node, int? Slot) : Step;
-/// <summary>A fused pass over <paramref name="Size"/> elements, block by block; members in topological order.</summary>
-sealed record PassStep(int Size, Member[] Members) : Step;
+/// <summary>A fused pass over <paramref name="Size"/> elements, block by block; members in topological order. A pass
+/// <paramref name="InSingles"/> holds its blocks as float32 numbers: its members and the values they read are all float32.</summary>
+sealed record PassStep(int Size, Member[] Members, bool InSingles) : Step;
 /// <summary>A member of a fused pass; no <paramref name="Slot"/> when its value lives only inside the pass. A reduction
 /// (<see cref="IReduce"/>) is always stored, and written once its pass is over. A <paramref name="Float32"/> member
 /// rounds each block it computes (a reduction its sum), as <see cref="Node.Compute"/> rounds a whole result.</summary>

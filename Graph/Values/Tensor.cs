@@ -65,6 +65,16 @@ public sealed class Tensor
         else throw new ArgumentException($"internal: Widen of {typeof(T).Name} elements");
     }
 
+    /// <summary>float64 or float32 elements into either: a copy, a widening, or (float64 that holds float32 numbers,
+    /// a float32 value's doubles) an exact narrowing.</summary>
+    internal static void Convert<T, U>(ReadOnlySpan<T> from, Span<U> to) where T : unmanaged where U : unmanaged
+    {
+        if (typeof(T) == typeof(U)) MemoryMarshal.Cast<T, U>(from).CopyTo(to);
+        else if (typeof(U) == typeof(double)) Widen(from, MemoryMarshal.Cast<U, double>(to));
+        else if (typeof(T) == typeof(double) && typeof(U) == typeof(float)) Narrow(MemoryMarshal.Cast<T, double>(from), MemoryMarshal.Cast<U, float>(to));
+        else throw new ArgumentException($"internal: Convert of {typeof(T).Name} to {typeof(U).Name}");
+    }
+
     /// <summary>Each float exactly as a double.</summary>
     internal static void Widen(ReadOnlySpan<float> from, Span<double> to)
     {

@@ -28,6 +28,12 @@ public abstract record BinaryElementwise : Op, IElementwise
         else Apply(a, b[0], y);
     }
 
+    /// <summary>The float32 block over singles: <see cref="IElementwise"/>'s default (widened, the float64 block, rounded)
+    /// unless the op's own float32 arithmetic gives those bits. For +, −, × and ÷ it does: a double carries more than
+    /// twice float32's 24 bits (and two more), so the float64 result of float32 numbers rounded to float32 is their
+    /// result rounded once (Figueroa's theorem), which float32 arithmetic computes directly.</summary>
+    public virtual void Block32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Singles.Widened(this, a, b, y);
+
     /// <summary>y = f(a, b), element by element; <paramref name="y"/> may be the storage of an input.</summary>
     protected abstract void Apply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y);
     /// <summary>y = f(a, b) with a scalar a.</summary>

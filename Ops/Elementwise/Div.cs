@@ -13,6 +13,13 @@ internal sealed record Div : BinaryElementwise
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<double> a, double b, Span<double> y) => TensorPrimitives.Divide(a, b, y);
     /// <inheritdoc/>
+    public override void Block32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (a.Length == b.Length) TensorPrimitives.Divide(a, b, y);
+        else if (a.Length == 1) TensorPrimitives.Divide(a[0], b, y);
+        else TensorPrimitives.Divide(a, b[0], y);
+    }
+    /// <inheritdoc/>
     internal override double Of(double a, double b) => a / b;
     /// <inheritdoc/>
     protected override (Node DA, Node DB) Partials(Node a, Node b, Node y) => (1.0 / b, -(y / b));

@@ -16,6 +16,8 @@ public abstract record UnaryElementwise : Op, IElementwise
     public void Block(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Apply(a, y);
     /// <inheritdoc/>
     public void Block32(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Apply32(a, y);
+    /// <inheritdoc/>
+    public void Block32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Apply32(a, y);
 
     /// <summary>y = f(x), element by element; <paramref name="y"/> may be <paramref name="x"/>'s own storage.</summary>
     protected abstract void Apply(ReadOnlySpan<double> x, Span<double> y);
@@ -27,6 +29,11 @@ public abstract record UnaryElementwise : Op, IElementwise
         Apply(x, y);
         Tensor.Round32(y);
     }
+
+    /// <summary>The float32 block over singles: widened, <see cref="Apply32(ReadOnlySpan{double}, Span{double})"/>,
+    /// narrowed, unless the op's float32 arithmetic gives those very bits (−x, x², √x: see
+    /// <see cref="BinaryElementwise.Block32(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>).</summary>
+    internal virtual void Apply32(ReadOnlySpan<float> x, Span<float> y) => Singles.Widened(this, x, default, y);
 
     /// <summary>f(x) of one number, the bits <see cref="Apply(ReadOnlySpan{double}, Span{double})"/> gives it: a
     /// register program's step on single numbers calls this instead of a kernel over a block of one. Ops whose kernel

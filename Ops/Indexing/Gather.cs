@@ -60,11 +60,16 @@ internal sealed record Gather : LinearOp, IExpand
     }
 
     /// <inheritdoc/>
-    public void Block(ReadOnlySpan<float> input, int start, Span<double> y)
+    public void Block(ReadOnlySpan<float> input, int start, Span<double> y) => Select(input, start, y);
+
+    /// <inheritdoc/>
+    public void Block(ReadOnlySpan<float> input, int start, Span<float> y) => Select(input, start, y);
+
+    void Select<U>(ReadOnlySpan<float> input, int start, Span<U> y) where U : unmanaged, System.Numerics.INumberBase<U>
     {
-        if (from >= 0) { Tensor.Widen(input.Slice(from + start, y.Length), y); return; }
+        if (from >= 0) { Tensor.Convert(input.Slice(from + start, y.Length), y); return; }
         var positions = map.AsSpan(start, y.Length);
-        for (int k = 0; k < y.Length; k++) y[k] = input[positions[k]];
+        for (int k = 0; k < y.Length; k++) y[k] = U.CreateTruncating(input[positions[k]]);
     }
 
     /// <inheritdoc/>

@@ -52,11 +52,18 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
         else Taken(input.Values, input.Shape, indices.Ints, start, y);
     }
 
+    /// <inheritdoc/>
+    public void Block(Tensor input, Tensor indices, int start, Span<float> y)
+    {
+        if (input.HoldsSingles) Taken(input.Singles, input.Shape, indices.Ints, start, y);
+        else Taken(input.Values, input.Shape, indices.Ints, start, y);   // a float32 value's doubles: float32 numbers
+    }
+
     // Output position q is element e of slice p of outer block b of member m: input element e of slice indices[p] of
     // the same block and member. The coordinates are found once a block and then counted on, element by element
     // where slices are short (a division, or a call to copy, costs more than a few elements), a stretch of the input
     // a copy where they are long.
-    void Taken<T>(ReadOnlySpan<T> a, Shape shape, ReadOnlySpan<int> indices, int start, Span<double> y) where T : unmanaged, INumberBase<T>
+    void Taken<T, U>(ReadOnlySpan<T> a, Shape shape, ReadOnlySpan<int> indices, int start, Span<U> y) where T : unmanaged, INumberBase<T> where U : unmanaged, INumberBase<U>
     {
         if (y.IsEmpty) return;
         var member = PerMember ? Last(shape) : shape;
@@ -69,11 +76,11 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
             var ids = indices.Slice(m * k, k);
             var block = a.Slice(m * member.Size + b * length * inner, length * inner);
             if (inner == 1)
-                for (; i < y.Length && p < k; i++, p++) y[i] = double.CreateTruncating(block[ids[p]]);
+                for (; i < y.Length && p < k; i++, p++) y[i] = U.CreateTruncating(block[ids[p]]);
             else if (inner < 8)
                 for (; i < y.Length && p < k; i++)
                 {
-                    y[i] = double.CreateTruncating(block[ids[p] * inner + e]);
+                    y[i] = U.CreateTruncating(block[ids[p] * inner + e]);
                     if (++e == inner) (e, p) = (0, p + 1);
                 }
             else
@@ -81,7 +88,7 @@ internal sealed record Take(int Axis, bool PerMember = false) : Op, IIndexedExpa
                 {
                     n = Math.Min(inner - e, y.Length - i);
                     var from = block.Slice(ids[p] * inner + e, n);
-                    Tensor.Widen(from, y.Slice(i, n));
+                    Tensor.Convert(from, y.Slice(i, n));
                     if ((e += n) == inner) (e, p) = (0, p + 1);
                 }
             if (p < k) continue;

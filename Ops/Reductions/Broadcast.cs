@@ -44,23 +44,26 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<float> input, int start, Span<double> y) => Spread(input, start, y);
 
-    void Spread<T>(ReadOnlySpan<T> input, int start, Span<double> y) where T : unmanaged, System.Numerics.INumberBase<T>
+    /// <inheritdoc/>
+    public void Block(ReadOnlySpan<float> input, int start, Span<float> y) => Spread(input, start, y);
+
+    void Spread<T, U>(ReadOnlySpan<T> input, int start, Span<U> y) where T : unmanaged, System.Numerics.INumberBase<T> where U : unmanaged, System.Numerics.INumberBase<U>
     {
         if (y.IsEmpty) return;
         if (Inner == input.Length && input.Length < 8)   // the new axis is the last: a short input, over and over
-            for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = double.CreateTruncating(input[p]);
+            for (int i = 0, p = start % input.Length; i < y.Length; i++, p = p + 1 == input.Length ? 0 : p + 1) y[i] = U.CreateTruncating(input[p]);
         else if (Inner == input.Length)   // a longer one a copy at a time (a column spread across a wide matrix)
             for (int i = 0, p = start % input.Length, length; i < y.Length; i += length, p = 0)
             {
                 length = Math.Min(input.Length - p, y.Length - i);
-                Tensor.Widen(input.Slice(p, length), y.Slice(i, length));
+                Tensor.Convert(input.Slice(p, length), y.Slice(i, length));
             }
         else if (Inner == 1 && Count < 8)
             // A few copies of each element (a vector spread down 2 rows): element by element, the copy counted, since
             // a run of 2 costs more to set up than to fill.
             for (int i = 0, q = start / Count, r = start % Count; i < y.Length; i++)
             {
-                y[i] = double.CreateTruncating(input[q]);
+                y[i] = U.CreateTruncating(input[q]);
                 if (++r == Count) (q, r) = (q + 1, 0);
             }
         else
@@ -75,13 +78,13 @@ internal sealed record Broadcast(int Axis, int Count) : LinearOp, IExpand
                 if (Inner == 1)
                 {
                     length = Math.Min(Count - (int)(p % Count), y.Length - i);
-                    y.Slice(i, length).Fill(double.CreateTruncating(input[(int)(p / Count)]));
+                    y.Slice(i, length).Fill(U.CreateTruncating(input[(int)(p / Count)]));
                 }
                 else
                 {
                     int within = (int)(p % Inner);
                     length = Math.Min(Inner - within, y.Length - i);
-                    Tensor.Widen(input.Slice((int)(within + p / run * Inner), length), y.Slice(i, length));
+                    Tensor.Convert(input.Slice((int)(within + p / run * Inner), length), y.Slice(i, length));
                 }
             }
         }

@@ -16,6 +16,8 @@ internal sealed record Fill(Shape Target) : LinearOp, IExpand
     /// <inheritdoc/>
     public void Block(ReadOnlySpan<float> input, int start, Span<double> y) => y.Fill(input[0]);
     /// <inheritdoc/>
+    public void Block(ReadOnlySpan<float> input, int start, Span<float> y) => y.Fill(input[0]);
+    /// <inheritdoc/>
     public override Node? Batch(ImmutableArray<Node> x, Node y, ReadOnlySpan<Node?> xb, int k) => Batched.Moved(this, x[0].Shape, xb[0]!);
 
     /// <inheritdoc/>

@@ -68,6 +68,40 @@ public class PlanProperties
         for (int v = 0; v < g.Variables.Length; v++) Assert.Equal(inputs[v], g.Bindings[g.Variables[v]].Values.ToArray());
     }
 
+    /// <summary>In float32 every value is its float64 result at the same inputs rounded once, in a plan's float32 passes
+    /// (blocks of singles, +, −, ×, ÷ in float32 arithmetic) as in the interpreter: the same graphs rebuilt on float32
+    /// twins of their variables give the interpreter's bits, and most of them run a float32 pass.</summary>
+    [Property(MaxTest = 300)]
+    public void A_float32_plan_computes_the_interpreters_bits(GraphRecipe recipe)
+    {
+        var g = recipe.Build();
+        var (outputs, twins) = Functional.Graph.Retyped(Outputs(g), DType.Float32);
+        var at = Bindings.Empty;
+        foreach (var v in g.Variables)
+            if (twins.TryGetValue(v, out var twin)) at = at.Bind(twin, g.Bindings[v].ToFloat32());
+        var expected = Evaluator.Evaluate(outputs, at);
+        var plan = Plan.Compile(outputs);
+        var actual = plan.Run(at);
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            Assert.Equal(expected[i].DType, actual[i].DType);
+            if (expected[i].DType == DType.Float32) Assert.Equal(expected[i].ToFloat32Array(), actual[i].ToFloat32Array());
+        }
+    }
+
+    [Fact]
+    public void Random_float32_graphs_run_float32_passes()
+    {
+        int graphs = 0, inSingles = 0;
+        foreach (var recipe in RandomGraphs.Recipe.Sample(300))
+        {
+            var (outputs, _) = Functional.Graph.Retyped(Outputs(recipe.Build()), DType.Float32);
+            graphs++;
+            if (Plan.Compile(outputs).ToString().Contains(", in float32)")) inSingles++;
+        }
+        Assert.True(inSingles > graphs / 3, $"{inSingles} of {graphs} float32 graphs had a float32 pass");
+    }
+
     [Property(MaxTest = 100)]
     public void One_plan_on_sixteen_threads_gives_the_bits_of_a_sequential_run(GraphRecipe recipe)
     {

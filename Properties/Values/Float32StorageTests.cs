@@ -230,6 +230,12 @@ public class Float32StorageTests
         Assert.Equal(DType.Float64, back[0].DType);
         Assert.Equal(Evaluator.Evaluate(rounded, at64).ToScalar(), Evaluator.Evaluate(back[0], at64).ToScalar());
         Assert.Throws<ArgumentException>(() => Functional.Graph.Retyped([f], DType.Int32));
+
+        // Int32 data cast to float64 (labels as weights, say) is cast to float32 instead.
+        var counts = Node.Constant(Tensor.Indices(3, 0, 7));
+        var (weighted, twinsW) = Functional.Graph.Retyped([(x * counts.ToFloat64()).Sum()], DType.Float32);
+        var atW = Bindings.Empty.Bind(twinsW[x], value);
+        Assert.Equal(Evaluator.Evaluate((twinsW[x] * counts.ToFloat32()).Sum(), atW).Values32[0], Evaluator.Evaluate(weighted[0], atW).Values32[0]);
     }
 
     /// <summary>One float32 value read as float64 by many threads at once gets one float64 copy, and one float32 plan

@@ -86,7 +86,7 @@ internal static class Singles
     }
 
     /// <summary>A float64 block rounded into singles, through pooled doubles.</summary>
-    static void Through(Span<float> y, Action<Span<double>> block)
+    public static void Through(Span<float> y, Action<Span<double>> block)
     {
         var scratch = ArrayPool<double>.Shared.Rent(y.Length);
         block(scratch.AsSpan(0, y.Length));

@@ -79,13 +79,8 @@ public interface IIndexedExpand
 
     /// <summary>The same block of a float32 <paramref name="input"/> into singles (a copy: nothing rounds). The default
     /// goes through doubles.</summary>
-    void Block(Tensor input, Tensor indices, int start, Span<float> y)
-    {
-        var widened = ArrayPool<double>.Shared.Rent(y.Length);
-        Block(input, indices, start, widened.AsSpan(0, y.Length));
-        Tensor.Narrow(widened.AsSpan(0, y.Length), y);
-        ArrayPool<double>.Shared.Return(widened);
-    }
+    void Block(Tensor input, Tensor indices, int start, Span<float> y) =>
+        Singles.Through(y, block => Block(input, indices, start, block));
 }
 
 /// <summary>An op whose value is its input's elements unchanged, in the output's shape (a reshape). Interpreters give

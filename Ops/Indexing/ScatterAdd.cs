@@ -87,7 +87,7 @@ internal sealed record ScatterAdd(int Axis, int Count, bool PerMember = false) :
                         if (widened is null) TensorPrimitives.Add(target, MemoryMarshal.Cast<T, double>(slice), target);
                         else
                         {
-                            Tensor.Widen(slice, widened);
+                            Tensor.Convert(slice, widened.AsSpan());
                             TensorPrimitives.Add(target, widened.AsSpan(0, inner), target);
                         }
                     }

@@ -7,7 +7,7 @@ using Xunit;
 namespace AutoDiff.Functional.Properties.Ops.Kernels;
 
 /// <summary>Two float32 operands of 1 to 67 elements, either of which may be a scalar (one element), drawn from special
-/// values, subnormals, numbers near float32's largest (whose sums and products overflow), uniform values and
+/// values, subnormals, float32's top binade (whose sums and products overflow), uniform values and
 /// log-uniform magnitudes over the whole range.</summary>
 public sealed record Float32Operands(float[] A, float[] B);
 
@@ -19,6 +19,10 @@ public static class Float32BlockArbs
     static readonly Gen<float> Value = Gen.OneOf(
         Gen.Elements(Special),
         Gen.Choose(-2_000_000, 2_000_000).Select(i => i / 1e3f),
+        // The top binade, where sums and products overflow.
+        from m in Gen.Choose(0, (1 << 23) - 1)
+        from negative in Gen.Elements(false, true)
+        select (float)((negative ? -1 : 1) * Math.ScaleB(1 + m / 8388608.0, 127)),
         from e in Gen.Choose(-149, 127)
         from m in Gen.Choose(0, (1 << 23) - 1)
         from negative in Gen.Elements(false, true)
